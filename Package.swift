@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "LeanStats",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "leanstats", targets: ["leanstats"]),
+        .library(name: "LeanStatsCore", targets: ["LeanStatsCore"]),
+        .library(name: "LeanStatsSnapshot", targets: ["LeanStatsSnapshot"]),
+        .library(name: "LeanStatsImport", targets: ["LeanStatsImport"]),
+        .library(name: "LeanStatsQuery", targets: ["LeanStatsQuery"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .target(name: "LeanStatsCore"),
+        .target(name: "LeanStatsSnapshot", dependencies: ["LeanStatsCore", "CZstd"]),
+        .target(name: "LeanStatsImport", dependencies: ["LeanStatsCore"]),
+        .target(name: "LeanStatsQuery", dependencies: ["LeanStatsCore"]),
+        .executableTarget(
+            name: "leanstats",
+            dependencies: [
+                "LeanStatsCore", "LeanStatsSnapshot", "LeanStatsImport", "LeanStatsQuery",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "LeanStatsTestSupport", dependencies: ["LeanStatsCore"], path: "Tests/LeanStatsTestSupport"),
+        .testTarget(name: "LeanStatsCoreTests", dependencies: ["LeanStatsCore", "LeanStatsTestSupport"]),
+        .testTarget(name: "LeanStatsSnapshotTests", dependencies: ["LeanStatsSnapshot", "LeanStatsTestSupport"]),
+        .testTarget(name: "LeanStatsImportTests", dependencies: ["LeanStatsImport", "LeanStatsTestSupport"]),
+        .testTarget(
+            name: "LeanStatsQueryTests",
+            dependencies: ["LeanStatsQuery", "LeanStatsTestSupport", "LeanStatsSnapshot", "LeanStatsImport"]
+        ),
+        .testTarget(
+            name: "LeanStatsCLITests",
+            dependencies: ["LeanStatsTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,189 @@
+/// Per-worker partial aggregates for a fixed number of groups: DuckDB's state → combine → finalize shape.
+///
+/// Buffers are allocated once per worker and query and indexed by group number; the kernel loop touches only
+/// raw pointers, never an `Array`'s copy-on-write machinery.
+final class GroupState {
+    let groupCount: Int
+    let count: UnsafeMutableBufferPointer<Int>
+    let passed: UnsafeMutableBufferPointer<Int>
+    let completed: UnsafeMutableBufferPointer<Int>
+    let within30: UnsafeMutableBufferPointer<Int>
+    let totalDays: UnsafeMutableBufferPointer<Int>
+    let minDays: UnsafeMutableBufferPointer<Int32>
+    let maxDays: UnsafeMutableBufferPointer<Int32>
+    let users: DistinctCounter?
+    let depts: DistinctCounter?
+
+    /// - Parameters:
+    ///   - groupCount: the number of group numbers (dictionary size for code groups).
+    ///   - userValues: distinct user-id codes to track per group, `nil` to skip `participants`.
+    ///   - deptValues: distinct dept-id codes to track per group, `nil` to skip `depts`.
+    init(groupCount: Int, userValues: Int?, deptValues: Int?, bitmapBits: Int) {
+        self.groupCount = groupCount
+        func zeroed<T: FixedWidthInteger>(_ value: T) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(groupCount, 1))
+            buffer.initialize(repeating: value)
+            return buffer
+        }
+        count = zeroed(0)
+        passed = zeroed(0)
+        completed = zeroed(0)
+        within30 = zeroed(0)
+        totalDays = zeroed(0)
+        minDays = zeroed(Int32.max)
+        maxDays = zeroed(Int32.min)
+        users = userValues.map { DistinctCounter(groups: groupCount, values: $0, bitmapBits: bitmapBits) }
+        depts = deptValues.map { DistinctCounter(groups: groupCount, values: $0, bitmapBits: bitmapBits) }
+    }
+
+    deinit {
+        for buffer in [count, passed, completed, within30, totalDays] { buffer.deallocate() }
+        minDays.deallocate()
+        maxDays.deallocate()
+    }
+
+    /// Adds another worker's partial state into this one.
+    /// - Complexity: O(groups + distinct values).
+    func combine(_ other: GroupState) {
+        for group in 0..<groupCount {
+            count[group] += other.count[group]
+            passed[group] += other.passed[group]
+            completed[group] += other.completed[group]
+            within30[group] += other.within30[group]
+            totalDays[group] += other.totalDays[group]
+            minDays[group] = min(minDays[group], other.minDays[group])
+            maxDays[group] = max(maxDays[group], other.maxDays[group])
+        }
+        if let users, let others = other.users { users.combine(others) }
+        if let depts, let others = other.depts { depts.combine(others) }
+    }
+
+    /// The finished statistics of every group with at least one instance.
+    func finalize(key: (Int) -> (key: String, userId: String?)) -> [GroupStatistics] {
+        let userCounts = users?.counts()
+        let deptCounts = depts?.counts()
+        var groups: [GroupStatistics] = []
+        for group in 0..<groupCount where count[group] > 0 {
+            groups.append(statistics(of: group, key: key(group), userCounts: userCounts, deptCounts: deptCounts))
+        }
+        return groups
+    }
+
+    /// The finished statistics of one group, also when it is empty.
+    func statistics(
+        of group: Int,
+        key: (key: String, userId: String?),
+        userCounts: [Int]?,
+        deptCounts: [Int]?
+    ) -> GroupStatistics {
+        var result = GroupStatistics(key: key.key, userId: key.userId)
+        result.count = count[group]
+        result.passed = passed[group]
+        result.completed = completed[group]
+        result.within30 = within30[group]
+        result.totalDays = totalDays[group]
+        if completed[group] > 0 {
+            result.minDays = Int(minDays[group])
+            result.maxDays = Int(maxDays[group])
+        }
+        result.participants = userCounts?[group] ?? 0
+        result.depts = deptCounts?[group] ?? 0
+        return result
+    }
+}
+
+/// Exact distinct counting of (group, value) pairs, where values are dictionary codes.
+///
+/// Small problems use one bitmap per group. Large ones (many groups × many values) store, per value, the first
+/// group it was seen in and keep the rare other pairs in a list that is sorted and deduplicated at the end — a
+/// user seldom proposes from more than one department, so the list stays short.
+final class DistinctCounter {
+    let groups: Int
+    let values: Int
+    let wordsPerGroup: Int
+    let bitmap: UnsafeMutableBufferPointer<UInt64>?
+    let firstGroup: UnsafeMutableBufferPointer<UInt32>?
+    var extra: [UInt64] = []
+
+    /// - Parameter bitmapBits: the largest bitmap to use; beyond it, first-group mode.
+    init(groups: Int, values: Int, bitmapBits: Int) {
+        self.groups = groups
+        self.values = values
+        wordsPerGroup = (values + 63) / 64
+        if groups * wordsPerGroup * 64 <= bitmapBits {
+            let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(groups * wordsPerGroup, 1))
+            words.initialize(repeating: 0)
+            bitmap = words
+            firstGroup = nil
+        } else {
+            let first = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(values, 1))
+            first.initialize(repeating: .max)
+            firstGroup = first
+            bitmap = nil
+        }
+    }
+
+    deinit {
+        bitmap?.deallocate()
+        firstGroup?.deallocate()
+    }
+
+    /// Records that `value` occurs in `group`.
+    @inline(__always)
+    func insert(group: Int, value: UInt32) {
+        if let bitmap {
+            let word = group &* wordsPerGroup &+ Int(value >> 6)
+            bitmap[word] |= 1 &<< UInt64(value & 63)
+        } else if let firstGroup {
+            let first = firstGroup[Int(value)]
+            if first == UInt32(truncatingIfNeeded: group) { return }
+            if first == .max {
+                firstGroup[Int(value)] = UInt32(truncatingIfNeeded: group)
+            } else {
+                extra.append(UInt64(group) << 32 | UInt64(value))
+            }
+        }
+    }
+
+    /// Adds the pairs another worker saw.
+    func combine(_ other: DistinctCounter) {
+        if let bitmap, let others = other.bitmap {
+            for index in bitmap.indices { bitmap[index] |= others[index] }
+        } else if let firstGroup, let others = other.firstGroup {
+            for value in 0..<values where others[value] != .max {
+                let theirs = others[value]
+                if firstGroup[value] == .max {
+                    firstGroup[value] = theirs
+                } else if firstGroup[value] != theirs {
+                    extra.append(UInt64(theirs) << 32 | UInt64(value))
+                }
+            }
+            extra.append(contentsOf: other.extra)
+        }
+    }
+
+    /// The number of distinct values of each group.
+    /// - Complexity: O(groups × values / 64) in bitmap mode, O(values + e log e) for e extra pairs otherwise.
+    func counts() -> [Int] {
+        var counts = [Int](repeating: 0, count: groups)
+        if let bitmap {
+            for group in 0..<groups {
+                var total = 0
+                let base = group * wordsPerGroup
+                for word in base..<(base + wordsPerGroup) { total += bitmap[word].nonzeroBitCount }
+                counts[group] = total
+            }
+        } else if let firstGroup {
+            for value in 0..<values where firstGroup[value] != .max { counts[Int(firstGroup[value])] += 1 }
+            extra.sort()
+            var previous = UInt64.max
+            for pair in extra where pair != previous {
+                previous = pair
+                let group = UInt32(truncatingIfNeeded: pair >> 32)
+                let value = Int(pair & 0xFFFF_FFFF)
+                if firstGroup[value] != group { counts[Int(group)] += 1 }
+            }
+        }
+        return counts
+    }
+}

@@ -1,0 +1,114 @@
+/// Dictionary codes of one column, stored in the narrowest unsigned width that holds the largest code.
+public enum CodeArray: Sendable, Equatable {
+    case u8([UInt8])
+    case u16([UInt16])
+    case u32([UInt32])
+
+    /// Narrows 32-bit codes to the smallest width that fits `maxCode`.
+    /// - Complexity: O(n).
+    public init(_ codes: [UInt32], maxCode: UInt32) {
+        if maxCode <= UInt32(UInt8.max) {
+            self = .u8(codes.map { UInt8(truncatingIfNeeded: $0) })
+        } else if maxCode <= UInt32(UInt16.max) {
+            self = .u16(codes.map { UInt16(truncatingIfNeeded: $0) })
+        } else {
+            self = .u32(codes)
+        }
+    }
+
+    /// The number of rows.
+    public var count: Int {
+        switch self {
+        case .u8(let codes): codes.count
+        case .u16(let codes): codes.count
+        case .u32(let codes): codes.count
+        }
+    }
+
+    /// Bytes per code: 1, 2 or 4.
+    public var width: Int {
+        switch self {
+        case .u8: 1
+        case .u16: 2
+        case .u32: 4
+        }
+    }
+
+    /// The code of one row.
+    @inline(__always)
+    public subscript(row: Int) -> UInt32 {
+        switch self {
+        case .u8(let codes): UInt32(codes[row])
+        case .u16(let codes): UInt32(codes[row])
+        case .u32(let codes): codes[row]
+        }
+    }
+
+    /// All codes widened to 32 bits.
+    /// - Complexity: O(n).
+    public func widened() -> [UInt32] {
+        switch self {
+        case .u8(let codes): codes.map(UInt32.init)
+        case .u16(let codes): codes.map(UInt32.init)
+        case .u32(let codes): codes
+        }
+    }
+
+    /// Calls `body` with a typed view of the codes that is valid only inside the call.
+    @inline(__always)
+    public func withCodeBuffer<R>(_ body: (CodeBuffer) throws -> R) rethrows -> R {
+        switch self {
+        case .u8(let codes): try codes.withUnsafeBufferPointer { try body(.u8($0)) }
+        case .u16(let codes): try codes.withUnsafeBufferPointer { try body(.u16($0)) }
+        case .u32(let codes): try codes.withUnsafeBufferPointer { try body(.u32($0)) }
+        }
+    }
+}
+
+/// A borrowed, typed view of a ``CodeArray`` for kernels; valid only inside `withCodeBuffer`.
+public enum CodeBuffer: @unchecked Sendable {
+    case u8(UnsafeBufferPointer<UInt8>)
+    case u16(UnsafeBufferPointer<UInt16>)
+    case u32(UnsafeBufferPointer<UInt32>)
+
+    /// The code of one row, without bounds checks beyond the buffer's own.
+    @inline(__always)
+    public subscript(row: Int) -> UInt32 {
+        switch self {
+        case .u8(let codes): UInt32(codes[row])
+        case .u16(let codes): UInt32(codes[row])
+        case .u32(let codes): codes[row]
+        }
+    }
+}
+
+/// A dictionary-encoded text column: one code per row and the strings they stand for (code 0 = missing).
+public struct DictionaryColumn: Sendable, Equatable {
+    /// The distinct values.
+    public let dictionary: StringDictionary
+    /// One code per row.
+    public let codes: CodeArray
+
+    /// Creates a column from its parts.
+    public init(dictionary: StringDictionary, codes: CodeArray) {
+        self.dictionary = dictionary
+        self.codes = codes
+    }
+
+    /// The value of a row, `nil` when missing.
+    public subscript(row: Int) -> String? { dictionary[codes[row]] }
+}
+
+/// A form field stored as a column, named after the form component label.
+public struct FormFieldColumn: Sendable, Equatable {
+    /// The component label, e.g. `提案类别` or `预计收益(元)`.
+    public let name: String
+    /// The values.
+    public let column: DictionaryColumn
+
+    /// Creates a named form-field column.
+    public init(name: String, column: DictionaryColumn) {
+        self.name = name
+        self.column = column
+    }
+}

@@ -1,0 +1,210 @@
+/// The in-memory store: one row per approval instance, in typed contiguous columns, ordered by creation time.
+///
+/// Text columns are dictionary-encoded (``DictionaryColumn``); status and result are one-byte codes
+/// (``InstanceStatus`` / ``InstanceResult`` raw values, 0 = missing); times are Unix seconds with
+/// ``InstanceTable/missingTime`` for an absent finish time. Rows are sorted by `createTime` (ties keep
+/// insertion order), so a period is a row range found by binary search.
+public struct InstanceTable: Sendable, Equatable {
+    /// The value stored in `finishTime` for an instance that has not finished.
+    public static let missingTime = Int64.min
+
+    /// Creation times, ascending.
+    public let createTime: [Int64]
+    /// Finish times, ``missingTime`` while open.
+    public let finishTime: [Int64]
+    /// ``InstanceStatus`` raw values, 0 when unknown.
+    public let status: [UInt8]
+    /// ``InstanceResult`` raw values, 0 when none.
+    public let result: [UInt8]
+    /// Process instance ids (unique per row).
+    public let instanceId: DictionaryColumn
+    /// Business ids (审批编号).
+    public let businessId: DictionaryColumn
+    /// Titles.
+    public let title: DictionaryColumn
+    /// Originator user ids.
+    public let userId: DictionaryColumn
+    /// Originator names as recorded on each instance.
+    public let userName: DictionaryColumn
+    /// Originator department ids.
+    public let deptId: DictionaryColumn
+    /// Originator department names.
+    public let deptName: DictionaryColumn
+    /// Every form field seen, in order of first appearance.
+    public let formFields: [FormFieldColumn]
+
+    /// The number of instances.
+    public var rowCount: Int { createTime.count }
+
+    /// A table without rows.
+    public static let empty = InstanceTable(
+        createTime: [],
+        finishTime: [],
+        status: [],
+        result: [],
+        instanceId: .emptyColumn,
+        businessId: .emptyColumn,
+        title: .emptyColumn,
+        userId: .emptyColumn,
+        userName: .emptyColumn,
+        deptId: .emptyColumn,
+        deptName: .emptyColumn,
+        formFields: []
+    )
+
+    /// Creates a table from columns that all have the same row count and are sorted by `createTime`.
+    /// - Throws: ``TableError`` when the columns disagree in length, are unsorted or hold out-of-range codes.
+    public init(
+        createTime: [Int64],
+        finishTime: [Int64],
+        status: [UInt8],
+        result: [UInt8],
+        instanceId: DictionaryColumn,
+        businessId: DictionaryColumn,
+        title: DictionaryColumn,
+        userId: DictionaryColumn,
+        userName: DictionaryColumn,
+        deptId: DictionaryColumn,
+        deptName: DictionaryColumn,
+        formFields: [FormFieldColumn],
+        validate: Bool
+    ) throws(TableError) {
+        self.init(
+            createTime: createTime,
+            finishTime: finishTime,
+            status: status,
+            result: result,
+            instanceId: instanceId,
+            businessId: businessId,
+            title: title,
+            userId: userId,
+            userName: userName,
+            deptId: deptId,
+            deptName: deptName,
+            formFields: formFields
+        )
+        if validate { try self.validate() }
+    }
+
+    init(
+        createTime: [Int64],
+        finishTime: [Int64],
+        status: [UInt8],
+        result: [UInt8],
+        instanceId: DictionaryColumn,
+        businessId: DictionaryColumn,
+        title: DictionaryColumn,
+        userId: DictionaryColumn,
+        userName: DictionaryColumn,
+        deptId: DictionaryColumn,
+        deptName: DictionaryColumn,
+        formFields: [FormFieldColumn]
+    ) {
+        self.createTime = createTime
+        self.finishTime = finishTime
+        self.status = status
+        self.result = result
+        self.instanceId = instanceId
+        self.businessId = businessId
+        self.title = title
+        self.userId = userId
+        self.userName = userName
+        self.deptId = deptId
+        self.deptName = deptName
+        self.formFields = formFields
+    }
+
+    /// All dictionary columns with their stored names, for the snapshot writer and `snapshot info`.
+    public var namedTextColumns: [(name: String, column: DictionaryColumn)] {
+        [
+            ("instance_id", instanceId), ("business_id", businessId), ("title", title), ("user_id", userId),
+            ("user_name", userName), ("dept_id", deptId), ("dept_name", deptName),
+        ] + formFields.map { ("form:" + $0.name, $0.column) }
+    }
+
+    /// The column of a form field, if any instance has it.
+    public func formColumn(named name: String) -> DictionaryColumn? {
+        formFields.first(where: { $0.name == name })?.column
+    }
+
+    /// The `提案类别` column, if any instance has one.
+    public var category: DictionaryColumn? { formColumn(named: categoryFieldName) }
+
+    /// The row of an instance as a record.
+    public func record(at row: Int) -> InstanceRecord {
+        InstanceRecord(
+            instanceId: instanceId[row] ?? "",
+            businessId: businessId[row],
+            title: title[row],
+            createTime: createTime[row],
+            finishTime: finishTime[row] == Self.missingTime ? nil : finishTime[row],
+            status: InstanceStatus(rawValue: status[row]),
+            result: InstanceResult(rawValue: result[row]),
+            originatorUserId: userId[row],
+            originatorUserName: userName[row],
+            originatorDeptId: deptId[row],
+            originatorDeptName: deptName[row],
+            formFields: formFields.compactMap { field in
+                field.column[row].map { FormField(name: field.name, value: $0) }
+            }
+        )
+    }
+
+    /// The earliest and latest creation time, `nil` when empty.
+    public var createTimeBounds: ClosedRange<Int64>? {
+        guard let first = createTime.first, let last = createTime.last else { return nil }
+        return first...last
+    }
+
+    /// Checks the invariants that the statistics rely on.
+    /// - Throws: ``TableError`` naming the first broken invariant.
+    /// - Complexity: O(n · columns).
+    public func validate() throws(TableError) {
+        let rows = rowCount
+        func check(_ name: String, _ count: Int) throws(TableError) {
+            if count != rows { throw TableError.lengthMismatch(column: name, expected: rows, found: count) }
+        }
+        try check("finish_time", finishTime.count)
+        try check("status", status.count)
+        try check("result", result.count)
+        for (name, column) in namedTextColumns {
+            try check(name, column.codes.count)
+            guard column.dictionary.isWellFormed else { throw TableError.malformedDictionary(column: name) }
+            let limit = UInt32(column.dictionary.count)
+            for row in 0..<rows where column.codes[row] >= limit {
+                throw TableError.codeOutOfRange(column: name, row: row)
+            }
+        }
+        for row in 0..<rows {
+            if row > 0 && createTime[row] < createTime[row - 1] { throw TableError.unsorted(row: row) }
+            if status[row] > 5 { throw TableError.codeOutOfRange(column: "status", row: row) }
+            if result[row] > 2 { throw TableError.codeOutOfRange(column: "result", row: row) }
+        }
+    }
+}
+
+/// A broken table invariant, found when columns are read back from disk.
+public enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
+    case lengthMismatch(column: String, expected: Int, found: Int)
+    case malformedDictionary(column: String)
+    case codeOutOfRange(column: String, row: Int)
+    case unsorted(row: Int)
+
+    public var description: String {
+        switch self {
+        case .lengthMismatch(let column, let expected, let found):
+            "column '\(column)' has \(found) rows, expected \(expected)"
+        case .malformedDictionary(let column):
+            "the dictionary of column '\(column)' is malformed"
+        case .codeOutOfRange(let column, let row):
+            "column '\(column)' holds an out-of-range code at row \(row)"
+        case .unsorted(let row):
+            "rows are not ordered by create time at row \(row)"
+        }
+    }
+}
+
+extension DictionaryColumn {
+    /// A column with no rows and an empty dictionary.
+    public static let emptyColumn = DictionaryColumn(dictionary: StringDictionary(), codes: .u8([]))
+}

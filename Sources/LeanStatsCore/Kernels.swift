@@ -1,0 +1,281 @@
+/// Which column numbers the groups of a kernel run.
+enum GroupKey {
+    case single
+    case deptName
+    case category
+    case user
+    case status
+}
+
+/// Borrowed views of the columns the kernels read; valid only inside ``StatisticsEngine/withKernelColumns(_:)``.
+struct KernelColumns: @unchecked Sendable {
+    let status: UnsafeBufferPointer<UInt8>
+    let result: UnsafeBufferPointer<UInt8>
+    let days: UnsafeBufferPointer<Int32>
+    let user: CodeBuffer
+    let userName: CodeBuffer
+    let deptId: CodeBuffer
+    let deptName: CodeBuffer
+    let category: CodeBuffer
+
+    /// Whether a row passes the filter.
+    @inline(__always)
+    func passes(_ row: Int, _ filter: ResolvedFilter) -> Bool {
+        if let dept = filter.dept, deptName[row] != dept { return false }
+        if let category = filter.category, self.category[row] != category { return false }
+        if let status = filter.status, self.status[row] != status { return false }
+        return true
+    }
+}
+
+/// Maps a row to its group number, or −1 to leave the row out.
+protocol GroupKeyReader {
+    func group(_ row: Int) -> Int
+}
+
+/// Every row in group 0 (overview, efficiency, one month).
+struct SingleGroupReader: GroupKeyReader {
+    @inline(__always) func group(_ row: Int) -> Int { 0 }
+}
+
+/// Rows grouped by a dictionary code of a given width; code 0 (missing) is left out.
+struct CodeGroupReader<Code: FixedWidthInteger & UnsignedInteger>: GroupKeyReader {
+    let codes: UnsafeBufferPointer<Code>
+    @inline(__always) func group(_ row: Int) -> Int {
+        let code = Int(codes[row])
+        return code == 0 ? -1 : code
+    }
+}
+
+extension StatisticsEngine {
+    /// Calls `body` with borrowed pointers to every column a kernel reads — the one place that opens them.
+    func withKernelColumns<R>(_ body: (KernelColumns) -> R) -> R {
+        table.status.withUnsafeBufferPointer { status in
+            table.result.withUnsafeBufferPointer { result in
+                processingDays.withUnsafeBufferPointer { days in
+                    table.userId.codes.withCodeBuffer { user in
+                        table.userName.codes.withCodeBuffer { userName in
+                            table.deptId.codes.withCodeBuffer { deptId in
+                                table.deptName.codes.withCodeBuffer { deptName in
+                                    categoryCodes.withCodeBuffer { category in
+                                        body(
+                                            KernelColumns(
+                                                status: status,
+                                                result: result,
+                                                days: days,
+                                                user: user,
+                                                userName: userName,
+                                                deptId: deptId,
+                                                deptName: deptName,
+                                                category: category
+                                            )
+                                        )
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the grouped aggregate kernel over `rows` in parallel morsels.
+    /// - Complexity: O(rows / workers) per worker, plus O(groups + distinct values) to combine.
+    func aggregate(
+        rows: Range<Int>,
+        key: GroupKey,
+        groupCount: Int,
+        filter: ResolvedFilter,
+        distinct: Bool
+    ) -> GroupState {
+        withKernelColumns { columns in
+            func run<Reader: GroupKeyReader>(_ reader: Reader) -> GroupState {
+                runMorsels(
+                    rows: rows,
+                    options: options,
+                    makeState: {
+                        GroupState(
+                            groupCount: groupCount,
+                            userValues: distinct ? table.userId.dictionary.count : nil,
+                            deptValues: distinct ? table.deptId.dictionary.count : nil,
+                            bitmapBits: options.distinctBitmapBits
+                        )
+                    },
+                    body: { morsel, state in Self.accumulate(morsel, reader, columns, filter, state) },
+                    combine: { $0.combine($1) }
+                )
+            }
+            func run(codes: CodeBuffer) -> GroupState {
+                switch codes {
+                case .u8(let buffer): run(CodeGroupReader(codes: buffer))
+                case .u16(let buffer): run(CodeGroupReader(codes: buffer))
+                case .u32(let buffer): run(CodeGroupReader(codes: buffer))
+                }
+            }
+            switch key {
+            case .single: return run(SingleGroupReader())
+            case .deptName: return run(codes: columns.deptName)
+            case .category: return run(codes: columns.category)
+            case .user: return run(codes: columns.user)
+            case .status: return run(CodeGroupReader(codes: columns.status))
+            }
+        }
+    }
+
+    /// The aggregate kernel: counts, agreements, processing days and distinct users/departments per group.
+    /// No allocation, string work or dynamic dispatch per row.
+    /// - Complexity: O(rows).
+    static func accumulate<Reader: GroupKeyReader>(
+        _ rows: Range<Int>,
+        _ reader: Reader,
+        _ columns: KernelColumns,
+        _ filter: ResolvedFilter,
+        _ state: GroupState
+    ) {
+        let agree = InstanceResult.agree.rawValue
+        let count = state.count
+        let passed = state.passed
+        let completed = state.completed
+        let within30 = state.within30
+        let totalDays = state.totalDays
+        let minDays = state.minDays
+        let maxDays = state.maxDays
+        let users = state.users
+        let depts = state.depts
+        let unfiltered = filter.dept == nil && filter.category == nil && filter.status == nil
+        for row in rows {
+            if !unfiltered && !columns.passes(row, filter) { continue }
+            let group = reader.group(row)
+            if group < 0 { continue }
+            count[group] &+= 1
+            if columns.result[row] == agree { passed[group] &+= 1 }
+            let days = columns.days[row]
+            if days != noDays {
+                completed[group] &+= 1
+                totalDays[group] &+= Int(days)
+                if days < minDays[group] { minDays[group] = days }
+                if days > maxDays[group] { maxDays[group] = days }
+                if days <= 30 { within30[group] &+= 1 }
+            }
+            if let users {
+                let user = columns.user[row]
+                if user != 0 { users.insert(group: group, value: user) }
+            }
+            if let depts {
+                let dept = columns.deptId[row]
+                if dept != 0 { depts.insert(group: group, value: dept) }
+            }
+        }
+    }
+
+    /// Counts instances per (user id, department name) for the proposer ranking.
+    /// - Returns: one entry per pair, unordered.
+    func rankProposers(rows: Range<Int>, filter: ResolvedFilter) -> [ProposerEntry] {
+        let userCount = table.userId.dictionary.count
+        return withKernelColumns { columns in
+            runMorsels(
+                rows: rows,
+                options: options,
+                makeState: { ProposerState(users: userCount) },
+                body: { morsel, state in
+                    let agree = InstanceResult.agree.rawValue
+                    for row in morsel where columns.passes(row, filter) {
+                        let user = columns.user[row]
+                        if user == 0 || columns.userName[row] == 0 { continue }
+                        state.add(user: user, dept: columns.deptName[row], agreed: columns.result[row] == agree ? 1 : 0)
+                    }
+                },
+                combine: { $0.combine($1) }
+            )
+        }.entries()
+    }
+}
+
+/// One (user, department) pair of the proposer ranking, in code space.
+struct ProposerEntry: Hashable {
+    var user: UInt32
+    var dept: UInt32
+    var count: Int
+    var passed: Int
+}
+
+/// Per-worker proposer counts: each user's first department in dense arrays, other departments (rare) in a list.
+final class ProposerState {
+    static let unset = UInt32.max
+    let users: Int
+    let count: UnsafeMutableBufferPointer<Int>
+    let passed: UnsafeMutableBufferPointer<Int>
+    let dept: UnsafeMutableBufferPointer<UInt32>
+    var extra: [ProposerEntry] = []
+
+    init(users: Int) {
+        self.users = users
+        count = .allocate(capacity: max(users, 1))
+        count.initialize(repeating: 0)
+        passed = .allocate(capacity: max(users, 1))
+        passed.initialize(repeating: 0)
+        dept = .allocate(capacity: max(users, 1))
+        dept.initialize(repeating: Self.unset)
+    }
+
+    deinit {
+        count.deallocate()
+        passed.deallocate()
+        dept.deallocate()
+    }
+
+    @inline(__always)
+    func add(user: UInt32, dept deptCode: UInt32, agreed: Int) {
+        let index = Int(user)
+        if dept[index] == Self.unset { dept[index] = deptCode }
+        if dept[index] == deptCode {
+            count[index] &+= 1
+            passed[index] &+= agreed
+        } else {
+            extra.append(ProposerEntry(user: user, dept: deptCode, count: 1, passed: agreed))
+        }
+    }
+
+    func combine(_ other: ProposerState) {
+        for user in 0..<users where other.count[user] > 0 {
+            if dept[user] == Self.unset || dept[user] == other.dept[user] {
+                dept[user] = other.dept[user]
+                count[user] += other.count[user]
+                passed[user] += other.passed[user]
+            } else {
+                extra.append(
+                    ProposerEntry(
+                        user: UInt32(user),
+                        dept: other.dept[user],
+                        count: other.count[user],
+                        passed: other.passed[user]
+                    )
+                )
+            }
+        }
+        extra.append(contentsOf: other.extra)
+    }
+
+    /// Every (user, department) pair with its totals.
+    func entries() -> [ProposerEntry] {
+        var merged: [UInt64: ProposerEntry] = [:]
+        for entry in extra {
+            let key = UInt64(entry.user) << 32 | UInt64(entry.dept)
+            merged[key, default: ProposerEntry(user: entry.user, dept: entry.dept, count: 0, passed: 0)].count +=
+                entry.count
+            merged[key]!.passed += entry.passed
+        }
+        var result: [ProposerEntry] = []
+        for user in 0..<users where count[user] > 0 {
+            var entry = ProposerEntry(user: UInt32(user), dept: dept[user], count: count[user], passed: passed[user])
+            if let other = merged.removeValue(forKey: UInt64(user) << 32 | UInt64(dept[user])) {
+                entry.count += other.count
+                entry.passed += other.passed
+            }
+            result.append(entry)
+        }
+        result.append(contentsOf: merged.values)
+        return result
+    }
+}

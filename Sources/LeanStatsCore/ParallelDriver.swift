@@ -1,0 +1,75 @@
+import Dispatch
+import Foundation
+
+/// How the kernels split work: how many workers and how many rows each morsel has.
+public struct KernelOptions: Sendable, Hashable {
+    /// Worker threads (at most this many run at once).
+    public var workers: Int
+    /// Rows per morsel; workers take morsels round-robin.
+    public var morselSize: Int
+    /// Largest per-worker bitmap (in bits) for exact distinct counts; larger problems switch to the
+    /// first-group table (8 MiB by default).
+    public var distinctBitmapBits: Int
+
+    /// Creates options; values below 1 are raised to 1.
+    public init(workers: Int, morselSize: Int, distinctBitmapBits: Int = 1 << 26) {
+        self.workers = max(1, workers)
+        self.morselSize = max(1, morselSize)
+        self.distinctBitmapBits = max(0, distinctBitmapBits)
+    }
+
+    /// One worker per active core, 64 Ki rows per morsel.
+    public static var `default`: KernelOptions {
+        KernelOptions(workers: ProcessInfo.processInfo.activeProcessorCount, morselSize: 64 * 1024)
+    }
+
+    /// A single worker: the reference the parallel runs must agree with.
+    public static let serial = KernelOptions(workers: 1, morselSize: Int.max / 2)
+}
+
+/// Wraps a value that is safe to share because every worker touches a disjoint part of it
+/// (swift-nio's `UnsafeTransfer`).
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+}
+
+/// Runs `body` over the morsels of `rows` on up to `options.workers` threads, each with its own state from
+/// `makeState`, then combines the states in worker order.
+/// - Complexity: O(rows / workers) per worker plus the states' combine cost.
+func runMorsels<State: AnyObject>(
+    rows: Range<Int>,
+    options: KernelOptions,
+    makeState: () -> State,
+    body: (Range<Int>, State) -> Void,
+    combine: (State, State) -> Void
+) -> State {
+    let morselCount = (rows.count + options.morselSize - 1) / options.morselSize
+    let workers = min(options.workers, max(morselCount, 1))
+    let morselSize = options.morselSize
+    @Sendable func morsel(_ index: Int) -> Range<Int> {
+        let start = rows.lowerBound + index * morselSize
+        return start..<min(start + morselSize, rows.upperBound)
+    }
+    if workers == 1 {
+        let state = makeState()
+        for index in 0..<morselCount { body(morsel(index), state) }
+        return state
+    }
+    var states = [State](repeating: makeState(), count: workers)
+    for worker in 1..<workers { states[worker] = makeState() }
+    withoutActuallyEscaping(body) { body in
+        states.withUnsafeMutableBufferPointer { slots in
+            let shared = UnsafeTransfer(value: (slots, body))
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let (slots, body) = shared.value
+                var index = worker
+                while index < morselCount {
+                    body(morsel(index), slots[worker])
+                    index += workers
+                }
+            }
+        }
+    }
+    for worker in 1..<workers { combine(states[0], states[worker]) }
+    return states[0]
+}

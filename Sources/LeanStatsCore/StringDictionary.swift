@@ -1,0 +1,176 @@
+import Foundation
+
+/// An immutable list of distinct strings stored as one UTF-8 buffer plus offsets; code 0 means "missing".
+///
+/// Strings are materialised only when asked for, so a dictionary of ten million titles is two arrays, not ten
+/// million heap objects.
+public struct StringDictionary: Sendable, Equatable {
+    /// The UTF-8 bytes of every entry, back to back.
+    public let bytes: [UInt8]
+    /// `offsets[code] ..< offsets[code + 1]` is the entry's byte range; `offsets[0] == offsets[1] == 0`.
+    public let offsets: [Int]
+
+    /// A dictionary holding only the missing entry (code 0).
+    public init() {
+        self.bytes = []
+        self.offsets = [0, 0]
+    }
+
+    /// Creates a dictionary from its stored parts.
+    /// - Precondition: `offsets` starts with `[0, 0]`, is ascending and ends at `bytes.count`.
+    public init(bytes: [UInt8], offsets: [Int]) {
+        self.bytes = bytes
+        self.offsets = offsets
+    }
+
+    /// Whether the stored parts describe a well-formed dictionary (used to validate data read from disk).
+    public var isWellFormed: Bool {
+        guard offsets.count >= 2, offsets[0] == 0, offsets[1] == 0, offsets.last == bytes.count else { return false }
+        for index in 1..<offsets.count where offsets[index] < offsets[index - 1] { return false }
+        return true
+    }
+
+    /// The number of codes, including code 0.
+    public var count: Int { offsets.count - 1 }
+
+    /// The string of a code; `nil` for code 0.
+    public subscript(code: UInt32) -> String? {
+        let index = Int(code)
+        guard index > 0, index < count else { return nil }
+        return String(decoding: bytes[offsets[index]..<offsets[index + 1]], as: UTF8.self)
+    }
+
+    /// The code of a string, or `nil` when the dictionary does not contain it.
+    /// - Complexity: O(n) in the total byte size; used once per query for filter values, never per row.
+    public func code(of value: String) -> UInt32? {
+        let target = Array(value.utf8)
+        for index in 1..<count where offsets[index + 1] - offsets[index] == target.count {
+            if bytes[offsets[index]..<offsets[index + 1]].elementsEqual(target) { return UInt32(index) }
+        }
+        return nil
+    }
+}
+
+/// Builds a ``StringDictionary`` while mapping strings to their codes.
+///
+/// Lookups hash and compare the UTF-8 bytes directly in an open-addressing table of codes (no `String` hashing,
+/// no Unicode normalisation): two values are the same entry exactly when their bytes are equal.
+public struct StringDictionaryBuilder: Sendable {
+    private var bytes: [UInt8] = []
+    private var offsets: [Int] = [0, 0]
+    /// Open-addressing slots holding codes; 0 marks an empty slot (code 0 is never stored).
+    private var slots: [UInt32] = Array(repeating: 0, count: 16)
+    /// The hash of each code's bytes, to skip byte comparisons and to rehash without rereading.
+    private var hashes: [UInt64] = [0]
+
+    /// An empty builder (only code 0).
+    public init() {}
+
+    /// A builder that keeps every code of an existing dictionary.
+    /// - Complexity: O(total bytes).
+    public init(_ dictionary: StringDictionary) {
+        bytes = dictionary.bytes
+        offsets = dictionary.offsets
+        hashes.reserveCapacity(dictionary.count)
+        bytes.withUnsafeBufferPointer { all in
+            for code in 1..<dictionary.count {
+                hashes.append(Self.hash(UnsafeBufferPointer(rebasing: all[offsets[code]..<offsets[code + 1]])))
+            }
+        }
+        rehash(capacity: Self.capacity(for: dictionary.count))
+    }
+
+    /// The number of codes so far, including code 0.
+    public var count: Int { offsets.count - 1 }
+
+    /// The code of a value, adding it when new; `nil` and the empty string map to code 0.
+    /// - Complexity: amortised O(length of the value).
+    public mutating func intern(_ value: String?) -> UInt32 {
+        guard var value, !value.isEmpty else { return 0 }
+        value.makeContiguousUTF8()
+        return value.utf8.withContiguousStorageIfAvailable { intern(bytes: $0) }!
+    }
+
+    /// The code of a UTF-8 byte sequence, adding it when new; the empty sequence maps to code 0.
+    public mutating func intern(bytes value: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        guard !value.isEmpty else { return 0 }
+        let hash = Self.hash(value)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let code = slots[slot]
+            if code == 0 { break }
+            if hashes[Int(code)] == hash && equals(Int(code), value) { return code }
+            slot = (slot + 1) & mask
+        }
+        let code = UInt32(count)
+        bytes.append(contentsOf: value)
+        offsets.append(bytes.count)
+        hashes.append(hash)
+        slots[slot] = code
+        if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
+        return code
+    }
+
+    private func equals(_ code: Int, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = offsets[code]
+        guard offsets[code + 1] - start == value.count else { return false }
+        return bytes.withUnsafeBufferPointer { all in
+            memcmp(all.baseAddress! + start, value.baseAddress!, value.count) == 0
+        }
+    }
+
+    private static func capacity(for count: Int) -> Int {
+        var capacity = 16
+        while capacity < count * 2 { capacity *= 2 }
+        return capacity
+    }
+
+    private mutating func rehash(capacity: Int) {
+        var table = [UInt32](repeating: 0, count: capacity)
+        let mask = capacity - 1
+        for code in 1..<max(count, 1) {
+            var slot = Int(truncatingIfNeeded: hashes[code]) & mask
+            while table[slot] != 0 { slot = (slot + 1) & mask }
+            table[slot] = UInt32(code)
+        }
+        slots = table
+    }
+
+    /// A fast 64-bit hash of bytes (multiply–xorshift over 8-byte words).
+    @inline(__always)
+    static func hash(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(value.count)
+        let raw = UnsafeRawBufferPointer(value)
+        var index = 0
+        while index + 8 <= raw.count {
+            hash = (hash ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 32
+            index += 8
+        }
+        if index < raw.count {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while index < raw.count {
+                tail |= UInt64(raw[index]) << shift
+                shift += 8
+                index += 1
+            }
+            hash = (hash ^ tail) &* 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 32
+        }
+        hash ^= hash >> 29
+        hash &*= 0xC4CE_B9FE_1A85_EC53
+        return hash ^ (hash >> 32)
+    }
+
+    /// The string of a code; `nil` for code 0.
+    public subscript(code: UInt32) -> String? {
+        let index = Int(code)
+        guard index > 0, index < count else { return nil }
+        return String(decoding: bytes[offsets[index]..<offsets[index + 1]], as: UTF8.self)
+    }
+
+    /// The finished dictionary.
+    public func build() -> StringDictionary { StringDictionary(bytes: bytes, offsets: offsets) }
+}

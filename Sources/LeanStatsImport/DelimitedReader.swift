@@ -1,0 +1,202 @@
+/// Splits CSV (RFC 4180) or MySQL TSV text into records of fields, working on the bytes in place.
+///
+/// Both dialects accept LF, CRLF and lone CR line ends, skip a UTF-8 byte order mark at the start and blank
+/// lines between records, and read a last record with or without a line end. Fields are handed out as
+/// ``DelimitedField`` views into the buffer; only fields with escapes are copied when their text is taken.
+///
+/// ```swift
+/// let reader = DelimitedReader(dialect: .csv)
+/// bytes.withUnsafeBufferPointer { buffer in
+///     reader.forEachRecord(in: buffer) { record in print(record.line, record[0].value ?? "NULL") }
+/// }
+/// ```
+public struct DelimitedReader: Sendable {
+    /// The text conventions of a file.
+    public enum Dialect: Sendable, Hashable {
+        /// RFC 4180: comma-separated; a field in `"` may hold commas, line breaks and `""` for one quote.
+        case csv
+        /// `mysql --batch` / `SELECT … INTO OUTFILE`: tab-separated; `\t \n \r \\ \0` (and a backslash before
+        /// a literal tab or line break) are escapes, `\N` is NULL.
+        case tsv
+    }
+
+    /// The dialect this reader splits.
+    public let dialect: Dialect
+
+    /// Creates a reader for one dialect.
+    /// - Parameter dialect: CSV or TSV.
+    public init(dialect: Dialect) {
+        self.dialect = dialect
+    }
+
+    /// Guesses the dialect of a file from its first line: TSV when the line holds a tab, CSV otherwise.
+    /// - Parameter bytes: The file contents (or at least its first line).
+    /// - Returns: The dialect to read the file with.
+    public static func dialect(of bytes: UnsafeBufferPointer<UInt8>) -> Dialect {
+        for byte in bytes {
+            if byte == Byte.tab { return .tsv }
+            if byte == Byte.lineFeed || byte == Byte.carriageReturn { break }
+        }
+        return .csv
+    }
+
+    /// Calls `body` with every record of the text, in order.
+    ///
+    /// A record that is malformed (an unterminated quote, text after a closing quote) is still handed out, with
+    /// its ``DelimitedRecord/problem`` set, so the caller can report it with its line.
+    /// - Parameters:
+    ///   - bytes: The whole text; the records and fields passed to `body` point into it and are valid only
+    ///     during the call.
+    ///   - body: Called once per record.
+    /// - Throws: Whatever `body` throws; reading stops there.
+    /// - Complexity: O(n) in the number of bytes; no allocation per record except for the field list, which is
+    ///   reused.
+    public func forEachRecord<E: Error>(
+        in bytes: UnsafeBufferPointer<UInt8>,
+        _ body: (DelimitedRecord) throws(E) -> Void
+    ) throws(E) {
+        let count = bytes.count
+        guard count > 0 else { return }
+        let delimiter = dialect == .csv ? Byte.comma : Byte.tab
+        let quotes = dialect == .csv
+        let escapes = dialect == .tsv
+        let quickLimit = max(delimiter, Byte.carriageReturn)
+        var index = hasByteOrderMark(bytes) ? 3 : 0
+        var line = 1
+        var spans: [DelimitedSpan] = []
+        spans.reserveCapacity(16)
+
+        while index < count {
+            let first = bytes[index]
+            if first == Byte.lineFeed || first == Byte.carriageReturn {
+                index = skipLineEnd(bytes, at: index)
+                line += 1
+                continue
+            }
+            let startLine = line
+            var problem: DelimitedRecord.Problem?
+            spans.removeAll(keepingCapacity: true)
+
+            fields: while true {
+                var start = index
+                var escaped = false
+                if quotes, index < count, bytes[index] == Byte.quote {
+                    index += 1
+                    start = index
+                    var closed = false
+                    while index < count {
+                        let byte = bytes[index]
+                        if byte == Byte.quote {
+                            if index + 1 < count, bytes[index + 1] == Byte.quote {
+                                escaped = true
+                                index += 2
+                                continue
+                            }
+                            closed = true
+                            break
+                        }
+                        if byte == Byte.lineFeed {
+                            line += 1
+                        } else if byte == Byte.carriageReturn, index + 1 >= count || bytes[index + 1] != Byte.lineFeed {
+                            line += 1
+                        }
+                        index += 1
+                    }
+                    spans.append(DelimitedSpan(start: start, end: index, escaped: escaped))
+                    guard closed else {
+                        problem = problem ?? .unterminatedQuote
+                        break fields
+                    }
+                    index += 1
+                    if index < count {
+                        let byte = bytes[index]
+                        if byte != delimiter, byte != Byte.lineFeed, byte != Byte.carriageReturn {
+                            problem = problem ?? .textAfterClosingQuote
+                            while index < count {
+                                let byte = bytes[index]
+                                if byte == delimiter || byte == Byte.lineFeed || byte == Byte.carriageReturn { break }
+                                index += 1
+                            }
+                        }
+                    }
+                } else {
+                    while index < count {
+                        let byte = bytes[index]
+                        // Most bytes (digits, letters, UTF-8 sequences) are above every special byte but `\`.
+                        if byte > quickLimit, byte != Byte.backslash {
+                            index += 1
+                            continue
+                        }
+                        if byte == delimiter || byte == Byte.lineFeed || byte == Byte.carriageReturn { break }
+                        if escapes, byte == Byte.backslash {
+                            escaped = true
+                            if index + 1 < count {
+                                let next = bytes[index + 1]
+                                if next == Byte.lineFeed {
+                                    line += 1
+                                } else if next == Byte.carriageReturn {
+                                    // A backslash-escaped CRLF is one escaped line break.
+                                    line += 1
+                                    if index + 2 < count, bytes[index + 2] == Byte.lineFeed { index += 1 }
+                                }
+                            }
+                            index = min(index + 2, count)
+                            continue
+                        }
+                        index += 1
+                    }
+                    spans.append(DelimitedSpan(start: start, end: index, escaped: escaped))
+                }
+                guard index < count else { break fields }
+                if bytes[index] == delimiter {
+                    index += 1
+                    continue fields
+                }
+                index = skipLineEnd(bytes, at: index)
+                line += 1
+                break fields
+            }
+            try body(
+                DelimitedRecord(
+                    bytes: bytes,
+                    spans: spans,
+                    dialect: dialect,
+                    line: startLine,
+                    endOffset: index,
+                    problem: problem
+                )
+            )
+        }
+    }
+
+    private func hasByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+    }
+
+    /// The index after the line end (LF, CR or CRLF) at `index`.
+    @inline(__always)
+    private func skipLineEnd(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+        if bytes[index] == Byte.carriageReturn, index + 1 < bytes.count, bytes[index + 1] == Byte.lineFeed {
+            return index + 2
+        }
+        return index + 1
+    }
+}
+
+/// Where one field lies in the text: a half-open byte range, without surrounding quotes.
+struct DelimitedSpan {
+    var start: Int
+    var end: Int
+    /// Whether the field holds doubled quotes (CSV) or backslash escapes (TSV) that decoding must resolve.
+    var escaped: Bool
+}
+
+/// ASCII bytes the readers look for.
+enum Byte {
+    static let tab: UInt8 = 0x09
+    static let lineFeed: UInt8 = 0x0A
+    static let carriageReturn: UInt8 = 0x0D
+    static let quote: UInt8 = 0x22
+    static let comma: UInt8 = 0x2C
+    static let backslash: UInt8 = 0x5C
+}

@@ -1,0 +1,56 @@
+/// Renders a result as one line of JSON: an array of objects, or one object when the result is a single object.
+///
+/// Keys follow the column order. Integers print as integers; doubles print unrounded with Swift's shortest
+/// round-trip `description`, so an integral double keeps its fraction (`50.0`) and a rate reads
+/// `71.42857142857143`; a non-finite double (never produced by the statistics) prints as `null`. Strings escape
+/// `"`, `\` and control characters (as `\u00XX`) and keep other characters as UTF-8. Example:
+/// `[{"dept":"生产部","pass_rate":71.42857142857143}]`.
+public struct JSONFormatter: ResultFormatter {
+    /// Creates the formatter.
+    public init() {}
+
+    /// Renders the result.
+    /// - Parameter table: the result.
+    /// - Returns: the JSON text followed by a newline.
+    public func render(_ table: ResultTable) -> String {
+        guard !table.isSingleObject else { return JSONText.object(table.objectRows[0], of: table) + "\n" }
+        return "[" + table.rows.map { JSONText.object($0, of: table) }.joined(separator: ",") + "]\n"
+    }
+}
+
+/// The JSON encoding shared by the JSON formatters.
+enum JSONText {
+    /// One row as an object whose keys are the columns.
+    static func object(_ row: [ResultValue], of table: ResultTable) -> String {
+        var text = "{"
+        for (column, name) in table.columns.enumerated() {
+            if column > 0 { text += "," }
+            text += string(name) + ":" + value(table.value(row, column))
+        }
+        return text + "}"
+    }
+
+    /// One value.
+    static func value(_ value: ResultValue) -> String {
+        switch value {
+        case .string(let text): string(text)
+        case .int, .double, .null: value.numberText ?? "null"
+        }
+    }
+
+    /// A string literal with `"`, `\` and control characters escaped.
+    static func string(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}

@@ -1,0 +1,14 @@
+/// Renders a result as JSON Lines: one object per row, each on its own line (one line for a single object).
+///
+/// Values print as in ``JSONFormatter``; an empty result is empty output.
+public struct JSONLinesFormatter: ResultFormatter {
+    /// Creates the formatter.
+    public init() {}
+
+    /// Renders the result.
+    /// - Parameter table: the result.
+    /// - Returns: one object per line, each followed by a newline.
+    public func render(_ table: ResultTable) -> String {
+        table.objectRows.map { JSONText.object($0, of: table) + "\n" }.joined()
+    }
+}

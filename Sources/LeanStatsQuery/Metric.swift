@@ -1,0 +1,37 @@
+/// A statistic that a query can ask for, named as it appears in the query language and as a result column.
+///
+/// The definitions (口径) are those of SPEC §3; the executor computes them.
+public enum Metric: String, Sendable, Hashable, CaseIterable {
+    /// Instances in the period.
+    case count
+    /// Instances whose result is `agree`.
+    case passed
+    /// `passed / count × 100`, 0 when `count` is 0.
+    case pass_rate
+    /// Distinct originator user ids.
+    case participants
+    /// Distinct originator department ids.
+    case depts
+    /// Mean processing days of completed instances; `null` when none qualifies.
+    case avg_days
+    /// Fewest processing days of a completed instance; `null` when none qualifies.
+    case min_days
+    /// Most processing days of a completed instance; `null` when none qualifies.
+    case max_days
+    /// Completed instances with a finish time (the ones that have processing days).
+    case completed
+    /// Share of completed instances processed within 30 days, × 100.
+    case within30_rate
+
+    /// The metrics of `overview`, in result column order.
+    public static let overview: [Metric] = [.count, .passed, .pass_rate, .participants, .depts]
+
+    /// The metrics of `efficiency`, in result column order.
+    public static let efficiency: [Metric] = [.avg_days, .min_days, .max_days, .completed, .within30_rate]
+
+    /// The metrics of `trend`, which is `by month count,passed,participants`.
+    public static let trend: [Metric] = [.count, .passed, .participants]
+
+    /// The metrics of a `top N` row after its `user_id, user, dept` key columns.
+    public static let top: [Metric] = [.count, .passed, .pass_rate]
+}

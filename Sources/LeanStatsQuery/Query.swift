@@ -1,0 +1,188 @@
+import LeanStatsCore
+
+/// One parsed line of the query language.
+///
+/// ``init(parsing:)`` reads a line; ``description`` prints the canonical form (lower-case keywords, single
+/// spaces, metrics joined by `,`, values quoted only where needed), which parses back to an equal value. The
+/// grammar is in <doc:QueryLanguage>.
+public enum Query: Sendable, Hashable, CustomStringConvertible {
+    /// `overview PERIOD [FILTERS]`: one object with ``Metric/overview``.
+    case overview(QueryScope)
+    /// `by DIM METRICS PERIOD [FILTERS] [order by METRIC [asc|desc]] [limit N]`: one row per group.
+    case breakdown(Breakdown)
+    /// `top N PERIOD [FILTERS]`: the N proposers with the most instances (N ≥ 1).
+    case top(Int, QueryScope)
+    /// `efficiency PERIOD [FILTERS]`: one object with ``Metric/efficiency``.
+    case efficiency(QueryScope)
+    /// `trend PERIOD [FILTERS]`: shorthand for `by month count,passed,participants PERIOD [FILTERS]`.
+    case trend(QueryScope)
+
+    /// Parses one line of the query language.
+    /// - Parameter line: the query text.
+    /// - Throws: ``QueryError`` pointing at the first word that does not fit, saying what was expected.
+    public init(parsing line: String) throws(QueryError) {
+        var parser = try QueryParser(line: line)
+        self = try parser.parseQuery()
+    }
+
+    /// The period and filters, which every query form has.
+    public var scope: QueryScope {
+        switch self {
+        case .overview(let scope), .top(_, let scope), .efficiency(let scope), .trend(let scope): scope
+        case .breakdown(let breakdown): breakdown.scope
+        }
+    }
+
+    /// The period the query covers.
+    public var period: PeriodSpec { scope.period }
+
+    /// The row filter of the query (``StatisticsFilter/none`` when it has no `where`).
+    public var filter: StatisticsFilter { scope.filter }
+
+    /// The query with shorthands spelled out: `trend` becomes its `by month` breakdown, the rest stay as they are.
+    public var expanded: Query {
+        guard case .trend(let scope) = self else { return self }
+        return .breakdown(Breakdown(dimension: .month, metrics: Metric.trend, scope: scope))
+    }
+
+    /// The result's keys in order (SPEC §2): the dimension and metric names for `by` and `trend`, the fixed
+    /// columns of `overview`, `top` and `efficiency`.
+    public var resultColumns: [String] {
+        switch self {
+        case .overview: Metric.overview.map(\.rawValue)
+        case .efficiency: Metric.efficiency.map(\.rawValue)
+        case .top: ["user_id", "user", "dept"] + Metric.top.map(\.rawValue)
+        case .breakdown(let breakdown): [breakdown.dimension.rawValue] + breakdown.metrics.map(\.rawValue)
+        case .trend: [Dimension.month.rawValue] + Metric.trend.map(\.rawValue)
+        }
+    }
+
+    /// Whether the result is one object (`overview`, `efficiency`) rather than a list of rows.
+    public var isSingleObject: Bool {
+        switch self {
+        case .overview, .efficiency: true
+        case .breakdown, .top, .trend: false
+        }
+    }
+
+    /// The canonical text of the query.
+    public var description: String {
+        switch self {
+        case .overview(let scope): "overview \(scope)"
+        case .breakdown(let breakdown): breakdown.description
+        case .top(let count, let scope): "top \(count) \(scope)"
+        case .efficiency(let scope): "efficiency \(scope)"
+        case .trend(let scope): "trend \(scope)"
+        }
+    }
+}
+
+/// The period and the filters of a query: the rows it looks at.
+public struct QueryScope: Sendable, Hashable, CustomStringConvertible {
+    /// The days the query covers.
+    public var period: PeriodSpec
+    /// Which instances count (`where …`).
+    public var filter: StatisticsFilter
+
+    /// Creates a scope.
+    /// - Parameters:
+    ///   - period: the days the query covers.
+    ///   - filter: which instances count; all of them by default.
+    public init(period: PeriodSpec, filter: StatisticsFilter = .none) {
+        self.period = period
+        self.filter = filter
+    }
+
+    /// The canonical text: the period, then `where` with the filters in the order dept, category, status.
+    public var description: String {
+        var conditions: [String] = []
+        if let dept = filter.deptName { conditions.append("dept=\(QueryLexer.quoteIfNeeded(dept))") }
+        if let category = filter.category { conditions.append("category=\(QueryLexer.quoteIfNeeded(category))") }
+        if let status = filter.status { conditions.append("status=\(status.code)") }
+        guard !conditions.isEmpty else { return period.description }
+        return "\(period) where " + conditions.joined(separator: " and ")
+    }
+}
+
+/// A `by` query: metrics per group of a dimension.
+public struct Breakdown: Sendable, Hashable, CustomStringConvertible {
+    /// What the rows are grouped by.
+    public var dimension: Dimension
+    /// The metrics of each row, in column order, without repetitions; never empty.
+    public var metrics: [Metric]
+    /// The period and filters.
+    public var scope: QueryScope
+    /// The requested sort; `nil` for the default order of SPEC §3 (count descending, ties by key; months in
+    /// calendar order).
+    public var order: SortOrder?
+    /// The greatest number of rows to return, at least 1; `nil` for all.
+    public var limit: Int?
+
+    /// Creates a breakdown.
+    /// - Parameters:
+    ///   - dimension: what the rows are grouped by.
+    ///   - metrics: the metrics of each row (non-empty, no repetitions).
+    ///   - scope: the period and filters.
+    ///   - order: the sort, or `nil` for the default order.
+    ///   - limit: the greatest number of rows, or `nil` for all.
+    public init(
+        dimension: Dimension,
+        metrics: [Metric],
+        scope: QueryScope,
+        order: SortOrder? = nil,
+        limit: Int? = nil
+    ) {
+        self.dimension = dimension
+        self.metrics = metrics
+        self.scope = scope
+        self.order = order
+        self.limit = limit
+    }
+
+    /// The metrics the executor must compute: the selected ones, then the sort metric when it is not among them
+    /// (it orders the rows without becoming a column).
+    public var computedMetrics: [Metric] {
+        guard let metric = order?.metric, !metrics.contains(metric) else { return metrics }
+        return metrics + [metric]
+    }
+
+    /// The canonical text, e.g. `by dept count,pass_rate 2025-11 order by pass_rate desc limit 5`.
+    public var description: String {
+        var text = "by \(dimension.rawValue) \(metrics.map(\.rawValue).joined(separator: ",")) \(scope)"
+        if let order { text += " order by \(order)" }
+        if let limit { text += " limit \(limit)" }
+        return text
+    }
+}
+
+/// An `order by METRIC [asc|desc]` clause.
+///
+/// The metric may be any metric, also one that is not selected: the rows are then sorted by it without it being
+/// shown. Rows with equal values (and rows whose value is `null`, which sort last in either direction) keep
+/// the default order among themselves.
+public struct SortOrder: Sendable, Hashable, CustomStringConvertible {
+    /// The metric whose values order the rows.
+    public var metric: Metric
+    /// Whether larger values come first.
+    public var direction: SortDirection
+
+    /// Creates a sort order.
+    /// - Parameters:
+    ///   - metric: the metric whose values order the rows.
+    ///   - direction: the direction; descending (largest first) by default, as in rankings.
+    public init(_ metric: Metric, _ direction: SortDirection = .desc) {
+        self.metric = metric
+        self.direction = direction
+    }
+
+    /// The canonical text, the direction always spelled out: `pass_rate desc`.
+    public var description: String { "\(metric.rawValue) \(direction.rawValue)" }
+}
+
+/// The direction of an `order by` clause.
+public enum SortDirection: String, Sendable, Hashable, CaseIterable {
+    /// Smallest first.
+    case asc
+    /// Largest first; the default when the clause names no direction.
+    case desc
+}

@@ -1,0 +1,102 @@
+/// The on-disk layout of a snapshot file (see docs/snapshot-format.md).
+///
+/// ```
+/// header   16 bytes  "LEANSNAP" · format version (UInt32 LE) · flags (UInt32 LE, 0)
+/// blocks   …         zstd frames, back to back, each listed in the footer
+/// footer   …         JSON (UTF-8): rows, metadata, columns → streams → blocks with offset, length, xxh64
+/// trailer  40 bytes  footer offset · footer length · xxh64(footer) · xxh64(header) (UInt64 LE each) · "LEANSEND"
+/// ```
+enum SnapshotLayout {
+    static let headerMagic: [UInt8] = Array("LEANSNAP".utf8)
+    static let trailerMagic: [UInt8] = Array("LEANSEND".utf8)
+    static let formatVersion: UInt32 = 1
+    static let headerSize = 16
+    static let trailerSize = 40
+    /// Elements per block for numeric streams.
+    static let blockElements = 256 * 1024
+    /// Bytes per block for dictionary text.
+    static let blockBytes = 4 << 20
+    static let fileExtension = "lsnap"
+}
+
+/// The footer: everything needed to find, check and decode each column.
+struct SnapshotFooter: Codable, Equatable {
+    var format: Int
+    var generation: Int
+    var createdAt: Int64
+    var rowCount: Int
+    var firstCreateTime: Int64?
+    var lastCreateTime: Int64?
+    var metadata: [String: String]
+    var columns: [ColumnEntry]
+}
+
+/// One logical column and the streams it is stored in.
+struct ColumnEntry: Codable, Equatable {
+    /// `create_time`, `finish_time`, `status`, `result`, `user_id`, `form:提案类别`, …
+    var name: String
+    /// `int64`, `uint8` or `dictionary`.
+    var kind: String
+    /// For dictionary columns: 1, 2 or 4 bytes per code.
+    var codeWidth: Int?
+    var streams: [StreamEntry]
+}
+
+/// A sequence of fixed-width elements or raw bytes, cut into blocks.
+struct StreamEntry: Codable, Equatable {
+    /// `values`, `codes`, `dictionary.bytes`, `dictionary.offsets`.
+    var role: String
+    /// `plain`, `shuffle` (byte planes) or `delta-shuffle` (differences, then byte planes).
+    var encoding: String
+    /// Bytes per element.
+    var width: Int
+    /// Elements in the stream.
+    var count: Int
+    var blocks: [BlockEntry]
+}
+
+/// One zstd frame in the file.
+struct BlockEntry: Codable, Equatable {
+    /// Byte offset of the frame in the file.
+    var offset: Int
+    /// Stored (compressed) length.
+    var length: Int
+    /// Decoded length in bytes.
+    var rawLength: Int
+    /// xxh64 of the stored bytes, as 16 hex digits.
+    var checksum: String
+}
+
+extension UInt64 {
+    var hex16: String {
+        let text = String(self, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
+    }
+}
+
+/// Byte-plane shuffling (Blosc style): element bytes regrouped by position so zstd sees long similar runs.
+enum ByteShuffle {
+    static func shuffle(_ input: UnsafeRawBufferPointer, width: Int) -> [UInt8] {
+        let count = input.count / width
+        return [UInt8](unsafeUninitializedCapacity: input.count) { output, initialized in
+            for plane in 0..<width {
+                let base = plane * count
+                for index in 0..<count { output[base + index] = input[index * width + plane] }
+            }
+            initialized = input.count
+        }
+    }
+
+    static func unshuffle(_ input: [UInt8], width: Int) -> [UInt8] {
+        let count = input.count / width
+        return [UInt8](unsafeUninitializedCapacity: input.count) { output, initialized in
+            input.withUnsafeBufferPointer { source in
+                for plane in 0..<width {
+                    let base = plane * count
+                    for index in 0..<count { output[index * width + plane] = source[base + index] }
+                }
+            }
+            initialized = input.count
+        }
+    }
+}

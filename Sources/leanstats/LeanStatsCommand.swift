@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `leanstats` executable: counts and reports lean improvement proposals pulled from DingTalk.
+@main
+struct LeanStatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leanstats",
+        abstract: "Counts and reports lean improvement proposals (精益提案) from DingTalk approvals.",
+        discussion: """
+            Data lives in a store directory (--data, env LEANSTATS_DATA, default ./leanstats-data).
+            Start with `leanstats demo`, or `leanstats import FILE...` and `leanstats query "overview all"`.
+            """,
+        subcommands: [
+            DemoCommand.self, ImportCommand.self, QueryCommand.self, ReplCommand.self, SnapshotCommand.self,
+            GenCommand.self, ExportCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LeanStatsCore
+import LeanStatsQuery
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// `leanstats query "LINE"`: runs one line of the query language.
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Run one line of the query language and print the result.",
+        discussion: """
+            Forms: overview PERIOD | by DIM METRICS PERIOD | top N PERIOD | efficiency PERIOD | trend PERIOD,
+            each with optional `where dept=… and category=… and status=…`.
+            Example: leanstats query "by dept count,pass_rate 2025-11"
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: "Output format: table, csv, json or jsonl.")
+    var format: OutputFormat = .table
+
+    @Flag(name: .long, help: "Start CSV output with a UTF-8 byte order mark (for Excel).")
+    var bom = false
+
+    @Argument(help: "The query, e.g. \"by dept pass_rate 2025-11\".")
+    var line: String
+
+    func run() throws {
+        try reportingErrors {
+            let query: Query
+            do {
+                query = try Query(parsing: line)
+            } catch let error as QueryError {
+                printError(error.rendered(line: line))
+                throw ExitCode.failure
+            }
+            let executor = QueryExecutor(engine: try store.engine())
+            print(format.formatter(csvByteOrderMark: bom).render(executor.run(query)), terminator: "")
+        }
+    }
+}

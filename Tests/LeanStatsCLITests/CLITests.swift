@@ -1,0 +1,179 @@
+import Foundation
+import LeanStatsTestSupport
+import Testing
+
+/// The `leanstats` executable as users run it: real processes, real files.
+@Suite(.serialized)
+struct CLITests {
+    static let sample = ["Data/ding_process_instances.csv", "Data/ding_form_component_values.csv"]
+
+    @Test func importingTheSampleThenQueryingGivesJSONInTheSpecShape() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let imported = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("2400 new"))
+        let overview = try LeanStats.run(["query", "--data", directory.path, "--format", "json", "overview 2025-11"])
+        #expect(overview.status == 0)
+        #expect(overview.stdout.hasPrefix("{\"count\":"))
+        #expect(overview.stdout.contains("\"pass_rate\":"))
+        let byDept = try LeanStats.run([
+            "query", "--data", directory.path, "--format", "json", "by dept pass_rate 2025-11",
+        ])
+        #expect(byDept.stdout.hasPrefix("[{\"dept\":\"生产部\",\"pass_rate\":"))
+    }
+
+    @Test func importingTheSameFilesTwiceChangesNothing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        let again = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("0 new, 0 updated, 2400 unchanged; the store is unchanged"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".lsnap")
+        }
+        #expect(files == ["snapshot-00000001.lsnap"])
+    }
+
+    @Test func aBadRowStopsTheImportWithFileAndLineAndChangesNothing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        let before = try LeanStats.run(["query", "--data", directory.path, "--format", "csv", "overview all"])
+        let bad = try directory.write(
+            "bad.csv",
+            """
+            business_id,process_instance_id,create_time,status
+            b1,p-new-1,2025-11-03 10:00:00,COMPLETED
+            b2,p-new-2,yesterday,COMPLETED
+            """
+        )
+        let failed = try LeanStats.run(["import", "--data", directory.path, bad])
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("bad.csv:3:"))
+        #expect(failed.stderr.contains("nothing was changed"))
+        let after = try LeanStats.run(["query", "--data", directory.path, "--format", "csv", "overview all"])
+        #expect(after.stdout == before.stdout)
+        let skipped = try LeanStats.run(["import", "--data", directory.path, "--skip-bad", bad])
+        #expect(skipped.status == 0)
+        #expect(skipped.stdout.contains("1 new"))
+        #expect(skipped.stdout.contains("skipped 1 bad rows"))
+    }
+
+    @Test func aWrongQueryPointsAtTheWordAndExitsNonZero() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        let result = try LeanStats.run(["query", "--data", directory.path, "by dept pass_rat 2025-11"])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(
+            result.stderr
+                == "by dept pass_rat 2025-11\n        ^~~~~~~~\nunknown metric 'pass_rat' at column 9; did you mean 'pass_rate'?\n"
+        )
+    }
+
+    @Test func queryingAnEmptyStoreSaysHowToGetData() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try LeanStats.run(["query", "--data", directory.path, "overview all"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no data in \(directory.path)"))
+        #expect(result.stderr.contains("leanstats import"))
+    }
+
+    @Test func theReplReadsOneQueryPerLineFromAPipeAndSurvivesBadLines() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        let result = try LeanStats.run(
+            ["repl", "--data", directory.path],
+            stdin: ".mode csv\n.timer on\noverview 2025-11\nnonsense here\ntrend 2025-10..2025-11\n"
+        )
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("count,passed,pass_rate,participants,depts\n"))
+        #expect(result.stdout.contains("month,count,passed,participants\n2025-10,"))
+        let timings = result.stderr.split(separator: "\n").filter { $0.hasPrefix("time: ") && $0.hasSuffix(" ms") }
+        #expect(timings.count == 2)
+        #expect(result.stderr.contains("unknown"))
+    }
+
+    @Test func snapshotVerifyFailsOnADamagedFileAndQueriesFallBackToTheOlderGeneration() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try LeanStats.run(["import", "--data", directory.path, Self.sample[0], Self.sample[1]])
+        let extra = try directory.write(
+            "extra.csv",
+            "business_id,process_instance_id,create_time,status\nx1,px1,2025-11-05 10:00:00,RUNNING\n"
+        )
+        _ = try LeanStats.run(["import", "--data", directory.path, extra])
+        let newest = directory.file("snapshot-00000002.lsnap")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: newest))
+        let verify = try LeanStats.run(["snapshot", "verify", "--data", directory.path])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("DAMAGED"))
+        #expect(verify.stdout.contains("snapshot-00000002.lsnap"))
+        let query = try LeanStats.run(["query", "--data", directory.path, "--format", "csv", "overview all"])
+        #expect(query.status == 0)
+        #expect(query.stdout.hasPrefix("count,passed,pass_rate,participants,depts\n2400,"))
+        #expect(query.stderr.contains("using the older snapshot"))
+    }
+
+    @Test func snapshotInfoDescribesRowsColumnsAndTimeRange() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        let info = try LeanStats.run(["snapshot", "info", "--data", directory.path])
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("instances:   2400"))
+        #expect(info.stdout.contains("created:     2024-12-01"))
+        #expect(info.stdout.contains("form:提案类别"))
+        #expect(info.stdout.contains("ratio"))
+    }
+
+    @Test func exportThenImportGivesTheSameStatistics() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = directory.file("first")
+        let second = directory.file("second")
+        _ = try LeanStats.run(["gen", "--rows", "3000", "--seed", "9", "--data", first])
+        let exported = try LeanStats.run(["export", "csv", "--data", first, "--out", directory.file("csv")])
+        #expect(exported.status == 0)
+        let imported = try LeanStats.run(
+            [
+                "import", "--data", second, directory.file("csv/ding_process_instances.csv"),
+                directory.file("csv/ding_form_component_values.csv"),
+            ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        for line in [
+            "overview all", "by dept count,passed,participants,depts,avg_days,min_days,max_days,within30_rate all",
+            "by category count,pass_rate all", "trend all", "top 10 all", "efficiency all", "by status count all",
+        ] {
+            let a = try LeanStats.run(["query", "--data", first, "--format", "json", line])
+            let b = try LeanStats.run(["query", "--data", second, "--format", "json", line])
+            #expect(a.status == 0)
+            #expect(a.stdout == b.stdout, "\(line)")
+        }
+    }
+
+    @Test func badFlagsGiveAUsageErrorAndUnknownZonesAClearLine() throws {
+        let flag = try LeanStats.run(["query", "--frmat", "json", "overview all"])
+        #expect(flag.status != 0)
+        #expect(flag.stderr.contains("--frmat"))
+        let zone = try LeanStats.run(["query", "--tz", "Mars/Base", "--data", "/nonexistent", "overview all"])
+        #expect(zone.status == 1)
+        #expect(zone.stderr.contains("no data") || zone.stderr.contains("Mars/Base"))
+    }
+
+    @Test func theDemoImportsTheSampleAndPrintsTheLatestMonth() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let demo = try LeanStats.run(["demo", "--data", directory.file("store")])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("> overview 2025-11"))
+        #expect(demo.stdout.contains("生产部"))
+    }
+}
