@@ -6,6 +6,11 @@ final class GroupState {
     let groupCount: Int
     let count: UnsafeMutableBufferPointer<Int>
     let passed: UnsafeMutableBufferPointer<Int>
+    let refused: UnsafeMutableBufferPointer<Int>
+    let running: UnsafeMutableBufferPointer<Int>
+    /// Sums of the benefit field in cents (integers, so the parallel split cannot change the result),
+    /// allocated only when asked for.
+    let benefit: UnsafeMutableBufferPointer<Int>?
     let completed: UnsafeMutableBufferPointer<Int>
     let within30: UnsafeMutableBufferPointer<Int>
     let totalDays: UnsafeMutableBufferPointer<Int>
@@ -18,7 +23,8 @@ final class GroupState {
     ///   - groupCount: the number of group numbers (dictionary size for code groups).
     ///   - userValues: distinct user-id codes to track per group, `nil` to skip `participants`.
     ///   - deptValues: distinct dept-id codes to track per group, `nil` to skip `depts`.
-    init(groupCount: Int, userValues: Int?, deptValues: Int?, bitmapBits: Int) {
+    ///   - benefit: whether to sum the benefit field.
+    init(groupCount: Int, userValues: Int?, deptValues: Int?, bitmapBits: Int, benefit: Bool = false) {
         self.groupCount = groupCount
         func zeroed<T: FixedWidthInteger>(_ value: T) -> UnsafeMutableBufferPointer<T> {
             let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(groupCount, 1))
@@ -27,6 +33,15 @@ final class GroupState {
         }
         count = zeroed(0)
         passed = zeroed(0)
+        refused = zeroed(0)
+        running = zeroed(0)
+        if benefit {
+            let sums = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(groupCount, 1))
+            sums.initialize(repeating: 0)
+            self.benefit = sums
+        } else {
+            self.benefit = nil
+        }
         completed = zeroed(0)
         within30 = zeroed(0)
         totalDays = zeroed(0)
@@ -37,7 +52,8 @@ final class GroupState {
     }
 
     deinit {
-        for buffer in [count, passed, completed, within30, totalDays] { buffer.deallocate() }
+        for buffer in [count, passed, refused, running, completed, within30, totalDays] { buffer.deallocate() }
+        benefit?.deallocate()
         minDays.deallocate()
         maxDays.deallocate()
     }
@@ -48,23 +64,30 @@ final class GroupState {
         for group in 0..<groupCount {
             count[group] += other.count[group]
             passed[group] += other.passed[group]
+            refused[group] += other.refused[group]
+            running[group] += other.running[group]
             completed[group] += other.completed[group]
             within30[group] += other.within30[group]
             totalDays[group] += other.totalDays[group]
             minDays[group] = min(minDays[group], other.minDays[group])
             maxDays[group] = max(maxDays[group], other.maxDays[group])
         }
+        if let benefit, let others = other.benefit {
+            for group in 0..<groupCount { benefit[group] += others[group] }
+        }
         if let users, let others = other.users { users.combine(others) }
         if let depts, let others = other.depts { depts.combine(others) }
     }
 
-    /// The finished statistics of every group with at least one instance.
-    func finalize(key: (Int) -> (key: String, userId: String?)) -> [GroupStatistics] {
+    /// The finished statistics of every group with at least one instance, with its group number.
+    func finalize(key: (Int) -> (key: String, userId: String?)) -> [(group: Int, statistics: GroupStatistics)] {
         let userCounts = users?.counts()
         let deptCounts = depts?.counts()
-        var groups: [GroupStatistics] = []
+        var groups: [(group: Int, statistics: GroupStatistics)] = []
         for group in 0..<groupCount where count[group] > 0 {
-            groups.append(statistics(of: group, key: key(group), userCounts: userCounts, deptCounts: deptCounts))
+            groups.append(
+                (group, statistics(of: group, key: key(group), userCounts: userCounts, deptCounts: deptCounts))
+            )
         }
         return groups
     }
@@ -79,6 +102,9 @@ final class GroupState {
         var result = GroupStatistics(key: key.key, userId: key.userId)
         result.count = count[group]
         result.passed = passed[group]
+        result.refused = refused[group]
+        result.running = running[group]
+        result.benefitSum = benefit.map { Double($0[group]) / 100 }
         result.completed = completed[group]
         result.within30 = within30[group]
         result.totalDays = totalDays[group]

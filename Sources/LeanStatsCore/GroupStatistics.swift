@@ -11,6 +11,16 @@ public struct GroupStatistics: Sendable, Hashable {
     public var count: Int = 0
     /// Instances with result `agree`.
     public var passed: Int = 0
+    /// Instances with result `refuse`.
+    public var refused: Int = 0
+    /// Instances with status RUNNING.
+    public var running: Int = 0
+    /// Sum of the numeric benefit form field over instances that have a number there; `nil` unless asked for.
+    public var benefitSum: Double?
+    /// Median processing days (linear interpolation); `nil` unless asked for or when nothing completed.
+    public var p50Days: Double?
+    /// 90th percentile of processing days (linear interpolation); `nil` unless asked for or when nothing completed.
+    public var p90Days: Double?
     /// Distinct originator user ids.
     public var participants: Int = 0
     /// Distinct originator department ids.

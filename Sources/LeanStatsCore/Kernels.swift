@@ -2,9 +2,11 @@
 enum GroupKey {
     case single
     case deptName
-    case category
     case user
     case status
+    case result
+    /// A form-field column (the category is one).
+    case form(CodeArray)
 }
 
 /// Borrowed views of the columns the kernels read; valid only inside ``StatisticsEngine/withKernelColumns(_:)``.
@@ -17,6 +19,10 @@ struct KernelColumns: @unchecked Sendable {
     let deptId: CodeBuffer
     let deptName: CodeBuffer
     let category: CodeBuffer
+    /// Codes of the benefit form field and the number (in cents) each code stands for, or `nil` when not a number.
+    let benefit: CodeBuffer
+    let benefitCents: UnsafeBufferPointer<Int>
+    let benefitIsNumber: UnsafeBufferPointer<Bool>
 
     /// Whether a row passes the filter.
     @inline(__always)
@@ -58,18 +64,27 @@ extension StatisticsEngine {
                             table.deptId.codes.withCodeBuffer { deptId in
                                 table.deptName.codes.withCodeBuffer { deptName in
                                     categoryCodes.withCodeBuffer { category in
-                                        body(
-                                            KernelColumns(
-                                                status: status,
-                                                result: result,
-                                                days: days,
-                                                user: user,
-                                                userName: userName,
-                                                deptId: deptId,
-                                                deptName: deptName,
-                                                category: category
-                                            )
-                                        )
+                                        benefitCodes.withCodeBuffer { benefit in
+                                            benefitCents.withUnsafeBufferPointer { cents in
+                                                benefitIsNumber.withUnsafeBufferPointer { isNumber in
+                                                    body(
+                                                        KernelColumns(
+                                                            status: status,
+                                                            result: result,
+                                                            days: days,
+                                                            user: user,
+                                                            userName: userName,
+                                                            deptId: deptId,
+                                                            deptName: deptName,
+                                                            category: category,
+                                                            benefit: benefit,
+                                                            benefitCents: cents,
+                                                            benefitIsNumber: isNumber
+                                                        )
+                                                    )
+                                                }
+                                            }
+                                        }
                                     }
                                 }
                             }
@@ -87,9 +102,11 @@ extension StatisticsEngine {
         key: GroupKey,
         groupCount: Int,
         filter: ResolvedFilter,
-        distinct: Bool
+        options statistics: StatisticsOptions
     ) -> GroupState {
-        withKernelColumns { columns in
+        let distinct = statistics.contains(.distinct)
+        let benefit = statistics.contains(.benefit)
+        return withKernelColumns { columns in
             func run<Reader: GroupKeyReader>(_ reader: Reader) -> GroupState {
                 runMorsels(
                     rows: rows,
@@ -99,7 +116,8 @@ extension StatisticsEngine {
                             groupCount: groupCount,
                             userValues: distinct ? table.userId.dictionary.count : nil,
                             deptValues: distinct ? table.deptId.dictionary.count : nil,
-                            bitmapBits: options.distinctBitmapBits
+                            bitmapBits: options.distinctBitmapBits,
+                            benefit: benefit
                         )
                     },
                     body: { morsel, state in Self.accumulate(morsel, reader, columns, filter, state) },
@@ -116,9 +134,10 @@ extension StatisticsEngine {
             switch key {
             case .single: return run(SingleGroupReader())
             case .deptName: return run(codes: columns.deptName)
-            case .category: return run(codes: columns.category)
             case .user: return run(codes: columns.user)
             case .status: return run(CodeGroupReader(codes: columns.status))
+            case .result: return run(CodeGroupReader(codes: columns.result))
+            case .form(let codes): return codes.withCodeBuffer { run(codes: $0) }
             }
         }
     }
@@ -134,8 +153,13 @@ extension StatisticsEngine {
         _ state: GroupState
     ) {
         let agree = InstanceResult.agree.rawValue
+        let refuse = InstanceResult.refuse.rawValue
+        let runningStatus = InstanceStatus.running.rawValue
         let count = state.count
         let passed = state.passed
+        let refused = state.refused
+        let running = state.running
+        let benefit = state.benefit
         let completed = state.completed
         let within30 = state.within30
         let totalDays = state.totalDays
@@ -149,7 +173,13 @@ extension StatisticsEngine {
             let group = reader.group(row)
             if group < 0 { continue }
             count[group] &+= 1
-            if columns.result[row] == agree { passed[group] &+= 1 }
+            let result = columns.result[row]
+            if result == agree { passed[group] &+= 1 } else if result == refuse { refused[group] &+= 1 }
+            if columns.status[row] == runningStatus { running[group] &+= 1 }
+            if let benefit {
+                let code = Int(columns.benefit[row])
+                if columns.benefitIsNumber[code] { benefit[group] &+= columns.benefitCents[code] }
+            }
             let days = columns.days[row]
             if days != noDays {
                 completed[group] &+= 1
@@ -190,6 +220,63 @@ extension StatisticsEngine {
             )
         }.entries()
     }
+}
+
+extension StatisticsEngine {
+    /// Median and 90th percentile of processing days per group, by linear interpolation between the closest
+    /// ranks (DuckDB's `quantile_cont`). Runs only when a query asks for them.
+    /// - Complexity: O(r + c log c) for r rows and c completed instances among them.
+    func daysPercentiles(
+        rows: Range<Int>,
+        key: GroupKey,
+        groupCount: Int,
+        filter: ResolvedFilter
+    )
+        -> [Int: (p50: Double, p90: Double)]
+    {
+        withKernelColumns { columns in
+            func collect<Reader: GroupKeyReader>(_ reader: Reader) -> [Int: [Int32]] {
+                var days: [Int: [Int32]] = [:]
+                for row in rows where columns.passes(row, filter) {
+                    let value = columns.days[row]
+                    if value == Self.noDays { continue }
+                    let group = reader.group(row)
+                    if group >= 0 { days[group, default: []].append(value) }
+                }
+                return days
+            }
+            func collect(codes: CodeBuffer) -> [Int: [Int32]] {
+                switch codes {
+                case .u8(let buffer): collect(CodeGroupReader(codes: buffer))
+                case .u16(let buffer): collect(CodeGroupReader(codes: buffer))
+                case .u32(let buffer): collect(CodeGroupReader(codes: buffer))
+                }
+            }
+            let days: [Int: [Int32]]
+            switch key {
+            case .single: days = collect(SingleGroupReader())
+            case .deptName: days = collect(codes: columns.deptName)
+            case .user: days = collect(codes: columns.user)
+            case .status: days = collect(CodeGroupReader(codes: columns.status))
+            case .result: days = collect(CodeGroupReader(codes: columns.result))
+            case .form(let codes): days = codes.withCodeBuffer { collect(codes: $0) }
+            }
+            return days.mapValues { values in
+                let sorted = values.sorted()
+                return (quantile(sorted, 0.5), quantile(sorted, 0.9))
+            }
+        }
+    }
+}
+
+/// The q-quantile of sorted values by linear interpolation between closest ranks.
+func quantile(_ sorted: [Int32], _ q: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let position = q * Double(sorted.count - 1)
+    let lower = Int(position.rounded(.down))
+    let upper = min(lower + 1, sorted.count - 1)
+    let fraction = position - Double(lower)
+    return Double(sorted[lower]) + (Double(sorted[upper]) - Double(sorted[lower])) * fraction
 }
 
 /// One (user, department) pair of the proposer ranking, in code space.

@@ -10,6 +10,40 @@ public enum Dimension: String, Sendable, CaseIterable, Hashable {
     case month
     /// The DingTalk status code.
     case status
+    /// `YYYY-QN` of the creation time in the configured zone.
+    case quarter
+    /// `YYYY` of the creation time in the configured zone.
+    case year
+    /// The approval result (`agree`, `refuse`); instances without one are left out.
+    case result
+
+    /// Whether the groups are calendar buckets of the creation time (contiguous row ranges, sorted by time).
+    public var isCalendar: Bool { self == .month || self == .quarter || self == .year }
+}
+
+/// What a `by` query groups on: a built-in dimension or any form field by its label.
+public enum GroupingKey: Sendable, Hashable {
+    /// A built-in dimension.
+    case dimension(Dimension)
+    /// The value of a form field, e.g. `field:提案类别`; instances without it are left out.
+    case field(String)
+}
+
+/// Optional, costlier parts of a statistics query.
+public struct StatisticsOptions: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+
+    /// Creates options from raw bits.
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Exact distinct counts (`participants`, `depts`).
+    public static let distinct = StatisticsOptions(rawValue: 1)
+    /// The sum of the numeric benefit form field (`benefit_sum`).
+    public static let benefit = StatisticsOptions(rawValue: 2)
+    /// Median and 90th percentile of processing days (`p50_days`, `p90_days`).
+    public static let percentiles = StatisticsOptions(rawValue: 4)
+    /// Everything.
+    public static let all: StatisticsOptions = [.distinct, .benefit, .percentiles]
 }
 
 /// Row filters shared by every statistic; `nil` means "any".

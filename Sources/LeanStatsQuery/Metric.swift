@@ -1,3 +1,5 @@
+import LeanStatsCore
+
 /// A statistic that a query can ask for, named as it appears in the query language and as a result column.
 ///
 /// The definitions (口径) are those of SPEC §3; the executor computes them.
@@ -22,6 +24,32 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
     case completed
     /// Share of completed instances processed within 30 days, × 100.
     case within30_rate
+    /// Instances whose result is `refuse`.
+    case refused
+    /// Instances still RUNNING.
+    case running
+    /// Sum of the numeric benefit form field (`预计收益(元)` by default) over instances that give a number.
+    case benefit_sum
+    /// Median processing days of completed instances (linear interpolation); `null` when none qualifies.
+    case p50_days
+    /// 90th percentile of processing days of completed instances (linear interpolation); `null` when none qualifies.
+    case p90_days
+    /// `participants / headcount × 100`, the headcount coming from the contacts directory (the group's department
+    /// for `by dept`, else the filtered department or the whole organisation); `null` without a headcount.
+    case participation_rate
+
+    /// Whether the metric needs exact distinct counts.
+    var needsDistinct: Bool { self == .participants || self == .depts || self == .participation_rate }
+
+    /// The costlier statistics the metric needs.
+    var statisticsOptions: StatisticsOptions {
+        switch self {
+        case .participants, .depts, .participation_rate: .distinct
+        case .benefit_sum: .benefit
+        case .p50_days, .p90_days: .percentiles
+        default: []
+        }
+    }
 
     /// The metrics of `overview`, in result column order.
     public static let overview: [Metric] = [.count, .passed, .pass_rate, .participants, .depts]

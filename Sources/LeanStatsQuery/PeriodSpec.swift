@@ -1,3 +1,4 @@
+import Foundation
 import LeanStatsCore
 
 /// The period a query covers: a calendar day, month, quarter or year, an inclusive range of them, or everything.
@@ -13,6 +14,8 @@ public enum PeriodSpec: Sendable, Hashable, CustomStringConvertible {
     /// From the first day of one period through the last day of another, which does not end before the first
     /// starts.
     case range(from: CalendarPeriod, through: CalendarPeriod)
+    /// A period relative to today (`this-month`, `last 90d`, `ytd`, …).
+    case relative(RelativePeriod)
 
     /// A month, e.g. `.month(2025, 11)` for `2025-11`.
     public static func month(_ year: Int, _ month: Int) -> PeriodSpec { .single(.month(year: year, month: month)) }
@@ -31,11 +34,15 @@ public enum PeriodSpec: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The days the period covers, both ends included; `nil` for ``all``.
-    public func dayRange() -> DayRange? {
+    /// - Parameter today: the date relative periods count from; the current UTC date when `nil` (the executor
+    ///   passes today in the configured zone).
+    public func dayRange(today: CivilDate? = nil) -> DayRange? {
         switch self {
         case .all: nil
         case .single(let period): period.dayRange
         case .range(let from, let through): DayRange(from: from.firstDay, through: through.lastDay)
+        case .relative(let relative):
+            relative.dayRange(today: today ?? CivilDate(dayNumber: Int(Date().timeIntervalSince1970 / 86_400)))
         }
     }
 
@@ -45,6 +52,7 @@ public enum PeriodSpec: Sendable, Hashable, CustomStringConvertible {
         case .all: "all"
         case .single(let period): period.description
         case .range(let from, let through): "\(from)..\(through)"
+        case .relative(let relative): relative.description
         }
     }
 
@@ -72,8 +80,15 @@ public enum PeriodSpec: Sendable, Hashable, CustomStringConvertible {
                 hint: Self.acceptedForms
             )
         }
-        if tokens.count > 1 {
-            let extra = tokens[1]
+        var consumed = 1
+        if token.isKeyword("last"), tokens.count > 1, let span = RelativePeriod.span(tokens[1].text) {
+            self = .relative(span)
+            consumed = 2
+        } else {
+            self = try Self.parse(token)
+        }
+        if tokens.count > consumed {
+            let extra = tokens[consumed]
             throw QueryError(
                 .unexpectedWord,
                 column: extra.column,
@@ -82,19 +97,19 @@ public enum PeriodSpec: Sendable, Hashable, CustomStringConvertible {
                 hint: "expected one period"
             )
         }
-        self = try Self.parse(token)
     }
 
     /// The accepted forms, for error messages.
     static let acceptedForms =
         "expected 2025-11 (month), 2025-Q4 (quarter), 2025 (year), 2025-11-03 (day), "
-        + "2025-01..2025-06 (range) or all"
+        + "2025-01..2025-06 (range), this-month, last-month, last 90d, ytd or all"
 
     /// Parses one word of a query line as a period.
     /// - Throws: ``QueryError`` pointing at the word, or at the end of a range that is wrong.
     static func parse(_ token: Token) throws(QueryError) -> PeriodSpec {
         let text = Substring(token.text)
         if text.lowercased() == "all" { return .all }
+        if let relative = RelativePeriod.word(token.text) { return .relative(relative) }
         guard let separator = text.firstRange(of: "..") else {
             return .single(try CalendarPeriod.parse(text, column: token.column))
         }

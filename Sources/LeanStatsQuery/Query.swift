@@ -16,6 +16,10 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
     case efficiency(QueryScope)
     /// `trend PERIOD [FILTERS]`: shorthand for `by month count,passed,participants PERIOD [FILTERS]`.
     case trend(QueryScope)
+    /// `list PERIOD [FILTERS] [limit N]`: the instances themselves, newest first (drill-down).
+    case list(QueryScope, limit: Int?)
+    /// `describe`: the columns, form fields, time range and row count of the store.
+    case describe
 
     /// Parses one line of the query language.
     /// - Parameter line: the query text.
@@ -28,8 +32,10 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
     /// The period and filters, which every query form has.
     public var scope: QueryScope {
         switch self {
-        case .overview(let scope), .top(_, let scope), .efficiency(let scope), .trend(let scope): scope
+        case .overview(let scope), .top(_, let scope), .efficiency(let scope), .trend(let scope), .list(let scope, _):
+            scope
         case .breakdown(let breakdown): breakdown.scope
+        case .describe: QueryScope(period: .all)
         }
     }
 
@@ -49,19 +55,26 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
     /// columns of `overview`, `top` and `efficiency`.
     public var resultColumns: [String] {
         switch self {
-        case .overview: Metric.overview.map(\.rawValue)
-        case .efficiency: Metric.efficiency.map(\.rawValue)
+        case .overview(let scope): scope.columns(for: Metric.overview)
+        case .efficiency(let scope): scope.columns(for: Metric.efficiency)
         case .top: ["user_id", "user", "dept"] + Metric.top.map(\.rawValue)
-        case .breakdown(let breakdown): [breakdown.dimension.rawValue] + breakdown.metrics.map(\.rawValue)
+        case .breakdown(let breakdown): [breakdown.keyColumn] + breakdown.scope.columns(for: breakdown.metrics)
         case .trend: [Dimension.month.rawValue] + Metric.trend.map(\.rawValue)
+        case .list: Self.listColumns
+        case .describe: ["column", "type", "distinct", "missing", "first", "last"]
         }
     }
+
+    /// The columns of a `list` row.
+    public static let listColumns = [
+        "business_id", "title", "user", "dept", "category", "status", "result", "created", "finished", "days",
+    ]
 
     /// Whether the result is one object (`overview`, `efficiency`) rather than a list of rows.
     public var isSingleObject: Bool {
         switch self {
         case .overview, .efficiency: true
-        case .breakdown, .top, .trend: false
+        case .breakdown, .top, .trend, .list, .describe: false
         }
     }
 
@@ -73,6 +86,8 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
         case .top(let count, let scope): "top \(count) \(scope)"
         case .efficiency(let scope): "efficiency \(scope)"
         case .trend(let scope): "trend \(scope)"
+        case .list(let scope, let limit): "list \(scope)" + (limit.map { " limit \($0)" } ?? "")
+        case .describe: "describe"
         }
     }
 }
@@ -83,14 +98,27 @@ public struct QueryScope: Sendable, Hashable, CustomStringConvertible {
     public var period: PeriodSpec
     /// Which instances count (`where …`).
     public var filter: StatisticsFilter
+    /// The period to compare with (`vs …`), if any.
+    public var comparison: Comparison?
 
     /// Creates a scope.
     /// - Parameters:
     ///   - period: the days the query covers.
     ///   - filter: which instances count; all of them by default.
-    public init(period: PeriodSpec, filter: StatisticsFilter = .none) {
+    ///   - comparison: the period to compare with, if any.
+    public init(period: PeriodSpec, filter: StatisticsFilter = .none, comparison: Comparison? = nil) {
         self.period = period
         self.filter = filter
+        self.comparison = comparison
+    }
+
+    /// The result columns of metrics: each metric, and with `vs` also `_prev`, `_change` (current − previous)
+    /// and `_change_pct` (change relative to previous × 100).
+    func columns(for metrics: [Metric]) -> [String] {
+        guard comparison != nil else { return metrics.map(\.rawValue) }
+        return metrics.flatMap { metric in
+            ["", "_prev", "_change", "_change_pct"].map { metric.rawValue + $0 }
+        }
     }
 
     /// The canonical text: the period, then `where` with the filters in the order dept, category, status.
@@ -99,15 +127,16 @@ public struct QueryScope: Sendable, Hashable, CustomStringConvertible {
         if let dept = filter.deptName { conditions.append("dept=\(QueryLexer.quoteIfNeeded(dept))") }
         if let category = filter.category { conditions.append("category=\(QueryLexer.quoteIfNeeded(category))") }
         if let status = filter.status { conditions.append("status=\(status.code)") }
-        guard !conditions.isEmpty else { return period.description }
-        return "\(period) where " + conditions.joined(separator: " and ")
+        let base = comparison.map { "\(period) vs \($0)" } ?? period.description
+        guard !conditions.isEmpty else { return base }
+        return "\(base) where " + conditions.joined(separator: " and ")
     }
 }
 
 /// A `by` query: metrics per group of a dimension.
 public struct Breakdown: Sendable, Hashable, CustomStringConvertible {
-    /// What the rows are grouped by.
-    public var dimension: Dimension
+    /// What the rows are grouped by: a dimension or a form field.
+    public var grouping: GroupingKey
     /// The metrics of each row, in column order, without repetitions; never empty.
     public var metrics: [Metric]
     /// The period and filters.
@@ -132,11 +161,45 @@ public struct Breakdown: Sendable, Hashable, CustomStringConvertible {
         order: SortOrder? = nil,
         limit: Int? = nil
     ) {
-        self.dimension = dimension
+        self.init(grouping: .dimension(dimension), metrics: metrics, scope: scope, order: order, limit: limit)
+    }
+
+    /// Creates a breakdown by a dimension or a form field (`by field:NAME`).
+    public init(
+        grouping: GroupingKey,
+        metrics: [Metric],
+        scope: QueryScope,
+        order: SortOrder? = nil,
+        limit: Int? = nil
+    ) {
+        self.grouping = grouping
         self.metrics = metrics
         self.scope = scope
         self.order = order
         self.limit = limit
+    }
+
+    /// The built-in dimension, `nil` for a form field.
+    public var dimension: Dimension? {
+        if case .dimension(let dimension) = grouping { return dimension }
+        return nil
+    }
+
+    /// The name of the key column: the dimension, or the form field's label.
+    public var keyColumn: String {
+        switch grouping {
+        case .dimension(let dimension): dimension.rawValue
+        case .field(let name): name
+        }
+    }
+
+    /// How the grouping is written: `dept`, or `field:NAME` (quoted when needed).
+    var groupingText: String {
+        switch grouping {
+        case .dimension(let dimension): dimension.rawValue
+        case .field(let name):
+            QueryLexer.quoteIfNeeded(name) == name ? "field:\(name)" : "field:\(QueryLexer.quoteIfNeeded(name))"
+        }
     }
 
     /// The metrics the executor must compute: the selected ones, then the sort metric when it is not among them
@@ -148,7 +211,7 @@ public struct Breakdown: Sendable, Hashable, CustomStringConvertible {
 
     /// The canonical text, e.g. `by dept count,pass_rate 2025-11 order by pass_rate desc limit 5`.
     public var description: String {
-        var text = "by \(dimension.rawValue) \(metrics.map(\.rawValue).joined(separator: ",")) \(scope)"
+        var text = "by \(groupingText) \(metrics.map(\.rawValue).joined(separator: ",")) \(scope)"
         if let order { text += " order by \(order)" }
         if let limit { text += " limit \(limit)" }
         return text

@@ -4,10 +4,20 @@ import LeanStatsCore
 public struct QueryExecutor: Sendable {
     /// The engine holding the data.
     public let engine: StatisticsEngine
+    /// The date relative periods (`this-month`, `last 90d`) count from; today in the engine's zone by default.
+    public let today: CivilDate
+    /// Department name → member count from the contacts directory, for `participation_rate`.
+    public let headcounts: [String: Int]
 
     /// Creates an executor over an engine.
-    public init(engine: StatisticsEngine) {
+    /// - Parameters:
+    ///   - engine: the data and its zone.
+    ///   - today: the date relative periods count from (default: today in the engine's zone).
+    ///   - headcounts: department member counts for `participation_rate` (empty: the metric is `null`).
+    public init(engine: StatisticsEngine, today: CivilDate? = nil, headcounts: [String: Int] = [:]) {
         self.engine = engine
+        self.today = today ?? CivilDate.today(in: engine.clock)
+        self.headcounts = headcounts
     }
 
     /// Parses and runs one line.
@@ -19,25 +29,15 @@ public struct QueryExecutor: Sendable {
     /// Runs a parsed query.
     /// - Complexity: O(rows in the period / workers) plus O(groups log groups) to sort.
     public func run(_ query: Query) -> ResultTable {
-        let period = query.period.dayRange()
-        let filter = query.filter
+        let scope = query.scope
+        let period = scope.period.dayRange(today: today)
         switch query.expanded {
         case .overview:
-            let statistics = engine.overview(period: period, filter: filter)
-            return ResultTable(
-                columns: query.resultColumns,
-                rows: [Metric.overview.map { value(of: $0, in: statistics) }],
-                isSingleObject: true
-            )
+            return summary(Metric.overview, scope: scope, columns: query.resultColumns)
         case .efficiency:
-            let statistics = engine.overview(period: period, filter: filter)
-            return ResultTable(
-                columns: query.resultColumns,
-                rows: [Metric.efficiency.map { value(of: $0, in: statistics) }],
-                isSingleObject: true
-            )
+            return summary(Metric.efficiency, scope: scope, columns: query.resultColumns)
         case .top(let limit, _):
-            let rows = engine.topProposers(limit, period: period, filter: filter).map { row -> [ResultValue] in
+            let rows = engine.topProposers(limit, period: period, filter: scope.filter).map { row -> [ResultValue] in
                 [
                     .string(row.userId), .string(row.userName), row.deptName.map(ResultValue.string) ?? .null,
                     .int(row.count), .int(row.passed), .double(row.passRate),
@@ -46,23 +46,83 @@ public struct QueryExecutor: Sendable {
             return ResultTable(columns: query.resultColumns, rows: rows)
         case .breakdown(let breakdown):
             return run(breakdown, columns: query.resultColumns)
+        case .list(_, let limit):
+            return list(period: period, filter: scope.filter, limit: limit)
+        case .describe:
+            return describe()
         case .trend:
             preconditionFailure("expanded queries have no trend")
         }
     }
 
-    private func run(_ breakdown: Breakdown, columns: [String]) -> ResultTable {
-        let needsDistinct = breakdown.computedMetrics.contains { $0 == .participants || $0 == .depts }
-        var groups = engine.grouped(
-            by: breakdown.dimension,
-            period: breakdown.scope.period.dayRange(),
-            filter: breakdown.scope.filter,
-            distinct: needsDistinct
+    // MARK: - Forms
+
+    /// `overview` / `efficiency`: one object, with `vs` columns when the scope compares.
+    private func summary(_ metrics: [Metric], scope: QueryScope, columns: [String]) -> ResultTable {
+        let options = Self.options(for: metrics).union(.distinct)
+        let current = engine.overview(
+            period: scope.period.dayRange(today: today),
+            filter: scope.filter,
+            options: options
         )
+        let headcount = headcount(group: nil, filter: scope.filter, byDept: false)
+        var row = metrics.map { value(of: $0, in: current, headcount: headcount) }
+        if let comparison = scope.comparison {
+            let previous = engine.overview(
+                period: comparison.dayRange(for: scope.period, today: today),
+                filter: scope.filter,
+                options: options
+            )
+            row = compare(
+                metrics,
+                current: current,
+                previous: previous,
+                headcount: headcount,
+                previousHeadcount: headcount
+            )
+        }
+        return ResultTable(columns: columns, rows: [row], isSingleObject: true)
+    }
+
+    private func run(_ breakdown: Breakdown, columns: [String]) -> ResultTable {
+        let scope = breakdown.scope
+        let options = Self.options(for: breakdown.computedMetrics)
+        var groups = engine.grouped(
+            by: breakdown.grouping,
+            period: scope.period.dayRange(today: today),
+            filter: scope.filter,
+            options: options
+        )
+        let byDept = breakdown.grouping == .dimension(.dept)
+        var previous: [String: GroupStatistics] = [:]
+        if let comparison = scope.comparison {
+            let earlier = engine.grouped(
+                by: breakdown.grouping,
+                period: comparison.dayRange(for: scope.period, today: today),
+                filter: scope.filter,
+                options: options
+            )
+            for group in earlier { previous[group.userId ?? group.key] = group }
+            let present = Set(groups.map { $0.userId ?? $0.key })
+            for group in earlier where !present.contains(group.userId ?? group.key) {
+                var empty = GroupStatistics(key: group.key, userId: group.userId)
+                if options.contains(.benefit) { empty.benefitSum = 0 }
+                groups.append(empty)
+            }
+        }
         if let order = breakdown.order {
             // Stable: equal values keep the default order; nulls go last either way.
-            let keyed = groups.enumerated().map {
-                (offset: $0.offset, group: $0.element, key: sortKey(order.metric, $0.element))
+            let keyed = groups.enumerated().map { entry in
+                (
+                    offset: entry.offset, group: entry.element,
+                    key: number(
+                        value(
+                            of: order.metric,
+                            in: entry.element,
+                            headcount: headcount(group: entry.element, filter: scope.filter, byDept: byDept)
+                        )
+                    )
+                )
             }
             groups = keyed.sorted { lhs, rhs in
                 switch (lhs.key, rhs.key) {
@@ -76,22 +136,133 @@ public struct QueryExecutor: Sendable {
             }.map(\.group)
         }
         if let limit = breakdown.limit { groups = Array(groups.prefix(limit)) }
-        let rows = groups.map { group in
-            [ResultValue.string(group.key)] + breakdown.metrics.map { value(of: $0, in: group) }
+        let rows = groups.map { group -> [ResultValue] in
+            let headcount = headcount(group: group, filter: scope.filter, byDept: byDept)
+            let values: [ResultValue]
+            if scope.comparison != nil {
+                let earlier = previous[group.userId ?? group.key] ?? GroupStatistics(key: group.key)
+                values = compare(
+                    breakdown.metrics,
+                    current: group,
+                    previous: earlier,
+                    headcount: headcount,
+                    previousHeadcount: headcount
+                )
+            } else {
+                values = breakdown.metrics.map { value(of: $0, in: group, headcount: headcount) }
+            }
+            return [ResultValue.string(group.key)] + values
         }
         return ResultTable(columns: columns, rows: rows)
     }
 
-    private func sortKey(_ metric: Metric, _ group: GroupStatistics) -> Double? {
-        switch value(of: metric, in: group) {
+    /// `list`: one row per instance, newest first.
+    private func list(period: DayRange?, filter: StatisticsFilter, limit: Int?) -> ResultTable {
+        let table = engine.table
+        let clock = engine.clock
+        let category = table.category
+        let rows = engine.instanceRows(period: period, filter: filter, limit: limit).map { row -> [ResultValue] in
+            func text(_ value: String?) -> ResultValue { value.map(ResultValue.string) ?? .null }
+            let finish = table.finishTime[row]
+            let user = engine.latestName(ofUserCode: table.userId.codes[row]) ?? table.userName[row]
+            return [
+                text(table.businessId[row] ?? table.instanceId[row]), text(table.title[row]), text(user),
+                text(table.deptName[row]), text(category?[row]),
+                text(InstanceStatus(rawValue: table.status[row])?.code),
+                text(InstanceResult(rawValue: table.result[row])?.code),
+                .string(clock.format(table.createTime[row])),
+                finish == InstanceTable.missingTime ? .null : .string(clock.format(finish)),
+                engine.processingDays(ofRow: row).map(ResultValue.int) ?? .null,
+            ]
+        }
+        return ResultTable(columns: Query.listColumns, rows: rows)
+    }
+
+    /// `describe`: the row count and time range, then each column with its distinct and missing counts.
+    private func describe() -> ResultTable {
+        let table = engine.table
+        let clock = engine.clock
+        func time(_ value: Int64?) -> ResultValue { value.map { .string(clock.format($0)) } ?? .null }
+        var rows: [[ResultValue]] = [
+            ["instances", "rows", .int(table.rowCount), 0, time(table.createTime.first), time(table.createTime.last)]
+        ]
+        let finished = table.finishTime.filter { $0 != InstanceTable.missingTime }
+        rows.append(["create_time", "time", .null, 0, time(table.createTime.first), time(table.createTime.last)])
+        rows.append([
+            "finish_time", "time", .null, .int(table.rowCount - finished.count), time(finished.min()),
+            time(finished.max()),
+        ])
+        for (name, bytes) in [("status", table.status), ("result", table.result)] {
+            rows.append([
+                .string(name), "code", .int(Set(bytes.filter { $0 != 0 }).count), .int(bytes.filter { $0 == 0 }.count),
+                .null, .null,
+            ])
+        }
+        for (name, column) in table.namedTextColumns {
+            var used = [Bool](repeating: false, count: column.dictionary.count)
+            var missing = 0
+            for row in 0..<table.rowCount {
+                let code = Int(column.codes[row])
+                if code == 0 { missing += 1 } else { used[code] = true }
+            }
+            let type = name.hasPrefix("form:") ? "form field" : "text"
+            rows.append([.string(name), .string(type), .int(used.filter { $0 }.count), .int(missing), .null, .null])
+        }
+        return ResultTable(columns: Query.describe.resultColumns, rows: rows)
+    }
+
+    // MARK: - Values
+
+    /// The statistics options the metrics need.
+    static func options(for metrics: [Metric]) -> StatisticsOptions {
+        metrics.reduce(into: StatisticsOptions()) { $0.formUnion($1.statisticsOptions) }
+    }
+
+    /// The headcount behind `participation_rate`: the group's department for `by dept`, else the filtered
+    /// department, else the whole organisation; `nil` when the contacts directory does not say.
+    private func headcount(group: GroupStatistics?, filter: StatisticsFilter, byDept: Bool) -> Int? {
+        if byDept, let group { return headcounts[group.key] }
+        if let dept = filter.deptName { return headcounts[dept] }
+        return headcounts.isEmpty ? nil : headcounts.values.reduce(0, +)
+    }
+
+    /// `m, m_prev, m_change, m_change_pct` for each metric.
+    private func compare(
+        _ metrics: [Metric],
+        current: GroupStatistics,
+        previous: GroupStatistics,
+        headcount: Int?,
+        previousHeadcount: Int?
+    ) -> [ResultValue] {
+        metrics.flatMap { metric -> [ResultValue] in
+            let now = value(of: metric, in: current, headcount: headcount)
+            let before = value(of: metric, in: previous, headcount: previousHeadcount)
+            var change = ResultValue.null
+            var percent = ResultValue.null
+            switch (now, before) {
+            case (.int(let a), .int(let b)):
+                change = .int(a - b)
+                if b != 0 { percent = .double(Double(a - b) / Double(abs(b)) * 100) }
+            default:
+                if let a = number(now), let b = number(before) {
+                    change = .double(a - b)
+                    if b != 0 { percent = .double((a - b) / abs(b) * 100) }
+                }
+            }
+            return [now, before, change, percent]
+        }
+    }
+
+    private func number(_ value: ResultValue) -> Double? {
+        switch value {
         case .int(let value): Double(value)
-        case .double(let value): value
+        case .double(let value): value.isFinite ? value : nil
         case .string, .null: nil
         }
     }
 
     /// The value of one metric for one group, as SPEC §2/§3 define it.
-    public func value(of metric: Metric, in group: GroupStatistics) -> ResultValue {
+    public func value(of metric: Metric, in group: GroupStatistics, headcount: Int? = nil) -> ResultValue {
         switch metric {
         case .count: .int(group.count)
         case .passed: .int(group.passed)
@@ -103,6 +274,13 @@ public struct QueryExecutor: Sendable {
         case .max_days: group.maxDays.map(ResultValue.int) ?? .null
         case .completed: .int(group.completed)
         case .within30_rate: .double(group.within30Rate)
+        case .refused: .int(group.refused)
+        case .running: .int(group.running)
+        case .benefit_sum: .double(group.benefitSum ?? 0)
+        case .p50_days: group.p50Days.map(ResultValue.double) ?? .null
+        case .p90_days: group.p90Days.map(ResultValue.double) ?? .null
+        case .participation_rate:
+            headcount.flatMap { $0 > 0 ? .double(Double(group.participants) / Double($0) * 100) : nil } ?? .null
         }
     }
 }

@@ -29,10 +29,12 @@ struct QueryParser {
     private var position = 0
     /// The column one past the last token, where something missing at the end is reported.
     private let endColumn: Int
+    /// The `vs` keyword, once read, for errors about the comparison.
+    private var comparisonToken: Token?
 
     /// The commands, the first word of every query.
     private enum Command: String, CaseIterable {
-        case overview, by, top, efficiency, trend
+        case overview, by, top, efficiency, trend, list, describe
     }
 
     /// The keys a `where` clause filters on.
@@ -74,7 +76,7 @@ struct QueryParser {
         }
         position += 1
         // The clauses that may still follow, for the error about a word where the line should end.
-        var continuations = ["where"]
+        var continuations = ["vs", "where"]
         let query: Query
         switch command {
         case .overview:
@@ -88,9 +90,52 @@ struct QueryParser {
             query = .top(count, try parseScope(&continuations))
         case .by:
             query = .breakdown(try parseBreakdown(&continuations))
+        case .list:
+            let scope = try parseScope(&continuations)
+            continuations += ["limit"]
+            var limit: Int?
+            if advance(ifKeyword: "limit") {
+                limit = try parsePositiveInteger(.invalidLimit, "row limit", example: "limit 10")
+                continuations = []
+            }
+            query = .list(scope, limit: limit)
+        case .describe:
+            continuations = []
+            query = .describe
         }
+        try checkComparison(query, verb: verb)
         if let extra = peek() { throw unexpected(extra, in: query, continuations: continuations) }
         return query
+    }
+
+    /// `vs` compares statistics of two periods: it belongs to overview, efficiency and `by` over non-calendar
+    /// groupings, and the period must not be `all`.
+    private func checkComparison(_ query: Query, verb: Token) throws(QueryError) {
+        guard query.scope.comparison != nil, let vsToken = comparisonToken else { return }
+        let allowed: Bool
+        switch query {
+        case .overview, .efficiency: allowed = true
+        case .breakdown(let breakdown): allowed = !(breakdown.dimension?.isCalendar ?? false)
+        default: allowed = false
+        }
+        guard allowed else {
+            throw QueryError(
+                .unexpectedWord,
+                column: vsToken.column,
+                word: vsToken.source,
+                "'vs' does not apply to this query",
+                hint: "compare with 'vs' in overview, efficiency and by queries (not by month, quarter or year)"
+            )
+        }
+        if query.period == .all {
+            throw QueryError(
+                .invalidPeriod,
+                column: vsToken.column,
+                word: vsToken.source,
+                "'vs' needs a period other than 'all'",
+                hint: "e.g. overview 2025-11 vs prev"
+            )
+        }
     }
 
     /// The error for a word after a complete query: what may follow instead, or why a known clause is out of place.
@@ -122,10 +167,10 @@ struct QueryParser {
 
     /// Parses `DIM METRICS scope [order by METRIC [asc|desc]] [limit N]` after `by`.
     private mutating func parseBreakdown(_ continuations: inout [String]) throws(QueryError) -> Breakdown {
-        let dimension = try parseDimension()
+        let grouping = try parseGrouping()
         let metrics = try parseMetrics()
         let scope = try parseScope(&continuations, afterMetrics: true)
-        var breakdown = Breakdown(dimension: dimension, metrics: metrics, scope: scope)
+        var breakdown = Breakdown(grouping: grouping, metrics: metrics, scope: scope)
         continuations += ["order by", "limit"]
         if peek()?.isKeyword("order") == true {
             let (order, explicitDirection) = try parseOrder()
@@ -139,9 +184,32 @@ struct QueryParser {
         return breakdown
     }
 
+    /// Parses a dimension name or `field:NAME` (the name may be quoted: `field:"预计 收益"`).
+    private mutating func parseGrouping() throws(QueryError) -> GroupingKey {
+        if let token = peek(), token.kind == .word, token.text.lowercased().hasPrefix("field:") {
+            position += 1
+            var name = String(token.text.dropFirst("field:".count))
+            if name.isEmpty, let quoted = peek(), quoted.kind == .quoted, quoted.column == token.endColumn {
+                name = quoted.text
+                position += 1
+            }
+            guard !name.isEmpty else {
+                throw QueryError(
+                    .missingDimension,
+                    column: token.column,
+                    word: token.source,
+                    "missing form field name after 'field:'",
+                    hint: "e.g. by field:提案类别 count 2025-11"
+                )
+            }
+            return .field(name)
+        }
+        return .dimension(try parseDimension())
+    }
+
     /// Parses a dimension name.
     private mutating func parseDimension() throws(QueryError) -> Dimension {
-        let names = Dimension.allCases.map(\.rawValue)
+        let names = Dimension.allCases.map(\.rawValue) + ["field:NAME"]
         guard let token = peek() else {
             throw missing(.missingDimension, "dimension", hint: "expected one of " + names.joined(separator: ", "))
         }
@@ -197,6 +265,12 @@ struct QueryParser {
         afterMetrics: Bool = false
     ) throws(QueryError) -> QueryScope {
         var scope = QueryScope(period: try parsePeriod(afterMetrics: afterMetrics))
+        if let token = peek(), token.isKeyword("vs") {
+            comparisonToken = token
+            position += 1
+            scope.comparison = try parseComparison()
+            continuations = ["where"]
+        }
         if advance(ifKeyword: "where") {
             scope.filter = try parseFilters()
             continuations = ["and"]
@@ -204,7 +278,27 @@ struct QueryParser {
         return scope
     }
 
-    /// Parses the period word.
+    /// Parses what follows `vs`: `prev` (环比), `yoy` (同比) or a period.
+    private mutating func parseComparison() throws(QueryError) -> Comparison {
+        guard let token = peek() else {
+            throw missing(.missingPeriod, "period after 'vs'", hint: "expected prev, yoy or a period such as 2025-10")
+        }
+        if token.kind == .word {
+            switch token.text.lowercased() {
+            case "prev", "previous", "mom", "环比":
+                position += 1
+                return .previous
+            case "yoy", "同比":
+                position += 1
+                return .yearAgo
+            default:
+                break
+            }
+        }
+        return .period(try parsePeriod(afterMetrics: false))
+    }
+
+    /// Parses the period word (two words for `last 90d`).
     private mutating func parsePeriod(afterMetrics: Bool) throws(QueryError) -> PeriodSpec {
         guard let token = peek() else {
             throw missing(.missingPeriod, "period", hint: PeriodSpec.acceptedForms)
@@ -236,6 +330,22 @@ struct QueryParser {
                 "missing period before '\(token.source)'",
                 hint: PeriodSpec.acceptedForms
             )
+        }
+        if token.isKeyword("last") {
+            guard let next = tokens.indices.contains(position + 1) ? tokens[position + 1] : nil,
+                let span = RelativePeriod.span(next.text)
+            else {
+                let next = tokens.indices.contains(position + 1) ? tokens[position + 1] : nil
+                throw QueryError(
+                    .invalidPeriod,
+                    column: next?.column ?? endColumn,
+                    word: next?.source ?? "",
+                    next == nil ? "missing length after 'last'" : "invalid length '\(next!.source)' after 'last'",
+                    hint: "expected a number of days or months such as last 90d or last 6m"
+                )
+            }
+            position += 2
+            return .relative(span)
         }
         do {
             let period = try PeriodSpec.parse(token)
@@ -378,9 +488,11 @@ struct QueryParser {
         return value
     }
 
-    /// Whether a word is meant as a period rather than a name: it starts with a digit or is `all`.
+    /// Whether a word is meant as a period rather than a name: it starts with a digit, is `all` or a relative
+    /// period.
     private static func looksLikePeriod(_ text: String) -> Bool {
-        text.first?.asciiDigit != nil || text.lowercased() == "all"
+        text.first?.asciiDigit != nil || text.lowercased() == "all" || text.lowercased() == "last"
+            || RelativePeriod.word(text) != nil
     }
 
     // MARK: - Token stream

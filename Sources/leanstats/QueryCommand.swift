@@ -37,7 +37,7 @@ struct QueryCommand: ParsableCommand {
                 printError(error.rendered(line: line))
                 throw ExitCode.failure
             }
-            let executor = QueryExecutor(engine: try store.engine())
+            let executor = try store.executor()
             print(format.formatter(csvByteOrderMark: bom).render(executor.run(query)), terminator: "")
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeanStatsCore
+import LeanStatsQuery
 import LeanStatsSnapshot
 
 /// Options every command that touches the store shares.
@@ -38,5 +39,14 @@ struct StoreOptions: ParsableArguments {
     func engine() throws -> StatisticsEngine {
         let loaded = try load()!
         return StatisticsEngine(table: loaded.table, clock: try clock())
+    }
+
+    /// Loads the store and prepares a query executor, with department headcounts from the contacts cache.
+    func executor() throws -> QueryExecutor {
+        let loaded = try load()!
+        return QueryExecutor(
+            engine: StatisticsEngine(table: loaded.table, clock: try clock()),
+            headcounts: DepartmentHeadcounts.decode(from: loaded.metadata)
+        )
     }
 }

@@ -4,25 +4,34 @@ import Testing
 
 struct QueryErrorTests {
     static let periodForms =
-        "expected 2025-11 (month), 2025-Q4 (quarter), 2025 (year), 2025-11-03 (day), 2025-01..2025-06 (range) or all"
+        "expected 2025-11 (month), 2025-Q4 (quarter), 2025 (year), 2025-11-03 (day), 2025-01..2025-06 (range), this-month, last-month, last 90d, ytd or all"
     static let metricNames =
-        "count, passed, pass_rate, participants, depts, avg_days, min_days, max_days, completed, within30_rate"
+        "count, passed, pass_rate, participants, depts, avg_days, min_days, max_days, completed, within30_rate, refused, running, benefit_sum, p50_days, p90_days, participation_rate"
 
     /// Every error a line can get, with its exact one-line description.
     static let goldens: [(String, QueryError.Code, String)] = [
-        ("", .emptyQuery, "missing command at column 1; expected one of overview, by, top, efficiency, trend"),
-        ("   ", .emptyQuery, "missing command at column 1; expected one of overview, by, top, efficiency, trend"),
+        (
+            "", .emptyQuery,
+            "missing command at column 1; expected one of overview, by, top, efficiency, trend, list, describe"
+        ),
+        (
+            "   ", .emptyQuery,
+            "missing command at column 1; expected one of overview, by, top, efficiency, trend, list, describe"
+        ),
         ("overveiw 2025-11", .unknownCommand, "unknown command 'overveiw' at column 1; did you mean 'overview'?"),
         ("tpo 5 2025", .unknownCommand, "unknown command 'tpo' at column 1; did you mean 'top'?"),
         (
             "select * from t", .unknownCommand,
-            "unknown command 'select' at column 1; expected one of overview, by, top, efficiency, trend"
+            "unknown command 'select' at column 1; expected one of overview, by, top, efficiency, trend, list, describe"
         ),
-        ("by", .missingDimension, "missing dimension at column 3; expected one of dept, category, user, month, status"),
+        (
+            "by", .missingDimension,
+            "missing dimension at column 3; expected one of dept, category, user, month, status, quarter, year, result, field:NAME"
+        ),
         ("by dpt count 2025-11", .unknownDimension, "unknown dimension 'dpt' at column 4; did you mean 'dept'?"),
         (
             "by 生产部 count 2025-11", .unknownDimension,
-            "unknown dimension '生产部' at column 4; expected one of dept, category, user, month, status"
+            "unknown dimension '生产部' at column 4; expected one of dept, category, user, month, status, quarter, year, result, field:NAME"
         ),
         (
             "by dept", .missingMetric,
@@ -59,7 +68,7 @@ struct QueryErrorTests {
         ("overview", .missingPeriod, "missing period at column 9; \(periodForms)"),
         ("by dept count", .missingPeriod, "missing period at column 14; \(periodForms)"),
         ("overview where dept=x", .missingPeriod, "missing period before 'where' at column 10; \(periodForms)"),
-        ("overview yesterday", .invalidPeriod, "invalid period 'yesterday' at column 10; \(periodForms)"),
+        ("overview someday", .invalidPeriod, "invalid period 'someday' at column 10; \(periodForms)"),
         ("overview al", .invalidPeriod, "invalid period 'al' at column 10; did you mean 'all'?"),
         ("overview 25-11", .invalidPeriod, "invalid period '25-11' at column 10; \(periodForms)"),
         ("overview 2025-1", .invalidPeriod, "invalid period '2025-1' at column 10; \(periodForms)"),
@@ -192,7 +201,7 @@ struct QueryErrorTests {
             "by dept count 2025 limit 2.5", .invalidLimit,
             "invalid row limit '2.5' at column 26; expected a positive whole number, e.g. limit 10"
         ),
-        ("overview 2025 foo", .unexpectedWord, "unexpected 'foo' at column 15; expected 'where' or end of line"),
+        ("overview 2025 foo", .unexpectedWord, "unexpected 'foo' at column 15; expected 'vs', 'where' or end of line"),
         ("overview 2025 wher dept=a", .unexpectedWord, "unexpected 'wher' at column 15; did you mean 'where'?"),
         (
             "overview 2025 where dept=a an status=NEW", .unexpectedWord,
@@ -202,14 +211,14 @@ struct QueryErrorTests {
             "overview 2025 where dept=a where status=NEW", .unexpectedWord,
             "unexpected 'where' at column 28; join filters with 'and'"
         ),
-        ("efficiency 2025,", .unexpectedWord, "unexpected ',' at column 16; expected 'where' or end of line"),
+        ("efficiency 2025,", .unexpectedWord, "unexpected ',' at column 16; expected 'vs', 'where' or end of line"),
         (
             "trend 2025 limit 5", .unexpectedWord,
             "unexpected 'limit' at column 12; 'order by' and 'limit' belong to by queries"
         ),
         (
             "by dept count 2025 foo", .unexpectedWord,
-            "unexpected 'foo' at column 20; expected 'where', 'order by', 'limit' or end of line"
+            "unexpected 'foo' at column 20; expected 'vs', 'where', 'order by', 'limit' or end of line"
         ),
         (
             "by dept count 2025 where dept=a x", .unexpectedWord,
@@ -230,7 +239,7 @@ struct QueryErrorTests {
         ("by dept count 2025 limit 5 5", .unexpectedWord, "unexpected '5' at column 28; expected end of line"),
         (
             "by dept count 2025 2026", .unexpectedWord,
-            "unexpected '2026' at column 20; expected 'where', 'order by', 'limit' or end of line"
+            "unexpected '2026' at column 20; expected 'vs', 'where', 'order by', 'limit' or end of line"
         ),
     ]
 
@@ -293,7 +302,7 @@ struct QueryErrorTests {
             Self.renderedError("by 生产部 count 2025-11") == """
                 by 生产部 count 2025-11
                    ^~~~~~
-                unknown dimension '生产部' at column 4; expected one of dept, category, user, month, status
+                unknown dimension '生产部' at column 4; expected one of dept, category, user, month, status, quarter, year, result, field:NAME
                 """
         )
     }
@@ -335,7 +344,7 @@ struct QueryErrorTests {
             Self.renderedError("") == """
 
                 ^
-                missing command at column 1; expected one of overview, by, top, efficiency, trend
+                missing command at column 1; expected one of overview, by, top, efficiency, trend, list, describe
                 """
         )
     }

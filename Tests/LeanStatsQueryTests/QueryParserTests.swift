@@ -204,7 +204,8 @@ struct QueryParserTests {
         #expect(
             Metric.allCases.map(\.rawValue) == [
                 "count", "passed", "pass_rate", "participants", "depts", "avg_days", "min_days", "max_days",
-                "completed", "within30_rate",
+                "completed", "within30_rate", "refused", "running", "benefit_sum", "p50_days", "p90_days",
+                "participation_rate",
             ]
         )
     }

@@ -37,6 +37,8 @@ public struct ReferenceStatistics {
         var result = GroupStatistics(key: key, userId: userId)
         result.count = records.count
         result.passed = records.filter { $0.result == .agree }.count
+        result.refused = records.filter { $0.result == .refuse }.count
+        result.running = records.filter { $0.status == .running }.count
         result.participants = Set(records.compactMap(\.originatorUserId)).count
         result.depts = Set(records.compactMap(\.originatorDeptId)).count
         let days = records.compactMap { record -> Int? in
@@ -73,6 +75,11 @@ public struct ReferenceStatistics {
             case .user: key = record.originatorUserId
             case .month: key = clock.date(at: record.createTime).monthText
             case .status: key = record.status?.code
+            case .quarter:
+                let date = clock.date(at: record.createTime)
+                key = "\(date.year)-Q\((date.month - 1) / 3 + 1)"
+            case .year: key = String(clock.date(at: record.createTime).year)
+            case .result: key = record.result?.code
             }
             if let key, !key.isEmpty { groups[key, default: []].append(record) }
         }
@@ -82,7 +89,7 @@ public struct ReferenceStatistics {
                 : statistics(of: members, key: key)
         }
         result.sort { lhs, rhs in
-            if dimension == .month { return lhs.key < rhs.key }
+            if dimension.isCalendar { return lhs.key < rhs.key }
             if lhs.count != rhs.count { return lhs.count > rhs.count }
             return utf8Precedes(lhs.userId ?? lhs.key, rhs.userId ?? rhs.key)
         }
