@@ -87,16 +87,25 @@ public struct InstanceTableBuilder: Sendable {
         finishTime[row] = record.finishTime ?? InstanceTable.missingTime
         status[row] = record.status?.rawValue ?? 0
         result[row] = record.result?.rawValue ?? 0
-        let values = [
-            record.instanceId, record.businessId, record.title, record.originatorUserId,
-            record.originatorUserName, record.originatorDeptId, record.originatorDeptName,
-        ]
-        for (index, value) in values.enumerated() {
-            text[index].codes[row] = text[index].dictionary.intern(value)
+        // Slot 0 (the instance id) is already interned above.
+        text[0].codes[row] = idCode
+        text[1].codes[row] = text[1].dictionary.intern(record.businessId)
+        text[2].codes[row] = text[2].dictionary.intern(record.title)
+        text[3].codes[row] = text[3].dictionary.intern(record.originatorUserId)
+        text[4].codes[row] = text[4].dictionary.intern(record.originatorUserName)
+        text[5].codes[row] = text[5].dictionary.intern(record.originatorDeptId)
+        text[6].codes[row] = text[6].dictionary.intern(record.originatorDeptName)
+        if existing >= 0 {
+            for index in forms.indices { forms[index].codes[row] = 0 }
         }
-        for index in forms.indices { forms[index].codes[row] = 0 }
-        for field in record.formFields {
-            let index = formColumnIndex(field.name)
+        for (position, field) in record.formFields.enumerated() {
+            // Records of one template list their fields in the same order: try the column of the same position.
+            let index: Int
+            if position < formNames.count && formNames[position] == field.name {
+                index = position
+            } else {
+                index = formColumnIndex(field.name)
+            }
             forms[index].codes[row] = forms[index].dictionary.intern(field.value)
         }
         return existing >= 0 ? .updated : .inserted

@@ -58,8 +58,9 @@ public struct StringDictionary: Sendable, Equatable {
 public struct StringDictionaryBuilder: Sendable {
     private var bytes: [UInt8] = []
     private var offsets: [Int] = [0, 0]
-    /// Open-addressing slots holding codes; 0 marks an empty slot (code 0 is never stored).
-    private var slots: [UInt32] = Array(repeating: 0, count: 16)
+    /// Open-addressing slots: the code in the low 32 bits (0 marks an empty slot; code 0 is never stored) and the
+    /// high 32 bits of the hash above it, so most mismatches are rejected without touching the entry's bytes.
+    private var slots: [UInt64] = Array(repeating: 0, count: 16)
     /// The hash of each code's bytes, to skip byte comparisons and to rehash without rereading.
     private var hashes: [UInt64] = [0]
 
@@ -95,19 +96,23 @@ public struct StringDictionaryBuilder: Sendable {
     public mutating func intern(bytes value: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard !value.isEmpty else { return 0 }
         let hash = Self.hash(value)
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let code = slots[slot]
-            if code == 0 { break }
-            if hashes[Int(code)] == hash && equals(Int(code), value) { return code }
+            let entry = slots[slot]
+            if entry == 0 { break }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let code = UInt32(truncatingIfNeeded: entry)
+                if equals(Int(code), value) { return code }
+            }
             slot = (slot + 1) & mask
         }
         let code = UInt32(count)
         bytes.append(contentsOf: value)
         offsets.append(bytes.count)
         hashes.append(hash)
-        slots[slot] = code
+        slots[slot] = tag | UInt64(code)
         if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
         return code
     }
@@ -127,12 +132,13 @@ public struct StringDictionaryBuilder: Sendable {
     }
 
     private mutating func rehash(capacity: Int) {
-        var table = [UInt32](repeating: 0, count: capacity)
+        var table = [UInt64](repeating: 0, count: capacity)
         let mask = capacity - 1
         for code in 1..<max(count, 1) {
-            var slot = Int(truncatingIfNeeded: hashes[code]) & mask
+            let hash = hashes[code]
+            var slot = Int(truncatingIfNeeded: hash) & mask
             while table[slot] != 0 { slot = (slot + 1) & mask }
-            table[slot] = UInt32(code)
+            table[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(code)
         }
         slots = table
     }

@@ -61,6 +61,8 @@ public struct SyntheticHistory: Sendable {
                 ? String(Self.givenNames[(user / 7) % Self.givenNames.count]) : ""
             return "\(surname)\(given)\(second)"
         }
+        let names = (0..<userCount).map(name(ofUser:))
+        let titles = names.map { "\($0)提交的精益提案" }
         // Month weights with a Spring Festival dip in February.
         var months: [(start: Int64, end: Int64, weight: Double)] = []
         var month = firstMonth
@@ -103,26 +105,30 @@ public struct SyntheticHistory: Sendable {
                 let days = exp(log(10.0) + 0.6 * random.gaussian())
                 let finish: Int64? = status == .running ? nil : create + Int64(days * 86_400)
                 let result: InstanceResult? = status == .completed ? (random.unit() < 0.7 ? .agree : .refuse) : nil
-                let userName = name(ofUser: user)
+                let userName = names[user]
                 var fields = [FormField(name: "提案名称", value: "改善提案 \(serial + 1)")]
                 if random.unit() > 0.03 {
                     let category = Int(random.unit() * random.unit() * Double(Self.categories.count))
                     fields.append(FormField(name: categoryFieldName, value: Self.categories[category]))
                 }
                 fields.append(FormField(name: "预计收益(元)", value: String(Int(exp(7 + 1.2 * random.gaussian())))))
-                let local = clock.format(create)
-                let digits = local.filter(\.isNumber)
-                let businessId = String(digits.prefix(12)) + String(format: "%09d", serial % 1_000_000_000)
+                // 审批编号: yyyyMMddHHmm of the local creation time, then a 9-digit serial.
+                let localSeconds = create + clock.offset(at: create)
+                let day = CivilDate(dayNumber: Int(localSeconds / 86_400))
+                let minuteOfDay = Int(localSeconds % 86_400) / 60
+                let businessId =
+                    pad(day.year, 4) + pad(day.month, 2) + pad(day.day, 2) + pad(minuteOfDay / 60, 2)
+                    + pad(minuteOfDay % 60, 2) + pad(serial % 1_000_000_000, 9)
                 records.append(
                     InstanceRecord(
-                        instanceId: "SYN\(String(format: "%016llx", seed &* 0x9E37 &+ UInt64(serial)))\(create)",
+                        instanceId: "SYN" + pad16Hex(seed &* 0x9E37 &+ UInt64(serial)) + String(create),
                         businessId: businessId,
-                        title: "\(userName)提交的精益提案",
+                        title: titles[user],
                         createTime: create,
                         finishTime: finish,
                         status: status,
                         result: result,
-                        originatorUserId: "u\(String(format: "%07d", user))",
+                        originatorUserId: "u" + pad(user, 7),
                         originatorUserName: userName,
                         originatorDeptId: String(100 + dept),
                         originatorDeptName: random.unit() < 0.02 ? nil : departments[dept],
@@ -133,6 +139,12 @@ public struct SyntheticHistory: Sendable {
         }
         return records
     }
+}
+
+/// Sixteen lower-case hex digits.
+private func pad16Hex(_ value: UInt64) -> String {
+    let text = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - text.count) + text
 }
 
 /// SplitMix64 with a few distributions, for ``SyntheticHistory``.
