@@ -120,7 +120,13 @@ extension StatisticsEngine {
                             benefit: benefit
                         )
                     },
-                    body: { morsel, state in Self.accumulate(morsel, reader, columns, filter, state) },
+                    body: { morsel, state in
+                        if Reader.self == SingleGroupReader.self {
+                            Self.accumulateSingle(morsel, columns, filter, state)
+                        } else {
+                            Self.accumulate(morsel, reader, columns, filter, state)
+                        }
+                    },
                     combine: { $0.combine($1) }
                 )
             }
@@ -173,21 +179,22 @@ extension StatisticsEngine {
             let group = reader.group(row)
             if group < 0 { continue }
             count[group] &+= 1
+            // Branch-free updates: result, status and completion are data-dependent and would mispredict.
             let result = columns.result[row]
-            if result == agree { passed[group] &+= 1 } else if result == refuse { refused[group] &+= 1 }
-            if columns.status[row] == runningStatus { running[group] &+= 1 }
+            passed[group] &+= result == agree ? 1 : 0
+            refused[group] &+= result == refuse ? 1 : 0
+            running[group] &+= columns.status[row] == runningStatus ? 1 : 0
             if let benefit {
                 let code = Int(columns.benefit[row])
-                if columns.benefitIsNumber[code] { benefit[group] &+= columns.benefitCents[code] }
+                benefit[group] &+= columns.benefitIsNumber[code] ? columns.benefitCents[code] : 0
             }
             let days = columns.days[row]
-            if days != noDays {
-                completed[group] &+= 1
-                totalDays[group] &+= Int(days)
-                if days < minDays[group] { minDays[group] = days }
-                if days > maxDays[group] { maxDays[group] = days }
-                if days <= 30 { within30[group] &+= 1 }
-            }
+            let valid = days != noDays
+            completed[group] &+= valid ? 1 : 0
+            totalDays[group] &+= valid ? Int(days) : 0
+            within30[group] &+= valid && days <= 30 ? 1 : 0
+            minDays[group] = min(minDays[group], valid ? days : Int32.max)
+            maxDays[group] = max(maxDays[group], days)  // noDays is Int32.min: never the maximum
             if let users {
                 let user = columns.user[row]
                 if user != 0 { users.insert(group: group, value: user) }
@@ -197,6 +204,71 @@ extension StatisticsEngine {
                 if dept != 0 { depts.insert(group: group, value: dept) }
             }
         }
+    }
+
+    /// The kernel for one group (overview, efficiency, one calendar bucket): totals live in registers for the
+    /// whole morsel instead of in memory, so no row waits on the previous row's store.
+    /// - Complexity: O(rows).
+    static func accumulateSingle(
+        _ rows: Range<Int>,
+        _ columns: KernelColumns,
+        _ filter: ResolvedFilter,
+        _ state: GroupState
+    ) {
+        let agree = InstanceResult.agree.rawValue
+        let refuse = InstanceResult.refuse.rawValue
+        let runningStatus = InstanceStatus.running.rawValue
+        var count = 0
+        var passed = 0
+        var refused = 0
+        var running = 0
+        var benefit = 0
+        var completed = 0
+        var within30 = 0
+        var totalDays = 0
+        var minDays = state.minDays[0]
+        var maxDays = state.maxDays[0]
+        let sumsBenefit = state.benefit != nil
+        let users = state.users
+        let depts = state.depts
+        let unfiltered = filter.dept == nil && filter.category == nil && filter.status == nil
+        for row in rows {
+            if !unfiltered && !columns.passes(row, filter) { continue }
+            count &+= 1
+            let result = columns.result[row]
+            passed &+= result == agree ? 1 : 0
+            refused &+= result == refuse ? 1 : 0
+            running &+= columns.status[row] == runningStatus ? 1 : 0
+            if sumsBenefit {
+                let code = Int(columns.benefit[row])
+                benefit &+= columns.benefitIsNumber[code] ? columns.benefitCents[code] : 0
+            }
+            let days = columns.days[row]
+            let valid = days != noDays
+            completed &+= valid ? 1 : 0
+            totalDays &+= valid ? Int(days) : 0
+            within30 &+= valid && days <= 30 ? 1 : 0
+            minDays = min(minDays, valid ? days : Int32.max)
+            maxDays = max(maxDays, days)
+            if let users {
+                let user = columns.user[row]
+                if user != 0 { users.insert(group: 0, value: user) }
+            }
+            if let depts {
+                let dept = columns.deptId[row]
+                if dept != 0 { depts.insert(group: 0, value: dept) }
+            }
+        }
+        state.count[0] &+= count
+        state.passed[0] &+= passed
+        state.refused[0] &+= refused
+        state.running[0] &+= running
+        state.benefit?[0] &+= benefit
+        state.completed[0] &+= completed
+        state.within30[0] &+= within30
+        state.totalDays[0] &+= totalDays
+        state.minDays[0] = minDays
+        state.maxDays[0] = maxDays
     }
 
     /// Counts instances per (user id, department name) for the proposer ranking.

@@ -264,7 +264,7 @@ public final class StatisticsEngine: Sendable {
         var entries = rankProposers(rows: rowRange(for: period), filter: resolved)
         if entries.count > limit {
             // Only pairs whose count reaches the limit-th largest can rank; the rest never need their strings.
-            let threshold = entries.map(\.count).sorted(by: >)[limit - 1]
+            let threshold = rankThreshold(entries.map(\.count), limit: limit)
             entries.removeAll { $0.count < threshold }
         }
         var ranked = entries.map { entry in
@@ -322,6 +322,22 @@ public final class StatisticsEngine: Sendable {
         resolved.status = filter.status?.rawValue
         return resolved
     }
+}
+
+/// The count of the `limit`-th largest entry, found with a histogram of counts instead of a sort.
+/// - Complexity: O(n + largest count).
+func rankThreshold(_ counts: [Int], limit: Int) -> Int {
+    let largest = counts.max() ?? 0
+    var histogram = [Int](repeating: 0, count: largest + 1)
+    for count in counts { histogram[count] += 1 }
+    var seen = 0
+    var count = largest
+    while count > 0 {
+        seen += histogram[count]
+        if seen >= limit { return count }
+        count -= 1
+    }
+    return 0
 }
 
 /// A filter in code space, as the kernels test it.
