@@ -44,6 +44,16 @@ public enum CodeArray: Sendable, Equatable {
         }
     }
 
+    /// The largest code (0 for no rows).
+    /// - Complexity: O(n), vectorised.
+    public var maxCode: UInt32 {
+        switch self {
+        case .u8(let codes): UInt32(codes.max() ?? 0)
+        case .u16(let codes): UInt32(codes.max() ?? 0)
+        case .u32(let codes): codes.max() ?? 0
+        }
+    }
+
     /// All codes widened to 32 bits.
     /// - Complexity: O(n).
     public func widened() -> [UInt32] {

@@ -171,14 +171,30 @@ public struct InstanceTable: Sendable, Equatable {
             try check(name, column.codes.count)
             guard column.dictionary.isWellFormed else { throw TableError.malformedDictionary(column: name) }
             let limit = UInt32(column.dictionary.count)
-            for row in 0..<rows where column.codes[row] >= limit {
+            if column.codes.maxCode >= limit, let row = (0..<rows).first(where: { column.codes[$0] >= limit }) {
                 throw TableError.codeOutOfRange(column: name, row: row)
             }
         }
-        for row in 0..<rows {
-            if row > 0 && createTime[row] < createTime[row - 1] { throw TableError.unsorted(row: row) }
-            if status[row] > 5 { throw TableError.codeOutOfRange(column: "status", row: row) }
-            if result[row] > 2 { throw TableError.codeOutOfRange(column: "result", row: row) }
+        if let row = firstUnsortedRow() { throw TableError.unsorted(row: row) }
+        if (status.max() ?? 0) > 5, let row = status.firstIndex(where: { $0 > 5 }) {
+            throw TableError.codeOutOfRange(column: "status", row: row)
+        }
+        if (result.max() ?? 0) > 2, let row = result.firstIndex(where: { $0 > 2 }) {
+            throw TableError.codeOutOfRange(column: "result", row: row)
+        }
+    }
+}
+
+extension InstanceTable {
+    /// The first row created before the row above it, `nil` when the rows are in order.
+    func firstUnsortedRow() -> Int? {
+        createTime.withUnsafeBufferPointer { times in
+            var previous = Int64.min
+            for row in times.indices {
+                if times[row] < previous { return row }
+                previous = times[row]
+            }
+            return nil
         }
     }
 }

@@ -349,6 +349,10 @@ struct ResolvedFilter: Sendable {
 
 /// Parses an amount such as `35662.88`, `1,200` or `500元`; `nil` for anything that is not a number.
 func parseAmount(_ text: String) -> Double? {
+    // Fast path: plain ASCII numbers, as DingTalk's NumberField and MoneyField send them.
+    if text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 }) {
+        return Double(text).flatMap { $0.isFinite ? $0 : nil }
+    }
     var cleaned = text.trimmingCharacters(in: .whitespaces)
     cleaned.removeAll { $0 == "," || $0 == "，" || $0 == "¥" || $0 == "￥" }
     if cleaned.hasSuffix("元") { cleaned.removeLast() }

@@ -61,7 +61,9 @@ public struct ZoneClock: Sendable {
     /// - Complexity: O(log t) for t offset transitions.
     @inline(__always)
     public func offset(at instant: Int64) -> Int64 {
-        if transitions.isEmpty { return offsets[0] }
+        // Most instants fall after the zone's last change (Asia/Shanghai: 1991): no search needed.
+        guard let last = transitions.last else { return offsets[0] }
+        if instant >= last { return offsets[offsets.count - 1] }
         var low = 0
         var high = transitions.count
         while low < high {

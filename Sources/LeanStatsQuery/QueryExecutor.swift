@@ -59,7 +59,7 @@ public struct QueryExecutor: Sendable {
 
     /// `overview` / `efficiency`: one object, with `vs` columns when the scope compares.
     private func summary(_ metrics: [Metric], scope: QueryScope, columns: [String]) -> ResultTable {
-        let options = Self.options(for: metrics).union(.distinct)
+        let options = Self.options(for: metrics)
         let current = engine.overview(
             period: scope.period.dayRange(today: today),
             filter: scope.filter,

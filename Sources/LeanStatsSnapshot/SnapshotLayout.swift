@@ -87,6 +87,41 @@ enum ByteShuffle {
         }
     }
 
+    /// Regroups byte planes back into elements, writing into `output` (same size as `input`).
+    /// - Complexity: O(n); each element is assembled from its bytes in registers and stored once.
+    static func unshuffle(_ input: UnsafeRawBufferPointer, width: Int, into output: UnsafeMutableRawBufferPointer) {
+        let count = input.count / width
+        guard count > 0, let source = input.baseAddress, let target = output.baseAddress else { return }
+        let bytes = source.assumingMemoryBound(to: UInt8.self)
+        switch width {
+        case 8:
+            let values = target.assumingMemoryBound(to: UInt64.self)
+            for index in 0..<count {
+                var value: UInt64 = 0
+                for plane in 0..<8 { value |= UInt64(bytes[plane &* count &+ index]) &<< UInt64(8 &* plane) }
+                values[index] = UInt64(littleEndian: value)
+            }
+        case 4:
+            let values = target.assumingMemoryBound(to: UInt32.self)
+            for index in 0..<count {
+                var value: UInt32 = 0
+                for plane in 0..<4 { value |= UInt32(bytes[plane &* count &+ index]) &<< UInt32(8 &* plane) }
+                values[index] = UInt32(littleEndian: value)
+            }
+        case 2:
+            let values = target.assumingMemoryBound(to: UInt16.self)
+            for index in 0..<count {
+                values[index] = UInt16(littleEndian: UInt16(bytes[index]) | UInt16(bytes[count &+ index]) &<< 8)
+            }
+        default:
+            let out = target.assumingMemoryBound(to: UInt8.self)
+            for plane in 0..<width {
+                let base = plane * count
+                for index in 0..<count { out[index * width + plane] = bytes[base + index] }
+            }
+        }
+    }
+
     static func unshuffle(_ input: [UInt8], width: Int) -> [UInt8] {
         let count = input.count / width
         return [UInt8](unsafeUninitializedCapacity: input.count) { output, initialized in

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LeanStatsCore
 
@@ -29,6 +30,61 @@ public struct ColumnSummary: Sendable, Equatable {
     public let storedBytes: Int
     /// Bytes after decompression.
     public let rawBytes: Int
+}
+
+/// One decoded stream, in its element type.
+enum DecodedStream: Sendable {
+    case bytes([UInt8])
+    case u16([UInt16])
+    case u32([UInt32])
+    case int64([Int64])
+    case ints([Int])
+}
+
+/// Per-job results written by concurrent decoders, read once all have finished.
+final class LockedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<DecodedStream, SnapshotError>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<DecodedStream, SnapshotError>) {
+        lock.withLock { slots[index] = result }
+    }
+
+    /// The decoded streams in job order, or the error of the earliest failed job.
+    func values() throws(SnapshotError) -> [DecodedStream] {
+        let finished = lock.withLock { slots }
+        var values: [DecodedStream] = []
+        for slot in finished {
+            switch slot {
+            case .success(let value): values.append(value)
+            case .failure(let error): throw error
+            case nil: throw SnapshotError(.malformedColumn, message: "a stream was not decoded")
+            }
+        }
+        return values
+    }
+
+    /// Hands out job numbers to workers.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+
+        func take(below limit: Int) -> Int? {
+            lock.withLock {
+                guard next < limit else { return nil }
+                defer { next += 1 }
+                return next
+            }
+        }
+    }
+}
+
+/// Shares a read-only buffer with concurrent workers.
+struct UnsafeTransferBox: @unchecked Sendable {
+    let value: UnsafeRawBufferPointer
+    init(_ value: UnsafeRawBufferPointer) { self.value = value }
 }
 
 /// Reads snapshot files, verifying every checksum before trusting a byte.
@@ -126,21 +182,19 @@ enum SnapshotReader {
             )
         }
         try checkBlocksTile(footer, from: header, to: footerOffset)
-        let decompressor = ZstdDecompressor()
         var summaries: [ColumnSummary] = []
-        var columns: [String: [[UInt8]]] = [:]
-        for column in footer.columns {
-            var streams: [[UInt8]] = []
-            var stored = 0
-            var raw = 0
-            for stream in column.streams {
-                streams.append(try decodeStream(stream, column: column.name, bytes: bytes, decompressor: decompressor))
-                stored += stream.blocks.reduce(0) { $0 + $1.length }
-                raw += stream.count * stream.width
-            }
-            columns[column.name] = streams
+        var jobs: [(column: Int, stream: Int)] = []
+        for (columnIndex, column) in footer.columns.enumerated() {
+            for streamIndex in column.streams.indices { jobs.append((columnIndex, streamIndex)) }
+            let stored = column.streams.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.length } }
+            let raw = column.streams.reduce(0) { $0 + $1.count * $1.width }
             let kind = column.kind == "dictionary" ? "dictionary(u\(8 * (column.codeWidth ?? 0)))" : column.kind
             summaries.append(ColumnSummary(name: column.name, kind: kind, storedBytes: stored, rawBytes: raw))
+        }
+        let decoded = try decodeInParallel(jobs: jobs, footer: footer, bytes: bytes)
+        var columns: [String: [DecodedStream]] = [:]
+        for (index, job) in jobs.enumerated() {
+            columns[footer.columns[job.column].name, default: []].append(decoded[index])
         }
         let table = try assemble(footer: footer, columns: columns)
         return LoadedSnapshot(
@@ -179,70 +233,175 @@ enum SnapshotReader {
         }
     }
 
+    /// Decodes every stream, several at a time (each worker with its own zstd context).
+    private static func decodeInParallel(
+        jobs: [(column: Int, stream: Int)],
+        footer: SnapshotFooter,
+        bytes: [UInt8]
+    ) throws(SnapshotError) -> [DecodedStream] {
+        let results = LockedResults(count: jobs.count)
+        let next = LockedResults.Counter()
+        bytes.withUnsafeBytes { file in
+            let shared = UnsafeTransferBox(file)
+            let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(jobs.count, 1))
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                let decompressor = ZstdDecompressor()
+                var scratch: [UInt8] = []
+                while let index = next.take(below: jobs.count) {
+                    let column = footer.columns[jobs[index].column]
+                    let stream = column.streams[jobs[index].stream]
+                    let result = Result { () throws(SnapshotError) -> DecodedStream in
+                        try decodeStream(
+                            stream,
+                            column: column.name,
+                            kind: column.kind,
+                            file: shared.value,
+                            decompressor: decompressor,
+                            scratch: &scratch
+                        )
+                    }
+                    results.set(index, result)
+                }
+            }
+        }
+        return try results.values()
+    }
+
+    /// Decodes one stream straight into an array of its element type.
     private static func decodeStream(
         _ stream: StreamEntry,
         column: String,
-        bytes: [UInt8],
-        decompressor: ZstdDecompressor
-    ) throws(SnapshotError) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(stream.count * stream.width)
+        kind: String,
+        file: UnsafeRawBufferPointer,
+        decompressor: ZstdDecompressor,
+        scratch: inout [UInt8]
+    ) throws(SnapshotError) -> DecodedStream {
         let section = "column '\(column)'"
-        for block in stream.blocks {
-            let frame = bytes[block.offset..<(block.offset + block.length)]
-            guard XXH64.hash(frame).hex16 == block.checksum else {
-                throw SnapshotError(
-                    .checksumMismatch,
-                    message: "checksum mismatch",
-                    section: section,
-                    offset: block.offset
-                )
-            }
-            guard block.rawLength % max(stream.width, 1) == 0,
-                var decoded = decompressor.decompress(frame, rawLength: block.rawLength)
-            else {
+        func fill<T>(_ type: T.Type) throws(SnapshotError) -> [T] {
+            guard MemoryLayout<T>.stride == stream.width else {
                 throw SnapshotError(
                     .malformedColumn,
-                    message: "a block does not decompress",
-                    section: section,
-                    offset: block.offset
+                    message: "element width \(stream.width) is invalid",
+                    section: section
                 )
             }
-            switch stream.encoding {
-            case "delta-shuffle":
-                decoded = ByteShuffle.unshuffle(decoded, width: 8)
-                var values = decoded.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
-                Int64Delta.decode(&values)
-                decoded = values.withUnsafeBytes { Array($0) }
-            case "shuffle":
-                decoded = ByteShuffle.unshuffle(decoded, width: stream.width)
-            case "plain":
-                break
-            default:
-                throw SnapshotError(
-                    .malformedColumn,
-                    message: "unknown encoding '\(stream.encoding)'",
-                    section: section,
-                    offset: block.offset
-                )
+            var failure: SnapshotError?
+            let values = [T](unsafeUninitializedCapacity: stream.count) { buffer, initialized in
+                let destination = UnsafeMutableRawBufferPointer(buffer)
+                var written = 0
+                for block in stream.blocks {
+                    do {
+                        written = try decodeBlock(
+                            block,
+                            stream: stream,
+                            section: section,
+                            file: file,
+                            into: destination,
+                            at: written,
+                            decompressor: decompressor,
+                            scratch: &scratch
+                        )
+                    } catch let error as SnapshotError {
+                        failure = error
+                        break
+                    } catch {
+                        failure = SnapshotError(.malformedColumn, message: "\(error)", section: section)
+                        break
+                    }
+                }
+                if failure == nil && written != stream.count * stream.width {
+                    failure = SnapshotError(
+                        .malformedColumn,
+                        message: "the stream length disagrees with the footer",
+                        section: section
+                    )
+                }
+                if failure != nil { destination.initializeMemory(as: UInt8.self, repeating: 0) }
+                initialized = stream.count
             }
-            output += decoded
+            if let failure { throw failure }
+            return values
         }
-        guard output.count == stream.count * stream.width else {
+        switch (stream.width, stream.role) {
+        case (1, _): return .bytes(try fill(UInt8.self))
+        case (2, _): return .u16(try fill(UInt16.self))
+        case (4, _): return .u32(try fill(UInt32.self))
+        case (8, "dictionary.offsets"): return .ints(try fill(Int.self))
+        case (8, _): return .int64(try fill(Int64.self))
+        default:
+            throw SnapshotError(.malformedColumn, message: "element width \(stream.width) is invalid", section: section)
+        }
+    }
+
+    /// Verifies, decompresses and decodes one block into `destination` at byte `offset`.
+    /// - Returns: the byte offset after the block.
+    private static func decodeBlock(
+        _ block: BlockEntry,
+        stream: StreamEntry,
+        section: String,
+        file: UnsafeRawBufferPointer,
+        into destination: UnsafeMutableRawBufferPointer,
+        at offset: Int,
+        decompressor: ZstdDecompressor,
+        scratch: inout [UInt8]
+    ) throws(SnapshotError) -> Int {
+        let frame = UnsafeRawBufferPointer(rebasing: file[block.offset..<(block.offset + block.length)])
+        guard XXH64.hash(frame).hex16 == block.checksum else {
+            throw SnapshotError(.checksumMismatch, message: "checksum mismatch", section: section, offset: block.offset)
+        }
+        let width = max(stream.width, 1)
+        guard block.rawLength % width == 0, offset + block.rawLength <= destination.count else {
             throw SnapshotError(
                 .malformedColumn,
-                message: "the stream length disagrees with the footer",
-                section: section
+                message: "a block does not fit its stream",
+                section: section,
+                offset: block.offset
             )
         }
-        return output
+        let target = UnsafeMutableRawBufferPointer(rebasing: destination[offset..<(offset + block.rawLength)])
+        let undecompressable = SnapshotError(
+            .malformedColumn,
+            message: "a block does not decompress",
+            section: section,
+            offset: block.offset
+        )
+        switch stream.encoding {
+        case "plain":
+            guard decompressor.decompress(frame, into: target) else { throw undecompressable }
+        case "shuffle", "delta-shuffle":
+            if scratch.count < block.rawLength { scratch = [UInt8](repeating: 0, count: block.rawLength) }
+            let ok = scratch.withUnsafeMutableBytes { buffer in
+                let staging = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<block.rawLength])
+                guard decompressor.decompress(frame, into: staging) else { return false }
+                ByteShuffle.unshuffle(UnsafeRawBufferPointer(staging), width: width, into: target)
+                return true
+            }
+            guard ok else { throw undecompressable }
+            if stream.encoding == "delta-shuffle" {
+                guard width == 8 else { throw undecompressable }
+                let values = target.bindMemory(to: Int64.self)
+                var running: Int64 = 0
+                for index in values.indices {
+                    running = running &+ values[index]
+                    values[index] = running
+                }
+            }
+        default:
+            throw SnapshotError(
+                .malformedColumn,
+                message: "unknown encoding '\(stream.encoding)'",
+                section: section,
+                offset: block.offset
+            )
+        }
+        return offset + block.rawLength
     }
 
     private static func assemble(
         footer: SnapshotFooter,
-        columns: [String: [[UInt8]]]
+        columns: [String: [DecodedStream]]
     ) throws(SnapshotError) -> InstanceTable {
-        func streams(_ name: String, _ count: Int) throws(SnapshotError) -> [[UInt8]] {
+        func streams(_ name: String, _ count: Int) throws(SnapshotError) -> [DecodedStream] {
             guard let found = columns[name], found.count == count else {
                 throw SnapshotError(
                     .malformedColumn,
@@ -252,32 +411,36 @@ enum SnapshotReader {
             }
             return found
         }
-        func int64s(_ bytes: [UInt8]) -> [Int64] { bytes.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) } }
+        func malformed(_ name: String) -> SnapshotError {
+            SnapshotError(.malformedColumn, message: "a stream has the wrong element type", section: "column '\(name)'")
+        }
+        func int64s(_ name: String) throws(SnapshotError) -> [Int64] {
+            guard case .int64(let values) = try streams(name, 1)[0] else { throw malformed(name) }
+            return values
+        }
+        func bytes(_ name: String) throws(SnapshotError) -> [UInt8] {
+            guard case .bytes(let values) = try streams(name, 1)[0] else { throw malformed(name) }
+            return values
+        }
         func dictionary(_ name: String) throws(SnapshotError) -> DictionaryColumn {
             let parts = try streams(name, 3)
-            let width = footer.columns.first { $0.name == name }?.codeWidth ?? 0
             let codes: CodeArray
-            switch width {
-            case 1: codes = .u8(parts[0])
-            case 2: codes = .u16(parts[0].withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) })
-            case 4: codes = .u32(parts[0].withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) })
-            default:
-                throw SnapshotError(
-                    .malformedColumn,
-                    message: "code width \(width) is invalid",
-                    section: "column '\(name)'"
-                )
+            switch parts[0] {
+            case .bytes(let values): codes = .u8(values)
+            case .u16(let values): codes = .u16(values)
+            case .u32(let values): codes = .u32(values)
+            default: throw malformed(name)
             }
-            let offsets = int64s(parts[2]).map { Int($0) }
-            return DictionaryColumn(dictionary: StringDictionary(bytes: parts[1], offsets: offsets), codes: codes)
+            guard case .bytes(let text) = parts[1], case .ints(let offsets) = parts[2] else { throw malformed(name) }
+            return DictionaryColumn(dictionary: StringDictionary(bytes: text, offsets: offsets), codes: codes)
         }
         let formNames = footer.columns.map(\.name).filter { $0.hasPrefix("form:") }
         do {
             return try InstanceTable(
-                createTime: int64s(try streams("create_time", 1)[0]),
-                finishTime: int64s(try streams("finish_time", 1)[0]),
-                status: try streams("status", 1)[0],
-                result: try streams("result", 1)[0],
+                createTime: try int64s("create_time"),
+                finishTime: try int64s("finish_time"),
+                status: try bytes("status"),
+                result: try bytes("result"),
                 instanceId: try dictionary("instance_id"),
                 businessId: try dictionary("business_id"),
                 title: try dictionary("title"),

@@ -36,6 +36,14 @@ final class ZstdDecompressor {
 
     deinit { ZSTD_freeDCtx(context) }
 
+    /// Decompresses one frame into `output`, which it must fill exactly.
+    /// - Returns: `false` when the frame is corrupt or has another length.
+    func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let target = output.baseAddress else { return input.isEmpty || output.isEmpty }
+        let produced = ZSTD_decompressDCtx(context, target, output.count, input.baseAddress, input.count)
+        return ZSTD_isError(produced) == 0 && produced == output.count
+    }
+
     /// Decompresses one frame that must expand to exactly `rawLength` bytes. The corresponding zstd function is
     /// `ZSTD_decompressDCtx`.
     /// - Returns: `nil` when the frame is corrupt or has another length.
