@@ -1,0 +1,1188 @@
+#!/usr/bin/env python3
+"""LeanStats against DuckDB, Polars and chDB on one synthetic history (issue 6).
+
+Run it through `Benchmarks/compare` (which owns the venv); see Benchmarks/README.md for what every number means.
+
+The driver generates a store with `leanstats gen`, exports it with `leanstats export csv`, and then measures, one
+after the other: a memory-bandwidth probe, LeanStats (whole-process `query`, in-process `repl` with `.timer on`,
+`import` of the CSV export), each peer in its own worker process (CSV load, the six statistics warm in memory,
+resident memory), Parquet (zstd) as the size yardstick, and DuckDB answering from its own database file in a fresh
+process. Every peer answer is checked against LeanStats' `query --format json` answer; a difference is printed as
+MISMATCH and makes the exit status 1.
+
+The peers run each statistic exactly as SPEC §3 defines it; the SQL and Polars code are one function per query
+family below. Times inside the CSV are local (Asia/Shanghai), so periods compare local timestamps directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+# The six statistics of SPEC §3, as LeanStats query lines; `{p}` is the period.
+STATS = [
+    ("overview", "overview {p}"),
+    ("by dept", "by dept count,pass_rate,participants {p}"),
+    ("by category", "by category count,pass_rate {p}"),
+    ("trend", "trend {p}"),
+    ("top 10", "top 10 {p}"),
+    ("efficiency", "efficiency {p}"),
+]
+
+# Columns each statistic must read per row, in LeanStats' encoding (`snapshot info` gives the widths). The creation
+# time is not among them: the table is time-ordered, so periods and months are row ranges found by binary search.
+# `days` is the processing-days column LeanStats derives at load (4 bytes; it also marks non-COMPLETED rows).
+NEEDED_COLUMNS = {
+    "overview": ["result", "user_id", "dept_id"],
+    "by dept": ["dept_name", "result", "user_id"],
+    "by category": ["form:提案类别", "result"],
+    "trend": ["result", "user_id"],
+    "top 10": ["user_id", "user_name", "dept_name", "result"],
+    "efficiency": ["days"],
+}
+# The columns the statistics read at all, for "resident memory of the columns the statistics read".
+STATISTICS_COLUMNS = ["create_time", "status", "result", "user_id", "user_name", "dept_id", "dept_name",
+                      "form:提案类别"]
+
+# Peer engines and their variants: `plain` loads the two exported tables as they are (strings, join for the
+# category); `dict` is each engine's best modelling — low-cardinality columns as ENUM / Enum / LowCardinality, the
+# category folded into the instance table, rows in time order, each user's latest name precomputed at load.
+PEERS = [("duckdb", "plain"), ("duckdb", "dict"), ("polars", "plain"), ("polars", "dict"),
+         ("chdb", "plain"), ("chdb", "dict")]
+PEER_LABEL = {("duckdb", "plain"): "duckdb", ("duckdb", "dict"): "duckdb+enum",
+              ("polars", "plain"): "polars", ("polars", "dict"): "polars+enum",
+              ("chdb", "plain"): "chdb", ("chdb", "dict"): "chdb+lc"}
+
+PI_COLUMNS = ["business_id", "process_instance_id", "title", "create_time", "finish_time", "status", "result",
+              "originator_user_id", "originator_user_name", "originator_dept_id", "originator_dept_name"]
+FV_COLUMNS = ["business_id", "component_name", "value_text"]
+TIME_COLUMNS = {"create_time", "finish_time"}
+CATEGORY_FIELD = "提案类别"
+
+# Goals of issue 6 (at 10M rows).
+GOAL_SPEEDUP = 10.0
+GOAL_BOUND_FACTOR = 3.0
+GOAL_MONTH_MS = 1.0
+GOAL_LOAD_S = 1.0
+GOAL_COLUMN_BYTES_PER_ROW = 40.0
+GOAL_IMPORT_ROWS_PER_S = 1_000_000
+
+
+def log(message: str) -> None:
+    print(f"compare: {message}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Periods and answers
+# ----------------------------------------------------------------------------------------------------------------
+
+def queries(month: str) -> list[tuple[str, str]]:
+    """Every (statistic, period) pair the run measures: all history, then one month."""
+    return [(stat, period) for period in ("all", month) for stat, _ in STATS]
+
+
+def query_line(stat: str, period: str) -> str:
+    return dict(STATS)[stat].format(p=period)
+
+
+def period_bounds(period: str) -> tuple[str, str] | None:
+    """`None` for all history, else the half-open local-time interval [first day 00:00, day after last 00:00)."""
+    if period == "all":
+        return None
+    year, month = map(int, period.split("-"))
+    start = dt.date(year, month, 1)
+    end = dt.date(year + month // 12, month % 12 + 1, 1)
+    return f"{start} 00:00:00", f"{end} 00:00:00"
+
+
+def pass_rate(passed: int, count: int) -> float:
+    return passed / count * 100 if count else 0.0
+
+
+def month_text(value) -> str:
+    return value if isinstance(value, str) else value.strftime("%Y-%m")
+
+
+# Each engine's query returns plain rows in one fixed column order per family; these turn them into the exact
+# JSON shape of `leanstats query --format json` (SPEC §2), so answers compare field by field.
+
+def shape_overview(rows):
+    count, passed, participants, depts = rows[0]
+    return {"count": count, "passed": passed, "pass_rate": pass_rate(passed, count),
+            "participants": participants, "depts": depts}
+
+
+def shape_by_dept(rows):
+    return [{"dept": d, "count": n, "pass_rate": pass_rate(p, n), "participants": u} for d, n, p, u in rows]
+
+
+def shape_by_category(rows):
+    return [{"category": c, "count": n, "pass_rate": pass_rate(p, n)} for c, n, p in rows]
+
+
+def shape_trend(rows):
+    return [{"month": month_text(m), "count": n, "passed": p, "participants": u} for m, n, p, u in rows]
+
+
+def shape_top(rows, names):
+    return [{"user_id": u, "user": names.get(u, u), "dept": d, "count": n, "passed": p, "pass_rate": pass_rate(p, n)}
+            for u, d, n, p in rows]
+
+
+def shape_efficiency(rows):
+    total, low, high, completed, within30 = rows[0]
+    if not completed:
+        return {"avg_days": None, "min_days": None, "max_days": None, "completed": 0, "within30_rate": 0.0}
+    return {"avg_days": total / completed, "min_days": low, "max_days": high, "completed": completed,
+            "within30_rate": within30 / completed * 100}
+
+
+def differences(expected, actual, path="") -> list[str]:
+    """Where two JSON answers differ: exact for strings and integers, 1e-9 relative for floats."""
+    if isinstance(expected, list) and isinstance(actual, list):
+        out = []
+        if len(expected) != len(actual):
+            out.append(f"{path or 'rows'}: {len(actual)} rows, expected {len(expected)}")
+        for index, (e, a) in enumerate(zip(expected, actual)):
+            out += differences(e, a, f"{path}[{index}]")
+        return out
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        if list(expected) != list(actual):
+            return [f"{path}: keys {list(actual)}, expected {list(expected)}"]
+        out = []
+        for key in expected:
+            out += differences(expected[key], actual[key], f"{path}.{key}")
+        return out
+    if isinstance(expected, float) or isinstance(actual, float):
+        if expected is not None and actual is not None:
+            if abs(float(expected) - float(actual)) <= 1e-9 * max(1.0, abs(float(expected))):
+                return []
+    elif expected == actual and type(expected) is type(actual):
+        return []
+    return [f"{path}: {actual!r}, expected {expected!r}"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# SQL engines (DuckDB, chDB): one function per query family, the dialect differences in one table
+# ----------------------------------------------------------------------------------------------------------------
+
+DIALECTS = {
+    "duckdb": {
+        "count_if": "count(*) FILTER (WHERE {})",
+        "month": "date_trunc('month', create_time)",
+        "month_text": "strftime({}, '%Y-%m')",
+        "days": "date_diff('day', create_time::DATE, finish_time::DATE)",
+        "time": "TIMESTAMP '{}'",
+        "arg_max": "arg_max({}, {})",
+    },
+    "chdb": {
+        "count_if": "countIf({})",
+        "month": "toStartOfMonth(create_time)",
+        "month_text": "formatDateTime({}, '%Y-%m')",
+        "days": "dateDiff('day', toDate(create_time), toDate(finish_time))",
+        "time": "toDateTime('{}', 'Asia/Shanghai')",
+        "arg_max": "argMax({}, {})",
+    },
+}
+
+
+def sql_where(d, period: str, *conditions: str) -> str:
+    parts = list(conditions)
+    bounds = period_bounds(period)
+    if bounds:
+        parts[:0] = [f"create_time >= {d['time'].format(bounds[0])}", f"create_time < {d['time'].format(bounds[1])}"]
+    return "WHERE " + " AND ".join(parts) if parts else ""
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+AGREED = "result = 'agree'"
+COMPLETED = "status = 'COMPLETED'"
+
+
+def agreed(d) -> str:
+    return d["count_if"].format(AGREED)
+
+
+def sql_overview(d, variant, period):
+    return (f"SELECT count(*), {agreed(d)}, count(DISTINCT originator_user_id), "
+            f"count(DISTINCT originator_dept_id) FROM pi {sql_where(d, period)}")
+
+
+def sql_by_dept(d, variant, period):
+    return (f"SELECT originator_dept_name AS dept, count(*) AS n, {agreed(d)}, "
+            f"count(DISTINCT originator_user_id) FROM pi "
+            f"{sql_where(d, period, 'originator_dept_name IS NOT NULL')} GROUP BY dept ORDER BY n DESC, dept ASC")
+
+
+def sql_by_category(d, variant, period):
+    if variant == "dict":
+        source, key = "pi", "category"
+    else:
+        source = (f"pi INNER JOIN (SELECT business_id, value_text FROM fv WHERE component_name = "
+                  f"{sql_literal(CATEGORY_FIELD)}) AS f ON f.business_id = pi.business_id")
+        key = "f.value_text"
+    return (f"SELECT {key} AS category, count(*) AS n, {agreed(d)} FROM {source} "
+            f"{sql_where(d, period, f'{key} IS NOT NULL')} GROUP BY category ORDER BY n DESC, category ASC")
+
+
+def sql_trend(d, variant, period):
+    return (f"SELECT {d['month_text'].format('m')}, n, passed, participants FROM (SELECT {d['month']} AS m, "
+            f"count(*) AS n, {agreed(d)} AS passed, "
+            f"count(DISTINCT originator_user_id) AS participants FROM pi {sql_where(d, period)} GROUP BY m) "
+            f"ORDER BY m")
+
+
+def sql_top(d, variant, period):
+    return (f"SELECT originator_user_id AS user_id, originator_dept_name AS dept, count(*) AS n, "
+            f"{agreed(d)} FROM pi "
+            f"{sql_where(d, period, 'originator_user_name IS NOT NULL')} GROUP BY user_id, dept "
+            f"ORDER BY n DESC, user_id ASC, dept ASC NULLS FIRST LIMIT 10")
+
+
+def sql_top_names(d, variant, user_ids):
+    """Each ranked user's most recent name in the whole store (SPEC §3): a lookup in the users table built at load,
+    or in the plain variant a scan for just these users."""
+    ids = ", ".join(sql_literal(u) for u in user_ids)
+    if variant == "dict":
+        return f"SELECT user_id, name FROM users WHERE user_id IN ({ids})"
+    return (f"SELECT originator_user_id, {d['arg_max'].format('originator_user_name', 'create_time')} FROM pi "
+            f"WHERE originator_user_id IN ({ids}) AND originator_user_name IS NOT NULL GROUP BY originator_user_id")
+
+
+def sql_efficiency(d, variant, period):
+    return (f"SELECT sum(days), min(days), max(days), count(*), {d['count_if'].format('days <= 30')} FROM "
+            f"(SELECT {d['days']} AS days FROM pi "
+            f"{sql_where(d, period, COMPLETED, 'finish_time IS NOT NULL')})")
+
+
+def sql_statistic(run, dialect: str, variant: str, stat: str, period: str):
+    """Answers one statistic with `run(sql) -> rows`, in LeanStats' JSON shape."""
+    d = DIALECTS[dialect]
+    if stat == "overview":
+        return shape_overview(run(sql_overview(d, variant, period)))
+    if stat == "by dept":
+        return shape_by_dept(run(sql_by_dept(d, variant, period)))
+    if stat == "by category":
+        return shape_by_category(run(sql_by_category(d, variant, period)))
+    if stat == "trend":
+        return shape_trend(run(sql_trend(d, variant, period)))
+    if stat == "top 10":
+        rows = run(sql_top(d, variant, period))
+        names = dict(run(sql_top_names(d, variant, sorted({r[0] for r in rows})))) if rows else {}
+        return shape_top(rows, names)
+    if stat == "efficiency":
+        return shape_efficiency(run(sql_efficiency(d, variant, period)))
+    raise ValueError(stat)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# DuckDB
+# ----------------------------------------------------------------------------------------------------------------
+
+def duckdb_csv(path: Path, columns: list[str]) -> str:
+    types = ", ".join(f"'{c}': '{'TIMESTAMP' if c in TIME_COLUMNS else 'VARCHAR'}'" for c in columns)
+    return f"read_csv({sql_literal(str(path))}, header = true, columns = {{{types}}})"
+
+
+def duckdb_load(con, variant: str, csv_dir: Path) -> None:
+    """The two CSV files into in-memory tables; `dict` adds ENUM columns, the category and the users table."""
+    pi_csv = duckdb_csv(csv_dir / "ding_process_instances.csv", PI_COLUMNS)
+    fv_csv = duckdb_csv(csv_dir / "ding_form_component_values.csv", FV_COLUMNS)
+    con.execute(f"CREATE TABLE fv AS SELECT * FROM {fv_csv}")
+    if variant == "plain":
+        con.execute(f"CREATE TABLE pi AS SELECT * FROM {pi_csv}")
+        return
+    con.execute(f"CREATE TEMP TABLE raw AS SELECT * FROM {pi_csv}")
+    con.execute(f"CREATE TEMP TABLE cat AS SELECT business_id, value_text FROM fv "
+                f"WHERE component_name = {sql_literal(CATEGORY_FIELD)}")
+    enums = {"status": "raw", "result": "raw", "originator_user_id": "raw", "originator_dept_id": "raw",
+             "originator_dept_name": "raw", "value_text": "cat"}
+    for column, table in enums.items():
+        # Enum values in code-point (= UTF-8 byte) order, so ORDER BY on the enum sorts like the strings.
+        con.execute(f"CREATE TYPE {column}_t AS ENUM (SELECT DISTINCT {column} FROM {table} "
+                    f"WHERE {column} IS NOT NULL ORDER BY {column})")
+    con.execute("""
+        CREATE TABLE pi AS SELECT raw.business_id, process_instance_id, title, create_time, finish_time,
+            status::status_t AS status, result::result_t AS result,
+            originator_user_id::originator_user_id_t AS originator_user_id, originator_user_name,
+            originator_dept_id::originator_dept_id_t AS originator_dept_id,
+            originator_dept_name::originator_dept_name_t AS originator_dept_name,
+            cat.value_text::value_text_t AS category
+        FROM raw LEFT JOIN cat ON cat.business_id = raw.business_id ORDER BY create_time""")
+    con.execute(f"CREATE TABLE users AS SELECT originator_user_id AS user_id, "
+                f"arg_max(originator_user_name, create_time) AS name FROM pi "
+                f"WHERE originator_user_name IS NOT NULL GROUP BY user_id")
+    con.execute("DROP TABLE raw")
+    con.execute("DROP TABLE cat")
+
+
+def duckdb_engine(variant: str, csv_dir: Path, threads: int, work: Path):
+    import duckdb
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+
+    def load():
+        duckdb_load(con, variant, csv_dir)
+
+    def answer(stat, period):
+        return sql_statistic(lambda sql: con.execute(sql).fetchall(), "duckdb", variant, stat, period)
+
+    def engine_bytes():
+        return con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+
+    def load_parquet(parquet_dir: Path):
+        con.execute("DROP TABLE IF EXISTS pi; DROP TABLE IF EXISTS fv")
+        con.execute(f"CREATE TABLE pi AS SELECT * FROM read_parquet("
+                    f"{sql_literal(str(parquet_dir / 'ding_process_instances.parquet'))})")
+        con.execute(f"CREATE TABLE fv AS SELECT * FROM read_parquet("
+                    f"{sql_literal(str(parquet_dir / 'ding_form_component_values.parquet'))})")
+
+    def save(path: Path):
+        """The loaded tables into a DuckDB database file, for the fresh-process comparison."""
+        path.unlink(missing_ok=True)
+        con.execute(f"ATTACH {sql_literal(str(path))} AS disk")
+        for table in ("pi", "users"):
+            con.execute(f"CREATE TABLE disk.{table} AS SELECT * FROM {table}")
+        con.execute("DETACH disk")
+
+    return {"version": duckdb.__version__, "load": load, "answer": answer, "engine_bytes": engine_bytes,
+            "load_parquet": load_parquet, "save": save}
+
+
+def duckdb_fresh(database: Path, stat: str, period: str, threads: int) -> dict:
+    """One statistic from a DuckDB database file in this (fresh) process: import, then open + answer."""
+    started = time.perf_counter()
+    import duckdb
+    imported = time.perf_counter()
+    con = duckdb.connect(str(database), read_only=True)
+    con.execute(f"SET threads = {threads}")
+    answer = sql_statistic(lambda sql: con.execute(sql).fetchall(), "duckdb", "dict", stat, period)
+    done = time.perf_counter()
+    return {"import_ms": (imported - started) * 1e3, "query_ms": (done - imported) * 1e3, "answer": answer}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# chDB (ClickHouse in process)
+# ----------------------------------------------------------------------------------------------------------------
+
+def chdb_types(variant: str) -> dict[str, str]:
+    low = (lambda t: f"LowCardinality({t})") if variant == "dict" else (lambda t: t)
+    return {
+        "business_id": "String", "process_instance_id": "Nullable(String)", "title": "Nullable(String)",
+        "create_time": "DateTime('Asia/Shanghai')", "finish_time": "Nullable(DateTime('Asia/Shanghai'))",
+        "status": low("Nullable(String)"), "result": low("Nullable(String)"),
+        "originator_user_id": low("Nullable(String)"), "originator_user_name": "Nullable(String)",
+        "originator_dept_id": low("Nullable(String)"), "originator_dept_name": low("Nullable(String)"),
+    }
+
+
+def chdb_load(session, variant: str, csv_dir: Path) -> None:
+    plain = chdb_types("plain")
+    pi_structure = ", ".join(f"{c} {plain[c]}" for c in PI_COLUMNS)
+    fv_structure = "business_id String, component_name String, value_text Nullable(String)"
+    pi_file = (f"file({sql_literal(str(csv_dir / 'ding_process_instances.csv'))}, 'CSVWithNames', "
+               f"{sql_literal(pi_structure)})")
+    fv_file = (f"file({sql_literal(str(csv_dir / 'ding_form_component_values.csv'))}, 'CSVWithNames', "
+               f"{sql_literal(fv_structure)})")
+    session.query(f"CREATE TABLE fv ({fv_structure}) ENGINE = Memory")
+    session.query(f"INSERT INTO fv SELECT * FROM {fv_file}")
+    types = chdb_types(variant)
+    columns = ", ".join(f"{c} {types[c]}" for c in PI_COLUMNS)
+    if variant == "plain":
+        session.query(f"CREATE TABLE pi ({columns}) ENGINE = Memory")
+        session.query(f"INSERT INTO pi SELECT * FROM {pi_file}")
+        return
+    session.query(f"CREATE TABLE pi ({columns}, category LowCardinality(Nullable(String))) ENGINE = Memory")
+    session.query(f"""
+        INSERT INTO pi SELECT raw.*, cat.value_text FROM {pi_file} AS raw
+        LEFT JOIN (SELECT business_id, value_text FROM fv WHERE component_name = {sql_literal(CATEGORY_FIELD)}) AS cat
+            ON cat.business_id = raw.business_id
+        ORDER BY create_time SETTINGS join_use_nulls = 1""")
+    session.query("CREATE TABLE users ENGINE = Memory AS SELECT originator_user_id AS user_id, "
+                  "argMax(originator_user_name, create_time) AS name FROM pi "
+                  "WHERE originator_user_name IS NOT NULL GROUP BY user_id")
+
+
+def chdb_engine(variant: str, csv_dir: Path, threads: int, work: Path):
+    import chdb
+    from chdb import session as chdb_session
+    path = work / f"chdb-{variant}-{os.getpid()}"
+    session = chdb_session.Session(str(path))
+    session.query(f"SET max_threads = {threads}")
+
+    def run(sql):
+        table = session.query(sql, "ArrowTable")
+        return list(zip(*(column.to_pylist() for column in table.columns)))
+
+    def close():
+        session.close()
+        shutil.rmtree(path, ignore_errors=True)
+
+    def load():
+        chdb_load(session, variant, csv_dir)
+
+    def answer(stat, period):
+        return sql_statistic(run, "chdb", variant, stat, period)
+
+    def engine_bytes():
+        return sum(r[0] or 0 for r in run("SELECT total_bytes FROM system.tables WHERE database = currentDatabase()"))
+
+    def load_parquet(parquet_dir: Path):
+        session.query("DROP TABLE IF EXISTS pi")
+        session.query("DROP TABLE IF EXISTS fv")
+        for table, name in (("pi", "ding_process_instances"), ("fv", "ding_form_component_values")):
+            session.query(f"CREATE TABLE {table} ENGINE = Memory AS SELECT * FROM "
+                          f"file({sql_literal(str(parquet_dir / (name + '.parquet')))}, 'Parquet')")
+
+    return {"version": chdb.__version__, "load": load, "answer": answer, "engine_bytes": engine_bytes,
+            "load_parquet": load_parquet, "close": close}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Polars: one function per query family
+# ----------------------------------------------------------------------------------------------------------------
+
+def pl_period(lf, period: str):
+    import polars as pl
+    bounds = period_bounds(period)
+    if not bounds:
+        return lf
+    start, end = (dt.datetime.fromisoformat(b) for b in bounds)
+    return lf.filter((pl.col("create_time") >= start) & (pl.col("create_time") < end))
+
+
+def pl_agree():
+    import polars as pl
+    return (pl.col("result") == "agree").sum()
+
+
+def pl_distinct(column: str):
+    import polars as pl
+    return pl.col(column).drop_nulls().n_unique()
+
+
+def pl_overview(t, variant, period):
+    import polars as pl
+    return pl_period(t["pi"].lazy(), period).select(
+        pl.len(), pl_agree(), pl_distinct("originator_user_id"), pl_distinct("originator_dept_id")).collect().rows()
+
+
+def pl_by_dept(t, variant, period):
+    import polars as pl
+    return (pl_period(t["pi"].lazy(), period).filter(pl.col("originator_dept_name").is_not_null())
+            .group_by("originator_dept_name").agg(pl.len().alias("n"), pl_agree(), pl_distinct("originator_user_id"))
+            .sort(["n", "originator_dept_name"], descending=[True, False]).collect().rows())
+
+
+def pl_by_category(t, variant, period):
+    import polars as pl
+    lf = pl_period(t["pi"].lazy(), period)
+    if variant == "plain":
+        categories = (t["fv"].lazy().filter(pl.col("component_name") == CATEGORY_FIELD)
+                      .select("business_id", pl.col("value_text").alias("category")))
+        lf = lf.join(categories, on="business_id", how="inner")
+    return (lf.filter(pl.col("category").is_not_null()).group_by("category").agg(pl.len().alias("n"), pl_agree())
+            .sort(["n", "category"], descending=[True, False]).collect().rows())
+
+
+def pl_trend(t, variant, period):
+    import polars as pl
+    return (pl_period(t["pi"].lazy(), period)
+            .group_by(pl.col("create_time").dt.truncate("1mo").alias("m"))
+            .agg(pl.len(), pl_agree(), pl_distinct("originator_user_id")).sort("m").collect().rows())
+
+
+def pl_top(t, variant, period):
+    import polars as pl
+    keys = ["originator_user_id", "originator_dept_name"]
+    rows = (pl_period(t["pi"].lazy(), period).filter(pl.col("originator_user_name").is_not_null())
+            .group_by(keys).agg(pl.len().alias("n"), pl_agree().alias("passed"))
+            .sort(["n", *keys], descending=[True, False, False], nulls_last=False).head(10)
+            .select(*keys, "n", "passed").collect().rows())
+    ids = sorted({r[0] for r in rows})
+    if variant == "dict":
+        names = t["users"].filter(pl.col("user_id").cast(pl.String).is_in(ids)).rows()
+    else:
+        names = (t["pi"].lazy().filter(pl.col("originator_user_id").is_in(ids)
+                                       & pl.col("originator_user_name").is_not_null())
+                 .group_by("originator_user_id")
+                 .agg(pl.col("originator_user_name").sort_by("create_time").last()).collect().rows())
+    return shape_top(rows, dict(names))
+
+
+def pl_efficiency(t, variant, period):
+    import polars as pl
+    days = (pl.col("finish_time").dt.date() - pl.col("create_time").dt.date()).dt.total_days().alias("days")
+    return (pl_period(t["pi"].lazy(), period)
+            .filter((pl.col("status") == "COMPLETED") & pl.col("finish_time").is_not_null()).select(days)
+            .select(pl.col("days").sum().alias("total"), pl.col("days").min().alias("low"),
+                    pl.col("days").max().alias("high"), pl.len(), (pl.col("days") <= 30).sum().alias("within30"))
+            .collect().rows())
+
+
+POLARS_FAMILIES = {
+    "overview": lambda t, v, p: shape_overview(pl_overview(t, v, p)),
+    "by dept": lambda t, v, p: shape_by_dept(pl_by_dept(t, v, p)),
+    "by category": lambda t, v, p: shape_by_category(pl_by_category(t, v, p)),
+    "trend": lambda t, v, p: shape_trend(pl_trend(t, v, p)),
+    "top 10": pl_top,
+    "efficiency": lambda t, v, p: shape_efficiency(pl_efficiency(t, v, p)),
+}
+
+
+def polars_load(variant: str, csv_dir: Path) -> dict:
+    import polars as pl
+
+    def read(name: str, columns: list[str]):
+        frame = pl.read_csv(csv_dir / f"{name}.csv", schema_overrides={c: pl.String for c in columns})
+        return frame.with_columns(pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us")
+                                  for c in columns if c in TIME_COLUMNS)
+
+    pi = read("ding_process_instances", PI_COLUMNS)
+    fv = read("ding_form_component_values", FV_COLUMNS)
+    if variant == "plain":
+        return {"pi": pi, "fv": fv}
+    categories = (fv.filter(pl.col("component_name") == CATEGORY_FIELD)
+                  .select("business_id", pl.col("value_text").alias("category")))
+    pi = pi.join(categories, on="business_id", how="left")
+
+    def enum(column: str):
+        values = sorted(pi.get_column(column).drop_nulls().unique().to_list())
+        return pl.col(column).cast(pl.Enum(values))
+
+    pi = pi.with_columns(enum(c) for c in ("status", "result", "originator_user_id", "originator_dept_id",
+                                          "originator_dept_name", "category")).sort("create_time")
+    users = (pi.filter(pl.col("originator_user_name").is_not_null()).group_by("originator_user_id")
+             .agg(pl.col("originator_user_name").sort_by("create_time").last().alias("name"))
+             .select(pl.col("originator_user_id").alias("user_id"), "name"))
+    return {"pi": pi, "fv": fv, "users": users}
+
+
+def polars_engine(variant: str, csv_dir: Path, threads: int, work: Path):
+    import polars as pl
+    tables: dict = {}
+
+    def load():
+        tables.update(polars_load(variant, csv_dir))
+
+    def answer(stat, period):
+        return POLARS_FAMILIES[stat](tables, variant, period)
+
+    def engine_bytes():
+        return sum(frame.estimated_size() for frame in tables.values())
+
+    def load_parquet(parquet_dir: Path):
+        tables.clear()
+        gc.collect()
+        tables["pi"] = pl.read_parquet(parquet_dir / "ding_process_instances.parquet")
+        tables["fv"] = pl.read_parquet(parquet_dir / "ding_form_component_values.parquet")
+
+    return {"version": pl.__version__, "load": load, "answer": answer, "engine_bytes": engine_bytes,
+            "load_parquet": load_parquet}
+
+
+ENGINES = {"duckdb": duckdb_engine, "polars": polars_engine, "chdb": chdb_engine}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Peer worker: one engine variant in its own process, so its memory is its own
+# ----------------------------------------------------------------------------------------------------------------
+
+def resident_bytes() -> int:
+    import psutil
+    return psutil.Process().memory_info().rss
+
+
+def peak_resident_bytes() -> int:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def timed_ms(function) -> tuple[float, object]:
+    started = time.perf_counter_ns()
+    value = function()
+    return (time.perf_counter_ns() - started) / 1e6, value
+
+
+def peer_worker(args) -> None:
+    os.environ["POLARS_MAX_THREADS"] = str(args.threads)  # before polars is imported
+    work = Path(args.work)
+    engine = ENGINES[args.engine](args.variant, Path(args.csv), args.threads, work)
+    gc.collect()
+    baseline = resident_bytes()
+    load_ms, _ = timed_ms(engine["load"])
+    gc.collect()
+    loaded = resident_bytes()
+    out = {"engine": args.engine, "variant": args.variant, "version": engine["version"], "load_ms": load_ms,
+           "resident_bytes": loaded - baseline, "engine_bytes": engine["engine_bytes"](), "times_ms": {},
+           "answers": {}}
+    for stat, period in queries(args.month):
+        key = f"{stat} | {period}"
+        _, answer = timed_ms(lambda: engine["answer"](stat, period))  # warm-up; its answer is checked
+        out["answers"][key] = answer
+        out["times_ms"][key] = [timed_ms(lambda: engine["answer"](stat, period))[0] for _ in range(args.runs)]
+        log(f"  {PEER_LABEL[(args.engine, args.variant)]:<12} {key:<26} "
+            f"{statistics.median(out['times_ms'][key]):10.3f} ms")
+    out["peak_resident_bytes"] = peak_resident_bytes()
+    if args.duckdb_file and "save" in engine:
+        engine["save"](Path(args.duckdb_file))
+    if args.parquet and args.variant == "plain":
+        out["parquet_load_ms"], _ = timed_ms(lambda: engine["load_parquet"](Path(args.parquet)))
+    if "close" in engine:
+        engine["close"]()
+    Path(args.out).write_text(json.dumps(out, ensure_ascii=False))
+
+
+def parquet_worker(args) -> None:
+    """The two CSV files as Parquet with zstd (pyarrow's writer; times as timestamps, strings dictionary-encoded)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    started = time.perf_counter()
+    for name, columns in (("ding_process_instances", PI_COLUMNS), ("ding_form_component_values", FV_COLUMNS)):
+        types = {c: pa.timestamp("s") if c in TIME_COLUMNS else pa.string() for c in columns}
+        table = pacsv.read_csv(Path(args.csv) / f"{name}.csv",
+                               convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
+        path = out / f"{name}.parquet"
+        pq.write_table(table, path, compression="zstd")
+        sizes[name] = path.stat().st_size
+    json.dump({"bytes": sizes, "write_ms": (time.perf_counter() - started) * 1e3}, sys.stdout)
+
+
+def fresh_worker(args) -> None:
+    json.dump(duckdb_fresh(Path(args.database), args.stat, args.period, args.threads), sys.stdout,
+              ensure_ascii=False)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# LeanStats
+# ----------------------------------------------------------------------------------------------------------------
+
+def run_command(command: list, **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    done = subprocess.run([str(c) for c in command], capture_output=True, text=True, **kwargs)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"compare: {' '.join(map(str, command))} failed ({done.returncode}):\n{done.stderr}")
+    return elapsed, done
+
+
+def leanstats_binary(path: str | None) -> Path:
+    if path:
+        binary = Path(path).resolve()
+        if not binary.is_file():
+            raise SystemExit(f"compare: no leanstats binary at {binary}")
+        return binary
+    binary = REPO / ".build" / "release" / "leanstats"
+    if not binary.is_file():
+        log(f"building {binary} (swift build -c release --product leanstats)")
+        subprocess.run(["swift", "build", "-c", "release", "--product", "leanstats"], cwd=REPO, check=True)
+    return binary
+
+
+SIZE_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+
+
+def snapshot_info(binary: Path, store: Path) -> dict:
+    """Rows, snapshot files and, per column, its kind, bytes per row of the kernel-facing codes and decoded size."""
+    _, done = run_command([binary, "snapshot", "info", "--data", store])
+    info = {"files": [], "columns": {}}
+    for line in done.stdout.splitlines():
+        if line.startswith("file:"):
+            info["files"].append(line.split(":", 1)[1].strip())
+        elif line.startswith("instances:"):
+            info["rows"] = int(line.split(":", 1)[1].strip())
+        match = re.match(r"^(\S+)\s+(int64|uint8|dictionary\(u(\d+)\))\s+([\d.]+ \w+)\s+([\d.]+ \w+)", line)
+        if match:
+            name, kind, bits, stored, decoded = match.groups()
+            width = 8 if kind == "int64" else 1 if kind == "uint8" else int(bits) // 8
+            number = lambda text: float(text.split()[0]) * SIZE_UNITS[text.split()[1]]
+            info["columns"][name] = {"kind": kind, "width": width, "stored_bytes": number(stored),
+                                     "decoded_bytes": number(decoded)}
+    info["store_bytes"] = sum((store / Path(f).name).stat().st_size for f in info["files"])
+    info["columns"]["days"] = {"kind": "int32 (derived)", "width": 4, "decoded_bytes": 4 * info["rows"]}
+    return info
+
+
+def leanstats_whole_process(binary: Path, store: Path, month: str, runs: int) -> tuple[dict, dict]:
+    """`leanstats query --format json` per statistic: the reference answers and the whole-process wall times."""
+    answers, times = {}, {}
+    for stat, period in queries(month):
+        key = f"{stat} | {period}"
+        command = [binary, "query", "--data", store, "--format", "json", query_line(stat, period)]
+        elapsed, done = run_command(command)
+        answers[key] = json.loads(done.stdout)
+        times[key] = [run_command(command)[0] * 1e3 for _ in range(runs)]
+    return answers, times
+
+
+def leanstats_repl(binary: Path, store: Path, month: str, runs: int) -> dict:
+    """In-process times from `repl` with `.timer on` (one warm-up, then `runs` timed), and its resident memory."""
+    lines = [".timer on", ".mode json"]
+    keys = []
+    for stat, period in queries(month):
+        for _ in range(runs + 1):
+            lines.append(query_line(stat, period))
+            keys.append(f"{stat} | {period}")
+    process = subprocess.Popen([str(binary), "repl", "--data", str(store)], stdin=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process.stdin.write("\n".join(lines) + "\n")
+    process.stdin.flush()  # stdin stays open, so the process is alive when its memory is read
+    timings, problems = [], []
+    while len(timings) < len(keys):
+        line = process.stderr.readline()
+        if not line:
+            break
+        match = re.fullmatch(r"time: ([\d.]+) ms", line.strip())
+        if match:
+            timings.append(float(match.group(1)))
+        else:
+            problems.append(line.rstrip())
+            break
+    status = Path(f"/proc/{process.pid}/status").read_text() if process.poll() is None else ""
+    memory = {k: int(v.split()[0]) * 1024 for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(.*)$", status, re.M)}
+    process.stdin.close()
+    problems += [line.rstrip() for line in process.stderr]
+    process.wait()
+    if len(timings) < len(keys):
+        raise SystemExit("compare: leanstats repl stopped answering:\n" + "\n".join(problems))
+    times: dict[str, list[float]] = {}
+    for key, value in zip(keys, timings):
+        times.setdefault(key, []).append(value)
+    return {"times_ms": {k: v[1:] for k, v in times.items()}, "resident_bytes": memory.get("VmRSS"),
+            "peak_resident_bytes": memory.get("VmHWM")}
+
+
+def leanstats_import(binary: Path, csv_dir: Path, work: Path, rows: int, reference: dict) -> dict:
+    """`leanstats import` of the CSV export into a fresh store, and a check that it answers `overview all` alike."""
+    store = work / "import-store"
+    shutil.rmtree(store, ignore_errors=True)
+    elapsed, _ = run_command([binary, "import", "--data", store, csv_dir / "ding_process_instances.csv",
+                              csv_dir / "ding_form_component_values.csv"])
+    _, done = run_command([binary, "query", "--data", store, "--format", "json", "overview all"])
+    problems = differences(reference, json.loads(done.stdout))
+    shutil.rmtree(store, ignore_errors=True)
+    return {"seconds": elapsed, "rows_per_s": rows / elapsed, "problems": problems}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Memory bandwidth probe
+# ----------------------------------------------------------------------------------------------------------------
+
+PROBE_C = r"""
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct { const uint64_t *data; size_t count; uint64_t sum; } Part;
+
+static void *sum_part(void *argument) {
+    Part *part = argument;
+    const uint64_t *p = part->data;
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    for (size_t i = 0; i + 4 <= part->count; i += 4) { a += p[i]; b += p[i + 1]; c += p[i + 2]; d += p[i + 3]; }
+    part->sum = a + b + c + d;
+    return NULL;
+}
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* usage: probe BYTES REPEATS MAX_THREADS; prints one line "threads best_gbps median_gbps" per thread count */
+int main(int argc, char **argv) {
+    size_t bytes = strtoull(argv[1], NULL, 10), count = bytes / 8;
+    int repeats = atoi(argv[2]), max_threads = atoi(argv[3]);
+    uint64_t *data = aligned_alloc(4096, count * 8), total = 0;
+    if (!data) return 1;
+    memset(data, 1, count * 8);
+    for (int threads = 1; threads <= max_threads; threads++) {
+        double rates[64];
+        for (int r = 0; r < repeats && r < 64; r++) {
+            pthread_t ids[64];
+            Part parts[64];
+            double started = now();
+            for (int t = 0; t < threads; t++) {
+                parts[t] = (Part){data + count / threads * t, count / threads, 0};
+                pthread_create(&ids[t], NULL, sum_part, &parts[t]);
+            }
+            for (int t = 0; t < threads; t++) { pthread_join(ids[t], NULL); total += parts[t].sum; }
+            rates[r] = bytes / (now() - started) / 1e9;
+        }
+        for (int i = 0; i < repeats; i++)
+            for (int j = i + 1; j < repeats; j++)
+                if (rates[j] > rates[i]) { double x = rates[i]; rates[i] = rates[j]; rates[j] = x; }
+        printf("%d %.3f %.3f\n", threads, rates[0], rates[repeats / 2]);
+    }
+    fprintf(stderr, "checksum %llu\n", (unsigned long long)total);
+    return 0;
+}
+"""
+
+
+def bandwidth_probe(work: Path, threads: int, size: int = 1 << 30, repeats: int = 7) -> dict:
+    """Read bandwidth (GB/s) of summing 1 GiB of uint64 with 1..threads threads: a C program (gcc -O2), or numpy
+    when no C compiler is present. The best of `repeats` is the bound's rate (the machine at its least disturbed)."""
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler:
+        source, binary = work / "bwprobe.c", work / "bwprobe"
+        source.write_text(PROBE_C)
+        run_command([compiler, "-O2", "-pthread", "-o", binary, source])
+        _, done = run_command([binary, size, repeats, threads])
+        rates = {int(t): {"best": float(b), "median": float(m)}
+                 for t, b, m in (line.split() for line in done.stdout.split("\n") if line.strip())}
+        return {"method": f"C probe ({Path(compiler).name} -O2), {size >> 20} MiB, best of {repeats}", "gbps": rates}
+    import numpy as np
+    from concurrent.futures import ThreadPoolExecutor
+    data = np.ones(size // 8, dtype=np.uint64)
+    rates = {}
+    for count in range(1, threads + 1):
+        parts = np.array_split(data, count)
+        samples = []
+        with ThreadPoolExecutor(count) as pool:
+            for _ in range(repeats):
+                started = time.perf_counter()
+                list(pool.map(np.sum, parts))
+                samples.append(size / (time.perf_counter() - started) / 1e9)
+        rates[count] = {"best": max(samples), "median": statistics.median(samples)}
+    return {"method": f"numpy sum, {size >> 20} MiB, best of {repeats}", "gbps": rates}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------------------------------------------------
+
+def fmt_ms(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{value:.3f}"
+    if value < 10:
+        return f"{value:.2f}"
+    if value < 100:
+        return f"{value:.1f}"
+    return f"{value:.0f}"
+
+
+def fmt_bytes(value: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{value:.0f} B"
+        value /= 1000
+    return ""
+
+
+def print_table(headers: list[str], rows: list[list[str]], right: set[int]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                                   for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+
+
+def summarize(results: dict, month: str) -> dict:
+    """Per query: medians, fastest peer, speedup, bound and the goal verdict."""
+    info, bandwidth = results["snapshot"], results["bandwidth"]
+    rate = max(r["best"] for r in bandwidth["gbps"].values()) * 1e9
+    rows_total = info["rows"]
+    summary = {}
+    for stat, period in queries(month):
+        key = f"{stat} | {period}"
+        lean = statistics.median(results["leanstats"]["repl"]["times_ms"][key])
+        peers = {PEER_LABEL[(e, v)]: statistics.median(w["times_ms"][key])
+                 for (e, v), w in ((tuple(k.split(":")), w) for k, w in results["peers"].items())}
+        fastest = min(peers, key=peers.get) if peers else None
+        rows = rows_total if period == "all" else results["leanstats"]["answers"][f"overview | {period}"]["count"]
+        bytes_per_row = sum(info["columns"][c]["width"] for c in NEEDED_COLUMNS[stat])
+        bound = rows * bytes_per_row / rate * 1e3
+        speedup = peers[fastest] / lean if fastest else None
+        if period == "all":
+            misses = []
+            if speedup is not None and speedup < GOAL_SPEEDUP:
+                misses.append(f"{speedup:.1f}× < {GOAL_SPEEDUP:.0f}×")
+            if lean > GOAL_BOUND_FACTOR * bound:
+                misses.append(f"{lean / bound:.1f}× bound")
+        else:
+            misses = [f"≥ {GOAL_MONTH_MS:g} ms"] if lean >= GOAL_MONTH_MS else []
+        summary[key] = {"leanstats_ms": lean, "peers_ms": peers, "fastest_peer": fastest, "speedup": speedup,
+                        "rows": rows, "bytes_per_row": bytes_per_row, "bound_ms": bound,
+                        "goal_met": not misses, "goal_misses": misses,
+                        "mismatches": results["mismatches"].get(key, {})}
+    return summary
+
+
+def report(results: dict, month: str) -> None:
+    summary = results["summary"]
+    labels = [PEER_LABEL[p] for p in PEERS if f"{p[0]}:{p[1]}" in results["peers"]]
+    headers = ["query", "period", "leanstats", *labels, "fastest peer", "speedup", "B/row", "bound",
+               "×bound", "goal", "answers"]
+    rows = []
+    for key, s in summary.items():
+        stat, period = key.split(" | ")
+        rows.append([stat, period, fmt_ms(s["leanstats_ms"]), *(fmt_ms(s["peers_ms"].get(l)) for l in labels),
+                     s["fastest_peer"] or "—", f"{s['speedup']:.1f}×" if s["speedup"] else "—",
+                     str(s["bytes_per_row"]), fmt_ms(s["bound_ms"]), f"{s['leanstats_ms'] / s['bound_ms']:.1f}",
+                     "yes" if s["goal_met"] else "NO: " + ", ".join(s["goal_misses"]),
+                     "ok" if not s["mismatches"] else "MISMATCH " + ",".join(s["mismatches"])])
+    rows_total = results["snapshot"]["rows"]
+    print()
+    print(f"LeanStats vs peers — {rows_total:,} instances, seed {results['seed']}, {results['threads']} threads, "
+          f"median of {results['runs']} warm runs, milliseconds")
+    print(f"(leanstats = in-process repl `.timer`; goals, set for 10M rows: all history ≥ {GOAL_SPEEDUP:g}× the "
+          f"fastest peer and ≤ {GOAL_BOUND_FACTOR:g}× the bandwidth bound; one month < {GOAL_MONTH_MS:g} ms)")
+    print()
+    print_table(headers, rows, right=set(range(2, len(headers) - 2)) - {3 + len(labels)})
+
+    print()
+    print("whole process (start, load, answer), median ms:")
+    fresh_headers = ["query", "period", "leanstats query", "duckdb open+query", "duckdb python process", "goal"]
+    fresh_rows = []
+    for key, times in results["leanstats"]["process_ms"].items():
+        stat, period = key.split(" | ")
+        lean = statistics.median(times)
+        fresh = results.get("duckdb_fresh", {}).get(key)
+        query = statistics.median(fresh["query_ms"]) if fresh else None
+        wall = statistics.median(fresh["wall_ms"]) if fresh else None
+        verdict = "—" if query is None else ("yes" if lean < query else f"NO: {lean / query:.1f}× slower")
+        fresh_rows.append([stat, period, fmt_ms(lean), fmt_ms(query), fmt_ms(wall), verdict])
+    print_table(fresh_headers, fresh_rows, right={2, 3, 4})
+
+    bw = results["bandwidth"]
+    print()
+    print("bandwidth: " + ", ".join(f"{t} thread{'s' if int(t) > 1 else ''} {r['best']:.1f} GB/s (median "
+                                    f"{r['median']:.1f})" for t, r in bw["gbps"].items())
+          + f" — {bw['method']}; bound = rows × B/row ÷ best rate")
+    lean = results["leanstats"]
+    info = results["snapshot"]
+    load_key = f"overview | {month}"
+    load_ms = statistics.median(lean["process_ms"][load_key])
+    print(f"load:      leanstats gen {lean['gen_s']:.2f} s, export csv {lean['export_s']:.2f} s; snapshot → memory: "
+          f"whole `leanstats query \"overview {month}\"` {fmt_ms(load_ms)} ms"
+          + goal_note(load_ms < GOAL_LOAD_S * 1e3, f"< {GOAL_LOAD_S:g} s"))
+    peer_loads = ", ".join(f"{PEER_LABEL[tuple(k.split(':'))]} {w['load_ms'] / 1e3:.2f} s"
+                           for k, w in results["peers"].items())
+    parquet_loads = ", ".join(f"{k.split(':')[0]} {w['parquet_load_ms'] / 1e3:.2f} s"
+                              for k, w in results["peers"].items() if "parquet_load_ms" in w)
+    print(f"           CSV → memory: {peer_loads}")
+    if parquet_loads:
+        print(f"           Parquet → memory: {parquet_loads}")
+    parquet = sum(results["parquet"]["bytes"].values())
+    csv_bytes = results["csv_bytes"]
+    print(f"size:      snapshot {fmt_bytes(info['store_bytes'])}, Parquet zstd {fmt_bytes(parquet)} "
+          f"(snapshot = {info['store_bytes'] / parquet:.2f}× Parquet), CSV {fmt_bytes(csv_bytes)}"
+          + goal_note(info["store_bytes"] <= parquet, "snapshot ≤ Parquet"))
+    columns = results["statistics_column_bytes"]
+    print(f"memory:    leanstats repl resident {fmt_bytes(lean['repl']['resident_bytes'])} = "
+          f"{lean['repl']['resident_bytes'] / rows_total:.0f} B/row, peak "
+          f"{lean['repl']['peak_resident_bytes'] / rows_total:.0f} B/row (whole process); "
+          f"columns the statistics read {columns / rows_total:.1f} B/row"
+          + goal_note(columns / rows_total < GOAL_COLUMN_BYTES_PER_ROW, f"< {GOAL_COLUMN_BYTES_PER_ROW:g} B/row"))
+    peer_memory = ", ".join(f"{PEER_LABEL[tuple(k.split(':'))]} {w['resident_bytes'] / rows_total:.0f}"
+                            f" ({w['engine_bytes'] / rows_total:.0f})" for k, w in results["peers"].items())
+    print(f"           peers, resident growth over load B/row (engine's own count): {peer_memory}")
+    imported = lean["import"]
+    print(f"import:    leanstats import of the CSV export {imported['seconds']:.2f} s = "
+          f"{imported['rows_per_s']:,.0f} rows/s"
+          + goal_note(imported["rows_per_s"] >= GOAL_IMPORT_ROWS_PER_S, f"≥ {GOAL_IMPORT_ROWS_PER_S:,} rows/s")
+          + ("" if not imported["problems"] else "  MISMATCH after import: " + "; ".join(imported["problems"][:3])))
+    print("versions:  " + ", ".join(f"{PEER_LABEL[tuple(k.split(':'))]} {w['version']}"
+                                    for k, w in results["peers"].items() if k.endswith(":plain")))
+
+    if results["mismatches"]:
+        print()
+        print("!" * 100)
+        print("MISMATCH: these answers differ from `leanstats query --format json`:")
+        for key, engines in results["mismatches"].items():
+            for label, problems in engines.items():
+                print(f"  {key} — {label}: " + "; ".join(problems[:5])
+                      + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
+        print("!" * 100)
+
+
+def goal_note(met: bool, goal: str) -> str:
+    return f"   [goal {goal}: {'yes' if met else 'NO'}]"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Driver
+# ----------------------------------------------------------------------------------------------------------------
+
+def spawn_worker(arguments: list) -> None:
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), *map(str, arguments)])
+    if done.returncode != 0:
+        raise SystemExit(f"compare: worker {' '.join(map(str, arguments[:3]))} failed (see above)")
+
+
+def run_peers(args, work: Path, csv_dir: Path, parquet_dir: Path, duckdb_file: Path) -> dict:
+    peers = {}
+    for engine, variant in PEERS:
+        if args.engines and engine not in args.engines:
+            continue
+        out = work / f"peer-{engine}-{variant}.json"
+        log(f"{PEER_LABEL[(engine, variant)]}: load CSV, {len(queries(args.month))} queries × {args.runs} runs")
+        extra = ["--duckdb-file", duckdb_file] if (engine, variant) == ("duckdb", "dict") else []
+        spawn_worker(["_peer", engine, variant, "--csv", csv_dir, "--work", work, "--runs", args.runs,
+                      "--threads", args.threads, "--month", args.month, "--parquet", parquet_dir, "--out", out,
+                      *extra])
+        peers[f"{engine}:{variant}"] = json.loads(out.read_text())
+    return peers
+
+
+def run_duckdb_fresh(args, duckdb_file: Path) -> dict:
+    """Each statistic from DuckDB's own database file, each run a new Python process."""
+    fresh = {}
+    for stat, period in queries(args.month):
+        key = f"{stat} | {period}"
+        entry = {"wall_ms": [], "query_ms": [], "import_ms": []}
+        for _ in range(args.runs + 1):
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "_fresh", duckdb_file, stat,
+                                   period, "--threads", str(args.threads)], capture_output=True, text=True, check=True)
+            wall = (time.perf_counter() - started) * 1e3
+            measured = json.loads(done.stdout)
+            entry["answer"] = measured["answer"]
+            for name, value in (("wall_ms", wall), ("query_ms", measured["query_ms"]),
+                                ("import_ms", measured["import_ms"])):
+                entry[name].append(value)
+        for name in ("wall_ms", "query_ms", "import_ms"):
+            entry[name] = entry[name][1:]  # the first run warms the page cache
+        fresh[key] = entry
+    return fresh
+
+
+def find_mismatches(results: dict) -> dict:
+    mismatches: dict[str, dict[str, list[str]]] = {}
+    reference = results["leanstats"]["answers"]
+    candidates = [(PEER_LABEL[tuple(k.split(":"))], w["answers"]) for k, w in results["peers"].items()]
+    candidates.append(("duckdb fresh", {k: v["answer"] for k, v in results.get("duckdb_fresh", {}).items()}))
+    for label, answers in candidates:
+        for key, answer in answers.items():
+            problems = differences(reference[key], answer)
+            if problems:
+                mismatches.setdefault(key, {})[label] = problems
+    return mismatches
+
+
+def driver(args) -> int:
+    work = Path(args.work or Path(tempfile.gettempdir()) / f"leanstats-compare-{args.rows}").resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    store, csv_dir, parquet_dir = work / "store", work / "csv", work / "parquet"
+    duckdb_file = work / "duckdb" / "leanstats.duckdb"
+    duckdb_file.parent.mkdir(exist_ok=True)
+    duckdb_file.unlink(missing_ok=True)  # written again by the DuckDB ENUM worker; never compare a stale one
+    binary = leanstats_binary(args.leanstats)
+    results = {"rows": args.rows, "seed": args.seed, "runs": args.runs, "threads": args.threads, "month": args.month,
+               "work": str(work), "leanstats_binary": str(binary), "leanstats": {}}
+    lean = results["leanstats"]
+
+    log(f"leanstats gen --rows {args.rows} --seed {args.seed} → {store}")
+    replace = ["--replace"] if store.exists() else []
+    lean["gen_s"], _ = run_command([binary, "gen", "--rows", args.rows, "--seed", args.seed, "--data", store,
+                                    *replace])
+    log(f"leanstats export csv → {csv_dir}")
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    lean["export_s"], _ = run_command([binary, "export", "csv", "--data", store, "--out", csv_dir])
+    results["csv_bytes"] = sum(p.stat().st_size for p in csv_dir.glob("*.csv"))
+    results["snapshot"] = info = snapshot_info(binary, store)
+    results["statistics_column_bytes"] = (sum(info["columns"][c]["decoded_bytes"] for c in STATISTICS_COLUMNS
+                                              if c in info["columns"]) + info["columns"]["days"]["decoded_bytes"])
+
+    log("memory bandwidth probe")
+    results["bandwidth"] = bandwidth_probe(work, args.threads)
+
+    log("leanstats query (whole process, reference answers)")
+    lean["answers"], lean["process_ms"] = leanstats_whole_process(binary, store, args.month, args.runs)
+    log("leanstats repl (.timer on)")
+    lean["repl"] = leanstats_repl(binary, store, args.month, args.runs)
+    log("leanstats import of the CSV export")
+    lean["import"] = leanstats_import(binary, csv_dir, work, args.rows, lean["answers"]["overview | all"])
+
+    log("Parquet (zstd)")
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "_parquet", csv_dir, parquet_dir],
+                          capture_output=True, text=True, check=True)
+    results["parquet"] = json.loads(done.stdout)
+
+    results["peers"] = run_peers(args, work, csv_dir, parquet_dir, duckdb_file)
+    if duckdb_file.exists():
+        log("DuckDB from its database file, fresh process per run")
+        results["duckdb_fresh"] = run_duckdb_fresh(args, duckdb_file)
+
+    results["mismatches"] = find_mismatches(results)
+    results["summary"] = summarize(results, args.month)
+    report(results, args.month)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
+        log(f"raw numbers in {args.json}")
+    return 1 if results["mismatches"] or lean["import"]["problems"] else 0
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "_peer":
+        parser = argparse.ArgumentParser(prog="compare.py _peer")
+        parser.add_argument("engine", choices=sorted(ENGINES))
+        parser.add_argument("variant", choices=["plain", "dict"])
+        for option in ("--csv", "--work", "--month", "--out", "--parquet", "--duckdb-file"):
+            parser.add_argument(option)
+        parser.add_argument("--runs", type=int)
+        parser.add_argument("--threads", type=int)
+        peer_worker(parser.parse_args(sys.argv[2:]))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_parquet":
+        parquet_worker(argparse.Namespace(csv=sys.argv[2], out_dir=sys.argv[3]))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_fresh":
+        parser = argparse.ArgumentParser(prog="compare.py _fresh")
+        parser.add_argument("database")
+        parser.add_argument("stat")
+        parser.add_argument("period")
+        parser.add_argument("--threads", type=int)
+        fresh_worker(parser.parse_args(sys.argv[2:]))
+        return 0
+
+    parser = argparse.ArgumentParser(
+        prog="Benchmarks/compare",
+        description="LeanStats against DuckDB, Polars and chDB on the same synthetic history (Benchmarks/README.md).")
+    parser.add_argument("--rows", type=int, required=True, help="instances to generate (the goals are set at 10M)")
+    parser.add_argument("--seed", type=int, default=42, help="seed of `leanstats gen` (default 42)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per query after one warm-up (default 5)")
+    parser.add_argument("--work", help="working directory (default: $TMPDIR/leanstats-compare-ROWS)")
+    parser.add_argument("--leanstats", help="leanstats binary (default: .build/release/leanstats, built if missing)")
+    parser.add_argument("--json", help="also write every raw number to this JSON file")
+    parser.add_argument("--month", default="2025-10", help="the single-month period (default 2025-10)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every engine (default: all)")
+    parser.add_argument("--engines", nargs="*", choices=sorted(ENGINES), help="only these peers (default: all)")
+    args = parser.parse_args()
+    if args.runs < 1 or args.rows < 1:
+        parser.error("--rows and --runs must be positive")
+    return driver(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
