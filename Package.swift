@@ -10,9 +10,11 @@ let package = Package(
         .library(name: "LeanStatsSnapshot", targets: ["LeanStatsSnapshot"]),
         .library(name: "LeanStatsImport", targets: ["LeanStatsImport"]),
         .library(name: "LeanStatsQuery", targets: ["LeanStatsQuery"]),
+        .library(name: "LeanStatsReport", targets: ["LeanStatsReport"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -20,14 +22,16 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .target(name: "LeanStatsCore"),
         .target(name: "LeanStatsSnapshot", dependencies: ["LeanStatsCore", "CZstd"]),
         .target(name: "LeanStatsImport", dependencies: ["LeanStatsCore"]),
         .target(name: "LeanStatsQuery", dependencies: ["LeanStatsCore"]),
+        .target(name: "LeanStatsReport", dependencies: ["LeanStatsCore", "LeanStatsQuery", "CXLSXWriter"]),
         .executableTarget(
             name: "leanstats",
             dependencies: [
-                "LeanStatsCore", "LeanStatsSnapshot", "LeanStatsImport", "LeanStatsQuery",
+                "LeanStatsCore", "LeanStatsSnapshot", "LeanStatsImport", "LeanStatsQuery", "LeanStatsReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +42,13 @@ let package = Package(
         .testTarget(
             name: "LeanStatsQueryTests",
             dependencies: ["LeanStatsQuery", "LeanStatsTestSupport", "LeanStatsSnapshot", "LeanStatsImport"]
+        ),
+        .testTarget(
+            name: "LeanStatsReportTests",
+            dependencies: [
+                "LeanStatsReport", "LeanStatsTestSupport", "LeanStatsImport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(
             name: "LeanStatsCLITests",

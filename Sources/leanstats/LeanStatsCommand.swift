@@ -12,7 +12,7 @@ struct LeanStatsCommand: ParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, ImportCommand.self, QueryCommand.self, ReplCommand.self, SnapshotCommand.self,
-            GenCommand.self, ExportCommand.self,
+            GenCommand.self, ExportCommand.self, ReportCommand.self,
         ]
     )
 }

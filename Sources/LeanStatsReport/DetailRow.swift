@@ -1,0 +1,87 @@
+import LeanStatsCore
+
+/// One instance as the 明细 sheet lists it.
+public struct DetailRow: Sendable, Hashable {
+    /// The business id (审批编号).
+    public var businessId: String?
+    /// The title.
+    public var title: String?
+    /// The originator's name as recorded on the instance, else the user id.
+    public var proposer: String?
+    /// The originator's department name.
+    public var deptName: String?
+    /// The `提案类别` form value.
+    public var category: String?
+    /// The DingTalk status.
+    public var status: InstanceStatus?
+    /// The approval result.
+    public var result: InstanceResult?
+    /// Creation time, Unix seconds.
+    public var createTime: Int64
+    /// Finish time, Unix seconds, `nil` while open.
+    public var finishTime: Int64?
+    /// Processing days as SPEC §3 defines them (COMPLETED with a finish time), else `nil`.
+    public var days: Int?
+
+    /// Creates a row.
+    public init(
+        businessId: String?,
+        title: String?,
+        proposer: String?,
+        deptName: String?,
+        category: String?,
+        status: InstanceStatus?,
+        result: InstanceResult?,
+        createTime: Int64,
+        finishTime: Int64?,
+        days: Int?
+    ) {
+        self.businessId = businessId
+        self.title = title
+        self.proposer = proposer
+        self.deptName = deptName
+        self.category = category
+        self.status = status
+        self.result = result
+        self.createTime = createTime
+        self.finishTime = finishTime
+        self.days = days
+    }
+
+    /// The rows of a row range, optionally of one department only.
+    /// - Parameters:
+    ///   - engine: the engine whose table and zone to read.
+    ///   - rows: the row range of the period (``StatisticsEngine/rowRange(for:)``).
+    ///   - deptCode: the department-name code to keep, or `nil` for every row.
+    /// - Returns: the rows in creation order.
+    /// - Complexity: O(r) for r rows in the range.
+    static func rows(of engine: StatisticsEngine, in rows: Range<Int>, deptCode: UInt32?) -> [DetailRow] {
+        let table = engine.table
+        let clock = engine.clock
+        let category = table.category
+        var result: [DetailRow] = []
+        result.reserveCapacity(rows.count)
+        for row in rows {
+            if let deptCode, table.deptName.codes[row] != deptCode { continue }
+            let status = InstanceStatus(rawValue: table.status[row])
+            let create = table.createTime[row]
+            let finish = table.finishTime[row] == InstanceTable.missingTime ? nil : table.finishTime[row]
+            let days = status == .completed ? finish.map { clock.dayNumber(at: $0) - clock.dayNumber(at: create) } : nil
+            result.append(
+                DetailRow(
+                    businessId: table.businessId[row],
+                    title: table.title[row],
+                    proposer: table.userName[row] ?? table.userId[row],
+                    deptName: table.deptName[row],
+                    category: category?[row],
+                    status: status,
+                    result: InstanceResult(rawValue: table.result[row]),
+                    createTime: create,
+                    finishTime: finish,
+                    days: days
+                )
+            )
+        }
+        return result
+    }
+}

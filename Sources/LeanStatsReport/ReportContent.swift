@@ -1,0 +1,114 @@
+import LeanStatsCore
+
+/// Every number and row of one report, computed from the statistics engine before anything is written.
+///
+/// The figures are the engine's own (``StatisticsEngine/overview(period:filter:)``,
+/// ``StatisticsEngine/grouped(by:period:filter:distinct:)``, ``StatisticsEngine/topProposers(_:period:filter:)``)
+/// for the period and the request's department; the workbook only lays them out, so a cell always equals the
+/// query language's answer for the same period.
+public struct ReportContent: Sendable {
+    /// What the report covers.
+    public let request: ReportRequest
+    /// The zone that defines days and months, and in which times are shown.
+    public let clock: ZoneClock
+    /// The latest creation or finish time in the whole store (Unix seconds): how fresh the data is. `nil` for an
+    /// empty store.
+    public let asOf: Int64?
+    /// `overview` and `efficiency` of the period.
+    public let current: GroupStatistics
+    /// `overview` and `efficiency` of the previous period (``ReportPeriod/previous``).
+    public let previous: GroupStatistics
+    /// `by dept` of the period, with each department's count in the previous period.
+    public let departments: [ComparedGroup]
+    /// `by category` of the period, with each category's count in the previous period.
+    public let categories: [ComparedGroup]
+    /// `top N` of the period, ranked.
+    public let proposers: [RankedProposer]
+    /// `by status` of the period.
+    public let statuses: [GroupStatistics]
+    /// How the processing times of the period's completed instances spread over day brackets.
+    public let durations: [DurationBucket]
+    /// `by month` over the twelve months ending with the period, one entry per month (empty months included).
+    public let trend: [TrendMonth]
+    /// Every instance of the period (of the department, if one is requested), in creation order.
+    public let details: [DetailRow]
+
+    /// Computes the report.
+    /// - Parameters:
+    ///   - engine: the loaded store.
+    ///   - request: the period, department and ranking length.
+    /// - Throws: ``ReportError`` with code ``ReportError/Code/unknownDepartment`` when the requested department
+    ///   appears nowhere in the store.
+    /// - Complexity: O(r) for the r rows of the period and the trend months, plus O(n) once to find the data's
+    ///   as-of time.
+    public init(engine: StatisticsEngine, request: ReportRequest) throws(ReportError) {
+        let table = engine.table
+        var deptCode: UInt32?
+        if let name = request.deptName {
+            guard let code = table.deptName.dictionary.code(of: name) else {
+                throw Self.unknownDepartment(name, in: table)
+            }
+            deptCode = code
+        }
+        let filter = StatisticsFilter(deptName: request.deptName)
+        let period = request.period.dayRange
+        let previousPeriod = request.period.previous.dayRange
+
+        self.request = request
+        clock = engine.clock
+        asOf = Self.latestTime(in: table)
+        current = engine.overview(period: period, filter: filter)
+        previous = engine.overview(period: previousPeriod, filter: filter)
+        departments = Self.compare(
+            engine.grouped(by: .dept, period: period, filter: filter),
+            with: engine.grouped(by: .dept, period: previousPeriod, filter: filter, distinct: false)
+        )
+        categories = Self.compare(
+            engine.grouped(by: .category, period: period, filter: filter),
+            with: engine.grouped(by: .category, period: previousPeriod, filter: filter, distinct: false)
+        )
+        proposers = RankedProposer.rank(engine.topProposers(request.topCount, period: period, filter: filter))
+        statuses = engine.grouped(by: .status, period: period, filter: filter, distinct: false)
+        let months = engine.grouped(
+            by: .month,
+            period: request.period.trailingDayRange(months: 12),
+            filter: filter
+        )
+        let byMonth = Dictionary(months.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        trend = request.period.trailingMonths(12).map { month in
+            TrendMonth(month: month, statistics: byMonth[month.monthText] ?? GroupStatistics(key: month.monthText))
+        }
+        details = DetailRow.rows(of: engine, in: engine.rowRange(for: period), deptCode: deptCode)
+        durations = DurationBucket.count(details.compactMap(\.days))
+    }
+
+    /// The latest creation or finish time in the table.
+    /// - Complexity: O(n) over the finish times.
+    static func latestTime(in table: InstanceTable) -> Int64? {
+        guard var latest = table.createTime.last else { return nil }
+        for finish in table.finishTime where finish != InstanceTable.missingTime && finish > latest {
+            latest = finish
+        }
+        return latest
+    }
+
+    /// Pairs each group with its count in the previous period (0 when it had none).
+    static func compare(_ groups: [GroupStatistics], with previous: [GroupStatistics]) -> [ComparedGroup] {
+        let counts = Dictionary(previous.map { ($0.key, $0.count) }, uniquingKeysWith: +)
+        return groups.map { ComparedGroup(current: $0, previousCount: counts[$0.key] ?? 0) }
+    }
+
+    /// The error for a department the store does not know, listing some it does know.
+    static func unknownDepartment(_ name: String, in table: InstanceTable) -> ReportError {
+        let dictionary = table.deptName.dictionary
+        let known = (1..<max(dictionary.count, 1)).compactMap { dictionary[UInt32($0)] }.sorted(by: utf8Precedes)
+        let similar = known.filter { $0.contains(name) || name.contains($0) }
+        let shown = (similar.isEmpty ? known : similar).prefix(8)
+        let hint =
+            shown.isEmpty
+            ? "the store holds no department names"
+            : (similar.isEmpty ? "known departments: " : "did you mean: ") + shown.joined(separator: ", ")
+                + (known.count > shown.count && similar.isEmpty ? ", …" : "")
+        return ReportError(.unknownDepartment, "no instance in the store has the department '\(name)'", hint: hint)
+    }
+}

@@ -1,0 +1,35 @@
+/// What a report covers: the period, optionally one department, and the length of the proposer ranking.
+public struct ReportRequest: Sendable, Hashable {
+    /// The length of the proposer ranking when none is given.
+    public static let defaultTopCount = 10
+
+    /// The month, quarter or year.
+    public var period: ReportPeriod
+    /// Only this department's instances (a per-recipient pack), or every department for `nil`.
+    public var deptName: String?
+    /// How many proposers the ranking lists.
+    public var topCount: Int
+
+    /// Creates a request.
+    /// - Parameters:
+    ///   - period: the month, quarter or year.
+    ///   - deptName: one department's name, or `nil` for the whole company.
+    ///   - topCount: how many proposers the ranking lists (at least 1).
+    /// - Throws: ``ReportError`` with code ``ReportError/Code/invalidTopCount`` when `topCount` is below 1.
+    public init(
+        period: ReportPeriod,
+        deptName: String? = nil,
+        topCount: Int = ReportRequest.defaultTopCount
+    ) throws(ReportError) {
+        guard topCount >= 1 else {
+            throw ReportError(
+                .invalidTopCount,
+                "the ranking length \(topCount) is not a positive number",
+                hint: "give --top 1 or more (default \(Self.defaultTopCount))"
+            )
+        }
+        self.period = period
+        self.deptName = deptName
+        self.topCount = topCount
+    }
+}
