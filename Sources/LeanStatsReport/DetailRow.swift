@@ -57,7 +57,6 @@ public struct DetailRow: Sendable, Hashable {
     /// - Complexity: O(r) for r rows in the range.
     static func rows(of engine: StatisticsEngine, in rows: Range<Int>, deptCode: UInt32?) -> [DetailRow] {
         let table = engine.table
-        let clock = engine.clock
         let category = table.category
         var result: [DetailRow] = []
         result.reserveCapacity(rows.count)
@@ -66,7 +65,6 @@ public struct DetailRow: Sendable, Hashable {
             let status = InstanceStatus(rawValue: table.status[row])
             let create = table.createTime[row]
             let finish = table.finishTime[row] == InstanceTable.missingTime ? nil : table.finishTime[row]
-            let days = status == .completed ? finish.map { clock.dayNumber(at: $0) - clock.dayNumber(at: create) } : nil
             result.append(
                 DetailRow(
                     businessId: table.businessId[row],
@@ -78,7 +76,7 @@ public struct DetailRow: Sendable, Hashable {
                     result: InstanceResult(rawValue: table.result[row]),
                     createTime: create,
                     finishTime: finish,
-                    days: days
+                    days: engine.processingDays(ofRow: row)
                 )
             )
         }
