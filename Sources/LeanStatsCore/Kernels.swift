@@ -361,54 +361,56 @@ struct ProposerEntry: Hashable {
 
 /// Per-worker proposer counts: each user's first department in dense arrays, other departments (rare) in a list.
 final class ProposerState {
+    /// One user's first department and its totals, together so a row touches one cache line, not three.
+    struct Slot {
+        var dept: UInt32 = ProposerState.unset
+        var count: UInt32 = 0
+        var passed: UInt32 = 0
+    }
+
     static let unset = UInt32.max
     let users: Int
-    let count: UnsafeMutableBufferPointer<Int>
-    let passed: UnsafeMutableBufferPointer<Int>
-    let dept: UnsafeMutableBufferPointer<UInt32>
+    let slots: UnsafeMutableBufferPointer<Slot>
     var extra: [ProposerEntry] = []
 
     init(users: Int) {
         self.users = users
-        count = .allocate(capacity: max(users, 1))
-        count.initialize(repeating: 0)
-        passed = .allocate(capacity: max(users, 1))
-        passed.initialize(repeating: 0)
-        dept = .allocate(capacity: max(users, 1))
-        dept.initialize(repeating: Self.unset)
+        slots = .allocate(capacity: max(users, 1))
+        slots.initialize(repeating: Slot())
     }
 
     deinit {
-        count.deallocate()
-        passed.deallocate()
-        dept.deallocate()
+        slots.deallocate()
     }
 
     @inline(__always)
     func add(user: UInt32, dept deptCode: UInt32, agreed: Int) {
         let index = Int(user)
-        if dept[index] == Self.unset { dept[index] = deptCode }
-        if dept[index] == deptCode {
-            count[index] &+= 1
-            passed[index] &+= agreed
+        var slot = slots[index]
+        if slot.dept == Self.unset { slot.dept = deptCode }
+        if slot.dept == deptCode {
+            slot.count &+= 1
+            slot.passed &+= UInt32(truncatingIfNeeded: agreed)
+            slots[index] = slot
         } else {
             extra.append(ProposerEntry(user: user, dept: deptCode, count: 1, passed: agreed))
         }
     }
 
     func combine(_ other: ProposerState) {
-        for user in 0..<users where other.count[user] > 0 {
-            if dept[user] == Self.unset || dept[user] == other.dept[user] {
-                dept[user] = other.dept[user]
-                count[user] += other.count[user]
-                passed[user] += other.passed[user]
+        for user in 0..<users where other.slots[user].count > 0 {
+            let theirs = other.slots[user]
+            if slots[user].dept == Self.unset || slots[user].dept == theirs.dept {
+                slots[user].dept = theirs.dept
+                slots[user].count &+= theirs.count
+                slots[user].passed &+= theirs.passed
             } else {
                 extra.append(
                     ProposerEntry(
                         user: UInt32(user),
-                        dept: other.dept[user],
-                        count: other.count[user],
-                        passed: other.passed[user]
+                        dept: theirs.dept,
+                        count: Int(theirs.count),
+                        passed: Int(theirs.passed)
                     )
                 )
             }
@@ -426,9 +428,15 @@ final class ProposerState {
             merged[key]!.passed += entry.passed
         }
         var result: [ProposerEntry] = []
-        for user in 0..<users where count[user] > 0 {
-            var entry = ProposerEntry(user: UInt32(user), dept: dept[user], count: count[user], passed: passed[user])
-            if let other = merged.removeValue(forKey: UInt64(user) << 32 | UInt64(dept[user])) {
+        for user in 0..<users where slots[user].count > 0 {
+            let slot = slots[user]
+            var entry = ProposerEntry(
+                user: UInt32(user),
+                dept: slot.dept,
+                count: Int(slot.count),
+                passed: Int(slot.passed)
+            )
+            if let other = merged.removeValue(forKey: UInt64(user) << 32 | UInt64(slot.dept)) {
                 entry.count += other.count
                 entry.passed += other.passed
             }
