@@ -16,6 +16,10 @@ final class GroupState {
     let totalDays: UnsafeMutableBufferPointer<Int>
     let minDays: UnsafeMutableBufferPointer<Int32>
     let maxDays: UnsafeMutableBufferPointer<Int32>
+    /// Whether processing days are aggregated (else those figures stay at their empty values).
+    let processing: Bool
+    /// Whether refusals and running instances are counted.
+    let outcomes: Bool
     let users: DistinctCounter?
     let depts: DistinctCounter?
 
@@ -24,8 +28,20 @@ final class GroupState {
     ///   - userValues: distinct user-id codes to track per group, `nil` to skip `participants`.
     ///   - deptValues: distinct dept-id codes to track per group, `nil` to skip `depts`.
     ///   - benefit: whether to sum the benefit field.
-    init(groupCount: Int, userValues: Int?, deptValues: Int?, bitmapBits: Int, benefit: Bool = false) {
+    ///   - processing: whether to aggregate processing days.
+    ///   - outcomes: whether to count refusals and running instances.
+    init(
+        groupCount: Int,
+        userValues: Int?,
+        deptValues: Int?,
+        bitmapBits: Int,
+        benefit: Bool = false,
+        processing: Bool = true,
+        outcomes: Bool = true
+    ) {
         self.groupCount = groupCount
+        self.processing = processing
+        self.outcomes = outcomes
         func zeroed<T: FixedWidthInteger>(_ value: T) -> UnsafeMutableBufferPointer<T> {
             let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(groupCount, 1))
             buffer.initialize(repeating: value)

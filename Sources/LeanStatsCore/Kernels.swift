@@ -106,6 +106,8 @@ extension StatisticsEngine {
     ) -> GroupState {
         let distinct = statistics.contains(.distinct)
         let benefit = statistics.contains(.benefit)
+        let processing = statistics.contains(.processing)
+        let outcomes = statistics.contains(.outcomes)
         return withKernelColumns { columns in
             func run<Reader: GroupKeyReader>(_ reader: Reader) -> GroupState {
                 runMorsels(
@@ -117,7 +119,9 @@ extension StatisticsEngine {
                             userValues: distinct ? table.userId.dictionary.count : nil,
                             deptValues: distinct ? table.deptId.dictionary.count : nil,
                             bitmapBits: options.distinctBitmapBits,
-                            benefit: benefit
+                            benefit: benefit,
+                            processing: processing,
+                            outcomes: outcomes
                         )
                     },
                     body: { morsel, state in
@@ -173,28 +177,36 @@ extension StatisticsEngine {
         let maxDays = state.maxDays
         let users = state.users
         let depts = state.depts
+        let processing = state.processing
+        let outcomes = state.outcomes
         let unfiltered = filter.dept == nil && filter.category == nil && filter.status == nil
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             let group = reader.group(row)
             if group < 0 { continue }
             count[group] &+= 1
-            // Branch-free updates: result, status and completion are data-dependent and would mispredict.
+            // Branch-free updates: result, status and completion are data-dependent and would mispredict; the
+            // option tests are the same for every row and predict perfectly.
             let result = columns.result[row]
             passed[group] &+= result == agree ? 1 : 0
-            refused[group] &+= result == refuse ? 1 : 0
-            running[group] &+= columns.status[row] == runningStatus ? 1 : 0
+            if outcomes {
+                refused[group] &+= result == refuse ? 1 : 0
+                running[group] &+= columns.status[row] == runningStatus ? 1 : 0
+            }
             if let benefit {
                 let code = Int(columns.benefit[row])
                 benefit[group] &+= columns.benefitIsNumber[code] ? columns.benefitCents[code] : 0
             }
-            let days = columns.days[row]
-            let valid = days != noDays
-            completed[group] &+= valid ? 1 : 0
-            totalDays[group] &+= valid ? Int(days) : 0
-            within30[group] &+= valid && days <= 30 ? 1 : 0
-            minDays[group] = min(minDays[group], valid ? days : Int32.max)
-            maxDays[group] = max(maxDays[group], days)  // noDays is Int32.min: never the maximum
+            if processing {
+                let days = columns.days[row]
+                if days != noDays {
+                    completed[group] &+= 1
+                    totalDays[group] &+= Int(days)
+                    within30[group] &+= days <= 30 ? 1 : 0
+                    minDays[group] = min(minDays[group], days)
+                    maxDays[group] = max(maxDays[group], days)
+                }
+            }
             if let users {
                 let user = columns.user[row]
                 if user != 0 { users.insert(group: group, value: user) }
@@ -229,6 +241,8 @@ extension StatisticsEngine {
         var minDays = state.minDays[0]
         var maxDays = state.maxDays[0]
         let sumsBenefit = state.benefit != nil
+        let processing = state.processing
+        let outcomes = state.outcomes
         let users = state.users
         let depts = state.depts
         let unfiltered = filter.dept == nil && filter.category == nil && filter.status == nil
@@ -237,19 +251,23 @@ extension StatisticsEngine {
             count &+= 1
             let result = columns.result[row]
             passed &+= result == agree ? 1 : 0
-            refused &+= result == refuse ? 1 : 0
-            running &+= columns.status[row] == runningStatus ? 1 : 0
+            if outcomes {
+                refused &+= result == refuse ? 1 : 0
+                running &+= columns.status[row] == runningStatus ? 1 : 0
+            }
             if sumsBenefit {
                 let code = Int(columns.benefit[row])
                 benefit &+= columns.benefitIsNumber[code] ? columns.benefitCents[code] : 0
             }
-            let days = columns.days[row]
-            let valid = days != noDays
-            completed &+= valid ? 1 : 0
-            totalDays &+= valid ? Int(days) : 0
-            within30 &+= valid && days <= 30 ? 1 : 0
-            minDays = min(minDays, valid ? days : Int32.max)
-            maxDays = max(maxDays, days)
+            if processing {
+                let days = columns.days[row]
+                let valid = days != noDays
+                completed &+= valid ? 1 : 0
+                totalDays &+= valid ? Int(days) : 0
+                within30 &+= valid && days <= 30 ? 1 : 0
+                minDays = min(minDays, valid ? days : Int32.max)
+                maxDays = max(maxDays, days)  // noDays is Int32.min: never the maximum
+            }
             if let users {
                 let user = columns.user[row]
                 if user != 0 { users.insert(group: 0, value: user) }

@@ -106,7 +106,7 @@ public final class StatisticsEngine: Sendable {
     public func overview(
         period: DayRange?,
         filter: StatisticsFilter = .none,
-        options: StatisticsOptions = .distinct
+        options: StatisticsOptions = .standard
     ) -> GroupStatistics {
         guard let resolved = resolve(filter) else { return empty("", options) }
         return single(rows: rowRange(for: period), key: "", filter: resolved, options: options)
@@ -121,7 +121,12 @@ public final class StatisticsEngine: Sendable {
         filter: StatisticsFilter = .none,
         distinct: Bool = true
     ) -> [GroupStatistics] {
-        grouped(by: .dimension(dimension), period: period, filter: filter, options: distinct ? .distinct : [])
+        grouped(
+            by: .dimension(dimension),
+            period: period,
+            filter: filter,
+            options: distinct ? .standard : [.processing, .outcomes]
+        )
     }
 
     /// `by DIM` or `by field:NAME`: the statistics of each group, ordered as SPEC §3 says (count descending then
@@ -130,7 +135,7 @@ public final class StatisticsEngine: Sendable {
         by grouping: GroupingKey,
         period: DayRange?,
         filter: StatisticsFilter = .none,
-        options: StatisticsOptions = .distinct
+        options: StatisticsOptions = .standard
     ) -> [GroupStatistics] {
         guard let resolved = resolve(filter) else { return [] }
         let rows = rowRange(for: period)

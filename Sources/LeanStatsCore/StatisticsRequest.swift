@@ -42,8 +42,14 @@ public struct StatisticsOptions: OptionSet, Sendable, Hashable {
     public static let benefit = StatisticsOptions(rawValue: 2)
     /// Median and 90th percentile of processing days (`p50_days`, `p90_days`).
     public static let percentiles = StatisticsOptions(rawValue: 4)
+    /// Processing-time figures: `completed`, `avg_days`, `min_days`, `max_days`, `within30_rate`.
+    public static let processing = StatisticsOptions(rawValue: 8)
+    /// `refused` and `running` counts.
+    public static let outcomes = StatisticsOptions(rawValue: 16)
+    /// What every statistic of SPEC §3 needs: distinct counts, processing time and outcomes.
+    public static let standard: StatisticsOptions = [.distinct, .processing, .outcomes]
     /// Everything.
-    public static let all: StatisticsOptions = [.distinct, .benefit, .percentiles]
+    public static let all: StatisticsOptions = [.distinct, .benefit, .percentiles, .processing, .outcomes]
 }
 
 /// Row filters shared by every statistic; `nil` means "any".

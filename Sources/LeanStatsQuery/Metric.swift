@@ -47,7 +47,9 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
         case .participants, .depts, .participation_rate: .distinct
         case .benefit_sum: .benefit
         case .p50_days, .p90_days: .percentiles
-        default: []
+        case .avg_days, .min_days, .max_days, .completed, .within30_rate: .processing
+        case .refused, .running: .outcomes
+        case .count, .passed, .pass_rate: []
         }
     }
 

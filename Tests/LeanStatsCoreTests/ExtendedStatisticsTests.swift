@@ -57,7 +57,10 @@ struct ExtendedStatisticsTests {
     }
 
     @Test func percentilesAreAbsentWhenNothingCompleted() {
-        let stats = engine([record("a", "2025-11-01 10:00:00")]).overview(period: nil, options: .percentiles)
+        let stats = engine([record("a", "2025-11-01 10:00:00")]).overview(
+            period: nil,
+            options: [.percentiles, .outcomes]
+        )
         #expect(stats.p50Days == nil)
         #expect(stats.running == 1)
     }
