@@ -23,6 +23,7 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
         .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "LeanStatsCore"),
         .target(name: "LeanStatsSnapshot", dependencies: ["LeanStatsCore", "CZstd"]),
         .target(name: "LeanStatsImport", dependencies: ["LeanStatsCore"]),
@@ -32,6 +33,7 @@ let package = Package(
             name: "leanstats",
             dependencies: [
                 "LeanStatsCore", "LeanStatsSnapshot", "LeanStatsImport", "LeanStatsQuery", "LeanStatsReport",
+                "CEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
