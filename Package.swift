@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "LeanStatsImport", targets: ["LeanStatsImport"]),
         .library(name: "LeanStatsQuery", targets: ["LeanStatsQuery"]),
         .library(name: "LeanStatsReport", targets: ["LeanStatsReport"]),
+        .library(name: "LeanStatsSync", targets: ["LeanStatsSync"]),
+        .library(name: "LeanStatsEmulator", targets: ["LeanStatsEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,17 +25,23 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
         .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "LeanStatsCore"),
         .target(name: "LeanStatsSnapshot", dependencies: ["LeanStatsCore", "CZstd"]),
         .target(name: "LeanStatsImport", dependencies: ["LeanStatsCore"]),
         .target(name: "LeanStatsQuery", dependencies: ["LeanStatsCore"]),
         .target(name: "LeanStatsReport", dependencies: ["LeanStatsCore", "LeanStatsQuery", "CXLSXWriter"]),
+        .target(
+            name: "LeanStatsSync",
+            dependencies: ["LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot", "CCurl"]
+        ),
+        .target(name: "LeanStatsEmulator", dependencies: ["LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot"]),
         .executableTarget(
             name: "leanstats",
             dependencies: [
                 "LeanStatsCore", "LeanStatsSnapshot", "LeanStatsImport", "LeanStatsQuery", "LeanStatsReport",
-                "CEdit",
+                "LeanStatsSync", "LeanStatsEmulator", "CEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +59,10 @@ let package = Package(
                 "LeanStatsReport", "LeanStatsTestSupport", "LeanStatsImport",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
+        ),
+        .testTarget(
+            name: "LeanStatsSyncTests",
+            dependencies: ["LeanStatsSync", "LeanStatsEmulator", "LeanStatsTestSupport", "LeanStatsImport"]
         ),
         .testTarget(
             name: "LeanStatsCLITests",

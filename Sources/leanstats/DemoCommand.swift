@@ -1,15 +1,24 @@
 import ArgumentParser
 import Foundation
 import LeanStatsCore
-import LeanStatsImport
+import LeanStatsEmulator
 import LeanStatsQuery
+import LeanStatsReport
+import LeanStatsSync
 
-/// `leanstats demo`: the main job on the bundled sample — import `Data/`, then the overview and the department
-/// table of the latest month.
+/// `leanstats demo`: the main job on the bundled sample — start the DingTalk emulator on loopback with `Data/`,
+/// sync it into a fresh store through the real client, then print the overview and the department table of the
+/// latest month, and write that month's Excel report.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Import the bundled sample (Data/) into a fresh store and print the latest month's statistics."
+        abstract:
+            "Sync the bundled sample from a local DingTalk emulator into a fresh store and print the latest month.",
+        discussion: """
+            The emulator serves Data/ on a free loopback port with DingTalk's rules, on a clock that starts the day \
+            after the newest instance (the sample ends in 2025-11; DingTalk lists only the last 365 days). The sync \
+            is the real one: libcurl, tokens, windows, pages, contacts, durable batches.
+            """
     )
 
     @Option(name: .long, help: "The sample directory holding the two MySQL table exports.")
@@ -21,30 +30,81 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "The time zone that defines days and months.")
     var tz: String = "Asia/Shanghai"
 
+    @Option(name: .long, help: "Calls per API per second between the demo's client and emulator (1–1000).")
+    var qps: Int = 1000
+
+    @Option(name: .long, help: "The DingTalk API family to use: v1 or legacy.")
+    var api: String = "v1"
+
+    func validate() throws {
+        if qps < 1 || qps > 1000 { throw ValidationError("--qps must be between 1 and 1000") }
+    }
+
     func run() throws {
         try reportingErrors {
-            let files = [MySQLExport.instancesFile, MySQLExport.formValuesFile].map { "\(sample)/\($0)" }
-            for file in files where !FileManager.default.fileExists(atPath: file) {
-                throw CommandFailure(
-                    "the sample file \(file) is missing; run the demo from the repository root or pass --sample DIR"
-                )
+            guard let family = DingTalkAPI(rawValue: api) else {
+                throw CommandFailure("--api must be v1 or legacy, not '\(api)'")
             }
+            let dataset = try EmulatorDataset.sample(directory: sample)
             let directory = data ?? FileManager.default.temporaryDirectory.path + "/leanstats-demo-\(getpid())"
             let options = try StoreOptions.parse(["--data", directory, "--tz", tz])
             if let existing = try options.load(requireData: false), existing.table.rowCount > 0 {
                 throw CommandFailure("\(directory) already holds data; the demo needs an empty directory")
             }
-            printError("leanstats: " + (try importFiles(files, options: options, skipBad: false)))
-            let engine = try options.engine()
-            guard let last = engine.table.createTimeBounds?.upperBound else {
+            var emulatorOptions = EmulatorOptions()
+            emulatorOptions.qps = qps
+            let emulator = try DingTalkEmulator(dataset: dataset, options: emulatorOptions)
+            let server = try EmulatorServer(emulator: emulator, port: 0)
+            defer { server.stop() }
+            var settings = SyncSettings()
+            settings.api = family
+            settings.apiURL = server.baseURL
+            settings.oapiURL = server.baseURL
+            settings.appKey = emulatorOptions.appKey
+            settings.appSecret = emulatorOptions.appSecret
+            settings.processCodes = [emulatorOptions.processCode]
+            settings.qps = qps
+            settings.concurrency = 8
+            settings.batchSize = 500
+            settings.backoffMilliseconds = 50
+            settings.backoffMaxMilliseconds = 2000
+            let progress = ProgressLine(enabled: stderrIsTerminal)
+            let engine = SyncEngine(
+                settings: settings,
+                directory: directory,
+                zone: try options.clock(),
+                clock: ShiftedSyncClock(startingAt: emulator.clock.now())
+            ) { event in
+                switch event {
+                case .progress(let report): progress.show(report.line)
+                case .notice(let line): progress.print(line)
+                }
+            }
+            printError(
+                "leanstats: syncing the sample from the DingTalk emulator at \(server.baseURL) (\(family.rawValue) API)"
+            )
+            let summary = try waitFor { try await engine.run(.incremental) }
+            progress.clear()
+            printError("leanstats: " + summary.line)
+            if let stop = summary.stop { throw CommandFailure("\(stop)") }
+            let executor = try options.executor()
+            let engineForQueries = executor.engine
+            guard let last = engineForQueries.table.createTimeBounds?.upperBound else {
                 throw CommandFailure("the sample in \(sample) holds no instances")
             }
-            let month = engine.clock.date(at: last).monthText
-            let executor = QueryExecutor(engine: engine)
+            let latest = engineForQueries.clock.date(at: last)
+            let month = latest.monthText
             for line in ["overview \(month)", "by dept count,passed,pass_rate,participants,avg_days \(month)"] {
                 print("> \(line)")
                 print(OutputFormat.table.render(try executor.run(line)))
             }
+            let workbook = "\(directory)/report-\(month).xlsx"
+            let request = try ReportRequest(period: try ReportPeriod(.month(year: latest.year, month: latest.month)))
+            try ReportWriter().write(
+                try ReportContent(engine: engineForQueries, request: request),
+                to: try ReportDestination(path: workbook)
+            )
+            print("The monthly report is \(workbook).")
             print("The store is in \(directory). Try: leanstats query --data \(directory) \"trend all\"")
         }
     }

@@ -12,7 +12,9 @@ struct LeanStatsCommand: ParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, ImportCommand.self, QueryCommand.self, ReplCommand.self, SnapshotCommand.self,
-            GenCommand.self, ExportCommand.self, ReportCommand.self,
+            GenCommand.self, ExportCommand.self,
+            ReportCommand.self,
+            SyncCommand.self, EmulatorCommand.self,
         ]
     )
 }

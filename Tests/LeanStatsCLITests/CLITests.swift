@@ -168,12 +168,17 @@ struct CLITests {
         #expect(zone.stderr.contains("no data") || zone.stderr.contains("Mars/Base"))
     }
 
-    @Test func theDemoImportsTheSampleAndPrintsTheLatestMonth() throws {
+    @Test func theDemoSyncsTheSampleFromTheEmulatorPrintsTheLatestMonthAndWritesItsReport() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let demo = try LeanStats.run(["demo", "--data", directory.file("store")])
         #expect(demo.status == 0, "\(demo.stderr)")
         #expect(demo.stdout.contains("> overview 2025-11"))
         #expect(demo.stdout.contains("生产部"))
+        #expect(demo.stderr.contains("fetched 2400 instances"))
+        let workbook = directory.file("store/report-2025-11.xlsx")
+        #expect(demo.stdout.contains(workbook))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: workbook))
+        #expect(bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]))  // a zip package, as every xlsx is
     }
 }

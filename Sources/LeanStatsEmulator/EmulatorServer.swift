@@ -1,0 +1,28 @@
+/// An emulator listening on loopback: the ``DingTalkEmulator`` behind an ``HTTPServer``.
+public final class EmulatorServer: Sendable {
+    /// The emulator answering the requests.
+    public let emulator: DingTalkEmulator
+    private let server: HTTPServer
+
+    /// Starts serving on `127.0.0.1`.
+    /// - Parameters:
+    ///   - emulator: The emulator.
+    ///   - port: The port, or 0 for a free one.
+    /// - Throws: ``EmulatorError`` when the port cannot be bound.
+    public init(emulator: DingTalkEmulator, port: UInt16 = 0) throws(EmulatorError) {
+        self.emulator = emulator
+        self.server = try HTTPServer(port: port) { request in emulator.handle(request) }
+        server.start()
+    }
+
+    /// The base URL of both API families, e.g. `http://127.0.0.1:8123`.
+    public var baseURL: String { server.baseURL }
+
+    /// The port.
+    public var port: UInt16 { server.port }
+
+    /// Stops serving and closes all connections. Idempotent.
+    public func stop() {
+        server.stop()
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+/// One DingTalk API call the sync makes, independent of the API family.
+enum DingTalkCall: Sendable, Equatable {
+    /// Get an access token.
+    case token
+    /// One page of instance ids created in `[start, end]` (epoch milliseconds).
+    case listIds(processCode: String, start: Int64, end: Int64, cursor: Int64)
+    /// One instance's detail.
+    case detail(instanceId: String)
+    /// One user (contacts, always legacy `/topapi/v2/user/get`).
+    case user(userId: String)
+    /// One department (contacts, always legacy `/topapi/v2/department/get`).
+    case department(id: Int64)
+
+    /// Whether the call counts against the organisation's monthly quota: the approval APIs do; token and contacts
+    /// APIs are exempt (`dingtalk-api.md` §9).
+    var countsAgainstQuota: Bool {
+        switch self {
+        case .listIds, .detail: true
+        case .token, .user, .department: false
+        }
+    }
+
+    /// Whether the call carries an access token.
+    var needsToken: Bool {
+        self != .token
+    }
+
+    /// Whether the contacts APIs are meant.
+    var isContacts: Bool {
+        switch self {
+        case .user, .department: true
+        default: false
+        }
+    }
+}
+
+/// Builds the HTTP requests of each API family (`dingtalk-api.md` §2–§6) and names the endpoints.
+struct DingTalkWire: Sendable {
+    let api: DingTalkAPI
+    let apiURL: String
+    let oapiURL: String
+    let appKey: String
+    let appSecret: String
+
+    /// The largest page DingTalk allows.
+    static let pageSize = 20
+
+    init(settings: SyncSettings) {
+        api = settings.api
+        apiURL = Self.trimmed(settings.apiURL)
+        oapiURL = Self.trimmed(settings.oapiURL)
+        appKey = settings.appKey
+        appSecret = settings.appSecret
+    }
+
+    /// Whether a call's answer has the legacy shape (HTTP 200 with `errcode`).
+    func isLegacyShape(_ call: DingTalkCall) -> Bool {
+        api == .legacy || call.isContacts
+    }
+
+    /// The path of a call's endpoint: the QPS bucket, the statistics key, and what error messages name.
+    func path(_ call: DingTalkCall) -> String {
+        switch (call, api) {
+        case (.token, .v1): "/v1.0/oauth2/accessToken"
+        case (.token, .legacy): "/gettoken"
+        case (.listIds, .v1): "/v1.0/workflow/processes/instanceIds/query"
+        case (.listIds, .legacy): "/topapi/processinstance/listids"
+        case (.detail, .v1): "/v1.0/workflow/processInstances"
+        case (.detail, .legacy): "/topapi/processinstance/get"
+        case (.user, _): "/topapi/v2/user/get"
+        case (.department, _): "/topapi/v2/department/get"
+        }
+    }
+
+    /// The host a call goes to, for messages: `api.dingtalk.com`.
+    func host(_ call: DingTalkCall) -> String {
+        let base = isLegacyShape(call) ? oapiURL : apiURL
+        return URLComponents(string: base).map { components in
+            (components.host ?? base) + (components.port.map { ":\($0)" } ?? "")
+        } ?? base
+    }
+
+    /// The method and path, for messages: `POST /v1.0/workflow/processes/instanceIds/query`.
+    func endpoint(_ call: DingTalkCall) -> String {
+        let method = (call == .token && api == .legacy) || (call.isDetail && api == .v1) ? "GET" : "POST"
+        return "\(method) \(path(call))"
+    }
+
+    /// The request for a call.
+    /// - Parameters:
+    ///   - call: The call.
+    ///   - token: The access token, for every call but `.token`.
+    func request(_ call: DingTalkCall, token: String?) -> HTTPRequest {
+        let json = HTTPHeader("Content-Type", "application/json")
+        let legacyBase = oapiURL + path(call) + "?access_token=" + Self.escape(token ?? "")
+        let v1Headers = [json, HTTPHeader("x-acs-dingtalk-access-token", token ?? "")]
+        switch (call, api) {
+        case (.token, .v1):
+            return HTTPRequest(
+                method: .post,
+                url: apiURL + path(call),
+                headers: [json],
+                body: JSONObject.encode(["appKey": appKey, "appSecret": appSecret])
+            )
+        case (.token, .legacy):
+            return HTTPRequest(
+                method: .get,
+                url: oapiURL + path(call) + "?appkey=" + Self.escape(appKey) + "&appsecret=" + Self.escape(appSecret)
+            )
+        case (.listIds(let code, let start, let end, let cursor), .v1):
+            let body: [String: Any] = [
+                "processCode": code, "startTime": start, "endTime": end, "nextToken": cursor,
+                "maxResults": Self.pageSize,
+            ]
+            return HTTPRequest(
+                method: .post,
+                url: apiURL + path(call),
+                headers: v1Headers,
+                body: JSONObject.encode(body)
+            )
+        case (.listIds(let code, let start, let end, let cursor), .legacy):
+            let body: [String: Any] = [
+                "process_code": code, "start_time": start, "end_time": end, "cursor": cursor, "size": Self.pageSize,
+            ]
+            return HTTPRequest(method: .post, url: legacyBase, headers: [json], body: JSONObject.encode(body))
+        case (.detail(let id), .v1):
+            return HTTPRequest(
+                method: .get,
+                url: apiURL + path(call) + "?processInstanceId=" + Self.escape(id),
+                headers: v1Headers
+            )
+        case (.detail(let id), .legacy):
+            return HTTPRequest(
+                method: .post,
+                url: legacyBase,
+                headers: [json],
+                body: JSONObject.encode(["process_instance_id": id])
+            )
+        case (.user(let id), _):
+            return HTTPRequest(
+                method: .post,
+                url: legacyBase,
+                headers: [json],
+                body: JSONObject.encode(["userid": id, "language": "zh_CN"])
+            )
+        case (.department(let id), _):
+            return HTTPRequest(
+                method: .post,
+                url: legacyBase,
+                headers: [json],
+                body: JSONObject.encode(["dept_id": id, "language": "zh_CN"])
+            )
+        }
+    }
+
+    private static func trimmed(_ url: String) -> String {
+        var url = url
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
+
+    /// RFC 3986's unreserved characters, ASCII only.
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    )
+
+    /// Percent-encodes a query value.
+    static func escape(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
+    }
+}
+
+extension DingTalkCall {
+    var isDetail: Bool {
+        if case .detail = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,296 @@
+import Foundation
+import LeanStatsCore
+import LeanStatsSnapshot
+
+/// Pulls approval instances from DingTalk into a LeanStats store: resumable, quota-aware and gentle.
+///
+/// A sync plans its work as windows of at most 120 days (newest first) plus the store's open (NEW/RUNNING)
+/// instances, because the list APIs filter on creation time and would never show an old instance's new status.
+/// It lists the newest window first (which also proves the credentials and process codes before anything is
+/// written), then re-fetches the open instances, then works through the windows. Fetched instances are applied in
+/// batches through the store's atomic snapshot write, together with the plan and its progress (`sync.state`), the
+/// month's call count (`sync.quota`) and the contacts cache, so a sync killed at any point resumes where its last
+/// batch ended, losing and duplicating nothing. The store's writer lock keeps two syncs apart.
+public struct SyncEngine: Sendable {
+    /// The DingTalk settings.
+    public let settings: SyncSettings
+    /// The data directory.
+    public let store: SnapshotStore
+    /// The zone whose calendar months the budget counts.
+    public let zone: ZoneClock
+    /// The sync's clock.
+    public let clock: any SyncClock
+    private let transport: (any HTTPTransport)?
+    private let events: @Sendable (SyncEvent) -> Void
+
+    /// Creates an engine.
+    /// - Parameters:
+    ///   - settings: The DingTalk settings.
+    ///   - directory: The data directory.
+    ///   - zone: The zone whose calendar months the budget counts (the store's `--tz`).
+    ///   - clock: What "now" is (the real clock unless testing or talking to the emulator).
+    ///   - transport: The HTTP transport; libcurl when `nil`.
+    ///   - events: Receives progress and notices.
+    public init(
+        settings: SyncSettings,
+        directory: String,
+        zone: ZoneClock,
+        clock: any SyncClock = SystemSyncClock(),
+        transport: (any HTTPTransport)? = nil,
+        events: @escaping @Sendable (SyncEvent) -> Void = { _ in }
+    ) {
+        self.settings = settings
+        self.store = SnapshotStore(directory: directory)
+        self.zone = zone
+        self.clock = clock
+        self.transport = transport
+        self.events = events
+    }
+
+    /// Runs a sync.
+    /// - Parameter mode: What to list.
+    /// - Returns: What the sync did; ``SyncSummary/stop`` is set when the budget or DingTalk's quota ended it early
+    ///   (progress is saved; the next sync continues).
+    /// - Throws: ``SyncError`` for bad settings, credentials, permissions or process codes, an unreachable or failing
+    ///   server, or a store problem. Progress made before the error is saved.
+    public func run(_ mode: SyncMode) async throws(SyncError) -> SyncSummary {
+        try settings.validate()
+        let started = ContinuousClock.now
+        let lock: StoreLock
+        do {
+            lock = try store.lockForWriting("sync")
+        } catch {
+            throw SyncError(error.code == .locked ? .locked : .store, "cannot sync: \(error.message)")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let loaded = try load()
+        let metadata = loaded?.metadata ?? [:]
+        let table = loaded?.table ?? .empty
+        var state = try SyncState(metadata: metadata)
+        let index = StoreIndex(table: table)
+        let (run, resumed) = try plan(mode, state: state, index: index)
+        state.run = run
+        let ledger = QuotaLedger(counts: QuotaRecord.decode(metadata), budget: settings.monthlyCallBudget) {
+            [zone, clock] in zone.date(at: clock.now() / 1000).monthText
+        }
+        let estimate = estimate(run, resumed: resumed, index: index, usage: await ledger.usage())
+        if estimate.exceedsBudget {
+            events(
+                .notice(
+                    "leanstats: this sync needs about \(estimate.calls) API calls but only \(estimate.left) of the "
+                        + "\(estimate.budget) in sync.monthly_call_budget are left in \(estimate.month); it fetches "
+                        + "the open instances and the newest window first and stops at the budget (the next sync "
+                        + "continues)"
+                )
+            )
+        }
+        let transport = self.transport ?? CurlTransport(timeoutSeconds: settings.timeoutSeconds)
+        let client = DingTalkClient(settings: settings, transport: transport, quota: ledger)
+        let events = self.events
+        let contacts = ContactsDirectory(
+            metadata: metadata,
+            client: settings.contacts ? client : nil,
+            clock: clock
+        ) { events(.notice($0)) }
+        let beijing: ZoneClock
+        do {
+            beijing = try ZoneClock(identifier: "Asia/Shanghai")
+        } catch {
+            throw SyncError(.configuration, "the time zone Asia/Shanghai is not installed; install tzdata")
+        }
+        let session = SyncSession(
+            settings: settings,
+            store: store,
+            clock: clock,
+            table: table,
+            metadata: metadata,
+            state: state,
+            client: client,
+            ledger: ledger,
+            contacts: contacts,
+            fetcher: InstanceFetcher(
+                client: client,
+                api: settings.api,
+                beijing: beijing,
+                contacts: contacts,
+                storeNames: index.latestNames()
+            ),
+            events: events
+        )
+        var summary = try await session.execute()
+        summary.resumed = resumed
+        let elapsed = (ContinuousClock.now - started).components
+        summary.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        return summary
+    }
+
+    /// Estimates what a sync would cost, without calling DingTalk or changing the store (`sync --dry-run`).
+    /// - Parameter mode: What to list.
+    /// - Returns: The estimate.
+    /// - Throws: ``SyncError`` for a store problem or a `--since` date out of reach.
+    public func estimate(_ mode: SyncMode) throws(SyncError) -> SyncEstimate {
+        let loaded = try load()
+        let metadata = loaded?.metadata ?? [:]
+        let index = StoreIndex(table: loaded?.table ?? .empty)
+        let state = try SyncState(metadata: metadata)
+        let (run, resumed) = try plan(mode, state: state, index: index)
+        let counts = QuotaRecord.decode(metadata)
+        let month = zone.date(at: clock.now() / 1000).monthText
+        return estimate(
+            run,
+            resumed: resumed,
+            index: index,
+            usage: (month, counts[month] ?? 0, settings.monthlyCallBudget)
+        )
+    }
+
+    // MARK: - Planning
+
+    private func load() throws(SyncError) -> LoadedSnapshot? {
+        do {
+            return try store.loadLatest { [events] warning in events(.notice(warning)) }
+        } catch {
+            throw SyncError(.store, "cannot read the store: \(error)")
+        }
+    }
+
+    /// The run to do: the unfinished one when it matches the mode, else a new plan.
+    private func plan(
+        _ mode: SyncMode,
+        state: SyncState,
+        index: StoreIndex
+    ) throws(SyncError) -> (run: SyncRun, resumed: Bool) {
+        let now = clock.now()
+        if let unfinished = state.run {
+            let matches: Bool
+            switch mode {
+            case .incremental: matches = true
+            case .full: matches = unfinished.mode == "full"
+            case .since(let from): matches = unfinished.mode == "since" && unfinished.from == from
+            }
+            if matches {
+                var run = unfinished
+                let codes = Set(settings.processCodes)
+                run.windows.removeAll { !codes.contains($0.processCode) }
+                return (run, true)
+            }
+            events(
+                .notice(
+                    "leanstats: starting a \(mode.name) sync instead of continuing the unfinished \(unfinished.mode) "
+                        + "sync"
+                )
+            )
+        }
+        let oldest = SyncPlanner.oldestStart(now: now)
+        let from: Int64
+        switch mode {
+        case .full:
+            from = oldest
+        case .since(let since):
+            guard since <= now else {
+                throw SyncError(.configuration, "--since \(describe(since)) is in the future; give a past date")
+            }
+            guard since >= oldest else {
+                throw SyncError(
+                    .configuration,
+                    "--since \(describe(since)) is more than 365 days back; DingTalk lists only instances created "
+                        + "since \(describe(oldest)), use a later date"
+                )
+            }
+            from = since
+        case .incremental:
+            if let cursor = state.cursor {
+                if cursor - SyncPlanner.overlap < oldest {
+                    events(
+                        .notice(
+                            "leanstats: the last sync listed up to \(describe(cursor)), more than 365 days ago; "
+                                + "instances created before \(describe(oldest)) can no longer be listed"
+                        )
+                    )
+                }
+                from = max(oldest, cursor - SyncPlanner.overlap)
+            } else {
+                from = oldest
+            }
+        }
+        let run = SyncRun(
+            mode: mode.name,
+            from: from,
+            now: now,
+            startedAt: now,
+            refetchKnown: mode != .incremental,
+            open: index.openIds(),
+            windows: SyncPlanner.windows(from: from, to: now, processCodes: settings.processCodes)
+        )
+        return (run, false)
+    }
+
+    /// Estimates a run's quota-bearing calls from the store's history.
+    private func estimate(
+        _ run: SyncRun,
+        resumed: Bool,
+        index: StoreIndex,
+        usage: (month: String, used: Int, budget: Int)
+    ) -> SyncEstimate {
+        var estimate = SyncEstimate(
+            mode: run.mode == "full" ? .full : run.mode == "since" ? .since(run.from) : .incremental
+        )
+        estimate.resuming = resumed
+        estimate.from = run.from
+        estimate.to = run.now
+        estimate.windows = run.windows.count
+        estimate.openInstances = run.open.count
+        estimate.month = usage.month
+        estimate.used = usage.used
+        estimate.budget = usage.budget
+        // Instances per millisecond over the 90 days before the newest stored instance; a window is expected to list
+        // what the store already holds for it plus that rate over the part the store has not seen. The store does
+        // not record process codes, so with several codes its rows are shared out evenly.
+        var rate: Double?
+        if let newest = index.newest {
+            let span = 90 * SyncPlanner.day
+            rate = Double(index.rows(from: newest - span, through: newest).count) / Double(span)
+        }
+        let seenUntil = index.newest ?? Int64.min
+        let codes = max(1, Set(run.windows.map(\.processCode)).count)
+        var calls = run.open.count
+        var listed = 0
+        var details = 0
+        for window in run.windows {
+            if window.listed {
+                estimate.listedPending += window.pending.count
+                calls += window.pending.count
+                continue
+            }
+            let rows = index.rows(from: window.start, through: window.end)
+            let unseenStart = max(window.start, seenUntil &+ 1)
+            let unseen = unseenStart <= window.end ? Double(window.end - unseenStart) : 0
+            let new = Int(((rate ?? 0) * unseen / Double(codes)).rounded(.up))
+            let stored = rows.count / codes
+            let open =
+                rows.filter { row in
+                    let status = InstanceStatus(rawValue: index.table.status[row])
+                    return status == .new || status == .running
+                }.count / codes
+            // Open instances are fetched once, before the windows; incremental runs skip finished known ones.
+            let windowDetails = (run.refetchKnown ? max(0, stored - open) : 0) + new
+            let pages = max(1, (stored + new + DingTalkWire.pageSize - 1) / DingTalkWire.pageSize)
+            listed += stored + new
+            details += windowDetails
+            calls += pages + windowDetails
+        }
+        if rate != nil {
+            estimate.expectedListed = listed
+            estimate.expectedDetails = details
+        }
+        estimate.calls = calls
+        return estimate
+    }
+
+    /// A time for messages: `2025-12-01 00:00` in the store's zone.
+    /// - Parameter milliseconds: Epoch milliseconds.
+    /// - Returns: The local time to the minute.
+    public func describe(_ milliseconds: Int64) -> String {
+        String(zone.format(milliseconds / 1000).prefix(16))
+    }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import LeanStatsCore
+import LeanStatsEmulator
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `leanstats emulator`: serves the DingTalk APIs of both families on loopback, from a store or the bundled
+/// sample, with the real rules and optional faults.
+struct EmulatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulator",
+        abstract: "Run a local DingTalk emulator (both API families) for trials and tests.",
+        discussion: """
+            Serves on 127.0.0.1: tokens, instance listing and details (v1.0 and legacy), and the contacts APIs, with \
+            DingTalk's rules (120-day windows at most 365 days back, 20 ids per page, QPS limit, token expiry, each \
+            family's error shapes). The clock is shifted: "now" starts at midnight (Beijing) after the newest \
+            instance unless --now says otherwise, so a year-old sample is in reach; sync with the same --now. \
+            Runs until interrupted (Ctrl-C).
+            """
+    )
+
+    @Option(name: .long, help: "The port (0 picks a free one).")
+    var port: Int = 8089
+
+    @Option(name: .long, help: "Serve the instances of this LeanStats store.")
+    var data: String?
+
+    @Flag(name: .long, help: "Serve the bundled sample (Data/).")
+    var sample = false
+
+    @Option(name: .long, help: "The sample directory for --sample.")
+    var sampleDir: String = "Data"
+
+    @Option(name: .long, help: "The emulated current time (YYYY-MM-DD[ HH:MM], Asia/Shanghai), or 'real'.")
+    var now: String?
+
+    @Option(name: .long, help: "Calls allowed per API per second.")
+    var qps: Int = 20
+
+    @Option(name: .long, help: "The app key the emulator accepts.")
+    var appKey: String = EmulatorOptions().appKey
+
+    @Option(name: .long, help: "The app secret the emulator accepts.")
+    var appSecret: String = EmulatorOptions().appSecret
+
+    @Option(name: .long, help: "The process code of the served instances.")
+    var processCode: String = EmulatorOptions().processCode
+
+    @Option(name: .long, help: "Access token lifetime in seconds.")
+    var tokenLifetime: Int = 7200
+
+    @Option(name: .long, help: "The most ids one listing loop returns.")
+    var listCap: Int = 10_000
+
+    @Option(name: .long, help: "Approval-API calls allowed per month (default: unlimited).")
+    var monthlyQuota: Int?
+
+    @Option(name: .long, help: "Fail every Nth request transiently (HTTP 5xx, errcode -1/15).")
+    var failEvery: Int?
+
+    @Option(name: .long, help: "Throttle every Nth request (90018, 403 QpsLimit, 429).")
+    var throttleEvery: Int?
+
+    @Option(name: .long, help: "Expire the access token on every Nth authenticated request.")
+    var expireTokenEvery: Int?
+
+    @Option(name: .long, help: "Answer every Nth request late (see --slow-ms).")
+    var slowEvery: Int?
+
+    @Option(name: .long, help: "How late a slow answer is, in milliseconds.")
+    var slowMs: Int = 2000
+
+    @Option(name: .long, help: "Garble every Nth answer (HTML ban page, truncated JSON, cut transfer).")
+    var garbageEvery: Int?
+
+    func validate() throws {
+        if (data == nil) == !sample { throw ValidationError("give either --data DIR or --sample") }
+        if port < 0 || port > 65_535 { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let dataset =
+                try data.map { try EmulatorDataset.store(directory: $0) }
+                ?? EmulatorDataset.sample(directory: sampleDir)
+            var options = EmulatorOptions()
+            options.appKey = appKey
+            options.appSecret = appSecret
+            options.processCode = processCode
+            options.qps = qps
+            options.tokenLifetimeSeconds = tokenLifetime
+            options.listCap = listCap
+            options.monthlyQuota = monthlyQuota
+            options.faults = FaultPlan(
+                failEvery: failEvery,
+                throttleEvery: throttleEvery,
+                expireTokenEvery: expireTokenEvery,
+                slowEvery: slowEvery,
+                garbageEvery: garbageEvery,
+                slowMilliseconds: slowMs
+            )
+            let beijing = try ZoneClock(identifier: "Asia/Shanghai")
+            let clock: EmulatorClock
+            switch now {
+            case "real": clock = EmulatorClock()
+            case nil: clock = EmulatorClock(now: dataset.defaultNow)
+            case .some(let text): clock = EmulatorClock(now: try parseTime(text, option: "--now", zone: beijing))
+            }
+            let emulator = try DingTalkEmulator(dataset: dataset, options: options, clock: clock)
+            let server = try EmulatorServer(emulator: emulator, port: UInt16(port))
+            let nowText = String(beijing.format(clock.now() / 1000).prefix(16))
+            let secret = appSecret == EmulatorOptions().appSecret ? appSecret : "<the --app-secret you gave>"
+            printError(
+                "leanstats: emulator serving \(dataset.instances.count) instances of \(processCode) on \(server.baseURL) "
+                    + "(v1.0 and legacy); emulated now \(nowText) Asia/Shanghai"
+            )
+            let snippet = """
+                # leanstats.toml for this emulator (then: leanstats sync --now "\(nowText)" --tz Asia/Shanghai)
+                [dingtalk]
+                api = "v1"
+                api_url = "\(server.baseURL)"
+                oapi_url = "\(server.baseURL)"
+                app_key = "\(appKey)"
+                app_secret = "\(secret)"
+                process_code = "\(processCode)"
+
+                """
+            // Unbuffered, so a script reading the pipe sees it before the emulator is stopped.
+            FileHandle.standardOutput.write(Data(snippet.utf8))
+            waitForInterrupt()
+            server.stop()
+            let statistics = emulator.statistics
+            let faults = statistics.faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            printError(
+                "leanstats: emulator stopped after \(statistics.requests) requests (\(statistics.quotaCalls) quota calls, "
+                    + "\(statistics.tokensIssued) tokens, \(statistics.qpsRejections) over the QPS limit"
+                    + (faults.isEmpty ? "" : "; faults: " + faults.joined(separator: ", ")) + ")"
+            )
+        }
+    }
+}
+
+/// Blocks until SIGINT or SIGTERM arrives.
+private func waitForInterrupt() {
+    let done = DispatchSemaphore(value: 0)
+    var sources: [any DispatchSourceSignal] = []
+    for signalNumber in [SIGINT, SIGTERM] {
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+        source.setEventHandler { done.signal() }
+        source.resume()
+        sources.append(source)
+    }
+    done.wait()
+    for source in sources { source.cancel() }
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import LeanStatsCore
+import LeanStatsSync
+
+/// `leanstats sync`: pulls approval instances from DingTalk (or any server at the configured URLs) into the store.
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Pull approval instances from DingTalk into the store (incremental, resumable, quota-aware).",
+        discussion: """
+            Without options the sync lists instances created since the last sync and re-fetches every instance the \
+            store still has as NEW or RUNNING. --full lists everything DingTalk allows (365 days back); --since \
+            lists from a date. A sync that is interrupted (killed, out of budget, failing) continues where it \
+            stopped on the next run. Settings come from leanstats.toml ([dingtalk], [sync]) and LEANSTATS_* \
+            environment variables.
+            Exit status: 0 done, 1 error, 3 stopped at the monthly budget or DingTalk's quota (progress saved).
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var configOptions: ConfigOptions
+
+    @Flag(name: .long, help: "List every window DingTalk allows (365 days back), re-fetching known instances.")
+    var full = false
+
+    @Option(name: .long, help: "List instances created since DATE (YYYY-MM-DD or YYYY-MM-DD HH:MM, in --tz).")
+    var since: String?
+
+    @Flag(
+        name: .long,
+        help: "Print what the sync would cost in API calls and what is left of the budget; change nothing."
+    )
+    var dryRun = false
+
+    @Option(
+        name: .long,
+        help:
+            "Pretend the current time is TIME (YYYY-MM-DD[ HH:MM[:SS]] in --tz), e.g. to sync from `leanstats emulator`."
+    )
+    var now: String?
+
+    func validate() throws {
+        if full && since != nil { throw ValidationError("give either --full or --since, not both") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let zone = try store.clock()
+            let clock: any SyncClock =
+                try now.map { ShiftedSyncClock(startingAt: try parseTime($0, option: "--now", zone: zone)) }
+                ?? SystemSyncClock()
+            let mode: SyncMode =
+                full
+                ? .full : try since.map { .since(try parseTime($0, option: "--since", zone: zone)) } ?? .incremental
+            let settings = try configOptions.syncSettings()
+            let progress = ProgressLine(enabled: stderrIsTerminal)
+            let engine = SyncEngine(settings: settings, directory: store.directory, zone: zone, clock: clock) { event in
+                switch event {
+                case .progress(let report): progress.show(report.line)
+                case .notice(let line): progress.print(line)
+                }
+            }
+            if dryRun {
+                print(describe(try engine.estimate(mode), engine: engine))
+                return
+            }
+            let summary = try waitFor { try await engine.run(mode) }
+            progress.clear()
+            print(summary.line)
+            if let stop = summary.stop {
+                printError("leanstats: \(stop)")
+                throw ExitCode(3)
+            }
+        }
+    }
+
+    /// The dry run's report.
+    private func describe(_ estimate: SyncEstimate, engine: SyncEngine) -> String {
+        var lines: [String] = []
+        let what =
+            estimate.resuming
+            ? "continuing the unfinished \(modeName(estimate.mode)) sync" : "\(modeName(estimate.mode)) sync"
+        lines.append(
+            "dry run: \(what) of instances created \(engine.describe(estimate.from)) .. \(engine.describe(estimate.to)) "
+                + "(\(estimate.windows) window\(estimate.windows == 1 ? "" : "s") of at most 120 days)"
+        )
+        var parts = ["\(estimate.openInstances) open instance\(estimate.openInstances == 1 ? "" : "s") to re-fetch"]
+        if estimate.listedPending > 0 { parts.append("\(estimate.listedPending) listed instances still to fetch") }
+        if let listed = estimate.expectedListed, let details = estimate.expectedDetails {
+            parts.append("about \(listed) instance\(listed == 1 ? "" : "s") to list, \(details) of them to fetch")
+        } else {
+            parts.append("an unknown number of instances to list (the store is empty): add 21 calls per 20 instances")
+        }
+        lines.append("cost: about \(estimate.calls) API calls — " + parts.joined(separator: ", "))
+        lines.append(
+            "budget: \(estimate.used) of \(estimate.budget) calls used in \(estimate.month), \(estimate.left) left"
+                + (estimate.exceedsBudget
+                    ? "; the sync would stop at the budget after the open instances and the newest windows" : "")
+        )
+        return lines.joined(separator: "\n")
+    }
+
+    private func modeName(_ mode: SyncMode) -> String {
+        switch mode {
+        case .incremental: "incremental"
+        case .full: "full"
+        case .since: "since"
+        }
+    }
+}
+
+/// Parses a local date or time option into epoch milliseconds.
+/// - Throws: ``CommandFailure`` naming the option and the expected form.
+func parseTime(_ text: String, option: String, zone: ZoneClock) throws -> Int64 {
+    guard let seconds = zone.parseLocal(text.trimmingCharacters(in: .whitespaces)) else {
+        throw CommandFailure(
+            "\(option) '\(text)' is not a date or time; use YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] (in \(zone.identifier))"
+        )
+    }
+    return seconds * 1000
+}
+
+/// Runs async work from a synchronous command and waits for it (the root command is synchronous).
+/// - Parameter body: The work.
+/// - Returns: What the work returned.
+/// - Throws: What the work threw.
+func waitFor<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) throws -> Value {
+    let outcome = OutcomeBox<Value>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do {
+            outcome.set(.success(try await body()))
+        } catch {
+            outcome.set(.failure(error))
+        }
+        done.signal()
+    }
+    done.wait()
+    return try outcome.get()
+}
+
+/// Hands a result from a task to the waiting thread.
+private final class OutcomeBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<Value, any Error>?
+
+    func set(_ value: Result<Value, any Error>) {
+        lock.lock()
+        result = value
+        lock.unlock()
+    }
+
+    func get() throws -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return try result!.get()
+    }
+}
+
+/// A status line on stderr that rewrites itself on a terminal; notices print above it.
+final class ProgressLine: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var showing = false
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+    }
+
+    /// Replaces the status line (only on a terminal).
+    func show(_ line: String) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+        showing = true
+    }
+
+    /// Prints a line on stderr, keeping the status line below it.
+    func print(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardError.write(Data(((showing ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+        showing = false
+    }
+
+    /// Removes the status line.
+    func clear() {
+        lock.lock()
+        defer { lock.unlock() }
+        if showing { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        showing = false
+    }
+}
