@@ -1,4 +1,5 @@
 import Foundation
+import LeanStatsCore
 
 /// The emulator's idea of "now": the real clock shifted by a fixed offset, so that a sample whose newest instance
 /// is a year old can be served as if it were recent.

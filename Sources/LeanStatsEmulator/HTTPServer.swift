@@ -1,4 +1,5 @@
 import Foundation
+import LeanStatsCore
 
 #if canImport(Glibc)
 import Glibc

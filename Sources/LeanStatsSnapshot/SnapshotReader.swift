@@ -41,46 +41,6 @@ enum DecodedStream: Sendable {
     case ints([Int])
 }
 
-/// Per-job results written by concurrent decoders, read once all have finished.
-final class LockedResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<DecodedStream, SnapshotError>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<DecodedStream, SnapshotError>) {
-        lock.withLock { slots[index] = result }
-    }
-
-    /// The decoded streams in job order, or the error of the earliest failed job.
-    func values() throws(SnapshotError) -> [DecodedStream] {
-        let finished = lock.withLock { slots }
-        var values: [DecodedStream] = []
-        for slot in finished {
-            switch slot {
-            case .success(let value): values.append(value)
-            case .failure(let error): throw error
-            case nil: throw SnapshotError(.malformedColumn, message: "a stream was not decoded")
-            }
-        }
-        return values
-    }
-
-    /// Hands out job numbers to workers.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var next = 0
-
-        func take(below limit: Int) -> Int? {
-            lock.withLock {
-                guard next < limit else { return nil }
-                defer { next += 1 }
-                return next
-            }
-        }
-    }
-}
-
 /// Shares a read-only buffer with concurrent workers.
 struct UnsafeTransferBox: @unchecked Sendable {
     let value: UnsafeRawBufferPointer
@@ -239,15 +199,19 @@ enum SnapshotReader {
         footer: SnapshotFooter,
         bytes: [UInt8]
     ) throws(SnapshotError) -> [DecodedStream] {
-        let results = LockedResults(count: jobs.count)
-        let next = LockedResults.Counter()
+        let results = Locked([Result<DecodedStream, SnapshotError>?](repeating: nil, count: jobs.count))
+        let next = Locked(0)
         bytes.withUnsafeBytes { file in
             let shared = UnsafeTransferBox(file)
             let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(jobs.count, 1))
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 let decompressor = ZstdDecompressor()
                 var scratch: [UInt8] = []
-                while let index = next.take(below: jobs.count) {
+                while let index = next.withLock({ (next: inout Int) -> Int? in
+                    guard next < jobs.count else { return nil }
+                    defer { next += 1 }
+                    return next
+                }) {
                     let column = footer.columns[jobs[index].column]
                     let stream = column.streams[jobs[index].stream]
                     let result = Result { () throws(SnapshotError) -> DecodedStream in
@@ -260,11 +224,19 @@ enum SnapshotReader {
                             scratch: &scratch
                         )
                     }
-                    results.set(index, result)
+                    results.withLock { $0[index] = result }
                 }
             }
         }
-        return try results.values()
+        var values: [DecodedStream] = []
+        for slot in results.withLock({ $0 }) {
+            switch slot {
+            case .success(let value): values.append(value)
+            case .failure(let error): throw error
+            case nil: throw SnapshotError(.malformedColumn, message: "a stream was not decoded")
+            }
+        }
+        return values
     }
 
     /// Decodes one stream straight into an array of its element type.

@@ -16,7 +16,9 @@ import Testing
 struct KillAndResumeTests {
     @Test func aSyncKilledMidRunAndRestartedEndsWithTheSameStore() throws {
         let records = SyncHarness.newest(300)
-        let harness = try SyncHarness(records: records, options: SyncHarness.fastEmulator(qps: 60))
+        // The emulator allows far more than the client's 40 calls a second: a killed run's calls still in flight
+        // and the restarted run's first calls may land in the same second, and this test is about resuming.
+        let harness = try SyncHarness(records: records, options: SyncHarness.fastEmulator())
         defer { harness.tearDown() }
         let config = try CLIConfig.write(
             harness,

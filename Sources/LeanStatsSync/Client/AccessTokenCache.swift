@@ -19,8 +19,11 @@ actor AccessTokenCache {
     private(set) var fetches = 0
     /// Tokens some call succeeded with (the last few).
     private var usedTokens = Set<String>()
-    /// The last token rejected before any call succeeded with it.
-    private var rejectedUnused: String?
+    /// Tokens rejected, in a row, before any call succeeded with them.
+    private var rejectedUnused: [String] = []
+    /// How many fresh tokens in a row may be rejected before the cause is taken to be the credentials, not bad
+    /// luck (a token can expire between issue and first use while many calls are in flight).
+    static let unusedRejectionLimit = 3
 
     /// Creates a cache.
     /// - Parameters:
@@ -55,7 +58,7 @@ actor AccessTokenCache {
     enum Rejection: Equatable {
         /// Get a fresh token (shared with the other calls that saw the same rejection) and retry.
         case refresh
-        /// Two fresh tokens in a row were rejected before any call succeeded with them: the credentials or the
+        /// Several fresh tokens in a row were rejected before any call succeeded with them: the credentials or the
         /// app's setup are wrong, and refreshing again would not help.
         case giveUp
     }
@@ -64,7 +67,7 @@ actor AccessTokenCache {
     func succeeded(with token: String) {
         if usedTokens.count > 8 { usedTokens.removeAll() }
         usedTokens.insert(token)
-        rejectedUnused = nil
+        rejectedUnused = []
     }
 
     /// Forgets `token` if it is still the current one, so that the next ``token()`` fetches a new one.
@@ -73,12 +76,11 @@ actor AccessTokenCache {
     func reject(_ token: String) -> Rejection {
         if current?.token == token { current = nil }
         guard !usedTokens.contains(token) else {
-            rejectedUnused = nil
+            rejectedUnused = []
             return .refresh
         }
-        if let previous = rejectedUnused, previous != token { return .giveUp }
-        rejectedUnused = token
-        return .refresh
+        if !rejectedUnused.contains(token) { rejectedUnused.append(token) }
+        return rejectedUnused.count >= Self.unusedRejectionLimit ? .giveUp : .refresh
     }
 
     private func complete(_ result: Result<(token: String, lifetime: Int), SyncError>) {

@@ -1,4 +1,5 @@
 import Foundation
+import LeanStatsCore
 
 /// One page of a listing loop.
 public struct InstanceIdPage: Sendable, Equatable {
@@ -83,7 +84,7 @@ public final class DingTalkClient: Sendable {
             policy: RetryPolicy(settings: settings),
             limiters: RateLimiters(limit: settings.qps),
             quota: quota,
-            counters: LockedValue(ClientStatistics())
+            counters: Locked(ClientStatistics())
         )
         self.executor = executor
         self.tokens = AccessTokenCache {
@@ -191,7 +192,7 @@ struct CallExecutor: Sendable {
     let policy: RetryPolicy
     let limiters: RateLimiters
     let quota: QuotaLedger
-    let counters: LockedValue<ClientStatistics>
+    let counters: Locked<ClientStatistics>
 
     /// Fetches a new access token.
     func fetchToken() async throws(SyncError) -> (token: String, lifetime: Int) {
@@ -225,7 +226,7 @@ struct CallExecutor: Sendable {
                 return object
             case .authentication(let detail):
                 let verdict = await tokens?.reject(token ?? "")
-                guard token != nil, tokenRetries < 3, verdict == .refresh else {
+                guard token != nil, tokenRetries < AccessTokenCache.unusedRejectionLimit + 2, verdict == .refresh else {
                     throw SyncError(
                         .credentials,
                         "DingTalk rejected a freshly issued access token on \(wire.endpoint(call)) (\(redact(detail))); "

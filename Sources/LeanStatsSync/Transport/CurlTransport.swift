@@ -1,4 +1,5 @@
 import Foundation
+import LeanStatsCore
 
 /// The production ``HTTPTransport``: libcurl, with connection reuse, a per-request timeout, TLS verification and
 /// gzip.
@@ -8,7 +9,7 @@ import Foundation
 /// block.
 public final class CurlTransport: HTTPTransport {
     private let timeoutMilliseconds: Int
-    private let pool = LockedValue(Pool())
+    private let pool = Locked(Pool())
 
     private struct Pool {
         var idle: [CurlEasyHandle] = []
