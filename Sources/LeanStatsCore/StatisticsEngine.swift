@@ -28,6 +28,10 @@ public final class StatisticsEngine: Sendable {
     let benefitCodes: CodeArray
     let benefitCents: [Int]
     let benefitIsNumber: [Bool]
+    /// Previous-occurrence columns for distinct counts over unfiltered row ranges, built on first use.
+    private let occurrences = Locked<PreviousOccurrences?>(nil)
+    /// The same per department name: previous row with the same (user, dept name) and (dept id, dept name).
+    private let departmentPairs = Locked<PreviousOccurrences?>(nil)
 
     /// Marks rows that do not count for processing time.
     static let noDays = Int32.min
@@ -176,9 +180,25 @@ public final class StatisticsEngine: Sendable {
             groupCount = column.dictionary.count
             label = { (column.dictionary[UInt32($0)] ?? "", nil) }
         }
-        let state = aggregate(rows: rows, key: key, groupCount: groupCount, filter: resolved, options: options)
+        // By department without a filter, distinct users and department ids per group come from a sequential scan
+        // of the pair previous-occurrence columns instead of per-row bitmap updates.
+        let scansPairs = grouping == .dimension(.dept) && options.contains(.distinct) && resolved.isEmpty
+        let state = aggregate(
+            rows: rows,
+            key: key,
+            groupCount: groupCount,
+            filter: resolved,
+            options: scansPairs ? options.subtracting(.distinct) : options
+        )
         let finalized = state.finalize(key: label)
         var groups = finalized.map(\.statistics)
+        if scansPairs {
+            let counts = distinctPairCounts(in: rows, groupCount: groupCount, pairs: departmentPairOccurrences())
+            for (index, entry) in finalized.enumerated() {
+                groups[index].participants = counts.users[entry.group]
+                groups[index].depts = counts.depts[entry.group]
+            }
+        }
         if options.contains(.percentiles) {
             let percentiles = daysPercentiles(rows: rows, key: key, groupCount: groupCount, filter: resolved)
             for (index, entry) in finalized.enumerated() {
@@ -239,13 +259,27 @@ public final class StatisticsEngine: Sendable {
     )
         -> GroupStatistics
     {
-        let state = aggregate(rows: rows, key: .single, groupCount: 1, filter: filter, options: options)
+        // Without a filter, distinct users and departments of a row range come from a sequential scan of the
+        // previous-occurrence columns instead of per-row bitmap updates.
+        let scansOccurrences = options.contains(.distinct) && filter.isEmpty
+        let state = aggregate(
+            rows: rows,
+            key: .single,
+            groupCount: 1,
+            filter: filter,
+            options: scansOccurrences ? options.subtracting(.distinct) : options
+        )
         var statistics = state.statistics(
             of: 0,
             key: (key, nil),
             userCounts: state.users?.counts(),
             deptCounts: state.depts?.counts()
         )
+        if scansOccurrences {
+            let counts = distinctCounts(in: rows, occurrences: previousOccurrences())
+            statistics.participants = counts.users
+            statistics.depts = counts.depts
+        }
         if options.contains(.percentiles) {
             let percentiles = daysPercentiles(rows: rows, key: .single, groupCount: 1, filter: filter)
             statistics.p50Days = percentiles[0]?.p50
@@ -350,6 +384,165 @@ struct ResolvedFilter: Sendable {
     var dept: UInt32?
     var category: UInt32?
     var status: UInt8?
+
+    /// Whether the filter keeps every row.
+    var isEmpty: Bool { dept == nil && category == nil && status == nil }
+}
+
+/// For each row, the previous row with the same user id (and with the same department id), or a value that never
+/// counts: a row `i` in a range starting at `low` is the first of its user there exactly when `user[i] < low`.
+struct PreviousOccurrences: Sendable {
+    /// Previous row of the same user, -1 for the first; `Int32.max` for rows without a user id.
+    let user: [Int32]
+    /// Previous row of the same department id, -1 for the first; `Int32.max` for rows without one.
+    let dept: [Int32]
+}
+
+extension StatisticsEngine {
+    /// The previous-occurrence columns, built once (O(n)) on the first unfiltered distinct count.
+    func previousOccurrences() -> PreviousOccurrences {
+        if let built = occurrences.withLock({ $0 }) { return built }
+        func build(_ codes: CodeArray, values: Int) -> [Int32] {
+            var last = [Int32](repeating: -1, count: max(values, 1))
+            var previous = [Int32](repeating: .max, count: table.rowCount)
+            for row in 0..<table.rowCount {
+                let code = Int(codes[row])
+                if code == 0 { continue }
+                previous[row] = last[code]
+                last[code] = Int32(truncatingIfNeeded: row)
+            }
+            return previous
+        }
+        let built = PreviousOccurrences(
+            user: build(table.userId.codes, values: table.userId.dictionary.count),
+            dept: build(table.deptId.codes, values: table.deptId.dictionary.count)
+        )
+        return occurrences.withLock { cached in
+            if cached == nil { cached = built }
+            return cached!
+        }
+    }
+
+    /// Previous-occurrence columns of (user, department name) and (department id, department name) pairs, built
+    /// once on the first unfiltered `by dept` with distinct counts.
+    /// - Complexity: O(n); a user seldom has more than one department name, and only those extra pairs are hashed.
+    func departmentPairOccurrences() -> PreviousOccurrences {
+        if let built = departmentPairs.withLock({ $0 }) { return built }
+        func build(_ values: CodeArray, count: Int) -> [Int32] {
+            var primaryGroup = [UInt32](repeating: .max, count: max(count, 1))
+            var primaryLast = [Int32](repeating: -1, count: max(count, 1))
+            var others: [UInt64: Int32] = [:]
+            var previous = [Int32](repeating: .max, count: table.rowCount)
+            for row in 0..<table.rowCount {
+                let value = Int(values[row])
+                let group = table.deptName.codes[row]
+                if value == 0 || group == 0 { continue }
+                let current = Int32(truncatingIfNeeded: row)
+                if primaryGroup[value] == .max {
+                    primaryGroup[value] = group
+                    previous[row] = -1
+                    primaryLast[value] = current
+                } else if primaryGroup[value] == group {
+                    previous[row] = primaryLast[value]
+                    primaryLast[value] = current
+                } else {
+                    let key = UInt64(value) << 32 | UInt64(group)
+                    previous[row] = others[key] ?? -1
+                    others[key] = current
+                }
+            }
+            return previous
+        }
+        let built = PreviousOccurrences(
+            user: build(table.userId.codes, count: table.userId.dictionary.count),
+            dept: build(table.deptId.codes, count: table.deptId.dictionary.count)
+        )
+        return departmentPairs.withLock { cached in
+            if cached == nil { cached = built }
+            return cached!
+        }
+    }
+
+    /// Distinct users and department ids per department name in a row range, from the pair columns.
+    /// - Complexity: O(rows / workers + groups × workers).
+    func distinctPairCounts(
+        in rows: Range<Int>,
+        groupCount: Int,
+        pairs: PreviousOccurrences
+    ) -> (users: [Int], depts: [Int]) {
+        let low = Int32(truncatingIfNeeded: rows.lowerBound)
+        final class Tally {
+            var users: [Int]
+            var depts: [Int]
+            init(_ groups: Int) {
+                users = [Int](repeating: 0, count: groups)
+                depts = [Int](repeating: 0, count: groups)
+            }
+        }
+        let tally = pairs.user.withUnsafeBufferPointer { users in
+            pairs.dept.withUnsafeBufferPointer { depts in
+                withKernelColumns { columns in
+                    let shared = UnsafeTransfer(value: (users, depts))
+                    return runMorsels(
+                        rows: rows,
+                        options: options,
+                        makeState: { Tally(groupCount) },
+                        body: { morsel, tally in
+                            let (users, depts) = shared.value
+                            for row in morsel {
+                                let group = Int(columns.deptName[row])
+                                if users[row] < low { tally.users[group] &+= 1 }
+                                if depts[row] < low { tally.depts[group] &+= 1 }
+                            }
+                        },
+                        combine: { total, part in
+                            for group in 0..<groupCount {
+                                total.users[group] += part.users[group]
+                                total.depts[group] += part.depts[group]
+                            }
+                        }
+                    )
+                }
+            }
+        }
+        return (tally.users, tally.depts)
+    }
+
+    /// Distinct users and departments of a row range: rows whose previous occurrence lies before the range.
+    /// - Complexity: O(rows / workers), sequential reads of two Int32 columns.
+    func distinctCounts(in rows: Range<Int>, occurrences: PreviousOccurrences) -> (users: Int, depts: Int) {
+        let low = Int32(truncatingIfNeeded: rows.lowerBound)
+        final class Tally {
+            var users = 0
+            var depts = 0
+        }
+        let tally = occurrences.user.withUnsafeBufferPointer { users in
+            occurrences.dept.withUnsafeBufferPointer { depts in
+                let shared = UnsafeTransfer(value: (users, depts))
+                return runMorsels(
+                    rows: rows,
+                    options: options,
+                    makeState: { Tally() },
+                    body: { morsel, tally in
+                        let (users, depts) = shared.value
+                        var userCount = 0
+                        var deptCount = 0
+                        for row in morsel {
+                            userCount &+= users[row] < low ? 1 : 0
+                            deptCount &+= depts[row] < low ? 1 : 0
+                        }
+                        tally.users &+= userCount
+                        tally.depts &+= deptCount
+                    },
+                    combine: {
+                        $0.users += $1.users
+                        $0.depts += $1.depts
+                    }
+                )
+            }
+        }
+        return (tally.users, tally.depts)
+    }
 }
 
 /// Parses an amount such as `35662.88`, `1,200` or `500元`; `nil` for anything that is not a number.
