@@ -11,11 +11,16 @@ public struct KernelOptions: Sendable, Hashable {
     /// first-group table (8 MiB by default).
     public var distinctBitmapBits: Int
 
+    /// Unfiltered ranges at least this long count distinct values with (and, the first time, build) the
+    /// previous-occurrence columns; shorter ones, such as one month, use bitmaps and never wait for the build.
+    public var occurrenceScanRows: Int
+
     /// Creates options; values below 1 are raised to 1.
-    public init(workers: Int, morselSize: Int, distinctBitmapBits: Int = 1 << 26) {
+    public init(workers: Int, morselSize: Int, distinctBitmapBits: Int = 1 << 26, occurrenceScanRows: Int = 1 << 18) {
         self.workers = max(1, workers)
         self.morselSize = max(1, morselSize)
         self.distinctBitmapBits = max(0, distinctBitmapBits)
+        self.occurrenceScanRows = max(0, occurrenceScanRows)
     }
 
     /// One worker per active core, 64 Ki rows per morsel.

@@ -182,7 +182,9 @@ public final class StatisticsEngine: Sendable {
         }
         // By department without a filter, distinct users and department ids per group come from a sequential scan
         // of the pair previous-occurrence columns instead of per-row bitmap updates.
-        let scansPairs = grouping == .dimension(.dept) && options.contains(.distinct) && resolved.isEmpty
+        let scansPairs =
+            grouping == .dimension(.dept) && options.contains(.distinct) && resolved.isEmpty
+            && (rows.count >= self.options.occurrenceScanRows || departmentPairs.withLock { $0 != nil })
         let state = aggregate(
             rows: rows,
             key: key,
@@ -261,7 +263,9 @@ public final class StatisticsEngine: Sendable {
     {
         // Without a filter, distinct users and departments of a row range come from a sequential scan of the
         // previous-occurrence columns instead of per-row bitmap updates.
-        let scansOccurrences = options.contains(.distinct) && filter.isEmpty
+        let scansOccurrences =
+            options.contains(.distinct) && filter.isEmpty
+            && (rows.count >= self.options.occurrenceScanRows || occurrences.withLock { $0 != nil })
         let state = aggregate(
             rows: rows,
             key: .single,
