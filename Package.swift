@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "LeanStatsReport", targets: ["LeanStatsReport"]),
         .library(name: "LeanStatsSync", targets: ["LeanStatsSync"]),
         .library(name: "LeanStatsEmulator", targets: ["LeanStatsEmulator"]),
+        .library(name: "LeanStatsServer", targets: ["LeanStatsServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,11 +38,17 @@ let package = Package(
             dependencies: ["LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot", "CCurl"]
         ),
         .target(name: "LeanStatsEmulator", dependencies: ["LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot"]),
+        .target(
+            name: "LeanStatsServer",
+            dependencies: [
+                "LeanStatsCore", "LeanStatsQuery", "LeanStatsSnapshot", "LeanStatsReport", "LeanStatsEmulator",
+            ]
+        ),
         .executableTarget(
             name: "leanstats",
             dependencies: [
                 "LeanStatsCore", "LeanStatsSnapshot", "LeanStatsImport", "LeanStatsQuery", "LeanStatsReport",
-                "LeanStatsSync", "LeanStatsEmulator", "CEdit",
+                "LeanStatsSync", "LeanStatsEmulator", "LeanStatsServer", "CEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +70,10 @@ let package = Package(
         .testTarget(
             name: "LeanStatsSyncTests",
             dependencies: ["LeanStatsSync", "LeanStatsEmulator", "LeanStatsTestSupport", "LeanStatsImport"]
+        ),
+        .testTarget(
+            name: "LeanStatsServerTests",
+            dependencies: ["LeanStatsServer", "LeanStatsTestSupport", "LeanStatsImport", "LeanStatsSnapshot"]
         ),
         .testTarget(
             name: "LeanStatsCLITests",

@@ -88,6 +88,10 @@ struct EndToEndSyncTests {
             #expect(department.memberCount == members[id] ?? 0, "member count of department \(id)")
         }
         #expect(!departments.isEmpty)
+        // The last run's duration and answers by API and outcome feed /metrics.
+        let lastRun = try #require(SyncRunRecord.decode(from: metadata))
+        #expect(lastRun.durationSeconds > 0)
+        #expect(lastRun.outcomes.values.contains { ($0["ok"] ?? 0) > 0 })
         // participation_rate reads member counts by department name from the same cache.
         let headcounts = DepartmentHeadcounts.decode(from: metadata)
         #expect(!headcounts.isEmpty)

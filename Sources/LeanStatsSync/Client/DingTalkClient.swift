@@ -47,6 +47,8 @@ public struct ContactDepartment: Sendable, Equatable, Codable {
 public struct ClientStatistics: Sendable, Equatable {
     /// Requests sent, by endpoint path, retries included.
     public var requests: [String: Int] = [:]
+    /// Answers by endpoint path and outcome (`ok`, `auth`, `throttled`, `transient`, `quota`, `error`).
+    public var outcomes: [String: [String: Int]] = [:]
     /// Retries after throttling or transient failures.
     public var retries = 0
     /// Throttling answers received.
@@ -276,14 +278,17 @@ struct CallExecutor: Sendable {
             outcome = .failure(error)
         }
         await limiter.release()
+        let reply: DingTalkReply
         switch outcome {
         case .success(let response):
-            return DingTalkReply.classify(response, call: call, legacy: wire.isLegacyShape(call))
+            reply = DingTalkReply.classify(response, call: call, legacy: wire.isLegacyShape(call))
         case .failure(let error) where error.isTransient:
-            return .transient(.network, "\(error.kind == .timeout ? "timed out: " : "")\(error.message)")
+            reply = .transient(.network, "\(error.kind == .timeout ? "timed out: " : "")\(error.message)")
         case .failure(let error):
-            return .failure(error.kind == .tls ? .network : .configuration, error.message)
+            reply = .failure(error.kind == .tls ? .network : .configuration, error.message)
         }
+        counters.withLock { $0.outcomes[path, default: [:]][reply.outcomeName, default: 0] += 1 }
+        return reply
     }
 
     private func backOff(attempt: Int, retryAfter: Double?) async throws(SyncError) {

@@ -162,3 +162,17 @@ enum DingTalkReply: Sendable {
         }
     }
 }
+
+extension DingTalkReply {
+    /// The outcome's name in statistics and metrics.
+    var outcomeName: String {
+        switch self {
+        case .success: "ok"
+        case .authentication: "auth"
+        case .throttled: "throttled"
+        case .transient: "transient"
+        case .quotaExhausted: "quota"
+        case .failure: "error"
+        }
+    }
+}

@@ -21,6 +21,8 @@ actor SyncSession {
     private var state: SyncState
     private var run: SyncRun
     private var summary = SyncSummary()
+    /// When this run started, for the duration kept in ``SyncRunRecord``.
+    private let started = ContinuousClock.now
     /// Ids fetched by this process.
     private var fetched = Set<String>()
     /// Ids fetched or given up since the last write, still in the run's pending lists.
@@ -235,6 +237,14 @@ actor SyncSession {
             completed = []
         }
         if !finished { state.run = run }
+        if finished {
+            let elapsed = (ContinuousClock.now - started).components
+            let record = SyncRunRecord(
+                finishedAt: clock.now(),
+                durationSeconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18,
+                outcomes: await client.statistics.outcomes)
+            metadata[SyncRunRecord.metadataKey] = record.encoded()
+        }
         metadata[SyncState.metadataKey] = state.encoded()
         metadata[QuotaRecord.metadataKey] = QuotaRecord.encode(await ledger.snapshot())
         for (key, value) in await contacts.metadata() { metadata[key] = value }

@@ -1,0 +1,59 @@
+import LeanStatsCore
+
+/// How `leanstats serve` listens and whom it answers (SPEC §5 `[server]`).
+public struct ServerConfiguration: Sendable {
+    /// The IPv4 address to bind; `127.0.0.1` by default, so only this machine can connect.
+    public var host: String
+    /// The port, or 0 for a free one chosen by the system.
+    public var port: UInt16
+    /// The bearer token every request except `/metrics` and `/healthz` must present.
+    public var token: String
+    /// The `Host` header names (without port) that requests may carry; others are refused, against DNS rebinding.
+    public var allowedHosts: Set<String>
+    /// The largest request body accepted, in bytes.
+    public var maximumBodyBytes: Int
+    /// The store directory whose newest snapshot is served.
+    public var dataDirectory: String
+    /// The zone that defines days and months.
+    public var clock: ZoneClock
+    /// `sync.monthly_call_budget`, for the quota-used ratio in `/metrics`.
+    public var monthlyCallBudget: Int
+    /// How often (seconds) the store is checked for a newer snapshot generation; 0 checks on every request.
+    public var reloadInterval: Double
+
+    /// The host names always allowed: loopback in its usual spellings.
+    public static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+    /// Creates a configuration.
+    /// - Parameters:
+    ///   - host: The address to bind.
+    ///   - port: The port (0 for any free one).
+    ///   - token: The bearer token; must not be empty.
+    ///   - allowedHosts: Extra `Host` names to accept besides loopback and `host` itself.
+    ///   - dataDirectory: The store directory.
+    ///   - clock: The zone of days and months.
+    ///   - monthlyCallBudget: The DingTalk monthly call budget.
+    ///   - maximumBodyBytes: The request body cap.
+    ///   - reloadInterval: Seconds between checks for a new snapshot.
+    public init(
+        host: String = "127.0.0.1",
+        port: UInt16 = 8080,
+        token: String,
+        allowedHosts: [String] = [],
+        dataDirectory: String,
+        clock: ZoneClock,
+        monthlyCallBudget: Int = 5000,
+        maximumBodyBytes: Int = 64 << 10,
+        reloadInterval: Double = 2
+    ) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.allowedHosts = Self.loopbackHosts.union([host]).union(allowedHosts.map { $0.lowercased() })
+        self.dataDirectory = dataDirectory
+        self.clock = clock
+        self.monthlyCallBudget = monthlyCallBudget
+        self.maximumBodyBytes = maximumBodyBytes
+        self.reloadInterval = reloadInterval
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import LeanStatsCore
+import LeanStatsImport
+import LeanStatsQuery
+import LeanStatsServer
+import LeanStatsSnapshot
+import LeanStatsTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A store built from the bundled sample (plus one instance with hostile text) and a running server over it.
+final class ServerFixture: @unchecked Sendable {
+    static let clock = try! ZoneClock(identifier: "Asia/Shanghai")
+    static let token = "test-token-0123456789"
+    /// A department name that would run as script if it were not escaped.
+    static let hostileDept = "<script>alert('x')</script>部"
+
+    let directory: TemporaryDirectory
+    let server: DashboardServer
+    let port: UInt16
+
+    /// The sample records plus the hostile one.
+    static let records: [InstanceRecord] = {
+        let root = LeanStats.repositoryRoot + "/Data/"
+        let batch = try! ImportReader(clock: clock).read(paths: [
+            root + MySQLExport.instancesFile, root + MySQLExport.formValuesFile,
+        ])
+        let create = clock.parseLocal("2025-11-20 10:00:00")!
+        let hostile = InstanceRecord(
+            instanceId: "HOSTILE-1",
+            businessId: "<b>1</b>",
+            title: "<img src=x onerror=alert(1)>",
+            createTime: create,
+            finishTime: nil,
+            status: .running,
+            result: nil,
+            originatorUserId: "hostile",
+            originatorUserName: "\"><svg onload=alert(1)>",
+            originatorDeptId: "999",
+            originatorDeptName: hostileDept,
+            formFields: [FormField(name: categoryFieldName, value: "<i>类别</i>")]
+        )
+        return batch.records + [hostile]
+    }()
+
+    /// The table of ``records``.
+    static func table(_ records: [InstanceRecord] = records) -> InstanceTable {
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        return builder.build()
+    }
+
+    /// What a finished sync leaves in the snapshot metadata, for the sync gauges of `/metrics`.
+    static func syncMetadata() -> [String: String] {
+        [
+            "sync.state": #"{"lastFinishedAt":1764518400000}"#,
+            "sync.last_run":
+                #"{"durationSeconds":2.5,"finishedAt":1764518400000,"outcomes":{"/v1.0/workflow/processInstances":{"ok":2400,"throttled":3}}}"#,
+            "sync.quota": #"{"\#(CivilDate.today(in: clock).monthText)":1250}"#,
+        ]
+    }
+
+    /// Writes the store and starts a server on a free port that checks for new snapshots on every request.
+    init(allowedHosts: [String] = []) throws {
+        directory = try TemporaryDirectory(prefix: "leanstats-server")
+        try SnapshotStore(directory: directory.path).write(Self.table(), metadata: Self.syncMetadata())
+        server = DashboardServer(
+            configuration: ServerConfiguration(
+                port: 0,
+                token: Self.token,
+                allowedHosts: allowedHosts,
+                dataDirectory: directory.path,
+                clock: Self.clock,
+                reloadInterval: 0
+            )
+        )
+        port = try server.start()
+    }
+
+    deinit {
+        server.stop()
+        directory.remove()
+    }
+
+    /// The executor `leanstats query` would build over the same store.
+    func executor() throws -> QueryExecutor {
+        let loaded = try SnapshotStore(directory: directory.path).loadLatest()!
+        return QueryExecutor(
+            engine: StatisticsEngine(table: loaded.table, clock: Self.clock),
+            headcounts: DepartmentHeadcounts.decode(from: loaded.metadata)
+        )
+    }
+
+    /// Sends one GET over a real socket.
+    func get(
+        _ target: String,
+        token: String? = ServerFixture.token,
+        host: String? = nil,
+        headers: [String: String] = [:]
+    ) throws -> HTTPReply {
+        var lines = ["GET \(target) HTTP/1.1", "Host: \(host ?? "127.0.0.1:\(port)")", "Connection: close"]
+        if let token { lines.append("Authorization: Bearer \(token)") }
+        for (name, value) in headers { lines.append("\(name): \(value)") }
+        return try HTTPReply.exchange(port: port, request: lines.joined(separator: "\r\n") + "\r\n\r\n")
+    }
+}
+
+/// A response read back from the socket.
+struct HTTPReply {
+    var status: Int
+    var headers: [String: String]
+    var body: [UInt8]
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Connects, sends the request, reads until the server closes, and parses the response.
+    static func exchange(port: UInt16, request: String) throws -> HTTPReply {
+        #if canImport(Glibc)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw Failure(description: "socket failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw Failure(description: "connect failed") }
+        let bytes = Array(request.utf8)
+        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            response += chunk[0..<count]
+        }
+        guard let end = response.indices.dropLast(3).first(where: { response[$0...].starts(with: [13, 10, 13, 10]) })
+        else { throw Failure(description: "no response head in \(response.count) bytes") }
+        let head = String(decoding: response[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let status = Int(head[0].split(separator: " ")[1]) ?? 0
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces
+            )
+        }
+        return HTTPReply(status: status, headers: headers, body: Array(response[(end + 4)...]))
+    }
+}
+
+/// Percent-encodes a query value.
+func encoded(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+}
