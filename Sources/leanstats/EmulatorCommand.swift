@@ -132,7 +132,7 @@ struct EmulatorCommand: ParsableCommand {
                 """
             // Unbuffered, so a script reading the pipe sees it before the emulator is stopped.
             FileHandle.standardOutput.write(Data(snippet.utf8))
-            waitForInterrupt()
+            waitForStopSignal()
             server.stop()
             let statistics = emulator.statistics
             let faults = statistics.faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
@@ -143,19 +143,4 @@ struct EmulatorCommand: ParsableCommand {
             )
         }
     }
-}
-
-/// Blocks until SIGINT or SIGTERM arrives.
-private func waitForInterrupt() {
-    let done = DispatchSemaphore(value: 0)
-    var sources: [any DispatchSourceSignal] = []
-    for signalNumber in [SIGINT, SIGTERM] {
-        signal(signalNumber, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-        source.setEventHandler { done.signal() }
-        source.resume()
-        sources.append(source)
-    }
-    done.wait()
-    for source in sources { source.cancel() }
 }

@@ -69,18 +69,3 @@ struct ServeCommand: ParsableCommand {
         }
     }
 }
-
-/// Blocks until SIGINT or SIGTERM arrives.
-private func waitForStopSignal() {
-    let done = DispatchSemaphore(value: 0)
-    var sources: [any DispatchSourceSignal] = []
-    for signalNumber in [SIGINT, SIGTERM] {
-        signal(signalNumber, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-        source.setEventHandler { done.signal() }
-        source.resume()
-        sources.append(source)
-    }
-    done.wait()
-    for source in sources { source.cancel() }
-}
