@@ -39,6 +39,12 @@ let package = Package(
         ),
         .target(name: "LeanStatsEmulator", dependencies: ["LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot"]),
         .target(
+            name: "LeanStatsService",
+            dependencies: [
+                "LeanStatsCore", "LeanStatsSnapshot", "LeanStatsQuery", "LeanStatsReport", "LeanStatsSync", "CCurl",
+            ]
+        ),
+        .target(
             name: "LeanStatsServer",
             dependencies: [
                 "LeanStatsCore", "LeanStatsQuery", "LeanStatsSnapshot", "LeanStatsReport", "LeanStatsEmulator",
@@ -48,7 +54,7 @@ let package = Package(
             name: "leanstats",
             dependencies: [
                 "LeanStatsCore", "LeanStatsSnapshot", "LeanStatsImport", "LeanStatsQuery", "LeanStatsReport",
-                "LeanStatsSync", "LeanStatsEmulator", "LeanStatsServer", "CEdit",
+                "LeanStatsSync", "LeanStatsEmulator", "LeanStatsServer", "LeanStatsService", "CEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,6 +76,10 @@ let package = Package(
         .testTarget(
             name: "LeanStatsSyncTests",
             dependencies: ["LeanStatsSync", "LeanStatsEmulator", "LeanStatsTestSupport", "LeanStatsImport"]
+        ),
+        .testTarget(
+            name: "LeanStatsServiceTests",
+            dependencies: ["LeanStatsService", "LeanStatsTestSupport", "LeanStatsEmulator", "LeanStatsImport"]
         ),
         .testTarget(
             name: "LeanStatsServerTests",

@@ -52,4 +52,13 @@ static inline CURLcode leanstats_curl_getinfo_double(CURL *handle, CURLINFO info
     return curl_easy_getinfo(handle, info, value);
 }
 
+/* The signature of CURLOPT_DEBUGFUNCTION callbacks (the SMTP transcript of `leanstats alert test`). */
+typedef int (*leanstats_curl_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *context);
+
+/* curl_easy_setopt for CURLOPT_DEBUGFUNCTION. */
+static inline CURLcode leanstats_curl_setopt_debug_callback(
+    CURL *handle, CURLoption option, leanstats_curl_debug_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+
 #endif

@@ -81,9 +81,9 @@ struct ConfigFile {
         }
     }
 
-    /// The environment variable of a key: `LEANSTATS_DINGTALK_APP_SECRET`.
+    /// The environment variable of a key: `LEANSTATS_DINGTALK_APP_SECRET`, `LEANSTATS_ALERTS_THRESHOLDS_QUERY_LATENCY_MS`.
     static func variable(_ section: String, _ key: String) -> String {
-        "LEANSTATS_\(section.uppercased())_\(key.uppercased())"
+        "LEANSTATS_\(section.uppercased().replacingOccurrences(of: ".", with: "_"))_\(key.uppercased())"
     }
 
     /// Where a key's value comes from, for messages.

@@ -53,9 +53,15 @@ enum ConfigTOML {
                     throw scanner.error("arrays of tables ([[…]]) are not supported")
                 }
                 scanner.skipBlanks()
-                let name = try scanner.bareKey()
+                var name = try scanner.bareKey()
                 scanner.skipBlanks()
-                if scanner.peek == UInt8(ascii: ".") { throw scanner.error("nested tables ([a.b]) are not supported") }
+                // A nested table such as [alerts.thresholds] is the section "alerts.thresholds".
+                while scanner.peek == UInt8(ascii: ".") {
+                    scanner.advance()
+                    scanner.skipBlanks()
+                    name += "." + (try scanner.bareKey())
+                    scanner.skipBlanks()
+                }
                 try scanner.expect(UInt8(ascii: "]"), "']' after the section name")
                 section = name
                 if sections[section] != nil && !sections[section]!.isEmpty {

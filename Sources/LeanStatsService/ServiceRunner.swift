@@ -1,0 +1,312 @@
+import Foundation
+import LeanStatsCore
+import LeanStatsSnapshot
+import LeanStatsSync
+
+/// What one sync reported, in the shape the service needs (the real ``SyncSummary`` or a test's fake).
+public struct SyncRunResult: Sendable, Equatable {
+    /// The summary line.
+    public var line: String
+    /// Instances whose detail could not be read.
+    public var failedInstances: Int
+    /// The first notices of the run (failed instances, warnings).
+    public var notices: [String]
+    /// Wall-clock duration in seconds.
+    public var seconds: Double
+    /// HTTP requests made and how many of them were retries.
+    public var requests: Int
+    public var retries: Int
+
+    /// Creates a result.
+    public init(
+        line: String,
+        failedInstances: Int = 0,
+        notices: [String] = [],
+        seconds: Double = 0,
+        requests: Int = 0,
+        retries: Int = 0
+    ) {
+        self.line = line
+        self.failedInstances = failedInstances
+        self.notices = notices
+        self.seconds = seconds
+        self.requests = requests
+        self.retries = retries
+    }
+}
+
+/// Everything unattended operation needs, read from the configuration by the caller.
+public struct ServiceConfiguration: Sendable {
+    /// The data directory.
+    public var dataDirectory: String
+    /// The configured zone.
+    public var zone: ZoneClock
+    /// When the jobs fire (``ScheduleSettings/syncEnabled`` off without credentials).
+    public var schedule = ScheduleSettings()
+    /// Staleness and performance limits.
+    public var thresholds = AlertThresholds()
+    /// The SMTP settings, `nil` to mail nothing.
+    public var mail: MailSettings?
+    /// `report.to`, default `alerts.to`.
+    public var reportTo: [String] = []
+    /// The DingTalk settings, `nil` without credentials.
+    public var sync: SyncSettings?
+    /// The machine's name in subjects.
+    public var origin = ProcessInfo.processInfo.hostName
+
+    /// Creates a configuration with the defaults of SPEC §5.
+    public init(dataDirectory: String, zone: ZoneClock) {
+        self.dataDirectory = dataDirectory
+        self.zone = zone
+    }
+}
+
+/// Runs the scheduled jobs of `leanstats serve`: incremental and full syncs (never two at once, never beside a
+/// manual `leanstats sync`), the monthly report, and the alerts (failure streaks, staleness, thresholds), with
+/// both state files in the data directory (`serve-schedule.json`, `serve-alerts.json`).
+///
+/// Call ``tick()`` whenever the clock may have reached a fire time, or ``run()`` to loop until the task is
+/// cancelled. The clock and the sync are injectable for tests.
+public actor ServiceRunner {
+    /// The configuration.
+    public let configuration: ServiceConfiguration
+    private let scheduler: Scheduler
+    private let policy: AlertPolicy
+    private let gate: SyncGate
+    private let mailer: Mailer?
+    private let clock: @Sendable () -> Int64
+    private let log: @Sendable (String) -> Void
+    private let onJobFinished: @Sendable (JobRun) -> Void
+    private let syncRun: @Sendable (SyncMode) async throws -> SyncRunResult
+    private let scheduleFile: StateFile<SchedulerState>
+    private let alertFile: StateFile<AlertState>
+
+    /// Creates a runner.
+    /// - Parameters:
+    ///   - configuration: The settings.
+    ///   - clock: Now, Unix seconds.
+    ///   - log: Receives one line per event (job start and end with its summary, alerts sent, warnings); never a
+    ///     secret.
+    ///   - sync: Runs a sync; by default a ``SyncEngine`` over libcurl with ``ServiceConfiguration/sync``.
+    ///   - onJobFinished: Called after each finished run (e.g. so the server reloads the store after a sync).
+    /// - Throws: ``ServiceError`` when the mail settings are unusable.
+    public init(
+        configuration: ServiceConfiguration,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        log: @escaping @Sendable (String) -> Void,
+        sync: (@Sendable (SyncMode) async throws -> SyncRunResult)? = nil,
+        onJobFinished: @escaping @Sendable (JobRun) -> Void = { _ in }
+    ) throws(ServiceError) {
+        var configuration = configuration
+        if configuration.sync == nil && sync == nil { configuration.schedule.syncEnabled = false }
+        self.configuration = configuration
+        scheduler = Scheduler(settings: configuration.schedule, zone: configuration.zone)
+        policy = AlertPolicy(
+            thresholds: configuration.thresholds,
+            zone: configuration.zone,
+            origin: configuration.origin
+        )
+        gate = SyncGate(store: SnapshotStore(directory: configuration.dataDirectory))
+        mailer = try configuration.mail.map { settings throws(ServiceError) in try Mailer(settings: settings) }
+        self.clock = clock
+        self.log = log
+        self.onJobFinished = onJobFinished
+        scheduleFile = StateFile(path: "\(configuration.dataDirectory)/serve-schedule.json")
+        alertFile = StateFile(path: "\(configuration.dataDirectory)/serve-alerts.json")
+        if let sync {
+            syncRun = sync
+        } else if let settings = configuration.sync {
+            let directory = configuration.dataDirectory
+            let zone = configuration.zone
+            syncRun = { mode in
+                try await Self.engineSync(settings: settings, directory: directory, zone: zone, mode: mode)
+            }
+        } else {
+            syncRun = { _ in throw ServiceError(.configuration, "no DingTalk credentials") }
+        }
+        if !configuration.schedule.syncEnabled {
+            log("warning: no DingTalk credentials (dingtalk.app_key, dingtalk.app_secret): scheduled sync is off")
+        }
+        if mailer == nil { log("warning: alerts.smtp_url is not set: alerts and the monthly report are not mailed") }
+    }
+
+    /// Loops: runs due jobs, then sleeps until the next fire time (at most a minute, so a busy store is retried
+    /// and staleness is checked). Returns when the task is cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            _ = await tick()
+            let now = clock()
+            let wake = scheduler.nextWake(after: now) ?? (now + 60)
+            let seconds = max(1, min(60, wake - now))
+            try? await Task.sleep(for: .seconds(seconds))
+        }
+    }
+
+    /// One pass: runs every due job, records it, sends the alerts it causes, checks staleness and the snapshot
+    /// size.
+    /// - Returns: The runs that finished (a job skipped because the store was busy is not among them).
+    @discardableResult
+    public func tick() async -> [JobRun] {
+        var schedule = loadState(scheduleFile) ?? SchedulerState()
+        var alerts = loadState(alertFile) ?? AlertState()
+        let due = scheduler.dueJobs(now: clock(), state: &schedule)
+        saveState(schedule, scheduleFile)
+        var runs: [JobRun] = []
+        for job in due {
+            let started = clock()
+            log(
+                "\(job.job) for \(configuration.zone.format(job.fireTime))\(job.isCatchUp ? " (catch-up)" : "") started"
+            )
+            let outcome: (JobRun.Outcome, String)
+            switch job.job {
+            case .dailySync, .weeklyFullSync:
+                guard let result = await runSync(job, alerts: &alerts) else { continue }
+                outcome = result
+            case .monthlyReport:
+                do {
+                    let report = try await MonthlyReportJob(
+                        store: SnapshotStore(directory: configuration.dataDirectory),
+                        zone: configuration.zone,
+                        from: configuration.mail?.from ?? "",
+                        recipients: configuration.reportTo
+                    ).run(now: started, mailer: mailer)
+                    outcome = (.succeeded, report.line)
+                } catch {
+                    outcome = (.failed, "\(error)")
+                }
+            }
+            let run = JobRun(
+                job: job.job,
+                fireTime: job.fireTime,
+                started: started,
+                finished: clock(),
+                outcome: outcome.0,
+                summary: outcome.1
+            )
+            log("\(job.job) \(outcome.0.rawValue): \(outcome.1)")
+            scheduler.record(run, in: &schedule)
+            saveState(schedule, scheduleFile)
+            runs.append(run)
+            onJobFinished(run)
+        }
+        if configuration.schedule.syncEnabled {
+            await send(policy.checkStaleness(now: clock(), state: &alerts))
+        }
+        if let size = newestSnapshotBytes() {
+            await send(policy.observe(.snapshotSize, Double(size) / 1_000_000, now: clock(), state: &alerts))
+        }
+        saveState(alerts, alertFile)
+        return runs
+    }
+
+    /// Feeds a query's latency (from the server) into the threshold alerts.
+    /// - Parameter milliseconds: The latency.
+    public func observeQueryLatency(milliseconds: Double) async {
+        var alerts = loadState(alertFile) ?? AlertState()
+        await send(policy.observe(.queryLatency, milliseconds, now: clock(), state: &alerts))
+        saveState(alerts, alertFile)
+    }
+
+    // MARK: - Parts
+
+    /// Runs a sync job through the gate; `nil` when the store was busy (the job stays due).
+    private func runSync(_ job: DueJob, alerts: inout AlertState) async -> (JobRun.Outcome, String)? {
+        let mode: SyncMode = job.job == .weeklyFullSync ? .full : .incremental
+        let syncRun = self.syncRun
+        do {
+            let result = try await gate.exclusive { try await syncRun(mode) }
+            var outcome = SyncOutcome(finished: clock(), summary: result.line)
+            outcome.failedInstances = result.failedInstances
+            outcome.firstErrors = Array(result.notices.prefix(5))
+            await send(policy.syncFinished(outcome, state: &alerts))
+            await send(policy.observe(.syncDuration, result.seconds, now: clock(), state: &alerts))
+            if result.requests > 0 {
+                let rate = Double(result.retries) / Double(result.requests) * 100
+                await send(policy.observe(.apiErrorRate, rate, now: clock(), state: &alerts))
+            }
+            return (result.failedInstances > 0 ? .failed : .succeeded, result.line)
+        } catch let error as ServiceError where error.code == .busy {
+            log("\(job.job) skipped: \(error.message)")
+            return nil
+        } catch let error as SyncError where error.isCleanStop {
+            // The budget or the quota ended it cleanly: progress is saved, not a failure.
+            let outcome = SyncOutcome(finished: clock(), summary: "\(error)")
+            await send(policy.syncFinished(outcome, state: &alerts))
+            return (.succeeded, "stopped early: \(error)")
+        } catch {
+            let outcome = SyncOutcome(finished: clock(), error: "\(error)")
+            await send(policy.syncFinished(outcome, state: &alerts))
+            return (.failed, "\(error)")
+        }
+    }
+
+    /// Mails alerts (when mail is configured) and logs them.
+    private func send(_ alerts: [Alert]) async {
+        for alert in alerts {
+            guard let mailer else {
+                log("alert (not mailed, no alerts.smtp_url): \(alert.subject)")
+                continue
+            }
+            let message = MailMessage(
+                from: mailer.settings.from,
+                to: mailer.settings.to,
+                subject: alert.subject,
+                body: alert.body
+            )
+            do {
+                try await mailer.send(message)
+                log("alert mailed: \(alert.subject)")
+            } catch {
+                log("alert not mailed: \(alert.subject): \(error)")
+            }
+        }
+    }
+
+    private func newestSnapshotBytes() -> Int? {
+        let store = SnapshotStore(directory: configuration.dataDirectory)
+        guard let newest = store.generations().first,
+            let attributes = try? FileManager.default.attributesOfItem(atPath: store.path(ofGeneration: newest)),
+            let size = attributes[.size] as? NSNumber
+        else { return nil }
+        return size.intValue
+    }
+
+    private func loadState<Value>(_ file: StateFile<Value>) -> Value? {
+        do {
+            return try file.load()
+        } catch {
+            log("warning: \(error); starting from an empty state")
+            return nil
+        }
+    }
+
+    private func saveState<Value>(_ value: Value, _ file: StateFile<Value>) {
+        do {
+            try file.save(value)
+        } catch {
+            log("warning: \(error)")
+        }
+    }
+
+    /// The production sync: a ``SyncEngine`` on the real clock, over libcurl.
+    private static func engineSync(
+        settings: SyncSettings,
+        directory: String,
+        zone: ZoneClock,
+        mode: SyncMode
+    ) async throws -> SyncRunResult {
+        let notices = Locked<[String]>([])
+        let engine = SyncEngine(settings: settings, directory: directory, zone: zone) { event in
+            if case .notice(let line) = event { notices.withLock { if $0.count < 20 { $0.append(line) } } }
+        }
+        let summary = try await engine.run(mode)
+        return SyncRunResult(
+            line: summary.line,
+            failedInstances: summary.failed,
+            notices: notices.withLock { $0 },
+            seconds: summary.seconds,
+            requests: summary.requests,
+            retries: summary.retries
+        )
+    }
+}
