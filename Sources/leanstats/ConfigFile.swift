@@ -106,9 +106,7 @@ struct ConfigFile {
         case nil: return nil
         case .string(let text): return text
         case .some(let value):
-            throw CommandFailure(
-                "config error: \(source(section, key)): \(section).\(key) must be a string, not \(value.kind)"
-            )
+            throw wrongType(section, key, expected: "a string", found: value.kind)
         }
     }
 
@@ -127,9 +125,7 @@ struct ConfigFile {
                 return text
             }
         case .some(let value):
-            throw CommandFailure(
-                "config error: \(source(section, key)): \(section).\(key) must be a string or an array of strings, not \(value.kind)"
-            )
+            throw wrongType(section, key, expected: "a string or an array of strings", found: value.kind)
         }
     }
 
@@ -143,14 +139,15 @@ struct ConfigFile {
             if let value = Int(text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")) {
                 return value
             }
-            throw CommandFailure(
-                "config error: \(source(section, key)): \(section).\(key) must be a whole number, not '\(text)'"
-            )
+            throw wrongType(section, key, expected: "a whole number", found: "'\(text)'")
         case .some(let value):
-            throw CommandFailure(
-                "config error: \(source(section, key)): \(section).\(key) must be a whole number, not \(value.kind)"
-            )
+            throw wrongType(section, key, expected: "a whole number", found: value.kind)
         }
+    }
+
+    /// The error for a value of the wrong type, naming where it came from.
+    private func wrongType(_ section: String, _ key: String, expected: String, found: String) -> CommandFailure {
+        CommandFailure("config error: \(source(section, key)): \(section).\(key) must be \(expected), not \(found)")
     }
 
     /// A number value (integer or float; environment text is parsed).
@@ -162,13 +159,9 @@ struct ConfigFile {
         case .float(let value): return value
         case .string(let text):
             if let value = Double(text.trimmingCharacters(in: .whitespaces)) { return value }
-            throw CommandFailure(
-                "config error: \(source(section, key)): \(section).\(key) must be a number, not '\(text)'"
-            )
+            throw wrongType(section, key, expected: "a number", found: "'\(text)'")
         case .some(let value):
-            throw CommandFailure(
-                "config error: \(source(section, key)): \(section).\(key) must be a number, not \(value.kind)"
-            )
+            throw wrongType(section, key, expected: "a number", found: value.kind)
         }
     }
 
@@ -183,14 +176,10 @@ struct ConfigFile {
             case "true", "1", "yes", "on": return true
             case "false", "0", "no", "off": return false
             default:
-                throw CommandFailure(
-                    "config error: \(source(section, key)): \(section).\(key) must be true or false, not '\(text)'"
-                )
+                throw wrongType(section, key, expected: "true or false", found: "'\(text)'")
             }
         case .some(let value):
-            throw CommandFailure(
-                "config error: \(source(section, key)): \(section).\(key) must be true or false, not \(value.kind)"
-            )
+            throw wrongType(section, key, expected: "true or false", found: value.kind)
         }
     }
 
