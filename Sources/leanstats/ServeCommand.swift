@@ -2,8 +2,10 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import LeanStatsServer
+import LeanStatsService
 
-/// `leanstats serve`: the dashboard and HTTP API over the store, until SIGINT or SIGTERM.
+/// `leanstats serve`: the dashboard and HTTP API over the store, plus the scheduled jobs (incremental and full
+/// syncs, the monthly report, alerts), until SIGINT or SIGTERM.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -16,6 +18,10 @@ struct ServeCommand: ParsableCommand {
 
             Routes: / (dashboard, ?period=2025-11&dept=NAME), /list (drill-down), /api/query?q=LINE (as \
             `leanstats query --format json`), /api/report?period=2025-11 (xlsx), /metrics (Prometheus), /healthz.
+
+            While serving it runs the [schedule] jobs: the daily incremental sync, the weekly full sync (both only \
+            with DingTalk credentials), the monthly report mailed to report.to, and the [alerts]. SIGINT or SIGTERM \
+            lets a running sync save what it fetched, then stops the server.
             """
     )
 
@@ -30,7 +36,9 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let settings = try ServerConfig(try config.load())
+            let file = try config.load()
+            let settings = try ServerConfig(file)
+            let runner = try makeRunner(file)
             var token = settings.token ?? ""
             let generated = token.isEmpty
             if generated {
@@ -62,10 +70,63 @@ struct ServeCommand: ParsableCommand {
                 printError("leanstats: no server.token configured; this run's token is \(token)")
                 printError("leanstats: open \(address)/?token=\(token)")
             }
+            // The dashboard polls the store's generations, so a snapshot a job writes is served without a hook.
+            let jobsStopped = DispatchSemaphore(value: 0)
+            let jobs = Task {
+                await runner.run()
+                jobsStopped.signal()
+            }
             printError("leanstats: serving \(store.directory) on \(address) (Ctrl-C stops)")
             waitForStopSignal()
+            // A running sync sees the cancellation, saves the instances it fetched, and returns.
+            Self.log("stopping the scheduled jobs")
+            jobs.cancel()
+            jobsStopped.wait()
             server.stop()
             printError("leanstats: server stopped")
+        }
+    }
+
+    /// Writes one line of the scheduled jobs' log to stderr.
+    private static func log(_ line: String) {
+        printError("leanstats serve: \(line)")
+    }
+
+    /// The runner of the scheduled jobs, from the `[schedule]`, `[alerts]`, `[report]`, `[dingtalk]` and `[sync]`
+    /// sections. Scheduled sync is off (with one warning line) without DingTalk credentials or when the sync
+    /// settings are unusable, so the dashboard starts regardless.
+    /// - Parameter file: The configuration.
+    /// - Returns: The runner, not yet started.
+    /// - Throws: ``CommandFailure`` for a malformed `[schedule]`/`[alerts]`/`[report]` value or mail set-up.
+    private func makeRunner(_ file: ConfigFile) throws -> ServiceRunner {
+        let service = try ServiceConfig(file)
+        var configuration = ServiceConfiguration(dataDirectory: store.directory, zone: try store.clock())
+        configuration.schedule = service.schedule
+        configuration.thresholds = service.thresholds
+        configuration.mail = service.mail
+        configuration.reportTo = service.reportTo
+        if !ServiceConfig.hasDingTalkCredentials(file) {
+            Self.log(
+                "warning: scheduled sync is off: no DingTalk credentials (dingtalk.app_key and dingtalk.app_secret, "
+                    + "dingtalk.app_secret_file or LEANSTATS_DINGTALK_APP_SECRET)"
+            )
+        } else if !service.schedule.syncEnabled {
+            Self.log("warning: scheduled sync is off: disabled in [schedule]")
+        } else {
+            do {
+                configuration.sync = try config.syncSettings()
+            } catch {
+                Self.log("warning: scheduled sync is off: \(error)")
+            }
+        }
+        do {
+            return try ServiceRunner(configuration: configuration) { line in
+                // The reason sync is off was logged above, more precisely than the runner can tell it.
+                guard !line.hasSuffix("scheduled sync is off") else { return }
+                Self.log(line)
+            }
+        } catch {
+            throw CommandFailure("config error: \(error.message)")
         }
     }
 }
