@@ -188,22 +188,34 @@ public struct Doctor: Sendable {
         var metadata: [String: String]?
         var good: [String] = []
         var bad: [String] = []
+        var beyondReach = 0
         for generation in generations {
             let path = store.path(ofGeneration: generation)
             do {
                 let loaded = try store.read(path: path)
-                if metadata == nil { metadata = loaded.metadata }
+                if metadata == nil {
+                    metadata = loaded.metadata
+                    let cutoff = now() - 365 * 86_400
+                    beyondReach = loaded.table.createTime.firstIndex { $0 >= cutoff } ?? loaded.table.rowCount
+                }
                 good.append("#\(generation) (\(loaded.table.rowCount) rows)")
             } catch {
                 bad.append("\(error)")
             }
         }
+        // DingTalk lists only the last 365 days: say so when the store holds instances a sync can no longer reach.
+        let history =
+            beyondReach == 0
+            ? ""
+            : "; \(beyondReach) instances were created more than 365 days ago: DingTalk no longer lists them, so they "
+                + "are kept from earlier syncs and imports and can no longer be refreshed"
         if bad.isEmpty {
             return (
                 DoctorCheck(
                     "snapshots",
                     .ok,
                     "\(good.count) generation\(good.count == 1 ? "" : "s") verify: \(good.joined(separator: ", "))"
+                        + history
                 ), metadata
             )
         }

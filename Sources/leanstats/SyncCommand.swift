@@ -65,6 +65,7 @@ struct SyncCommand: ParsableCommand {
                 print(describe(try engine.estimate(mode), engine: engine))
                 return
             }
+            if full { printError(Self.historyLimit) }
             let summary = try waitFor { try await engine.run(mode) }
             progress.clear()
             print(summary.line)
@@ -74,6 +75,11 @@ struct SyncCommand: ParsableCommand {
             }
         }
     }
+
+    /// What a full sync cannot do, said before it starts.
+    static let historyLimit =
+        "leanstats: DingTalk lets a sync reach only 365 days back; older instances stay in the store from earlier "
+        + "syncs and imports but can no longer be refreshed"
 
     /// The dry run's report.
     private func describe(_ estimate: SyncEstimate, engine: SyncEngine) -> String {

@@ -131,6 +131,20 @@ struct DoctorTests {
         )
     }
 
+    @Test func instancesBeyondDingTalksYearAreNamedAsNoLongerRefreshable() async throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-doctor")
+        defer { directory.remove() }
+        _ = try ServiceFixtures.store(at: directory.file("data"), count: 20)
+        var doctor = Doctor(dataDirectory: directory.file("data"))
+        doctor.now = { 4_102_444_800 }  // 2100-01-01: every instance is out of DingTalk's reach
+        let (snapshots, _) = doctor.snapshotCheck()
+        #expect(snapshots.status == .ok)
+        #expect(snapshots.message.contains("20 instances were created more than 365 days ago"))
+        #expect(snapshots.message.contains("can no longer be refreshed"))
+        doctor.now = { 0 }  // 1970: nothing is out of reach
+        #expect(!doctor.snapshotCheck().0.message.contains("365 days"))
+    }
+
     @Test func anUnreachableContactsHostFailsEvenWithGoodCredentials() async throws {
         let directory = try TemporaryDirectory(prefix: "leanstats-doctor")
         defer { directory.remove() }
