@@ -3,6 +3,7 @@ import LeanStatsCore
 import LeanStatsQuery
 import LeanStatsServer
 import LeanStatsSnapshot
+import LeanStatsTestSupport
 import Testing
 
 @Suite(.serialized) struct ServerTests {

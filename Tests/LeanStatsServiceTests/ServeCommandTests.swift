@@ -10,11 +10,6 @@ import Glibc
 /// `leanstats serve` through the real executable: the scheduled jobs start beside the dashboard, and SIGTERM
 /// stops both cleanly.
 struct ServeCommandTests {
-    /// Something the test waited for did not happen.
-    private struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// Everything the child wrote to stderr so far, read as it arrives.
     private final class StderrCollector: Sendable {
         private let text = Locked("")
@@ -51,38 +46,6 @@ struct ServeCommandTests {
         return UInt16(line[colon.upperBound...].prefix { $0.isNumber })
     }
 
-    /// Sends a plain HTTP/1.1 request and returns the status line.
-    private func statusLine(port: UInt16, path: String) throws -> String {
-        #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw Failure(description: "socket failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw Failure(description: "connect to port \(port) failed") }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            response += chunk[0..<count]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        return String(text.prefix { $0 != "\r" && $0 != "\n" })
-    }
-
     @Test func servesWithoutCredentialsAndStopsCleanlyOnSIGTERM() throws {
         let directory = try TemporaryDirectory(prefix: "leanstats-cli-serve")
         defer { directory.remove() }
@@ -109,7 +72,11 @@ struct ServeCommandTests {
         let warnings = stderr.current.split(separator: "\n").filter { $0.contains("scheduled sync is off") }
         #expect(warnings.count == 1, "\(stderr.current)")
         #expect(warnings.first?.hasPrefix("leanstats serve: warning: scheduled sync is off: ") == true)
-        #expect(try statusLine(port: port, path: "/healthz").hasPrefix("HTTP/1.1 200"))
+        let health = try HTTPReply.exchange(
+            port: port,
+            request: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        #expect(health.statusLine.hasPrefix("HTTP/1.1 200"))
 
         kill(process.processIdentifier, SIGTERM)
         #expect(wait(seconds: 10) { !process.isRunning }, "\(stderr.current)")
