@@ -15,17 +15,42 @@ public struct KernelOptions: Sendable, Hashable {
     /// previous-occurrence columns; shorter ones, such as one month, use bitmaps and never wait for the build.
     public var occurrenceScanRows: Int
 
+    /// Whether queries without a filter run the kernels over the derived per-row columns (flag bytes, narrowed
+    /// days, previous occurrences); off, every query runs the general filtered kernels (the reference they are
+    /// tested against).
+    public var derivedColumnKernels: Bool
+
+    /// Whether the first large query builds the indexes that make later ones faster (previous-occurrence columns,
+    /// pair columns, proposer partitions); a process that answers one query and exits does better without.
+    public var buildsIndexes: Bool
+
     /// Creates options; values below 1 are raised to 1.
-    public init(workers: Int, morselSize: Int, distinctBitmapBits: Int = 1 << 26, occurrenceScanRows: Int = 1 << 18) {
+    public init(
+        workers: Int,
+        morselSize: Int,
+        distinctBitmapBits: Int = 1 << 26,
+        occurrenceScanRows: Int = 1 << 18,
+        derivedColumnKernels: Bool = true,
+        buildsIndexes: Bool = true
+    ) {
         self.workers = max(1, workers)
         self.morselSize = max(1, morselSize)
         self.distinctBitmapBits = max(0, distinctBitmapBits)
         self.occurrenceScanRows = max(0, occurrenceScanRows)
+        self.derivedColumnKernels = derivedColumnKernels
+        self.buildsIndexes = buildsIndexes
     }
 
     /// One worker per active core, 64 Ki rows per morsel.
     public static var `default`: KernelOptions {
         KernelOptions(workers: ProcessInfo.processInfo.activeProcessorCount, morselSize: 64 * 1024)
+    }
+
+    /// The default split without index building, for a process that answers one query.
+    public static var oneQuery: KernelOptions {
+        var options = KernelOptions.default
+        options.buildsIndexes = false
+        return options
     }
 
     /// A single worker: the reference the parallel runs must agree with.

@@ -19,8 +19,15 @@ public final class StatisticsEngine: Sendable {
     public let benefitField: String
     /// calendar-date(finish) − calendar-date(create) for COMPLETED rows with a finish time, else ``noDays``.
     let processingDays: [Int32]
-    /// The user-name code of each user id's most recent named instance (0 when never named).
-    let latestUserName: [UInt32]
+    /// The same days in 16 bits, when they all fit.
+    let narrowDays: NarrowDays?
+    /// ``RowFlag`` bits of each row: outcome, status and processing-time class.
+    let rowFlags: [UInt8]
+    /// Each user's latest name and first department, and each row's place in the proposer ranking, built on
+    /// first use.
+    let proposers = Locked<ProposerIndex?>(nil)
+    /// The rankable rows partitioned by user, built on the first unfiltered `top N`.
+    let partitions = Locked<ProposerPartitions?>(nil)
     /// The category codes, or an all-missing column when no instance has a category.
     let categoryCodes: CodeArray
     let categoryDictionary: StringDictionary
@@ -30,8 +37,9 @@ public final class StatisticsEngine: Sendable {
     let benefitIsNumber: [Bool]
     /// Previous-occurrence columns for distinct counts over unfiltered row ranges, built on first use.
     private let occurrences = Locked<PreviousOccurrences?>(nil)
-    /// The same per department name: previous row with the same (user, dept name) and (dept id, dept name).
-    private let departmentPairs = Locked<PreviousOccurrences?>(nil)
+    /// The same per group of a grouping (by its name, e.g. `dept` or `field:提案类别`): previous row with the same
+    /// (user, group) and (dept id, group).
+    private let groupPairs = Locked<[String: PreviousOccurrences]>([:])
 
     /// Marks rows that do not count for processing time.
     static let noDays = Int32.min
@@ -53,20 +61,8 @@ public final class StatisticsEngine: Sendable {
         self.clock = clock
         self.options = options
         self.benefitField = benefitField
-        var days = [Int32](repeating: Self.noDays, count: table.rowCount)
-        let completed = InstanceStatus.completed.rawValue
-        for row in 0..<table.rowCount where table.status[row] == completed {
-            let finish = table.finishTime[row]
-            if finish == InstanceTable.missingTime { continue }
-            days[row] = Int32(clock.dayNumber(at: finish) - clock.dayNumber(at: table.createTime[row]))
-        }
-        processingDays = days
-        var latest = [UInt32](repeating: 0, count: table.userId.dictionary.count)
-        for row in 0..<table.rowCount {
-            let name = table.userName.codes[row]
-            if name != 0 { latest[Int(table.userId.codes[row])] = name }
-        }
-        latestUserName = latest
+        (processingDays, rowFlags) = Self.deriveRowColumns(table: table, clock: clock, options: options)
+        narrowDays = NarrowDays(processingDays, missing: Self.noDays)
         let missing = CodeArray.u8([UInt8](repeating: 0, count: table.rowCount))
         categoryCodes = table.category?.codes ?? missing
         categoryDictionary = table.category?.dictionary ?? StringDictionary()
@@ -101,7 +97,7 @@ public final class StatisticsEngine: Sendable {
 
     /// The user's most recent name, falling back to the id.
     public func latestName(ofUserCode code: UInt32) -> String? {
-        table.userName.dictionary[latestUserName[Int(code)]]
+        table.userName.dictionary[proposerIndex().latestName[Int(code)]]
     }
 
     // MARK: - Statistics
@@ -180,25 +176,56 @@ public final class StatisticsEngine: Sendable {
             groupCount = column.dictionary.count
             label = { (column.dictionary[UInt32($0)] ?? "", nil) }
         }
-        // By department without a filter, distinct users and department ids per group come from a sequential scan
-        // of the pair previous-occurrence columns instead of per-row bitmap updates.
+        // Without a filter, distinct users and department ids per group come from a sequential scan of the pair
+        // previous-occurrence columns instead of per-row bitmap updates.
+        let pairKey = "\(grouping)"
         let scansPairs =
-            grouping == .dimension(.dept) && options.contains(.distinct) && resolved.isEmpty
-            && (rows.count >= self.options.occurrenceScanRows || departmentPairs.withLock { $0 != nil })
-        let state = aggregate(
-            rows: rows,
-            key: key,
-            groupCount: groupCount,
-            filter: resolved,
-            options: scansPairs ? options.subtracting(.distinct) : options
-        )
-        let finalized = state.finalize(key: label)
-        var groups = finalized.map(\.statistics)
-        if scansPairs {
-            let counts = distinctPairCounts(in: rows, groupCount: groupCount, pairs: departmentPairOccurrences())
-            for (index, entry) in finalized.enumerated() {
-                groups[index].participants = counts.users[entry.group]
-                groups[index].depts = counts.depts[entry.group]
+            grouping != .dimension(.user) && options.contains(.distinct) && resolved.isEmpty
+            && (rows.count >= self.options.occurrenceScanRows && self.options.buildsIndexes
+                || groupPairs.withLock { $0[pairKey] != nil })
+        let finalized: [(group: Int, statistics: GroupStatistics)]
+        var groups: [GroupStatistics]
+        if resolved.isEmpty && !options.contains(.benefit) && self.options.derivedColumnKernels
+            && grouping != .dimension(.user) && (scansPairs || !options.contains(.distinct)),
+            let codes = groupCodes(key)
+        {
+            let pairs = scansPairs ? pairOccurrences(pairKey, groups: codes) : nil
+            let totals = unfilteredGroupTotals(
+                rows: rows,
+                codes: codes,
+                groupCount: groupCount,
+                processing: options.contains(.processing),
+                pairs: pairs
+            )
+            finalized = (1..<max(groupCount, 1)).compactMap { group in
+                guard totals[group].count > 0 else { return nil }
+                let name = label(group)
+                var statistics = totals[group].statistics(key: name.key, options: options)
+                statistics.userId = name.userId
+                return (group, statistics)
+            }
+            groups = finalized.map(\.statistics)
+        } else {
+            let state = aggregate(
+                rows: rows,
+                key: key,
+                groupCount: groupCount,
+                filter: resolved,
+                options: scansPairs ? options.subtracting(.distinct) : options
+            )
+            finalized = state.finalize(key: label)
+            groups = finalized.map(\.statistics)
+            if scansPairs {
+                let counts = distinctPairCounts(
+                    in: rows,
+                    groupCount: groupCount,
+                    groups: codes(of: key),
+                    pairs: pairOccurrences(pairKey, groups: codes(of: key))
+                )
+                for (index, entry) in finalized.enumerated() {
+                    groups[index].participants = counts.users[entry.group]
+                    groups[index].depts = counts.depts[entry.group]
+                }
             }
         }
         if options.contains(.percentiles) {
@@ -226,7 +253,7 @@ public final class StatisticsEngine: Sendable {
         options: StatisticsOptions
     ) -> [GroupStatistics] {
         let months = dimension == .month ? 1 : (dimension == .quarter ? 3 : 12)
-        var result: [GroupStatistics] = []
+        var buckets: [(rows: Range<Int>, key: String)] = []
         var start = rows.lowerBound
         while start < rows.upperBound {
             let date = clock.date(at: table.createTime[start])
@@ -245,9 +272,58 @@ public final class StatisticsEngine: Sendable {
             case .year: key = String(date.year)
             default: key = date.monthText
             }
-            let statistics = single(rows: start..<end, key: key, filter: filter, options: options)
-            if statistics.count > 0 { result.append(statistics) }
+            buckets.append((start..<end, key))
             start = end
+        }
+        let scansOccurrences =
+            options.contains(.distinct)
+            && (rows.count >= self.options.occurrenceScanRows && self.options.buildsIndexes
+                || occurrences.withLock { $0 != nil })
+        guard
+            filter.isEmpty && !options.contains(.benefit) && self.options.derivedColumnKernels
+                && (scansOccurrences || !options.contains(.distinct)) && buckets.count > 1
+        else {
+            return buckets.map { single(rows: $0.rows, key: $0.key, filter: filter, options: options) }
+                .filter { $0.count > 0 }
+        }
+        // Many buckets without a filter: each bucket is one worker's task, its distinct values counted from the
+        // previous-occurrence columns against the bucket's own first row.
+        let occurrences = scansOccurrences ? previousOccurrences() : nil
+        let processing = options.contains(.processing)
+        var totals = [RangeTotals](repeating: RangeTotals(), count: buckets.count)
+        withUnfilteredColumns { columns in
+            withOccurrenceBuffers(occurrences) { buffers in
+                totals.withUnsafeMutableBufferPointer { totals in
+                    let shared = UnsafeTransfer(value: (totals, buffers))
+                    let ranges = buckets.map(\.rows)
+                    let work: @Sendable (Int) -> Void = { index in
+                        let (totals, buffers) = shared.value
+                        let range = ranges[index]
+                        totals[index] = Self.rangeTotals(
+                            range,
+                            columns,
+                            processing: processing,
+                            occurrences: buffers,
+                            low: Int32(truncatingIfNeeded: range.lowerBound)
+                        )
+                    }
+                    if self.options.workers == 1 {
+                        for index in buckets.indices { work(index) }
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: buckets.count, execute: work)
+                    }
+                }
+            }
+        }
+        var result: [GroupStatistics] = []
+        for (index, bucket) in buckets.enumerated() where totals[index].count > 0 {
+            var statistics = totals[index].statistics(key: bucket.key, options: options)
+            if options.contains(.percentiles) {
+                let percentiles = daysPercentiles(rows: bucket.rows, key: .single, groupCount: 1, filter: filter)
+                statistics.p50Days = percentiles[0]?.p50
+                statistics.p90Days = percentiles[0]?.p90
+            }
+            result.append(statistics)
         }
         return result
     }
@@ -265,7 +341,24 @@ public final class StatisticsEngine: Sendable {
         // previous-occurrence columns instead of per-row bitmap updates.
         let scansOccurrences =
             options.contains(.distinct) && filter.isEmpty
-            && (rows.count >= self.options.occurrenceScanRows || occurrences.withLock { $0 != nil })
+            && (rows.count >= self.options.occurrenceScanRows && self.options.buildsIndexes
+                || occurrences.withLock { $0 != nil })
+        if filter.isEmpty && !options.contains(.benefit) && self.options.derivedColumnKernels
+            && (scansOccurrences || !options.contains(.distinct))
+        {
+            let totals = parallelRangeTotals(
+                rows,
+                processing: options.contains(.processing),
+                occurrences: scansOccurrences ? previousOccurrences() : nil
+            )
+            var statistics = totals.statistics(key: key, options: options)
+            if options.contains(.percentiles) {
+                let percentiles = daysPercentiles(rows: rows, key: .single, groupCount: 1, filter: filter)
+                statistics.p50Days = percentiles[0]?.p50
+                statistics.p90Days = percentiles[0]?.p90
+            }
+            return statistics
+        }
         let state = aggregate(
             rows: rows,
             key: .single,
@@ -304,7 +397,11 @@ public final class StatisticsEngine: Sendable {
     public func topProposers(_ limit: Int, period: DayRange?, filter: StatisticsFilter = .none) -> [ProposerStatistics]
     {
         guard let resolved = resolve(filter), limit > 0 else { return [] }
-        var entries = rankProposers(rows: rowRange(for: period), filter: resolved)
+        var entries =
+            resolved.isEmpty && options.derivedColumnKernels
+                && (options.buildsIndexes || partitions.withLock { $0 != nil })
+            ? rankProposersUnfiltered(rows: rowRange(for: period), limit: limit)
+            : rankProposers(rows: rowRange(for: period), filter: resolved)
         if entries.count > limit {
             // Only pairs whose count reaches the limit-th largest can rank; the rest never need their strings.
             let threshold = rankThreshold(entries.map(\.count), limit: limit)
@@ -427,11 +524,28 @@ extension StatisticsEngine {
         }
     }
 
-    /// Previous-occurrence columns of (user, department name) and (department id, department name) pairs, built
-    /// once on the first unfiltered `by dept` with distinct counts.
-    /// - Complexity: O(n); a user seldom has more than one department name, and only those extra pairs are hashed.
-    func departmentPairOccurrences() -> PreviousOccurrences {
-        if let built = departmentPairs.withLock({ $0 }) { return built }
+    /// The group codes of a kernel key, or `nil` for the single group.
+    func groupCodes(_ key: GroupKey) -> CodeArray? {
+        switch key {
+        case .single: return nil
+        case .deptName: return table.deptName.codes
+        case .user: return table.userId.codes
+        case .status: return .u8(table.status)
+        case .result: return .u8(table.result)
+        case .form(let codes): return codes
+        }
+    }
+
+    /// The group codes of a grouped key.
+    private func codes(of key: GroupKey) -> CodeArray {
+        groupCodes(key) ?? .u8([UInt8](repeating: 0, count: table.rowCount))
+    }
+
+    /// Previous-occurrence columns of (user, group) and (department id, group) pairs of one grouping, built once
+    /// on its first unfiltered query with distinct counts.
+    /// - Complexity: O(n); a user seldom has more than one group, and only those extra pairs are hashed.
+    func pairOccurrences(_ name: String, groups: CodeArray) -> PreviousOccurrences {
+        if let built = groupPairs.withLock({ $0[name] }) { return built }
         func build(_ values: CodeArray, count: Int) -> [Int32] {
             var primaryGroup = [UInt32](repeating: .max, count: max(count, 1))
             var primaryLast = [Int32](repeating: -1, count: max(count, 1))
@@ -439,7 +553,7 @@ extension StatisticsEngine {
             var previous = [Int32](repeating: .max, count: table.rowCount)
             for row in 0..<table.rowCount {
                 let value = Int(values[row])
-                let group = table.deptName.codes[row]
+                let group = groups[row]
                 if value == 0 || group == 0 { continue }
                 let current = Int32(truncatingIfNeeded: row)
                 if primaryGroup[value] == .max {
@@ -461,17 +575,18 @@ extension StatisticsEngine {
             user: build(table.userId.codes, count: table.userId.dictionary.count),
             dept: build(table.deptId.codes, count: table.deptId.dictionary.count)
         )
-        return departmentPairs.withLock { cached in
-            if cached == nil { cached = built }
-            return cached!
+        return groupPairs.withLock { cached in
+            if cached[name] == nil { cached[name] = built }
+            return cached[name]!
         }
     }
 
-    /// Distinct users and department ids per department name in a row range, from the pair columns.
+    /// Distinct users and department ids per group in a row range, from the pair columns.
     /// - Complexity: O(rows / workers + groups × workers).
     func distinctPairCounts(
         in rows: Range<Int>,
         groupCount: Int,
+        groups: CodeArray,
         pairs: PreviousOccurrences
     ) -> (users: [Int], depts: [Int]) {
         let low = Int32(truncatingIfNeeded: rows.lowerBound)
@@ -485,7 +600,7 @@ extension StatisticsEngine {
         }
         let tally = pairs.user.withUnsafeBufferPointer { users in
             pairs.dept.withUnsafeBufferPointer { depts in
-                withKernelColumns { columns in
+                groups.withCodeBuffer { groupCodes in
                     let shared = UnsafeTransfer(value: (users, depts))
                     return runMorsels(
                         rows: rows,
@@ -494,7 +609,7 @@ extension StatisticsEngine {
                         body: { morsel, tally in
                             let (users, depts) = shared.value
                             for row in morsel {
-                                let group = Int(columns.deptName[row])
+                                let group = Int(groupCodes[row])
                                 if users[row] < low { tally.users[group] &+= 1 }
                                 if depts[row] < low { tally.depts[group] &+= 1 }
                             }

@@ -37,7 +37,7 @@ struct QueryCommand: ParsableCommand {
                 printError(error.rendered(line: line))
                 throw ExitCode.failure
             }
-            let executor = try store.executor()
+            let executor = try store.executor(answeringOnce: true)
             print(format.formatter(csvByteOrderMark: bom).render(executor.run(query)), terminator: "")
         }
     }

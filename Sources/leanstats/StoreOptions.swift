@@ -42,10 +42,16 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Loads the store and prepares a query executor, with department headcounts from the contacts cache.
-    func executor() throws -> QueryExecutor {
+    /// - Parameter answeringOnce: whether the process answers one query and exits (then no index is built for
+    ///   later queries).
+    func executor(answeringOnce: Bool = false) throws -> QueryExecutor {
         let loaded = try load()!
         return QueryExecutor(
-            engine: StatisticsEngine(table: loaded.table, clock: try clock()),
+            engine: StatisticsEngine(
+                table: loaded.table,
+                clock: try clock(),
+                options: answeringOnce ? .oneQuery : .default
+            ),
             headcounts: DepartmentHeadcounts.decode(from: loaded.metadata)
         )
     }

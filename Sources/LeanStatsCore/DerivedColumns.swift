@@ -1,0 +1,122 @@
+import Dispatch
+import Foundation
+
+extension StatisticsEngine {
+    /// Derives each row's processing days and ``RowFlag`` bits, in parallel chunks.
+    /// - Complexity: O(n / workers).
+    static func deriveRowColumns(
+        table: InstanceTable,
+        clock: ZoneClock,
+        options: KernelOptions
+    ) -> (days: [Int32], flags: [UInt8]) {
+        let rows = table.rowCount
+        let completed = InstanceStatus.completed.rawValue
+        let running = InstanceStatus.running.rawValue
+        let agree = InstanceResult.agree.rawValue
+        let refuse = InstanceResult.refuse.rawValue
+        var days = [Int32](repeating: noDays, count: rows)
+        var flags = [UInt8](repeating: 0, count: rows)
+        let chunk = 1 << 16
+        let chunks = (rows + chunk - 1) / chunk
+        table.status.withUnsafeBufferPointer { status in
+            table.result.withUnsafeBufferPointer { result in
+                table.createTime.withUnsafeBufferPointer { create in
+                    table.finishTime.withUnsafeBufferPointer { finish in
+                        days.withUnsafeMutableBufferPointer { days in
+                            flags.withUnsafeMutableBufferPointer { flags in
+                                let shared = UnsafeTransfer(value: (status, result, create, finish, days, flags))
+                                let work: @Sendable (Int) -> Void = { index in
+                                    let (status, result, create, finish, days, flags) = shared.value
+                                    for row in (index * chunk)..<min(rows, (index + 1) * chunk) {
+                                        var bits: UInt8 = 0
+                                        bits |= result[row] == agree ? RowFlag.agree : 0
+                                        bits |= result[row] == refuse ? RowFlag.refuse : 0
+                                        bits |= status[row] == running ? RowFlag.running : 0
+                                        if status[row] == completed && finish[row] != InstanceTable.missingTime {
+                                            let value = Int32(
+                                                truncatingIfNeeded: clock.dayNumber(at: finish[row])
+                                                    - clock.dayNumber(at: create[row])
+                                            )
+                                            days[row] = value
+                                            bits |= RowFlag.completed | (value <= 30 ? RowFlag.within30 : 0)
+                                        }
+                                        flags[row] = bits
+                                    }
+                                }
+                                if options.workers == 1 || chunks <= 1 {
+                                    for index in 0..<chunks { work(index) }
+                                } else {
+                                    DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (days, flags)
+    }
+}
+
+/// What the proposer ranking and user labels need, derived in one pass on first use: each user's latest name and
+/// first department name, and for each row whether it counts under that first department, under another one, or
+/// not at all (no user id or no user name).
+struct ProposerIndex: Sendable {
+    /// The user-name code of each user id's most recent named instance (0 when never named).
+    let latestName: [UInt32]
+    /// The department-name code of each user's first named instance.
+    let firstDept: [UInt32]
+    /// Per row: ``primary``, ``other`` or 0.
+    let place: [UInt8]
+
+    /// The row counts for its user's first department.
+    static let primary: UInt8 = 1
+    /// The row counts for another department of its user (rare).
+    static let other: UInt8 = 2
+
+    /// Derives the index.
+    /// - Complexity: O(n).
+    init(table: InstanceTable) {
+        let users = max(table.userId.dictionary.count, 1)
+        var latest = [UInt32](repeating: 0, count: users)
+        var first = [UInt32](repeating: .max, count: users)
+        var place = [UInt8](repeating: 0, count: table.rowCount)
+        latest.withUnsafeMutableBufferPointer { latest in
+            first.withUnsafeMutableBufferPointer { first in
+                place.withUnsafeMutableBufferPointer { place in
+                    table.userId.codes.withCodeBuffer { userCodes in
+                        table.userName.codes.withCodeBuffer { nameCodes in
+                            table.deptName.codes.withCodeBuffer { deptCodes in
+                                for row in 0..<table.rowCount {
+                                    let name = nameCodes[row]
+                                    let user = Int(userCodes[row])
+                                    if name == 0 { continue }
+                                    latest[user] = name
+                                    if user == 0 { continue }
+                                    let dept = deptCodes[row]
+                                    if first[user] == .max { first[user] = dept }
+                                    place[row] = first[user] == dept ? Self.primary : Self.other
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        latestName = latest
+        firstDept = first
+        self.place = place
+    }
+}
+
+extension StatisticsEngine {
+    /// The proposer index, derived on first use.
+    func proposerIndex() -> ProposerIndex {
+        if let built = proposers.withLock({ $0 }) { return built }
+        let built = ProposerIndex(table: table)
+        return proposers.withLock { cached in
+            if cached == nil { cached = built }
+            return cached!
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Dispatch
+import Foundation
+
+/// The rows of the proposer ranking partitioned by (user, department name) pair.
+///
+/// Every pair gets a number — a user's pair with its first department the user's own code, each other pair a
+/// number after the last user — and the pairs are split into blocks of ``pairsPerPartition`` (whose counters fit
+/// in a core's cache). Each block lists its rankable rows in row order with one packed word per row, so a
+/// period's ranking streams each block's slice of the period instead of updating counters scattered over every
+/// user.
+struct ProposerPartitions: Sendable {
+    /// Pairs per partition: 32 768 packed 8-byte counters are 256 KiB.
+    static let partitionShift = 15
+    static let pairsPerPartition = 1 << partitionShift
+
+    /// `starts[p] ..< starts[p + 1]` are partition `p`'s entries.
+    let starts: [Int]
+    /// The row of each entry, ascending within a partition.
+    let rows: [Int32]
+    /// `pair within the partition << 1 | agreed`.
+    let words: [UInt32]
+    /// The user and department-name codes of each pair.
+    let pairUser: [UInt32]
+    let pairDept: [UInt32]
+
+    /// Numbers the pairs and partitions the rows that ``ProposerIndex`` ranks.
+    /// - Complexity: O(n); only rows under a department other than their user's first are hashed.
+    init(table: InstanceTable, index: ProposerIndex, flags: [UInt8]) {
+        let users = max(table.userId.dictionary.count, 1)
+        var pairUser = (0..<users).map { UInt32($0) }
+        var pairDept = index.firstDept
+        var otherPairs: [UInt64: UInt32] = [:]
+        var rowPair = [UInt32](repeating: 0, count: table.rowCount)
+        table.userId.codes.withCodeBuffer { userCodes in
+            table.deptName.codes.withCodeBuffer { deptCodes in
+                for row in 0..<table.rowCount {
+                    switch index.place[row] {
+                    case ProposerIndex.primary:
+                        rowPair[row] = userCodes[row]
+                    case ProposerIndex.other:
+                        let key = UInt64(userCodes[row]) << 32 | UInt64(deptCodes[row])
+                        if let pair = otherPairs[key] {
+                            rowPair[row] = pair
+                        } else {
+                            let pair = UInt32(pairUser.count)
+                            otherPairs[key] = pair
+                            pairUser.append(userCodes[row])
+                            pairDept.append(deptCodes[row])
+                            rowPair[row] = pair
+                        }
+                    default:
+                        continue
+                    }
+                }
+            }
+        }
+        let shift = Self.partitionShift
+        let partitions = max(1, (pairUser.count + Self.pairsPerPartition - 1) >> shift)
+        var starts = [Int](repeating: 0, count: partitions + 1)
+        for row in 0..<table.rowCount where index.place[row] != 0 { starts[Int(rowPair[row]) >> shift + 1] += 1 }
+        for partition in 0..<partitions { starts[partition + 1] += starts[partition] }
+        var next = starts
+        var rows = [Int32](repeating: 0, count: starts[partitions])
+        var words = [UInt32](repeating: 0, count: starts[partitions])
+        let mask = UInt32(Self.pairsPerPartition - 1)
+        for row in 0..<table.rowCount where index.place[row] != 0 {
+            let pair = rowPair[row]
+            let slot = next[Int(pair) >> shift]
+            next[Int(pair) >> shift] = slot + 1
+            rows[slot] = Int32(truncatingIfNeeded: row)
+            words[slot] = (pair & mask) << 1 | UInt32(flags[row] & RowFlag.agree)
+        }
+        self.starts = starts
+        self.rows = rows
+        self.words = words
+        self.pairUser = pairUser
+        self.pairDept = pairDept
+    }
+
+    /// The first entry of a partition at or after a row.
+    func firstEntry(in partition: Int, atOrAfter row: Int) -> Int {
+        var low = starts[partition]
+        var high = starts[partition + 1]
+        while low < high {
+            let mid = (low + high) >> 1
+            if Int(rows[mid]) < row { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
+
+extension StatisticsEngine {
+    /// The partitioned proposer rows, built on the first unfiltered `top N`.
+    func proposerPartitions() -> ProposerPartitions {
+        if let built = partitions.withLock({ $0 }) { return built }
+        let built = ProposerPartitions(table: table, index: proposerIndex(), flags: rowFlags)
+        return partitions.withLock { cached in
+            if cached == nil { cached = built }
+            return cached!
+        }
+    }
+
+    /// `top N` without a filter: each pair partition (one task each) counts its slice of the period in a
+    /// cache-sized table of packed counters (count in the low 32 bits, agreements in the high 32) and keeps the
+    /// entries that can rank — those reaching its own limit-th largest count, which the overall limit-th largest
+    /// never exceeds.
+    /// - Complexity: O(rows + partitions × log n), streaming four bytes per rankable row.
+    func rankProposersUnfiltered(rows: Range<Int>, limit: Int) -> [ProposerEntry] {
+        let partitioned = proposerPartitions()
+        let partitionCount = partitioned.starts.count - 1
+        let results = Locked([[ProposerEntry]](repeating: [], count: partitionCount))
+        let work: @Sendable (Int) -> Void = { partition in
+            let first = partitioned.firstEntry(in: partition, atOrAfter: rows.lowerBound)
+            let end = partitioned.firstEntry(in: partition, atOrAfter: rows.upperBound)
+            guard first < end else { return }
+            let base = partition << ProposerPartitions.partitionShift
+            let counts = calloc(ProposerPartitions.pairsPerPartition, MemoryLayout<UInt64>.stride)!
+                .assumingMemoryBound(to: UInt64.self)
+            defer { free(counts) }
+            var found: [(pair: Int, packed: UInt64)] = []
+            partitioned.words.withUnsafeBufferPointer { words in
+                for entry in first..<end {
+                    let word = words[entry]
+                    counts[Int(word >> 1)] &+= 1 | UInt64(word & 1) << 32
+                }
+                // A short slice visits its own pairs (clearing each once read); a long one every counter.
+                if end - first < ProposerPartitions.pairsPerPartition / 4 {
+                    for entry in first..<end {
+                        let local = Int(words[entry] >> 1)
+                        if counts[local] != 0 {
+                            found.append((base + local, counts[local]))
+                            counts[local] = 0
+                        }
+                    }
+                } else {
+                    for local in 0..<ProposerPartitions.pairsPerPartition where counts[local] != 0 {
+                        found.append((base + local, counts[local]))
+                    }
+                }
+            }
+            if found.count > limit {
+                let threshold = rankThreshold(found.map { Int($0.packed & 0xFFFF_FFFF) }, limit: limit)
+                found.removeAll { Int($0.packed & 0xFFFF_FFFF) < threshold }
+            }
+            let entries = found.map { pair, packed in
+                ProposerEntry(
+                    user: partitioned.pairUser[pair],
+                    dept: partitioned.pairDept[pair],
+                    count: Int(packed & 0xFFFF_FFFF),
+                    passed: Int(packed >> 32)
+                )
+            }
+            results.withLock { $0[partition] = entries }
+        }
+        if options.workers == 1 || partitionCount == 1 {
+            for partition in 0..<partitionCount { work(partition) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: partitionCount, execute: work)
+        }
+        return results.withLock { $0.flatMap { $0 } }
+    }
+}
