@@ -53,6 +53,12 @@ struct StreamEntry: Codable, Equatable {
     /// Elements in the stream.
     var count: Int
     var blocks: [BlockEntry]
+
+    /// The bytes of the file its blocks occupy (blocks of a stream are written back to back).
+    var byteRange: Range<Int> {
+        guard let first = blocks.first, let last = blocks.last else { return 0..<0 }
+        return first.offset..<max(first.offset, last.offset + last.length)
+    }
 }
 
 /// One zstd frame in the file.
