@@ -161,7 +161,9 @@ public struct QueryExecutor: Sendable {
         let table = engine.table
         let clock = engine.clock
         let category = table.category
-        let (instanceIds, businessIds, titles) = (table.instanceId, table.businessId, table.title)
+        let (businessIds, titles) = (table.businessId, table.title)
+        // Decoded only if some instance has no business id.
+        lazy var instanceIds = table.instanceId
         let rows = engine.instanceRows(period: period, filter: filter, limit: limit).map { row -> [ResultValue] in
             func text(_ value: String?) -> ResultValue { value.map(ResultValue.string) ?? .null }
             let finish = table.finishTime[row]

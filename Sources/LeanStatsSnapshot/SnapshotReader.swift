@@ -32,6 +32,12 @@ public struct ColumnSummary: Sendable, Equatable {
     public let rawBytes: Int
 }
 
+/// Shares a buffer with concurrent workers that write disjoint parts of it.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 /// One decoded stream, in its element type.
 enum DecodedStream: Sendable {
     case bytes([UInt8])
@@ -216,8 +222,23 @@ enum SnapshotReader {
     ) -> DeferredColumn {
         DeferredColumn(rowCount: rows) {
             do {
-                let jobs = entry.streams.indices.map { StreamJob(column: 0, stream: $0, decodes: true) }
-                let streams = try decodeInParallel(jobs: jobs, columns: [entry], file: file).map { $0! }
+                let decompressor = ZstdDecompressor()
+                var scratch: [UInt8] = []
+                var streams: [DecodedStream] = []
+                for stream in entry.streams {
+                    streams.append(
+                        try decodeStream(
+                            stream,
+                            column: entry.name,
+                            kind: entry.kind,
+                            file: file.bytes,
+                            workers: ProcessInfo.processInfo.activeProcessorCount,
+                            decompressor: decompressor,
+                            scratch: &scratch
+                        )
+                    )
+                    file.release(stream.byteRange)
+                }
                 let column = try dictionaryColumn(entry.name, streams)
                 try column.validate(name: entry.name, rows: rows)
                 return column
@@ -360,12 +381,13 @@ enum SnapshotReader {
         }
     }
 
-    /// Decodes one stream straight into an array of its element type.
+    /// Decodes one stream straight into an array of its element type, its blocks spread over `workers` threads.
     private static func decodeStream(
         _ stream: StreamEntry,
         column: String,
         kind: String,
         file: UnsafeRawBufferPointer,
+        workers: Int = 1,
         decompressor: ZstdDecompressor,
         scratch: inout [UInt8]
     ) throws(SnapshotError) -> DecodedStream {
@@ -381,33 +403,20 @@ enum SnapshotReader {
             var failure: SnapshotError?
             let values = [T](unsafeUninitializedCapacity: stream.count) { buffer, initialized in
                 let destination = UnsafeMutableRawBufferPointer(buffer)
-                var written = 0
-                for block in stream.blocks {
-                    do {
-                        written = try decodeBlock(
-                            block,
-                            stream: stream,
-                            section: section,
-                            file: file,
-                            into: destination,
-                            at: written,
-                            decompressor: decompressor,
-                            scratch: &scratch
-                        )
-                    } catch let error as SnapshotError {
-                        failure = error
-                        break
-                    } catch {
-                        failure = SnapshotError(.malformedColumn, message: "\(error)", section: section)
-                        break
-                    }
-                }
-                if failure == nil && written != stream.count * stream.width {
-                    failure = SnapshotError(
-                        .malformedColumn,
-                        message: "the stream length disagrees with the footer",
-                        section: section
+                do {
+                    try decodeBlocks(
+                        of: stream,
+                        section: section,
+                        file: file,
+                        into: destination,
+                        workers: workers,
+                        decompressor: decompressor,
+                        scratch: &scratch
                     )
+                } catch let error as SnapshotError {
+                    failure = error
+                } catch {
+                    failure = SnapshotError(.malformedColumn, message: "\(error)", section: section)
                 }
                 if failure != nil { destination.initializeMemory(as: UInt8.self, repeating: 0) }
                 initialized = stream.count
@@ -426,6 +435,75 @@ enum SnapshotReader {
         }
     }
 
+    /// Decodes every block of a stream into `destination`, which it must fill exactly. With more than one worker,
+    /// blocks are decoded concurrently (each worker with its own zstd context) into their own byte ranges.
+    private static func decodeBlocks(
+        of stream: StreamEntry,
+        section: String,
+        file: UnsafeRawBufferPointer,
+        into destination: UnsafeMutableRawBufferPointer,
+        workers: Int,
+        decompressor: ZstdDecompressor,
+        scratch: inout [UInt8]
+    ) throws(SnapshotError) {
+        var starts: [Int] = []
+        var total = 0
+        for block in stream.blocks {
+            starts.append(total)
+            total += max(block.rawLength, 0)
+        }
+        guard total == stream.count * stream.width else {
+            throw SnapshotError(
+                .malformedColumn,
+                message: "the stream length disagrees with the footer",
+                section: section
+            )
+        }
+        if workers <= 1 || stream.blocks.count < 2 {
+            for (index, block) in stream.blocks.enumerated() {
+                _ = try decodeBlock(
+                    block,
+                    stream: stream,
+                    section: section,
+                    file: file,
+                    into: destination,
+                    at: starts[index],
+                    decompressor: decompressor,
+                    scratch: &scratch
+                )
+            }
+            return
+        }
+        let (source, target, offsets) = (UnsafeTransfer(file), UnsafeTransfer(destination), starts)
+        let next = Locked(0)
+        let failure = Locked<SnapshotError?>(nil)
+        DispatchQueue.concurrentPerform(iterations: min(workers, stream.blocks.count)) { _ in
+            let decompressor = ZstdDecompressor()
+            var scratch: [UInt8] = []
+            while let index = next.withLock({ (next: inout Int) -> Int? in
+                guard next < stream.blocks.count else { return nil }
+                defer { next += 1 }
+                return next
+            }) {
+                do throws(SnapshotError) {
+                    _ = try decodeBlock(
+                        stream.blocks[index],
+                        stream: stream,
+                        section: section,
+                        file: source.value,
+                        into: target.value,
+                        at: offsets[index],
+                        decompressor: decompressor,
+                        scratch: &scratch
+                    )
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
     /// Verifies, decompresses and decodes one block into `destination` at byte `offset`.
     /// - Returns: the byte offset after the block.
     private static func decodeBlock(
@@ -441,7 +519,7 @@ enum SnapshotReader {
         try verifyChecksum(block, section: section, file: file)
         let frame = UnsafeRawBufferPointer(rebasing: file[block.offset..<(block.offset + block.length)])
         let width = max(stream.width, 1)
-        guard block.rawLength % width == 0, offset + block.rawLength <= destination.count else {
+        guard block.rawLength >= 0, block.rawLength % width == 0, offset + block.rawLength <= destination.count else {
             throw SnapshotError(
                 .malformedColumn,
                 message: "a block does not fit its stream",
