@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import LeanStatsCore
 
-/// A snapshot read back and fully verified.
+/// A snapshot read back with every block checksum verified (some text columns decode on first use).
 public struct LoadedSnapshot: Sendable {
     /// The data.
     public let table: InstanceTable
