@@ -113,12 +113,25 @@ public struct DictionaryColumn: Sendable, Equatable {
 public struct FormFieldColumn: Sendable, Equatable {
     /// The component label, e.g. `提案类别` or `预计收益(元)`.
     public let name: String
-    /// The values.
-    public let column: DictionaryColumn
+    /// Where the values live: in memory, or decoded on first use.
+    public let storage: DeferredColumn
+
+    /// The values; read once before a loop over rows, since a deferred column takes a lock on each read.
+    public var column: DictionaryColumn { storage.column }
 
     /// Creates a named form-field column.
     public init(name: String, column: DictionaryColumn) {
         self.name = name
-        self.column = column
+        self.storage = DeferredColumn(column)
+    }
+
+    /// Creates a named form-field column that may be decoded on first use.
+    public init(name: String, storage: DeferredColumn) {
+        self.name = name
+        self.storage = storage
+    }
+
+    public static func == (lhs: FormFieldColumn, rhs: FormFieldColumn) -> Bool {
+        lhs.name == rhs.name && lhs.column == rhs.column
     }
 }

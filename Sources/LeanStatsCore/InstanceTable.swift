@@ -4,6 +4,9 @@
 /// (``InstanceStatus`` / ``InstanceResult`` raw values, 0 = missing); times are Unix seconds with
 /// ``InstanceTable/missingTime`` for an absent finish time. Rows are sorted by `createTime` (ties keep
 /// insertion order), so a period is a row range found by binary search.
+///
+/// Instance ids, business ids, titles and form fields may be ``DeferredColumn``s that decode on first use; read
+/// such a property once before a loop over rows (`let titles = table.title`), not once per row.
 public struct InstanceTable: Sendable, Equatable {
     /// The value stored in `finishTime` for an instance that has not finished.
     public static let missingTime = Int64.min
@@ -16,12 +19,12 @@ public struct InstanceTable: Sendable, Equatable {
     public let status: [UInt8]
     /// ``InstanceResult`` raw values, 0 when none.
     public let result: [UInt8]
-    /// Process instance ids (unique per row).
-    public let instanceId: DictionaryColumn
-    /// Business ids (审批编号).
-    public let businessId: DictionaryColumn
-    /// Titles.
-    public let title: DictionaryColumn
+    /// Process instance ids (unique per row), decoded on first use when loaded lazily.
+    public var instanceId: DictionaryColumn { instanceIdStorage.column }
+    /// Business ids (审批编号), decoded on first use when loaded lazily.
+    public var businessId: DictionaryColumn { businessIdStorage.column }
+    /// Titles, decoded on first use when loaded lazily.
+    public var title: DictionaryColumn { titleStorage.column }
     /// Originator user ids.
     public let userId: DictionaryColumn
     /// Originator names as recorded on each instance.
@@ -32,6 +35,9 @@ public struct InstanceTable: Sendable, Equatable {
     public let deptName: DictionaryColumn
     /// Every form field seen, in order of first appearance.
     public let formFields: [FormFieldColumn]
+    private let instanceIdStorage: DeferredColumn
+    private let businessIdStorage: DeferredColumn
+    private let titleStorage: DeferredColumn
 
     /// The number of instances.
     public var rowCount: Int { createTime.count }
@@ -69,20 +75,54 @@ public struct InstanceTable: Sendable, Equatable {
         formFields: [FormFieldColumn],
         validate: Bool
     ) throws(TableError) {
-        self.init(
+        try self.init(
             createTime: createTime,
             finishTime: finishTime,
             status: status,
             result: result,
-            instanceId: instanceId,
-            businessId: businessId,
-            title: title,
+            instanceId: DeferredColumn(instanceId),
+            businessId: DeferredColumn(businessId),
+            title: DeferredColumn(title),
             userId: userId,
             userName: userName,
             deptId: deptId,
             deptName: deptName,
-            formFields: formFields
+            formFields: formFields,
+            validate: validate
         )
+    }
+
+    /// Creates a table whose instance ids, business ids and titles may be decoded on first use.
+    ///
+    /// Validation checks the row count of a column that is not decoded yet; whoever decodes it checks the rest.
+    /// - Throws: ``TableError`` when the columns disagree in length, are unsorted or hold out-of-range codes.
+    public init(
+        createTime: [Int64],
+        finishTime: [Int64],
+        status: [UInt8],
+        result: [UInt8],
+        instanceId: DeferredColumn,
+        businessId: DeferredColumn,
+        title: DeferredColumn,
+        userId: DictionaryColumn,
+        userName: DictionaryColumn,
+        deptId: DictionaryColumn,
+        deptName: DictionaryColumn,
+        formFields: [FormFieldColumn],
+        validate: Bool
+    ) throws(TableError) {
+        self.createTime = createTime
+        self.finishTime = finishTime
+        self.status = status
+        self.result = result
+        self.instanceIdStorage = instanceId
+        self.businessIdStorage = businessId
+        self.titleStorage = title
+        self.userId = userId
+        self.userName = userName
+        self.deptId = deptId
+        self.deptName = deptName
+        self.formFields = formFields
         if validate { try self.validate() }
     }
 
@@ -104,9 +144,9 @@ public struct InstanceTable: Sendable, Equatable {
         self.finishTime = finishTime
         self.status = status
         self.result = result
-        self.instanceId = instanceId
-        self.businessId = businessId
-        self.title = title
+        self.instanceIdStorage = DeferredColumn(instanceId)
+        self.businessIdStorage = DeferredColumn(businessId)
+        self.titleStorage = DeferredColumn(title)
         self.userId = userId
         self.userName = userName
         self.deptId = deptId
@@ -114,7 +154,15 @@ public struct InstanceTable: Sendable, Equatable {
         self.formFields = formFields
     }
 
-    /// All dictionary columns with their stored names, for the snapshot writer and `snapshot info`.
+    public static func == (lhs: InstanceTable, rhs: InstanceTable) -> Bool {
+        lhs.createTime == rhs.createTime && lhs.finishTime == rhs.finishTime && lhs.status == rhs.status
+            && lhs.result == rhs.result && lhs.userId == rhs.userId && lhs.userName == rhs.userName
+            && lhs.deptId == rhs.deptId && lhs.deptName == rhs.deptName && lhs.formFields == rhs.formFields
+            && lhs.instanceId == rhs.instanceId && lhs.businessId == rhs.businessId && lhs.title == rhs.title
+    }
+
+    /// All dictionary columns with their stored names, for the snapshot writer and `describe`; decodes every
+    /// deferred column.
     public var namedTextColumns: [(name: String, column: DictionaryColumn)] {
         [
             ("instance_id", instanceId), ("business_id", businessId), ("title", title), ("user_id", userId),
@@ -131,6 +179,7 @@ public struct InstanceTable: Sendable, Equatable {
     public var category: DictionaryColumn? { formColumn(named: categoryFieldName) }
 
     /// The row of an instance as a record.
+    /// - Complexity: O(form fields); decodes deferred columns on the first call.
     public func record(at row: Int) -> InstanceRecord {
         InstanceRecord(
             instanceId: instanceId[row] ?? "",
@@ -156,7 +205,8 @@ public struct InstanceTable: Sendable, Equatable {
         return first...last
     }
 
-    /// Checks the invariants that the statistics rely on.
+    /// Checks the invariants that the statistics rely on; a deferred column that is not decoded yet is checked
+    /// only for its row count.
     /// - Throws: ``TableError`` naming the first broken invariant.
     /// - Complexity: O(n · columns).
     public func validate() throws(TableError) {
@@ -167,12 +217,16 @@ public struct InstanceTable: Sendable, Equatable {
         try check("finish_time", finishTime.count)
         try check("status", status.count)
         try check("result", result.count)
-        for (name, column) in namedTextColumns {
-            try check(name, column.codes.count)
-            guard column.dictionary.isWellFormed else { throw TableError.malformedDictionary(column: name) }
-            let limit = UInt32(column.dictionary.count)
-            if column.codes.maxCode >= limit, let row = (0..<rows).first(where: { column.codes[$0] >= limit }) {
-                throw TableError.codeOutOfRange(column: name, row: row)
+        let eager = [("user_id", userId), ("user_name", userName), ("dept_id", deptId), ("dept_name", deptName)]
+        for (name, column) in eager { try column.validate(name: name, rows: rows) }
+        let deferred =
+            [("instance_id", instanceIdStorage), ("business_id", businessIdStorage), ("title", titleStorage)]
+            + formFields.map { ("form:" + $0.name, $0.storage) }
+        for (name, storage) in deferred {
+            if let column = storage.columnIfDecoded {
+                try column.validate(name: name, rows: rows)
+            } else {
+                try check(name, storage.rowCount)
             }
         }
         if let row = firstUnsortedRow() { throw TableError.unsorted(row: row) }
@@ -223,4 +277,19 @@ public enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
 extension DictionaryColumn {
     /// A column with no rows and an empty dictionary.
     public static let emptyColumn = DictionaryColumn(dictionary: StringDictionary(), codes: .u8([]))
+
+    /// Checks that the column has `rows` codes, a well-formed dictionary and no code beyond it.
+    /// - Parameters:
+    ///   - name: the column's stored name, for the error.
+    ///   - rows: the table's row count.
+    /// - Throws: ``TableError`` naming the column.
+    /// - Complexity: O(n), vectorised when every code is in range.
+    public func validate(name: String, rows: Int) throws(TableError) {
+        if codes.count != rows { throw TableError.lengthMismatch(column: name, expected: rows, found: codes.count) }
+        guard dictionary.isWellFormed else { throw TableError.malformedDictionary(column: name) }
+        let limit = UInt32(dictionary.count)
+        if codes.maxCode >= limit, let row = (0..<rows).first(where: { codes[$0] >= limit }) {
+            throw TableError.codeOutOfRange(column: name, row: row)
+        }
+    }
 }

@@ -45,18 +45,20 @@ public struct MySQLExport: Sendable {
         try instances.writeRow(Self.instanceColumns)
         try values.writeRow(["business_id", "component_name", "value_text"])
         var formRows = 0
+        let (instanceIds, businessIds, titles) = (table.instanceId, table.businessId, table.title)
+        let formFields = table.formFields.map { (name: $0.name, column: $0.column) }
         for row in 0..<table.rowCount {
             // The form table joins on business_id; an instance without one is keyed by its instance id.
-            let business = table.businessId[row] ?? table.instanceId[row] ?? ""
+            let business = businessIds[row] ?? instanceIds[row] ?? ""
             let finish = table.finishTime[row]
             try instances.writeRow([
-                business, table.instanceId[row] ?? "", table.title[row] ?? "", clock.format(table.createTime[row]),
+                business, instanceIds[row] ?? "", titles[row] ?? "", clock.format(table.createTime[row]),
                 finish == InstanceTable.missingTime ? "" : clock.format(finish),
                 InstanceStatus(rawValue: table.status[row])?.code ?? "",
                 InstanceResult(rawValue: table.result[row])?.code ?? "", table.userId[row] ?? "",
                 table.userName[row] ?? "", table.deptId[row] ?? "", table.deptName[row] ?? "",
             ])
-            for field in table.formFields {
+            for field in formFields {
                 guard let value = field.column[row] else { continue }
                 try values.writeRow([business, field.name, value])
                 formRows += 1

@@ -161,12 +161,15 @@ public struct QueryExecutor: Sendable {
         let table = engine.table
         let clock = engine.clock
         let category = table.category
+        let (businessIds, titles) = (table.businessId, table.title)
+        // Decoded only if some instance has no business id.
+        lazy var instanceIds = table.instanceId
         let rows = engine.instanceRows(period: period, filter: filter, limit: limit).map { row -> [ResultValue] in
             func text(_ value: String?) -> ResultValue { value.map(ResultValue.string) ?? .null }
             let finish = table.finishTime[row]
             let user = engine.latestName(ofUserCode: table.userId.codes[row]) ?? table.userName[row]
             return [
-                text(table.businessId[row] ?? table.instanceId[row]), text(table.title[row]), text(user),
+                text(businessIds[row] ?? instanceIds[row]), text(titles[row]), text(user),
                 text(table.deptName[row]), text(category?[row]),
                 text(InstanceStatus(rawValue: table.status[row])?.code),
                 text(InstanceResult(rawValue: table.result[row])?.code),

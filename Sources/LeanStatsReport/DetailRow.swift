@@ -58,6 +58,7 @@ public struct DetailRow: Sendable, Hashable {
     static func rows(of engine: StatisticsEngine, in rows: Range<Int>, deptCode: UInt32?) -> [DetailRow] {
         let table = engine.table
         let category = table.category
+        let (businessIds, titles) = (table.businessId, table.title)
         var result: [DetailRow] = []
         result.reserveCapacity(rows.count)
         for row in rows {
@@ -67,8 +68,8 @@ public struct DetailRow: Sendable, Hashable {
             let finish = table.finishTime[row] == InstanceTable.missingTime ? nil : table.finishTime[row]
             result.append(
                 DetailRow(
-                    businessId: table.businessId[row],
-                    title: table.title[row],
+                    businessId: businessIds[row],
+                    title: titles[row],
                     proposer: table.userName[row] ?? table.userId[row],
                     deptName: table.deptName[row],
                     category: category?[row],

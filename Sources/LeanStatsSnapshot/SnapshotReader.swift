@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import LeanStatsCore
 
-/// A snapshot read back and fully verified.
+/// A snapshot read back with every block checksum verified (some text columns decode on first use).
 public struct LoadedSnapshot: Sendable {
     /// The data.
     public let table: InstanceTable
@@ -32,6 +32,12 @@ public struct ColumnSummary: Sendable, Equatable {
     public let rawBytes: Int
 }
 
+/// Shares a buffer with concurrent workers that write disjoint parts of it.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 /// One decoded stream, in its element type.
 enum DecodedStream: Sendable {
     case bytes([UInt8])
@@ -41,25 +47,54 @@ enum DecodedStream: Sendable {
     case ints([Int])
 }
 
-/// Shares a read-only buffer with concurrent workers.
-struct UnsafeTransferBox: @unchecked Sendable {
-    let value: UnsafeRawBufferPointer
-    init(_ value: UnsafeRawBufferPointer) { self.value = value }
+/// Which columns a read decodes before it returns.
+enum ColumnLoading: Sendable {
+    /// The columns the statistics read; the others are checked and decoded on first use.
+    case whenUsed
+    /// Every column, validated (for `snapshot verify`).
+    case all
 }
 
 /// Reads snapshot files, verifying every checksum before trusting a byte.
+///
+/// The file is mapped, not copied. Every block's checksum is verified before the read returns, but columns the
+/// statistics never read (instance ids, business ids, titles, most form fields) are decoded only on first use, from
+/// the mapping; since their bytes were verified, a failure then is a writer bug and stops the process.
 enum SnapshotReader {
+    /// The form fields the statistics engine reads by default, decoded at load.
+    static let eagerFormFields: Set<String> = [categoryFieldName, StatisticsEngine.defaultBenefitField]
+
+    /// Whether a column is decoded on first use rather than at load.
+    static func defersDecoding(of column: String) -> Bool {
+        switch column {
+        case "instance_id", "business_id", "title": return true
+        default: return column.hasPrefix("form:") && !eagerFormFields.contains(String(column.dropFirst(5)))
+        }
+    }
+
     /// Reads and verifies a snapshot file.
+    /// - Parameter loading: whether to decode every column now or leave some for first use.
     /// - Throws: ``SnapshotError`` naming the file, the section and the byte offset of the first damage.
-    static func read(path: String) throws(SnapshotError) -> LoadedSnapshot {
+    static func read(path: String, loading: ColumnLoading = .whenUsed) throws(SnapshotError) -> LoadedSnapshot {
         do {
-            return try decode(DurableFile.readAll(path))
+            return try decode(MappedFile(mapping: path), path: path, loading: loading)
         } catch {
             throw error.located(in: path)
         }
     }
 
-    static func decode(_ bytes: [UInt8]) throws(SnapshotError) -> LoadedSnapshot {
+    /// Decodes a snapshot held in memory.
+    static func decode(_ bytes: [UInt8], loading: ColumnLoading = .whenUsed) throws(SnapshotError) -> LoadedSnapshot {
+        try decode(MappedFile(copying: bytes), path: "a snapshot in memory", loading: loading)
+    }
+
+    /// Verifies a mapped snapshot and decodes the columns `loading` asks for; deferred columns keep `file` alive.
+    static func decode(
+        _ file: MappedFile,
+        path: String,
+        loading: ColumnLoading
+    ) throws(SnapshotError) -> LoadedSnapshot {
+        let bytes = file.bytes
         let size = bytes.count
         let header = SnapshotLayout.headerSize
         let trailer = SnapshotLayout.trailerSize
@@ -71,7 +106,7 @@ enum SnapshotReader {
                 offset: 0
             )
         }
-        guard Array(bytes[0..<8]) == SnapshotLayout.headerMagic else {
+        guard bytes[0..<8].elementsEqual(SnapshotLayout.headerMagic) else {
             throw SnapshotError(
                 .badMagic,
                 message: "not a LeanStats snapshot (bad magic number)",
@@ -89,7 +124,7 @@ enum SnapshotReader {
             )
         }
         let trailerStart = size - trailer
-        guard Array(bytes[(size - 8)..<size]) == SnapshotLayout.trailerMagic else {
+        guard bytes[(size - 8)..<size].elementsEqual(SnapshotLayout.trailerMagic) else {
             throw SnapshotError(
                 .truncated,
                 message: "the trailer is missing (file truncated or damaged)",
@@ -97,7 +132,8 @@ enum SnapshotReader {
                 offset: size - 8
             )
         }
-        guard XXH64.hash(bytes[0..<header]) == readUInt64(bytes, trailerStart + 24) else {
+        guard XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[0..<header])) == readUInt64(bytes, trailerStart + 24)
+        else {
             throw SnapshotError(.checksumMismatch, message: "checksum mismatch", section: "header", offset: 0)
         }
         guard version == SnapshotLayout.formatVersion else {
@@ -121,7 +157,7 @@ enum SnapshotReader {
                 offset: trailerStart
             )
         }
-        let footerBytes = bytes[footerOffset..<trailerStart]
+        let footerBytes = UnsafeRawBufferPointer(rebasing: bytes[footerOffset..<trailerStart])
         guard XXH64.hash(footerBytes) == readUInt64(bytes, trailerStart + 16) else {
             throw SnapshotError(
                 .checksumMismatch,
@@ -143,20 +179,29 @@ enum SnapshotReader {
         }
         try checkBlocksTile(footer, from: header, to: footerOffset)
         var summaries: [ColumnSummary] = []
-        var jobs: [(column: Int, stream: Int)] = []
+        var jobs: [StreamJob] = []
         for (columnIndex, column) in footer.columns.enumerated() {
-            for streamIndex in column.streams.indices { jobs.append((columnIndex, streamIndex)) }
+            let deferred = loading == .whenUsed && defersDecoding(of: column.name)
+            for streamIndex in column.streams.indices {
+                jobs.append(StreamJob(column: columnIndex, stream: streamIndex, decodes: !deferred))
+            }
             let stored = column.streams.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.length } }
             let raw = column.streams.reduce(0) { $0 + $1.count * $1.width }
             let kind = column.kind == "dictionary" ? "dictionary(u\(8 * (column.codeWidth ?? 0)))" : column.kind
             summaries.append(ColumnSummary(name: column.name, kind: kind, storedBytes: stored, rawBytes: raw))
         }
-        let decoded = try decodeInParallel(jobs: jobs, footer: footer, bytes: bytes)
+        let decoded = try decodeInParallel(jobs: jobs, columns: footer.columns, file: file)
         var columns: [String: [DecodedStream]] = [:]
         for (index, job) in jobs.enumerated() {
-            columns[footer.columns[job.column].name, default: []].append(decoded[index])
+            if let stream = decoded[index] { columns[footer.columns[job.column].name, default: []].append(stream) }
         }
-        let table = try assemble(footer: footer, columns: columns)
+        let deferred = Dictionary(
+            footer.columns.filter { loading == .whenUsed && defersDecoding(of: $0.name) }.map {
+                ($0.name, deferredColumn($0, rows: footer.rowCount, file: file, path: path))
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let table = try assemble(footer: footer, columns: columns, deferred: deferred)
         return LoadedSnapshot(
             table: table,
             generation: footer.generation,
@@ -166,6 +211,44 @@ enum SnapshotReader {
             fileSize: size,
             columns: summaries
         )
+    }
+
+    /// A column whose blocks were verified at load and that decodes from `file` when first read.
+    private static func deferredColumn(
+        _ entry: ColumnEntry,
+        rows: Int,
+        file: MappedFile,
+        path: String
+    ) -> DeferredColumn {
+        DeferredColumn(rowCount: rows) {
+            do {
+                let decompressor = ZstdDecompressor()
+                var scratch: [UInt8] = []
+                var streams: [DecodedStream] = []
+                for stream in entry.streams {
+                    streams.append(
+                        try decodeStream(
+                            stream,
+                            column: entry.name,
+                            kind: entry.kind,
+                            file: file.bytes,
+                            workers: ProcessInfo.processInfo.activeProcessorCount,
+                            decompressor: decompressor,
+                            scratch: &scratch
+                        )
+                    )
+                    file.release(stream.byteRange)
+                }
+                let column = try dictionaryColumn(entry.name, streams)
+                try column.validate(name: entry.name, rows: rows)
+                return column
+            } catch {
+                preconditionFailure(
+                    "column '\(entry.name)' of \(path) passed its checksums at load but cannot be decoded (\(error)); "
+                        + "the file was written wrongly: run `leanstats snapshot verify`"
+                )
+            }
+        }
     }
 
     /// Every byte between header and footer must belong to exactly one block.
@@ -193,42 +276,58 @@ enum SnapshotReader {
         }
     }
 
-    /// Decodes every stream, several at a time (each worker with its own zstd context).
+    /// One stream to decode, or only to verify when its column is deferred.
+    struct StreamJob: Sendable {
+        let column: Int
+        let stream: Int
+        let decodes: Bool
+    }
+
+    /// Decodes or verifies every stream, several at a time (each worker with its own zstd context), largest first.
+    /// - Returns: per job, the decoded stream, or `nil` for a job that only verifies.
     private static func decodeInParallel(
-        jobs: [(column: Int, stream: Int)],
-        footer: SnapshotFooter,
-        bytes: [UInt8]
-    ) throws(SnapshotError) -> [DecodedStream] {
-        let results = Locked([Result<DecodedStream, SnapshotError>?](repeating: nil, count: jobs.count))
+        jobs: [StreamJob],
+        columns: [ColumnEntry],
+        file: MappedFile
+    ) throws(SnapshotError) -> [DecodedStream?] {
+        func cost(_ job: StreamJob) -> Int {
+            let stream = columns[job.column].streams[job.stream]
+            return job.decodes ? stream.count * stream.width : stream.blocks.reduce(0) { $0 + $1.length } / 8
+        }
+        let order = jobs.indices.sorted { cost(jobs[$0]) > cost(jobs[$1]) }
+        let results = Locked([Result<DecodedStream?, SnapshotError>?](repeating: nil, count: jobs.count))
         let next = Locked(0)
-        bytes.withUnsafeBytes { file in
-            let shared = UnsafeTransferBox(file)
-            let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(jobs.count, 1))
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                let decompressor = ZstdDecompressor()
-                var scratch: [UInt8] = []
-                while let index = next.withLock({ (next: inout Int) -> Int? in
-                    guard next < jobs.count else { return nil }
-                    defer { next += 1 }
-                    return next
-                }) {
-                    let column = footer.columns[jobs[index].column]
-                    let stream = column.streams[jobs[index].stream]
-                    let result = Result { () throws(SnapshotError) -> DecodedStream in
-                        try decodeStream(
-                            stream,
-                            column: column.name,
-                            kind: column.kind,
-                            file: shared.value,
-                            decompressor: decompressor,
-                            scratch: &scratch
-                        )
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(jobs.count, 1))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let decompressor = ZstdDecompressor()
+            var scratch: [UInt8] = []
+            while let index = next.withLock({ (next: inout Int) -> Int? in
+                guard next < order.count else { return nil }
+                defer { next += 1 }
+                return order[next]
+            }) {
+                let job = jobs[index]
+                let column = columns[job.column]
+                let stream = column.streams[job.stream]
+                let result = Result { () throws(SnapshotError) -> DecodedStream? in
+                    defer { file.release(stream.byteRange) }
+                    guard job.decodes else {
+                        try verifyStream(stream, column: column.name, file: file.bytes)
+                        return nil
                     }
-                    results.withLock { $0[index] = result }
+                    return try decodeStream(
+                        stream,
+                        column: column.name,
+                        kind: column.kind,
+                        file: file.bytes,
+                        decompressor: decompressor,
+                        scratch: &scratch
+                    )
                 }
+                results.withLock { $0[index] = result }
             }
         }
-        var values: [DecodedStream] = []
+        var values: [DecodedStream?] = []
         for slot in results.withLock({ $0 }) {
             switch slot {
             case .success(let value): values.append(value)
@@ -239,12 +338,56 @@ enum SnapshotReader {
         return values
     }
 
-    /// Decodes one stream straight into an array of its element type.
+    /// Checks every block's checksum and that the blocks add up to the stream, without decompressing anything.
+    private static func verifyStream(
+        _ stream: StreamEntry,
+        column: String,
+        file: UnsafeRawBufferPointer
+    ) throws(SnapshotError) {
+        let section = "column '\(column)'"
+        guard [1, 2, 4, 8].contains(stream.width), stream.count >= 0 else {
+            throw SnapshotError(.malformedColumn, message: "element width \(stream.width) is invalid", section: section)
+        }
+        var total = 0
+        for block in stream.blocks {
+            try verifyChecksum(block, section: section, file: file)
+            guard block.rawLength >= 0, block.rawLength % stream.width == 0 else {
+                throw SnapshotError(
+                    .malformedColumn,
+                    message: "a block does not fit its stream",
+                    section: section,
+                    offset: block.offset
+                )
+            }
+            total += block.rawLength
+        }
+        guard total == stream.count * stream.width else {
+            throw SnapshotError(
+                .malformedColumn,
+                message: "the stream length disagrees with the footer",
+                section: section
+            )
+        }
+    }
+
+    private static func verifyChecksum(
+        _ block: BlockEntry,
+        section: String,
+        file: UnsafeRawBufferPointer
+    ) throws(SnapshotError) {
+        let frame = UnsafeRawBufferPointer(rebasing: file[block.offset..<(block.offset + block.length)])
+        guard XXH64.hash(frame).hex16 == block.checksum else {
+            throw SnapshotError(.checksumMismatch, message: "checksum mismatch", section: section, offset: block.offset)
+        }
+    }
+
+    /// Decodes one stream straight into an array of its element type, its blocks spread over `workers` threads.
     private static func decodeStream(
         _ stream: StreamEntry,
         column: String,
         kind: String,
         file: UnsafeRawBufferPointer,
+        workers: Int = 1,
         decompressor: ZstdDecompressor,
         scratch: inout [UInt8]
     ) throws(SnapshotError) -> DecodedStream {
@@ -260,33 +403,20 @@ enum SnapshotReader {
             var failure: SnapshotError?
             let values = [T](unsafeUninitializedCapacity: stream.count) { buffer, initialized in
                 let destination = UnsafeMutableRawBufferPointer(buffer)
-                var written = 0
-                for block in stream.blocks {
-                    do {
-                        written = try decodeBlock(
-                            block,
-                            stream: stream,
-                            section: section,
-                            file: file,
-                            into: destination,
-                            at: written,
-                            decompressor: decompressor,
-                            scratch: &scratch
-                        )
-                    } catch let error as SnapshotError {
-                        failure = error
-                        break
-                    } catch {
-                        failure = SnapshotError(.malformedColumn, message: "\(error)", section: section)
-                        break
-                    }
-                }
-                if failure == nil && written != stream.count * stream.width {
-                    failure = SnapshotError(
-                        .malformedColumn,
-                        message: "the stream length disagrees with the footer",
-                        section: section
+                do {
+                    try decodeBlocks(
+                        of: stream,
+                        section: section,
+                        file: file,
+                        into: destination,
+                        workers: workers,
+                        decompressor: decompressor,
+                        scratch: &scratch
                     )
+                } catch let error as SnapshotError {
+                    failure = error
+                } catch {
+                    failure = SnapshotError(.malformedColumn, message: "\(error)", section: section)
                 }
                 if failure != nil { destination.initializeMemory(as: UInt8.self, repeating: 0) }
                 initialized = stream.count
@@ -305,6 +435,75 @@ enum SnapshotReader {
         }
     }
 
+    /// Decodes every block of a stream into `destination`, which it must fill exactly. With more than one worker,
+    /// blocks are decoded concurrently (each worker with its own zstd context) into their own byte ranges.
+    private static func decodeBlocks(
+        of stream: StreamEntry,
+        section: String,
+        file: UnsafeRawBufferPointer,
+        into destination: UnsafeMutableRawBufferPointer,
+        workers: Int,
+        decompressor: ZstdDecompressor,
+        scratch: inout [UInt8]
+    ) throws(SnapshotError) {
+        var starts: [Int] = []
+        var total = 0
+        for block in stream.blocks {
+            starts.append(total)
+            total += max(block.rawLength, 0)
+        }
+        guard total == stream.count * stream.width else {
+            throw SnapshotError(
+                .malformedColumn,
+                message: "the stream length disagrees with the footer",
+                section: section
+            )
+        }
+        if workers <= 1 || stream.blocks.count < 2 {
+            for (index, block) in stream.blocks.enumerated() {
+                _ = try decodeBlock(
+                    block,
+                    stream: stream,
+                    section: section,
+                    file: file,
+                    into: destination,
+                    at: starts[index],
+                    decompressor: decompressor,
+                    scratch: &scratch
+                )
+            }
+            return
+        }
+        let (source, target, offsets) = (UnsafeTransfer(file), UnsafeTransfer(destination), starts)
+        let next = Locked(0)
+        let failure = Locked<SnapshotError?>(nil)
+        DispatchQueue.concurrentPerform(iterations: min(workers, stream.blocks.count)) { _ in
+            let decompressor = ZstdDecompressor()
+            var scratch: [UInt8] = []
+            while let index = next.withLock({ (next: inout Int) -> Int? in
+                guard next < stream.blocks.count else { return nil }
+                defer { next += 1 }
+                return next
+            }) {
+                do throws(SnapshotError) {
+                    _ = try decodeBlock(
+                        stream.blocks[index],
+                        stream: stream,
+                        section: section,
+                        file: source.value,
+                        into: target.value,
+                        at: offsets[index],
+                        decompressor: decompressor,
+                        scratch: &scratch
+                    )
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
     /// Verifies, decompresses and decodes one block into `destination` at byte `offset`.
     /// - Returns: the byte offset after the block.
     private static func decodeBlock(
@@ -317,12 +516,10 @@ enum SnapshotReader {
         decompressor: ZstdDecompressor,
         scratch: inout [UInt8]
     ) throws(SnapshotError) -> Int {
+        try verifyChecksum(block, section: section, file: file)
         let frame = UnsafeRawBufferPointer(rebasing: file[block.offset..<(block.offset + block.length)])
-        guard XXH64.hash(frame).hex16 == block.checksum else {
-            throw SnapshotError(.checksumMismatch, message: "checksum mismatch", section: section, offset: block.offset)
-        }
         let width = max(stream.width, 1)
-        guard block.rawLength % width == 0, offset + block.rawLength <= destination.count else {
+        guard block.rawLength >= 0, block.rawLength % width == 0, offset + block.rawLength <= destination.count else {
             throw SnapshotError(
                 .malformedColumn,
                 message: "a block does not fit its stream",
@@ -369,9 +566,38 @@ enum SnapshotReader {
         return offset + block.rawLength
     }
 
+    /// A dictionary column from its three decoded streams: codes, text bytes, offsets.
+    private static func dictionaryColumn(
+        _ name: String,
+        _ parts: [DecodedStream]
+    ) throws(SnapshotError) -> DictionaryColumn {
+        let malformed = SnapshotError(
+            .malformedColumn,
+            message: "a stream has the wrong element type",
+            section: "column '\(name)'"
+        )
+        guard parts.count == 3 else {
+            throw SnapshotError(
+                .malformedColumn,
+                message: "column is missing or incomplete",
+                section: "column '\(name)'"
+            )
+        }
+        let codes: CodeArray
+        switch parts[0] {
+        case .bytes(let values): codes = .u8(values)
+        case .u16(let values): codes = .u16(values)
+        case .u32(let values): codes = .u32(values)
+        default: throw malformed
+        }
+        guard case .bytes(let text) = parts[1], case .ints(let offsets) = parts[2] else { throw malformed }
+        return DictionaryColumn(dictionary: StringDictionary(bytes: text, offsets: offsets), codes: codes)
+    }
+
     private static func assemble(
         footer: SnapshotFooter,
-        columns: [String: [DecodedStream]]
+        columns: [String: [DecodedStream]],
+        deferred: [String: DeferredColumn]
     ) throws(SnapshotError) -> InstanceTable {
         func streams(_ name: String, _ count: Int) throws(SnapshotError) -> [DecodedStream] {
             guard let found = columns[name], found.count == count else {
@@ -395,16 +621,11 @@ enum SnapshotReader {
             return values
         }
         func dictionary(_ name: String) throws(SnapshotError) -> DictionaryColumn {
-            let parts = try streams(name, 3)
-            let codes: CodeArray
-            switch parts[0] {
-            case .bytes(let values): codes = .u8(values)
-            case .u16(let values): codes = .u16(values)
-            case .u32(let values): codes = .u32(values)
-            default: throw malformed(name)
-            }
-            guard case .bytes(let text) = parts[1], case .ints(let offsets) = parts[2] else { throw malformed(name) }
-            return DictionaryColumn(dictionary: StringDictionary(bytes: text, offsets: offsets), codes: codes)
+            try dictionaryColumn(name, try streams(name, 3))
+        }
+        func storage(_ name: String) throws(SnapshotError) -> DeferredColumn {
+            if let column = deferred[name] { return column }
+            return DeferredColumn(try dictionary(name))
         }
         let formNames = footer.columns.map(\.name).filter { $0.hasPrefix("form:") }
         do {
@@ -413,15 +634,15 @@ enum SnapshotReader {
                 finishTime: try int64s("finish_time"),
                 status: try bytes("status"),
                 result: try bytes("result"),
-                instanceId: try dictionary("instance_id"),
-                businessId: try dictionary("business_id"),
-                title: try dictionary("title"),
+                instanceId: try storage("instance_id"),
+                businessId: try storage("business_id"),
+                title: try storage("title"),
                 userId: try dictionary("user_id"),
                 userName: try dictionary("user_name"),
                 deptId: try dictionary("dept_id"),
                 deptName: try dictionary("dept_name"),
                 formFields: try formNames.map { name throws(SnapshotError) in
-                    FormFieldColumn(name: String(name.dropFirst(5)), column: try dictionary(name))
+                    FormFieldColumn(name: String(name.dropFirst(5)), storage: try storage(name))
                 },
                 validate: true
             )
@@ -434,11 +655,11 @@ enum SnapshotReader {
         }
     }
 
-    private static func readUInt64(_ bytes: [UInt8], _ at: Int) -> UInt64 {
-        bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+    private static func readUInt64(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt64 {
+        UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))
     }
 
-    private static func readUInt32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
-        bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+    private static func readUInt32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 }

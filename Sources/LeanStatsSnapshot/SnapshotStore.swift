@@ -75,9 +75,19 @@ public struct SnapshotStore: Sendable {
         return nil
     }
 
-    /// Reads and verifies one snapshot file.
+    /// Reads one snapshot file, verifying every checksum; columns the statistics do not read decode on first use.
     public func read(path: String) throws(SnapshotError) -> LoadedSnapshot {
-        let loaded = try SnapshotReader.read(path: path)
+        try read(path: path, loading: .whenUsed)
+    }
+
+    /// Reads one snapshot file and decodes and validates every column, for `snapshot verify`.
+    /// - Throws: ``SnapshotError`` naming the first damage, including damage only decoding reveals.
+    public func verify(path: String) throws(SnapshotError) -> LoadedSnapshot {
+        try read(path: path, loading: .all)
+    }
+
+    private func read(path: String, loading: ColumnLoading) throws(SnapshotError) -> LoadedSnapshot {
+        let loaded = try SnapshotReader.read(path: path, loading: loading)
         return LoadedSnapshot(
             table: loaded.table,
             generation: loaded.generation,

@@ -12,7 +12,7 @@ struct SnapshotCommand: ParsableCommand {
         subcommands: [Verify.self, Info.self]
     )
 
-    /// Verifies every generation's checksums and structure.
+    /// Verifies every generation's checksums and structure, decoding every column.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify every snapshot file; exit status 1 when any is damaged."
@@ -28,7 +28,7 @@ struct SnapshotCommand: ParsableCommand {
                 for generation in generations {
                     let path = store.store.path(ofGeneration: generation)
                     do {
-                        let loaded = try store.store.read(path: path)
+                        let loaded = try store.store.verify(path: path)
                         print("ok       \(path)  \(loaded.table.rowCount) instances, \(formatBytes(loaded.fileSize))")
                     } catch {
                         damaged += 1

@@ -20,6 +20,20 @@ struct SnapshotTests {
         #expect(XXH64.hash((0..<100).map { UInt8($0) }) == 0x6AC1_E580_3216_6597)
     }
 
+    @Test(arguments: [1, 2, 4, 8])
+    func unshufflingUndoesShufflingForEveryWidthAndLength(width: Int) {
+        for count in Array(0...19) + [1001, 4099] {
+            let values = (0..<(count * width)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 >> 8) }
+            let shuffled = values.withUnsafeBytes { ByteShuffle.shuffle($0, width: width) }
+            var restored = [UInt8](repeating: 0, count: values.count)
+            shuffled.withUnsafeBytes { input in
+                restored.withUnsafeMutableBytes { ByteShuffle.unshuffle(input, width: width, into: $0) }
+            }
+            #expect(restored == values, "width \(width), \(count) elements")
+            #expect(ByteShuffle.unshuffle(shuffled, width: width) == values)
+        }
+    }
+
     @Test func aRoundTripPreservesEveryValue() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -8,9 +8,10 @@ struct StoreIndex: Sendable {
     /// - Complexity: O(n).
     func openIds() -> [String] {
         var ids: [String] = []
+        let instanceIds = table.instanceId
         for row in 0..<table.rowCount {
             let status = InstanceStatus(rawValue: table.status[row])
-            if status == .new || status == .running, let id = table.instanceId[row] { ids.append(id) }
+            if status == .new || status == .running, let id = instanceIds[row] { ids.append(id) }
         }
         return ids
     }
@@ -26,10 +27,11 @@ struct StoreIndex: Sendable {
     /// Ids created within `[start, end]` whose status is final (COMPLETED, TERMINATED, CANCELED).
     func finalIds(from start: Int64, through end: Int64) -> Set<String> {
         var ids = Set<String>()
+        let instanceIds = table.instanceId
         for row in rows(from: start, through: end) {
             switch InstanceStatus(rawValue: table.status[row]) {
             case .completed, .terminated, .canceled:
-                if let id = table.instanceId[row] { ids.insert(id) }
+                if let id = instanceIds[row] { ids.insert(id) }
             default:
                 break
             }
