@@ -118,7 +118,7 @@ extension ImportReader {
 
     /// Reads a local time, without building a string for the usual `YYYY-MM-DD HH:MM:SS`.
     private func time(_ field: DelimitedField, column: String) throws(FieldProblem) -> Int64 {
-        if let local = field.withDecodedBytes(InstanceFieldFastPath.localSeconds) {
+        if let local = field.withDecodedBytes(parseLocalSeconds(bytes:)) {
             return clock.instant(localSeconds: local)
         }
         return try InstanceFieldRules.time(field.text, column: column, clock: clock)
