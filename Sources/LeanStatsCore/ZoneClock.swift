@@ -122,37 +122,47 @@ public struct ZoneClock: Sendable {
 
 /// Parses `YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z]` or `YYYY-MM-DD` into seconds since 1970 on the local wall clock.
 public func parseLocalSeconds(_ text: Substring) -> Int64? {
-    var bytes = Array(text.utf8)
-    while let last = bytes.last, last == UInt8(ascii: " ") { bytes.removeLast() }
-    if bytes.last == UInt8(ascii: "Z") { bytes.removeLast() }
-    func number(_ start: Int, _ count: Int) -> Int? {
-        guard start + count <= bytes.count else { return nil }
+    var text = text
+    return text.withUTF8(parseLocalSeconds(bytes:))
+}
+
+/// Parses the UTF-8 bytes of a local time (see ``parseLocalSeconds(_:)``) without allocating: trailing spaces
+/// and a trailing `Z` are ignored, a leap second counts as second 59, and a fraction of a second is dropped.
+/// - Parameter bytes: The text of the time.
+/// - Returns: Seconds since 1970-01-01 00:00:00 on the local wall clock, or `nil` when the text is not a time.
+/// - Complexity: O(n), no allocation.
+public func parseLocalSeconds(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    var end = bytes.count
+    while end > 0, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+    if end > 0, bytes[end - 1] == UInt8(ascii: "Z") { end -= 1 }
+    @inline(__always) func number(_ start: Int, _ count: Int) -> Int? {
+        guard start + count <= end else { return nil }
         var value = 0
         for index in start..<(start + count) {
-            let byte = bytes[index]
-            guard byte >= 48, byte <= 57 else { return nil }
-            value = value * 10 + Int(byte - 48)
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
         }
         return value
     }
-    guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+    guard end >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
         let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
     else { return nil }
     let date = CivilDate(year: year, month: month, day: day)
     guard date.isValid else { return nil }
     var seconds = 0
-    if bytes.count > 10 {
-        guard bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"), bytes.count >= 16,
+    if end > 10 {
+        guard bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"), end >= 16,
             bytes[13] == UInt8(ascii: ":"), let hour = number(11, 2), let minute = number(14, 2), hour < 24, minute < 60
         else { return nil }
         seconds = hour * 3600 + minute * 60
-        if bytes.count > 16 {
+        if end > 16 {
             guard bytes[16] == UInt8(ascii: ":"), let second = number(17, 2), second < 61 else { return nil }
             seconds += min(second, 59)
-            if bytes.count > 19 {
-                guard bytes[19] == UInt8(ascii: "."), bytes.count > 20, number(20, bytes.count - 20) != nil else {
-                    return nil
-                }
+            if end > 19 {
+                guard bytes[19] == UInt8(ascii: "."), end > 20,
+                    (20..<end).allSatisfy({ bytes[$0] &- UInt8(ascii: "0") < 10 })
+                else { return nil }
             }
         }
     }

@@ -40,33 +40,43 @@ public struct DelimitedReader: Sendable {
         return .csv
     }
 
-    /// Calls `body` with every record of the text, in order.
+    /// Calls `body` with every record of the text, or of the records that start in a part of it, in order.
     ///
     /// A record that is malformed (an unterminated quote, text after a closing quote) is still handed out, with
     /// its ``DelimitedRecord/problem`` set, so the caller can report it with its line.
     /// - Parameters:
     ///   - bytes: The whole text; the records and fields passed to `body` point into it and are valid only
     ///     during the call.
+    ///   - start: Where to begin: 0 (a byte order mark there is skipped) or the start of a record.
+    ///   - firstLine: The line number at `start`.
+    ///   - stop: No record starting at or after this offset is read; a record starting before it is read to its
+    ///     end even past it. `nil` reads to the end of the text.
     ///   - body: Called once per record.
+    /// - Returns: The offset after the last record read (and any blank lines after it, up to `stop`) and the line
+    ///   number there.
     /// - Throws: Whatever `body` throws; reading stops there.
     /// - Complexity: O(n) in the number of bytes; no allocation per record except for the field list, which is
     ///   reused.
+    @discardableResult
     public func forEachRecord<E: Error>(
         in bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int = 0,
+        line firstLine: Int = 1,
+        until stop: Int? = nil,
         _ body: (DelimitedRecord) throws(E) -> Void
-    ) throws(E) {
+    ) throws(E) -> (offset: Int, line: Int) {
         let count = bytes.count
-        guard count > 0 else { return }
+        let limit = min(stop ?? count, count)
         let delimiter = dialect == .csv ? Byte.comma : Byte.tab
         let quotes = dialect == .csv
         let escapes = dialect == .tsv
         let quickLimit = max(delimiter, Byte.carriageReturn)
-        var index = hasByteOrderMark(bytes) ? 3 : 0
-        var line = 1
+        var index = start == 0 && hasByteOrderMark(bytes) ? 3 : start
+        var line = firstLine
         var spans: [DelimitedSpan] = []
         spans.reserveCapacity(16)
 
-        while index < count {
+        while index < limit {
             let first = bytes[index]
             if first == Byte.lineFeed || first == Byte.carriageReturn {
                 index = skipLineEnd(bytes, at: index)
@@ -167,6 +177,7 @@ public struct DelimitedReader: Sendable {
                 )
             )
         }
+        return (index, line)
     }
 
     private func hasByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -1,62 +1,189 @@
+import Dispatch
 import LeanStatsCore
 
-/// A `ding_form_component_values` row waiting for the join.
-struct PendingFormValue {
-    var businessId: String
-    var name: String
-    /// `nil` when the row's value is missing: it still counts for the orphan count but sets nothing.
-    var value: String?
-}
-
-/// What the files of one import command have given so far.
+/// What the files of one import command have given so far: parts of rows in file order, each with its own
+/// dictionaries, and the bad rows.
 struct ImportAccumulator {
-    var records: [InstanceRecord] = []
+    var instanceParts: [InstanceRowsPart] = []
+    var formParts: [FormValuesPart] = []
     var issues: [ImportIssue] = []
-    var formValues: [PendingFormValue] = []
-    /// Indices into `records` of the instances read from `ding_process_instances` files; only they join form
-    /// values (JSON instances carry their own form).
-    var joinableRecords: [Int] = []
     var instanceTables = 0
     var firstFormValuesFile: String?
 
-    /// Attaches the form values to their instances and returns the batch.
+    /// Merges the parts into one batch of rows and attaches the form values to their instances.
     ///
-    /// Form values attach in file order; a later value for the same component name replaces an earlier one in
-    /// its place. Every copy of an instance with the business id gets the value.
-    /// - Complexity: O(r + f·k) for r records, f form rows and k fields per instance.
+    /// Form values attach in file order; a later value for the same component name replaces an earlier one.
+    /// Every copy of an instance with the business id gets the value; only instances from
+    /// `ding_process_instances` files take form values (JSON instances carry their own form).
+    /// - Complexity: O(r + f) for r instance rows and f form rows, plus the dictionary merges.
     consuming func joined() -> ImportBatch {
-        guard !formValues.isEmpty else { return ImportBatch(records: records, issues: issues, orphanFormValues: 0) }
-        var firstRecord: [String: Int] = [:]
-        var laterRecords: [String: [Int]] = [:]
-        firstRecord.reserveCapacity(joinableRecords.count)
-        for index in joinableRecords {
-            guard let businessId = records[index].businessId else { continue }
-            if firstRecord[businessId] == nil {
-                firstRecord[businessId] = index
-            } else {
-                laterRecords[businessId, default: []].append(index)
+        let parts = instanceParts
+        let rowCount = parts.reduce(0) { $0 + $1.rowCount }
+        var starts = [0]
+        for part in parts { starts.append(starts[starts.count - 1] + part.rowCount) }
+
+        // The seven text columns; the business id merge also finds the form rows' instances.
+        let slots = InstanceRowsPart.Slot.allCases
+        let formBusiness = formParts.map { $0.businessIds.build() }
+        var unions: [DictionaryUnion] = []
+        for slot in slots {
+            let own = parts.map { $0.text[slot.rawValue].dictionary.build() }
+            unions.append(
+                slot == .businessId
+                    ? DictionaryUnion(
+                        base: StringDictionary(),
+                        parts: own + formBusiness,
+                        lookupOnly: own.map { _ in false } + formBusiness.map { _ in true }
+                    )
+                    : DictionaryUnion(base: StringDictionary(), parts: own)
+            )
+        }
+        let text = Self.concatenated(
+            slots.map { slot in parts.map { $0.text[slot.rawValue].codes } },
+            maps: unions.map(\.maps),
+            rowCount: rowCount
+        )
+
+        // Form columns: the form files' component names first, then the JSON instances' own fields.
+        var formNames: [String] = []
+        var formIndex: [String: Int] = [:]
+        func column(_ name: String) -> Int {
+            if let index = formIndex[name] { return index }
+            formIndex[name] = formNames.count
+            formNames.append(name)
+            return formNames.count - 1
+        }
+        let nameColumns = formParts.map { part in
+            let names = part.names.build()
+            return [-1] + (1..<names.count).map { column(names[UInt32($0)]!) }
+        }
+        let ownColumns = parts.map { part in part.forms.map { column($0.name) } }
+        var formSources = [[(dictionary: StringDictionary, origin: FormSource)]](repeating: [], count: formNames.count)
+        for (index, part) in parts.enumerated() {
+            for (position, field) in part.forms.enumerated() {
+                formSources[ownColumns[index][position]].append(
+                    (field.values.dictionary.build(), .own(index, position))
+                )
+            }
+        }
+        for (index, part) in formParts.enumerated() {
+            for code in 1..<part.values.count {
+                formSources[nameColumns[index][code]].append((part.values[code].build(), .joined(index, code)))
+            }
+        }
+        let formUnions = formSources.map { sources in
+            DictionaryUnion(base: StringDictionary(), parts: sources.map(\.dictionary))
+        }
+
+        // The rows each business id reaches: the first joinable row, and the later copies.
+        var firstRow = [Int32](repeating: -1, count: unions[1].dictionary.count)
+        var laterRows: [Int: [Int]] = [:]
+        for (index, part) in parts.enumerated() where part.joinable {
+            let map = unions[1].maps[index]
+            for (offset, local) in part.text[InstanceRowsPart.Slot.businessId.rawValue].codes.enumerated() {
+                let code = Int(map[Int(local)])
+                guard code != 0 else { continue }
+                if firstRow[code] < 0 {
+                    firstRow[code] = Int32(starts[index] + offset)
+                } else {
+                    laterRows[code, default: []].append(starts[index] + offset)
+                }
+            }
+        }
+        var formCodes = [[UInt32]](repeating: Array(repeating: 0, count: rowCount), count: formNames.count)
+        for (column, sources) in formSources.enumerated() {
+            for (position, source) in sources.enumerated() {
+                guard case .own(let index, let field) = source.origin else { continue }
+                let map = formUnions[column].maps[position]
+                for (offset, local) in parts[index].forms[field].values.codes.enumerated() {
+                    formCodes[column][starts[index] + offset] = map[Int(local)]
+                }
+            }
+        }
+        // Where each form part's values land: (column, position of the source in that column) by name code.
+        var valueMaps = formParts.map { part in
+            [(column: Int, map: [UInt32])](repeating: (-1, []), count: part.values.count)
+        }
+        for (column, sources) in formSources.enumerated() {
+            for (position, source) in sources.enumerated() {
+                guard case .joined(let index, let code) = source.origin else { continue }
+                valueMaps[index][code] = (column, formUnions[column].maps[position])
             }
         }
         var orphans = 0
-        for row in formValues {
-            guard let first = firstRecord[row.businessId] else {
-                orphans += 1
-                continue
-            }
-            guard let value = row.value else { continue }
-            Self.set(row.name, value, in: &records[first])
-            for index in laterRecords[row.businessId] ?? [] {
-                Self.set(row.name, value, in: &records[index])
+        for (index, part) in formParts.enumerated() {
+            let businessMap = unions[1].maps[parts.count + index]
+            for row in 0..<part.rowCount {
+                let business = Int(businessMap[Int(part.business[row])])
+                guard business != 0, firstRow[business] >= 0 else {
+                    orphans += 1
+                    continue
+                }
+                let local = part.value[row]
+                guard local != 0 else { continue }
+                let target = valueMaps[index][Int(part.name[row])]
+                let code = target.map[Int(local)]
+                formCodes[target.column][Int(firstRow[business])] = code
+                for later in laterRows[business] ?? [] { formCodes[target.column][later] = code }
             }
         }
-        return ImportBatch(records: records, issues: issues, orphanFormValues: orphans)
+
+        func dictionaryColumn(_ dictionary: StringDictionary, _ codes: [UInt32]) -> DictionaryColumn {
+            DictionaryColumn(dictionary: dictionary, codes: .u32(codes))
+        }
+        // Without validation the initialiser cannot throw; the rows are a batch, not yet a sorted table.
+        let rows = try! InstanceTable(
+            createTime: parts.flatMap(\.createTime),
+            finishTime: parts.flatMap(\.finishTime),
+            status: parts.flatMap(\.status),
+            result: parts.flatMap(\.result),
+            instanceId: dictionaryColumn(unions[0].dictionary, text[0]),
+            businessId: dictionaryColumn(unions[1].dictionary, text[1]),
+            title: dictionaryColumn(unions[2].dictionary, text[2]),
+            userId: dictionaryColumn(unions[3].dictionary, text[3]),
+            userName: dictionaryColumn(unions[4].dictionary, text[4]),
+            deptId: dictionaryColumn(unions[5].dictionary, text[5]),
+            deptName: dictionaryColumn(unions[6].dictionary, text[6]),
+            formFields: formNames.indices.map {
+                FormFieldColumn(name: formNames[$0], column: dictionaryColumn(formUnions[$0].dictionary, formCodes[$0]))
+            },
+            validate: false
+        )
+        return ImportBatch(rows: rows, issues: issues, orphanFormValues: orphans)
     }
 
-    private static func set(_ name: String, _ value: String, in record: inout InstanceRecord) {
-        if let position = record.formFields.firstIndex(where: { $0.name == name }) {
-            record.formFields[position].value = value
-        } else {
-            record.formFields.append(FormField(name: name, value: value))
-        }
+    /// Where the values of a form column come from.
+    private enum FormSource {
+        /// Field `field` of instance part `part`.
+        case own(_ part: Int, _ field: Int)
+        /// Component name `code` of form part `part`.
+        case joined(_ part: Int, _ code: Int)
     }
+
+    /// Each column's part codes, translated by the part's map and laid end to end; the columns in parallel.
+    private static func concatenated(_ columns: [[[UInt32]]], maps: [[[UInt32]]], rowCount: Int) -> [[UInt32]] {
+        var result = [[UInt32]](repeating: [], count: columns.count)
+        result.withUnsafeMutableBufferPointer { slots in
+            let shared = UnsafeTransferValue((slots, columns, maps))
+            DispatchQueue.concurrentPerform(iterations: columns.count) { column in
+                let (slots, columns, maps) = shared.value
+                var codes: [UInt32] = []
+                codes.reserveCapacity(rowCount)
+                for (part, local) in columns[column].enumerated() {
+                    let map = maps[column][part]
+                    map.withUnsafeBufferPointer { map in
+                        codes.append(contentsOf: local.lazy.map { map[Int($0)] })
+                    }
+                }
+                slots[column] = codes
+            }
+        }
+        return result
+    }
+}
+
+/// Moves values the workers only read, or write at disjoint places, into a concurrent closure.
+struct UnsafeTransferValue<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,15 +1,14 @@
+import Dispatch
+import Foundation
 import LeanStatsCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension ImportReader {
     /// Reads one CSV or TSV export of `ding_process_instances` or `ding_form_component_values`.
+    ///
+    /// The rows after the header are split at record boundaries into pieces that are read in parallel, each into
+    /// columns with its own dictionaries. Should a piece not end exactly where the next begins (only possible in
+    /// a malformed file, e.g. one with an unterminated quote), the file is read again in one piece, so the result
+    /// never depends on the split.
     /// - Throws: ``ImportError/Code/unknownFileKind`` when the header fits neither table.
     func readDelimited(
         path: String,
@@ -18,29 +17,100 @@ extension ImportReader {
         progress: inout ProgressTicker
     ) throws(ImportError) {
         let reader = DelimitedReader(dialect: DelimitedReader.dialect(of: bytes))
-        var table: DelimitedTable?
-        var width = 0
-        try reader.forEachRecord(in: bytes) { record throws(ImportError) in
-            guard let table else {
-                let header = record.texts
-                guard let found = DelimitedTable(header: header) else {
-                    throw ImportError.unknownKind(path, header: header)
+        var header: [String]?
+        let afterHeader = reader.forEachRecord(in: bytes, until: reader.firstRecordStart(in: bytes) + 1) { record in
+            header = record.texts
+        }
+        guard let header else { throw ImportError.unknownKind(path, header: []) }
+        guard let table = DelimitedTable(header: header) else { throw ImportError.unknownKind(path, header: header) }
+        let context = PieceContext(path: path, reader: reader, table: table, width: header.count, clock: clock)
+
+        var boundaries = [afterHeader.offset, bytes.count]
+        if bytes.count - afterHeader.offset > pieceBytes {
+            let workers = ProcessInfo.processInfo.activeProcessorCount
+            let pieces = min(max(workers * 4, (bytes.count - afterHeader.offset) / (64 << 20)), 256)
+            boundaries = reader.recordBoundaries(in: bytes, from: afterHeader.offset, pieces: pieces)
+        }
+        var pieces: [DelimitedPiece]
+        if boundaries.count == 2 {
+            pieces = [context.read(bytes, boundaries[0]..<boundaries[1], progress: &progress)]
+        } else {
+            pieces = [DelimitedPiece](repeating: DelimitedPiece(), count: boundaries.count - 1)
+            let shared = Locked((ticker: progress, done: afterHeader.offset))
+            pieces.withUnsafeMutableBufferPointer { slots in
+                let transfer = UnsafeTransferValue((slots, bytes, boundaries))
+                DispatchQueue.concurrentPerform(iterations: slots.count) { index in
+                    let (slots, bytes, boundaries) = transfer.value
+                    var silent = ProgressTicker(file: path, total: 0, report: nil)
+                    slots[index] = context.read(bytes, boundaries[index]..<boundaries[index + 1], progress: &silent)
+                    shared.withLock { state in
+                        state.done += boundaries[index + 1] - boundaries[index]
+                        state.ticker.advance(to: state.done)
+                    }
                 }
-                // Room for one row per remaining line, so the arrays do not grow (and copy) while reading.
-                let rows = Self.lineCount(UnsafeBufferPointer(rebasing: bytes[record.endOffset...]))
-                switch found {
-                case .instances:
-                    batch.instanceTables += 1
-                    batch.records.reserveCapacity(batch.records.count + rows)
-                    batch.joinableRecords.reserveCapacity(batch.joinableRecords.count + rows)
-                case .formValues:
-                    batch.firstFormValuesFile = batch.firstFormValuesFile ?? path
-                    batch.formValues.reserveCapacity(batch.formValues.count + rows)
-                }
-                table = found
-                width = record.count
-                return
             }
+            progress = shared.withLock { $0.ticker }
+            let consistent = pieces.indices.allSatisfy { pieces[$0].end.offset == boundaries[$0 + 1] }
+            if !consistent {
+                pieces = [context.read(bytes, boundaries[0]..<bytes.count, progress: &progress)]
+            }
+        }
+
+        var line = afterHeader.line
+        for piece in pieces {
+            batch.issues += piece.issues.map { ImportIssue(file: $0.file, line: $0.line + line, reason: $0.reason) }
+            line += piece.end.line
+            if let rows = piece.instances { batch.instanceParts.append(rows) }
+            if let rows = piece.formValues { batch.formParts.append(rows) }
+        }
+        switch table {
+        case .instances: batch.instanceTables += 1
+        case .formValues: batch.firstFormValuesFile = batch.firstFormValuesFile ?? path
+        }
+    }
+}
+
+/// What one piece of a file gave: its rows, its bad rows (lines counted from the piece's start) and where it ended.
+struct DelimitedPiece {
+    var instances: InstanceRowsPart?
+    var formValues: FormValuesPart?
+    var issues: [ImportIssue] = []
+    /// The offset after the piece's last record and the number of line breaks the piece spans.
+    var end: (offset: Int, line: Int) = (0, 0)
+}
+
+/// Everything needed to read a piece of one file; shared read-only by the workers.
+private struct PieceContext: @unchecked Sendable {
+    let path: String
+    let reader: DelimitedReader
+    let table: DelimitedTable
+    let width: Int
+    let clock: ZoneClock
+
+    /// Reads the records that start in `range` (the last may run past its end).
+    func read(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        progress: inout ProgressTicker
+    ) -> DelimitedPiece {
+        var piece = DelimitedPiece()
+        var instances = InstanceRowsPart(joinable: true)
+        var formValues = FormValuesPart()
+        let estimate = max(range.count / 160, 16)
+        switch table {
+        case .instances:
+            instances.createTime.reserveCapacity(estimate)
+            instances.finishTime.reserveCapacity(estimate)
+            instances.status.reserveCapacity(estimate)
+            instances.result.reserveCapacity(estimate)
+            for slot in instances.text.indices { instances.text[slot].codes.reserveCapacity(estimate) }
+        case .formValues:
+            formValues.business.reserveCapacity(estimate)
+            formValues.name.reserveCapacity(estimate)
+            formValues.value.reserveCapacity(estimate)
+        }
+        piece.end = reader.forEachRecord(in: bytes, from: range.lowerBound, line: 0, until: range.upperBound) {
+            record in
             progress.advance(to: record.endOffset)
             do throws(FieldProblem) {
                 if let problem = record.problem {
@@ -54,103 +124,105 @@ extension ImportReader {
                     )
                 }
                 switch table {
-                case .instances(let columns):
-                    let instance = try instanceRecord(record, columns)
-                    batch.joinableRecords.append(batch.records.count)
-                    batch.records.append(instance)
-                case .formValues(let columns):
-                    batch.formValues.append(try formValue(record, columns))
+                case .instances(let columns): try appendInstance(record, columns, to: &instances)
+                case .formValues(let columns): try appendFormValue(record, columns, to: &formValues)
                 }
             } catch {
-                batch.issues.append(ImportIssue(file: path, line: record.line, reason: error.reason))
+                piece.issues.append(ImportIssue(file: path, line: record.line, reason: error.reason))
             }
         }
-        if table == nil { throw ImportError.unknownKind(path, header: []) }
+        switch table {
+        case .instances: piece.instances = instances
+        case .formValues: piece.formValues = formValues
+        }
+        return piece
     }
 
-    /// Builds an instance from one `ding_process_instances` row.
-    private func instanceRecord(
+    /// Appends one `ding_process_instances` row; every check runs before anything is appended, so a bad row
+    /// leaves no trace (not even a dictionary entry).
+    private func appendInstance(
         _ record: DelimitedRecord,
-        _ columns: InstanceColumns
-    ) throws(FieldProblem) -> InstanceRecord {
-        func value(_ column: Int?) -> String? { column.flatMap { record[$0].value } }
-        let businessId = value(columns.businessId)
-        guard let instanceId = value(columns.processInstanceId) ?? businessId else {
+        _ columns: InstanceColumns,
+        to rows: inout InstanceRowsPart
+    ) throws(FieldProblem) {
+        func present(_ column: Int?) -> DelimitedField? {
+            guard let column else { return nil }
+            let field = record[column]
+            return field.isMissing ? nil : field
+        }
+        let businessId = present(columns.businessId)
+        guard let instanceId = present(columns.processInstanceId) ?? businessId else {
             throw FieldProblem(reason: "the row has neither process_instance_id nor business_id")
         }
-        guard let createField = columns.createTime.map({ record[$0] }), !createField.isMissing else {
+        guard let createField = present(columns.createTime) else {
             throw InstanceFieldRules.missing("create_time", expected: InstanceFieldRules.timeFormat)
         }
         let createTime = try time(createField, column: "create_time")
-        let finishTime = try columns.finishTime.flatMap { column throws(FieldProblem) in
-            record[column].isMissing ? nil : try time(record[column], column: "finish_time")
+        let finishTime = try present(columns.finishTime).map { field throws(FieldProblem) in
+            try time(field, column: "finish_time")
         }
-        let status = try columns.status.flatMap { column throws(FieldProblem) in try self.status(record[column]) }
-        let result = try columns.result.flatMap { column throws(FieldProblem) in try self.result(record[column]) }
-        return InstanceRecord(
-            instanceId: instanceId,
-            businessId: businessId,
-            title: value(columns.title),
-            createTime: createTime,
-            finishTime: finishTime,
-            status: status,
-            result: result,
-            originatorUserId: value(columns.originatorUserId),
-            originatorUserName: value(columns.originatorUserName),
-            originatorDeptId: value(columns.originatorDeptId),
-            originatorDeptName: value(columns.originatorDeptName)
+        let status = try present(columns.status).map { field throws(FieldProblem) in try self.status(field) }
+        let result = try present(columns.result).map { field throws(FieldProblem) in try self.result(field) }
+
+        rows.createTime.append(createTime)
+        rows.finishTime.append(finishTime ?? InstanceTable.missingTime)
+        rows.status.append(status?.rawValue ?? 0)
+        rows.result.append(result?.rawValue ?? 0)
+        rows.text[InstanceRowsPart.Slot.instanceId.rawValue].append(instanceId)
+        let others: [(InstanceRowsPart.Slot, Int?)] = [
+            (.businessId, columns.businessId), (.title, columns.title), (.userId, columns.originatorUserId),
+            (.userName, columns.originatorUserName), (.deptId, columns.originatorDeptId),
+            (.deptName, columns.originatorDeptName),
+        ]
+        for (slot, column) in others {
+            if let column {
+                rows.text[slot.rawValue].append(record[column])
+            } else {
+                rows.text[slot.rawValue].codes.append(0)
+            }
+        }
+    }
+
+    /// Appends one `ding_form_component_values` row; a missing value (or DingTalk's placeholder `null`) is kept as
+    /// code 0: it sets nothing but counts towards the orphans.
+    private func appendFormValue(
+        _ record: DelimitedRecord,
+        _ columns: FormValueColumns,
+        to rows: inout FormValuesPart
+    ) throws(FieldProblem) {
+        let businessId = record[columns.businessId]
+        guard !businessId.isMissing else { throw InstanceFieldRules.missing("business_id") }
+        let name = record[columns.componentName]
+        guard !name.isMissing else { throw InstanceFieldRules.missing("component_name") }
+        rows.business.append(businessId.withDecodedBytes { rows.businessIds.intern(bytes: $0) })
+        let nameCode = name.withDecodedBytes { rows.names.intern(bytes: $0) }
+        if Int(nameCode) == rows.values.count { rows.values.append(StringDictionaryBuilder()) }
+        rows.name.append(nameCode)
+        let value = record[columns.valueText]
+        let placeholder = value.withDecodedBytes { $0.elementsEqual("null".utf8) }
+        rows.value.append(
+            value.isMissing || placeholder ? 0 : value.withDecodedBytes { rows.values[Int(nameCode)].intern(bytes: $0) }
         )
     }
 
-    /// The number of lines, counting a last line without a line end.
-    /// - Complexity: O(n), with libc's vectorised `memchr`.
-    private static func lineCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
-        var count = 0
-        var index = 0
-        while index < bytes.count {
-            guard let found = memchr(base + index, Int32(Byte.lineFeed), bytes.count - index) else { break }
-            count += 1
-            index = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
-        }
-        return count + (bytes.last == Byte.lineFeed ? 0 : 1)
-    }
-
-    /// Reads a local time, without building a string for the usual `YYYY-MM-DD HH:MM:SS`.
+    /// Reads a local time without building a string; only a value that is not a time is turned into text, for
+    /// the reason.
     private func time(_ field: DelimitedField, column: String) throws(FieldProblem) -> Int64 {
-        if let local = field.withDecodedBytes(InstanceFieldFastPath.localSeconds) {
+        if let local = field.withDecodedBytes(parseLocalSeconds(bytes:)) {
             return clock.instant(localSeconds: local)
         }
         return try InstanceFieldRules.time(field.text, column: column, clock: clock)
     }
 
     /// Reads a status code, without building a string for the usual upper-case codes.
-    private func status(_ field: DelimitedField) throws(FieldProblem) -> InstanceStatus? {
-        if field.isMissing { return nil }
+    private func status(_ field: DelimitedField) throws(FieldProblem) -> InstanceStatus {
         if let status = field.withDecodedBytes(InstanceFieldFastPath.status) { return status }
         return try InstanceFieldRules.status(field.text, column: "status")
     }
 
     /// Reads a result code, without building a string for the usual lower-case codes.
-    private func result(_ field: DelimitedField) throws(FieldProblem) -> InstanceResult? {
-        if field.isMissing { return nil }
+    private func result(_ field: DelimitedField) throws(FieldProblem) -> InstanceResult {
         if let result = field.withDecodedBytes(InstanceFieldFastPath.result) { return result }
         return try InstanceFieldRules.result(field.text, column: "result")
-    }
-
-    /// Reads one `ding_form_component_values` row; a missing value is kept as `nil` (it sets nothing but counts
-    /// towards the orphans), and DingTalk's placeholder `"null"` is missing too.
-    private func formValue(
-        _ record: DelimitedRecord,
-        _ columns: FormValueColumns
-    ) throws(FieldProblem) -> PendingFormValue {
-        guard let businessId = record[columns.businessId].value else {
-            throw InstanceFieldRules.missing("business_id")
-        }
-        guard let name = record[columns.componentName].value else {
-            throw InstanceFieldRules.missing("component_name")
-        }
-        let value = record[columns.valueText].value
-        return PendingFormValue(businessId: businessId, name: name, value: value == "null" ? nil : value)
     }
 }

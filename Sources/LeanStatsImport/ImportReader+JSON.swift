@@ -20,15 +20,17 @@ extension ImportReader {
             } catch {
                 throw ImportError.invalidJSON(path, line: error.line, detail: error.detail)
             }
+            var rows = InstanceRowsPart(joinable: false)
             for chunk in chunks {
                 progress.advance(to: chunk.range.upperBound)
                 switch Self.parse(bytes, chunk) {
                 case .success(let value):
-                    add(value, path: path, line: chunk.line, into: &batch)
+                    add(value, path: path, line: chunk.line, into: &rows, issues: &batch.issues)
                 case .failure(let problem):
                     throw ImportError.invalidJSON(path, line: chunk.line, detail: problem.detail)
                 }
             }
+            batch.instanceParts.append(rows)
         case .lines(let start), .concatenated(let start):
             let found: [Result<JSONChunk, JSONSyntaxProblem>] =
                 if case .lines = layout {
@@ -37,18 +39,19 @@ extension ImportReader {
                     JSONTextSplitter.concatenatedValues(bytes, from: start)
                 }
             // Kept apart until the end: a file in which no value is JSON at all is an error, not a list of bad rows.
-            var file = ImportAccumulator()
+            var rows = InstanceRowsPart(joinable: false)
+            var issues: [ImportIssue] = []
             var problems = 0
             var firstProblem: JSONSyntaxProblem?
             for item in found {
                 switch item.flatMap({ chunk in Self.parse(bytes, chunk).map { (chunk, $0) } }) {
                 case .success(let (chunk, value)):
                     progress.advance(to: chunk.range.upperBound)
-                    add(value, path: path, line: chunk.line, into: &file)
+                    add(value, path: path, line: chunk.line, into: &rows, issues: &issues)
                 case .failure(let problem):
                     problems += 1
                     firstProblem = firstProblem ?? problem
-                    file.issues.append(
+                    issues.append(
                         ImportIssue(file: path, line: problem.line, reason: "not valid JSON: \(problem.detail)")
                     )
                 }
@@ -56,21 +59,27 @@ extension ImportReader {
             if let firstProblem, problems == found.count {
                 throw ImportError.invalidJSON(path, line: firstProblem.line, detail: firstProblem.detail)
             }
-            batch.records += file.records
-            batch.issues += file.issues
+            batch.instanceParts.append(rows)
+            batch.issues += issues
         }
     }
 
-    /// Decodes one parsed value into a record or an issue.
-    private func add(_ value: Any, path: String, line: Int, into batch: inout ImportAccumulator) {
+    /// Decodes one parsed value into a row or an issue.
+    private func add(
+        _ value: Any,
+        path: String,
+        line: Int,
+        into rows: inout InstanceRowsPart,
+        issues: inout [ImportIssue]
+    ) {
         guard let object = value as? [String: Any] else {
-            batch.issues.append(ImportIssue(file: path, line: line, reason: "the JSON value is not an object"))
+            issues.append(ImportIssue(file: path, line: line, reason: "the JSON value is not an object"))
             return
         }
         do {
-            batch.records.append(try decoder.decode(object, instanceId: nil))
+            rows.append(try decoder.decode(object, instanceId: nil))
         } catch {
-            batch.issues.append(ImportIssue(file: path, line: line, reason: error.message))
+            issues.append(ImportIssue(file: path, line: line, reason: error.message))
         }
     }
 

@@ -1,36 +1,42 @@
 import LeanStatsCore
 
-/// Reads the files of one `leanstats import` command into instance records.
+/// Reads the files of one `leanstats import` command into rows of instances.
 ///
 /// Each file is recognised by its content: DingTalk instance JSON (a JSON array, JSON Lines, or concatenated
 /// objects; legacy or v1.0 detail shapes, see ``DingTalkInstanceDecoder``), or a CSV/TSV export of the original
 /// system's `ding_process_instances` or `ding_form_component_values` table, recognised by its header. Form values
 /// join the instances of the `ding_process_instances` files on `business_id`.
 ///
-/// Bad rows do not stop reading: they come back as ``ImportIssue``s beside the good records. Problems with a
+/// Bad rows do not stop reading: they come back as ``ImportIssue``s beside the good rows. Problems with a
 /// whole file throw an ``ImportError``.
 public struct ImportReader: Sendable {
     /// The zone local times are read in.
     public let clock: ZoneClock
     /// The decoder for DingTalk JSON objects.
     let decoder: DingTalkInstanceDecoder
+    /// CSV/TSV files whose rows take more bytes than this are split into pieces read in parallel.
+    public let pieceBytes: Int
     /// How many bytes pass between two progress reports.
     static let progressStep = 1 << 20
 
     /// Creates a reader.
-    /// - Parameter clock: The zone of the local times in the files (the store's configured zone).
-    public init(clock: ZoneClock) {
+    /// - Parameters:
+    ///   - clock: The zone of the local times in the files (the store's configured zone).
+    ///   - pieceBytes: Files whose rows take more bytes than this are read in parallel pieces (16 MiB by default);
+    ///     the result is the same either way.
+    public init(clock: ZoneClock, pieceBytes: Int = 16 << 20) {
         self.clock = clock
         self.decoder = DingTalkInstanceDecoder(clock: clock)
+        self.pieceBytes = max(pieceBytes, 1)
     }
 
-    /// Reads all files of one import command; records come out in file order (a later copy of an instance id
+    /// Reads all files of one import command; rows come out in file order (a later copy of an instance id
     /// comes later).
     /// - Parameters:
     ///   - paths: The files, in the order given on the command line.
     ///   - progress: Called about every megabyte of each file and once when a file is done, with the file's path,
     ///     the bytes read so far and the file's size.
-    /// - Returns: The records, the bad rows and the number of form values without an instance.
+    /// - Returns: The rows, the bad rows and the number of form values without an instance.
     /// - Throws: ``ImportError`` when a file cannot be read, is of no known kind or is not valid JSON, or when
     ///   form values come without an instances file.
     /// - Complexity: O(n) in the total size of the files, plus O(f) hashing for f form-value rows.

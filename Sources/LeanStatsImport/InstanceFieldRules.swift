@@ -46,35 +46,9 @@ enum InstanceFieldRules {
     }
 }
 
-/// Byte-level fast paths for the values that fill every row of a MySQL export, so the common case allocates no
+/// Byte-level fast paths for the codes that fill every row of a MySQL export, so the common case allocates no
 /// string; anything they do not recognise goes to the general rules above, which decide.
 enum InstanceFieldFastPath {
-    /// Local seconds of exactly `YYYY-MM-DD HH:MM:SS`, as `parseLocalSeconds` computes them; `nil` for any other
-    /// text (including a leap second), which the caller then hands to `ZoneClock.parseLocal`.
-    /// - Complexity: O(1), no allocation.
-    @inline(__always)
-    static func localSeconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        guard bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-            bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
-        else { return nil }
-        var valid = true
-        @inline(__always) func number(_ start: Int, _ count: Int) -> Int {
-            var value = 0
-            for index in start..<(start + count) {
-                let digit = bytes[index] &- UInt8(ascii: "0")
-                valid = valid && digit < 10
-                value = value &* 10 &+ Int(digit)
-            }
-            return value
-        }
-        let date = CivilDate(year: number(0, 4), month: number(5, 2), day: number(8, 2))
-        let hour = number(11, 2)
-        let minute = number(14, 2)
-        let second = number(17, 2)
-        guard valid, date.isValid, hour < 24, minute < 60, second < 60 else { return nil }
-        return Int64(date.dayNumber) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-    }
-
     /// The status whose code the bytes spell exactly in upper case; `nil` otherwise (the general rule then
     /// ignores case or reports the value).
     @inline(__always)

@@ -51,9 +51,7 @@ struct GenCommand: ParsableCommand {
                 firstMonth: from.flatMap(parseMonth),
                 lastMonth: parseMonth(to)!
             )
-            var builder = InstanceTableBuilder()
-            for record in history.records(clock: clock) { builder.upsert(record) }
-            let table = builder.build()
+            let table = history.table(clock: clock)
             let generation = try store.store.write(table)
             print("generated \(table.rowCount) instances into \(store.store.path(ofGeneration: generation))")
         }

@@ -64,25 +64,14 @@ func importFiles(_ files: [String], options: StoreOptions, skipBad: Bool) throws
             "leanstats: \(batch.orphanFormValues) form values name a business_id that is not among the imported instances; they were ignored"
         )
     }
-    var builder = existing.map { InstanceTableBuilder(table: $0.table) } ?? InstanceTableBuilder()
-    var inserted = 0
-    var updated = 0
-    var unchanged = 0
-    for record in batch.records {
-        switch builder.upsert(record) {
-        case .inserted: inserted += 1
-        case .updated: updated += 1
-        case .unchanged: unchanged += 1
-        }
-    }
+    let (table, counts) = (existing?.table ?? .empty).upserting(batch.rows)
     var summary =
-        "imported \(batch.records.count) instances from \(files.count) file\(files.count == 1 ? "" : "s"): "
-        + "\(inserted) new, \(updated) updated, \(unchanged) unchanged"
+        "imported \(batch.rows.rowCount) instances from \(files.count) file\(files.count == 1 ? "" : "s"): "
+        + "\(counts.inserted) new, \(counts.updated) updated, \(counts.unchanged) unchanged"
     if !batch.issues.isEmpty { summary += "; skipped \(batch.issues.count) bad rows" }
-    if inserted + updated == 0 {
+    if counts.inserted + counts.updated == 0 {
         return summary + "; the store is unchanged"
     }
-    let table = builder.build()
     let generation = try options.store.write(table, metadata: existing?.metadata ?? [:])
     return summary + "; \(table.rowCount) instances in \(options.store.path(ofGeneration: generation))"
 }

@@ -35,6 +35,22 @@ struct ZoneClockTests {
         #expect(clock.parseLocal("2025-11-01") == 1_761_955_200)
     }
 
+    @Test(
+        arguments: [
+            ("2025-11-03 09:15:07", 1_762_161_307 as Int64?), ("2025-11-03T09:15:07Z", 1_762_161_307),
+            ("2025-11-03 09:15", 1_762_161_300), ("2025-11-03", 1_762_128_000),
+            ("2025-11-03 09:15:07.250", 1_762_161_307),
+            ("2025-11-03 09:15:07   ", 1_762_161_307), ("2016-12-31 23:59:60", 1_483_228_799),
+            ("2025-11-03 09:15:07.", nil), ("2025-11-03 09:15:07.1234567890123456789012345", 1_762_161_307),
+            ("2025-02-29 00:00:00", nil), ("2025-11-03 24:00:00", nil), ("2025-11-03 09:60:00", nil),
+            ("2025-11-0x 09:15:07", nil), ("2025/11/03", nil), ("", nil), ("2025-11-03 9:15:07", nil),
+        ]
+    )
+    func localTimesParseFromBytesAsFromText(text: String, expected: Int64?) {
+        #expect(Array(text.utf8).withUnsafeBufferPointer { parseLocalSeconds(bytes: $0) } == expected)
+        #expect(parseLocalSeconds(Substring(text)) == expected)
+    }
+
     @Test(arguments: [-800_000, -1, 0, 1, 59, 365, 10_957, 20_000, 2_932_896])
     func dayNumbersRoundTripThroughCivilDates(day: Int) {
         #expect(CivilDate(dayNumber: day).dayNumber == day)

@@ -1,0 +1,173 @@
+import Dispatch
+
+/// How many rows an upsert added, replaced or found already stored.
+public struct UpsertCounts: Sendable, Hashable {
+    /// Rows whose instance id was new.
+    public var inserted = 0
+    /// Rows that replaced a stored row with different content.
+    public var updated = 0
+    /// Rows identical to the stored row with their instance id.
+    public var unchanged = 0
+
+    /// Creates counts.
+    public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.inserted = inserted
+        self.updated = updated
+        self.unchanged = unchanged
+    }
+}
+
+extension InstanceTable {
+    /// The table with the rows of `batch` upserted one after another, column by column.
+    ///
+    /// Each batch row is handled as ``InstanceTableBuilder/upsert(_:)`` handles a record: a new instance id adds a
+    /// row, a known one (stored, or earlier in the batch) replaces that row unless every value is the same. The
+    /// stored dictionaries keep their codes; the batch's values are merged in with ``DictionaryUnion``, so equal
+    /// text has equal codes and rows compare code by code.
+    /// - Parameter batch: Rows in arrival order; they need not be sorted by creation time and may repeat an
+    ///   instance id (a later copy replaces an earlier one).
+    /// - Returns: The new table, sorted by creation time (ties keep row order), and what happened to the rows.
+    /// - Complexity: O((n + b) · columns) for n stored and b batch rows, plus the dictionary merges, plus
+    ///   O((n + b) log(n + b)) when rows end up out of order.
+    public func upserting(_ batch: InstanceTable) -> (table: InstanceTable, counts: UpsertCounts) {
+        var formNames = formFields.map(\.name)
+        for field in batch.formFields where !formNames.contains(field.name) { formNames.append(field.name) }
+        let stored: [DictionaryColumn?] =
+            [instanceId, businessId, title, userId, userName, deptId, deptName] + formNames.map(formColumn(named:))
+        let added: [DictionaryColumn?] =
+            [
+                batch.instanceId, batch.businessId, batch.title, batch.userId, batch.userName, batch.deptId,
+                batch.deptName,
+            ] + formNames.map(batch.formColumn(named:))
+        let columnCount = stored.count
+        // The merged dictionaries and the batch's codes in them, one column per job.
+        var merged = [(dictionary: StringDictionary, codes: [UInt32])](
+            repeating: (StringDictionary(), []),
+            count: columnCount
+        )
+        merged.withUnsafeMutableBufferPointer { slots in
+            let shared = UnsafeTransfer(value: slots)
+            DispatchQueue.concurrentPerform(iterations: columnCount) { column in
+                let part = added[column]?.dictionary ?? StringDictionary()
+                let union = DictionaryUnion(base: stored[column]?.dictionary ?? StringDictionary(), parts: [part])
+                let map = union.maps[0]
+                let codes =
+                    added[column].map { column in
+                        column.codes.withCodeBuffer { codes in (0..<batch.rowCount).map { map[Int(codes[$0])] } }
+                    } ?? Array(repeating: 0, count: batch.rowCount)
+                shared.value[column] = (union.dictionary, codes)
+            }
+        }
+
+        // Which batch row ends up in which row: `writer[row]` is the batch row that fills it, -1 to keep it.
+        var counts = UpsertCounts()
+        var writer = [Int32](repeating: -1, count: rowCount)
+        writer.reserveCapacity(rowCount + batch.rowCount)
+        var rowOfInstance = [Int32](repeating: -1, count: merged[0].dictionary.count)
+        instanceId.codes.withCodeBuffer { codes in
+            for row in 0..<rowCount { rowOfInstance[Int(codes[row])] = Int32(row) }
+        }
+        func storedCode(_ column: Int, _ row: Int) -> UInt32 { stored[column]?.codes[row] ?? 0 }
+        func sameAsStored(_ row: Int, _ batchRow: Int) -> Bool {
+            guard createTime[row] == batch.createTime[batchRow], finishTime[row] == batch.finishTime[batchRow],
+                status[row] == batch.status[batchRow], result[row] == batch.result[batchRow]
+            else { return false }
+            return (0..<columnCount).allSatisfy { storedCode($0, row) == merged[$0].codes[batchRow] }
+        }
+        func sameInBatch(_ first: Int, _ second: Int) -> Bool {
+            guard batch.createTime[first] == batch.createTime[second],
+                batch.finishTime[first] == batch.finishTime[second], batch.status[first] == batch.status[second],
+                batch.result[first] == batch.result[second]
+            else { return false }
+            return (0..<columnCount).allSatisfy { merged[$0].codes[first] == merged[$0].codes[second] }
+        }
+        merged[0].codes.withUnsafeBufferPointer { ids in
+            for batchRow in 0..<batch.rowCount {
+                let id = Int(ids[batchRow])
+                let existing = Int(rowOfInstance[id])
+                if existing < 0 {
+                    rowOfInstance[id] = Int32(writer.count)
+                    writer.append(Int32(batchRow))
+                    counts.inserted += 1
+                    continue
+                }
+                let previous = Int(writer[existing])
+                if previous >= 0 ? sameInBatch(previous, batchRow) : sameAsStored(existing, batchRow) {
+                    counts.unchanged += 1
+                } else {
+                    writer[existing] = Int32(batchRow)
+                    counts.updated += 1
+                }
+            }
+        }
+
+        // The columns: stored values, overwritten where a batch row writes.
+        let targets = writer
+        let incoming = merged.map(\.codes)
+        let storedRows = self.rowCount
+        var codes = [[UInt32]](repeating: [], count: columnCount)
+        codes.withUnsafeMutableBufferPointer { slots in
+            let shared = UnsafeTransfer(value: slots)
+            DispatchQueue.concurrentPerform(iterations: columnCount) { column in
+                let kept = stored[column].map { $0.codes.widened() } ?? Array(repeating: 0, count: storedRows)
+                shared.value[column] = Self.filled(kept, incoming[column], missing: 0, writers: targets)
+            }
+        }
+        var times = Self.filled(createTime, batch.createTime, missing: 0, writers: targets)
+        var finishes = Self.filled(finishTime, batch.finishTime, missing: InstanceTable.missingTime, writers: targets)
+        var statuses = Self.filled(status, batch.status, missing: 0, writers: targets)
+        var results = Self.filled(result, batch.result, missing: 0, writers: targets)
+        if let order = Self.creationOrder(times) {
+            func gather<T>(_ values: [T]) -> [T] { order.map { values[$0] } }
+            times = gather(times)
+            finishes = gather(finishes)
+            statuses = gather(statuses)
+            results = gather(results)
+            codes = codes.map(gather)
+        }
+        let columns = (0..<columnCount).map { column in
+            let dictionary = merged[column].dictionary
+            return DictionaryColumn(
+                dictionary: dictionary,
+                codes: CodeArray(codes[column], maxCode: UInt32(max(dictionary.count - 1, 0)))
+            )
+        }
+        let table = InstanceTable(
+            createTime: times,
+            finishTime: finishes,
+            status: statuses,
+            result: results,
+            instanceId: columns[0],
+            businessId: columns[1],
+            title: columns[2],
+            userId: columns[3],
+            userName: columns[4],
+            deptId: columns[5],
+            deptName: columns[6],
+            formFields: formNames.indices.map { FormFieldColumn(name: formNames[$0], column: columns[7 + $0]) }
+        )
+        return (table, counts)
+    }
+
+    /// `kept` extended to one value per writer, with each written row taken from `incoming`.
+    private static func filled<T>(_ kept: [T], _ incoming: [T], missing: T, writers: [Int32]) -> [T] {
+        var values = kept
+        values.reserveCapacity(writers.count)
+        values.append(contentsOf: repeatElement(missing, count: writers.count - kept.count))
+        writers.withUnsafeBufferPointer { writers in
+            for row in writers.indices where writers[row] >= 0 { values[row] = incoming[Int(writers[row])] }
+        }
+        return values
+    }
+
+    /// The row order that sorts `times` (ties keep row order), or `nil` when they are sorted already.
+    private static func creationOrder(_ times: [Int64]) -> [Int]? {
+        var sorted = true
+        for row in times.indices.dropFirst() where times[row] < times[row - 1] {
+            sorted = false
+            break
+        }
+        if sorted { return nil }
+        return times.indices.sorted { (times[$0], $0) < (times[$1], $1) }
+    }
+}

@@ -1,0 +1,80 @@
+import LeanStatsCore
+
+/// A text column of one part of an import: a dictionary local to the part and one code per row.
+struct TextPart {
+    var dictionary = StringDictionaryBuilder()
+    var codes: [UInt32] = []
+
+    /// Appends a row with a field's decoded bytes; a missing field (empty, `NULL`, `\N`) is code 0.
+    @inline(__always)
+    mutating func append(_ field: DelimitedField) {
+        codes.append(field.isMissing ? 0 : field.withDecodedBytes { dictionary.intern(bytes: $0) })
+    }
+
+    /// Appends a row with a value; `nil` and the empty string are code 0.
+    mutating func append(_ value: String?) {
+        codes.append(dictionary.intern(value))
+    }
+}
+
+/// Instances read from one piece of a file, in file order, with dictionaries local to the piece so that pieces
+/// can be read in parallel; ``ImportAccumulator/joined()`` merges them.
+struct InstanceRowsPart {
+    /// The text columns in ``InstanceRowsPart/Slot`` order.
+    enum Slot: Int, CaseIterable {
+        case instanceId, businessId, title, userId, userName, deptId, deptName
+    }
+
+    var createTime: [Int64] = []
+    var finishTime: [Int64] = []
+    var status: [UInt8] = []
+    var result: [UInt8] = []
+    var text = [TextPart](repeating: TextPart(), count: Slot.allCases.count)
+    /// Form fields carried by the instances themselves (DingTalk JSON), one code per row.
+    var forms: [(name: String, values: TextPart)] = []
+    /// Whether form values from `ding_form_component_values` files join these rows (true for rows of a
+    /// `ding_process_instances` file).
+    let joinable: Bool
+
+    init(joinable: Bool) {
+        self.joinable = joinable
+    }
+
+    var rowCount: Int { createTime.count }
+
+    /// Appends an instance with its form fields.
+    mutating func append(_ record: InstanceRecord) {
+        createTime.append(record.createTime)
+        finishTime.append(record.finishTime ?? InstanceTable.missingTime)
+        status.append(record.status?.rawValue ?? 0)
+        result.append(record.result?.rawValue ?? 0)
+        let values = [
+            record.instanceId, record.businessId, record.title, record.originatorUserId, record.originatorUserName,
+            record.originatorDeptId, record.originatorDeptName,
+        ]
+        for (slot, value) in values.enumerated() { text[slot].append(value) }
+        for index in forms.indices { forms[index].values.codes.append(0) }
+        for field in record.formFields {
+            var index = forms.firstIndex { $0.name == field.name }
+            if index == nil {
+                forms.append((field.name, TextPart(codes: Array(repeating: 0, count: rowCount))))
+                index = forms.count - 1
+            }
+            forms[index!].values.codes[rowCount - 1] = forms[index!].values.dictionary.intern(field.value)
+        }
+    }
+}
+
+/// Rows of one piece of a `ding_form_component_values` file, with dictionaries local to the piece.
+struct FormValuesPart {
+    var businessIds = StringDictionaryBuilder()
+    var names = StringDictionaryBuilder()
+    /// The values of each component name, indexed by its code in `names` (index 0 unused).
+    var values = [StringDictionaryBuilder()]
+    var business: [UInt32] = []
+    var name: [UInt32] = []
+    /// 0 when the value is missing: the row then sets nothing but still counts towards the orphans.
+    var value: [UInt32] = []
+
+    var rowCount: Int { business.count }
+}
