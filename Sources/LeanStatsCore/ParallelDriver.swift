@@ -73,9 +73,10 @@ func runMorsels<State: AnyObject>(
     body: (Range<Int>, State) -> Void,
     combine: (State, State) -> Void
 ) -> State {
-    let morselCount = (rows.count + options.morselSize - 1) / options.morselSize
+    // A short range gets smaller morsels, at least four per worker, so no worker is left with most of it.
+    let morselSize = min(options.morselSize, max(rows.count / (options.workers * 4), 1))
+    let morselCount = (rows.count + morselSize - 1) / morselSize
     let workers = min(options.workers, max(morselCount, 1))
-    let morselSize = options.morselSize
     @Sendable func morsel(_ index: Int) -> Range<Int> {
         let start = rows.lowerBound + index * morselSize
         return start..<min(start + morselSize, rows.upperBound)

@@ -9,8 +9,8 @@ import Foundation
 /// period's ranking streams each block's slice of the period instead of updating counters scattered over every
 /// user.
 struct ProposerPartitions: Sendable {
-    /// Pairs per partition: 32 768 packed 8-byte counters are 256 KiB.
-    static let partitionShift = 15
+    /// Pairs per partition: 65 536 packed 8-byte counters are 512 KiB.
+    static let partitionShift = 16
     static let pairsPerPartition = 1 << partitionShift
 
     /// `starts[p] ..< starts[p + 1]` are partition `p`'s entries.
@@ -109,46 +109,71 @@ extension StatisticsEngine {
         let partitioned = proposerPartitions()
         let partitionCount = partitioned.starts.count - 1
         let results = Locked([[ProposerEntry]](repeating: [], count: partitionCount))
+        let pool = counterPool
         let work: @Sendable (Int) -> Void = { partition in
             let first = partitioned.firstEntry(in: partition, atOrAfter: rows.lowerBound)
             let end = partitioned.firstEntry(in: partition, atOrAfter: rows.upperBound)
             guard first < end else { return }
             let base = partition << ProposerPartitions.partitionShift
-            let counts = calloc(ProposerPartitions.pairsPerPartition, MemoryLayout<UInt64>.stride)!
-                .assumingMemoryBound(to: UInt64.self)
-            defer { free(counts) }
-            var found: [(pair: Int, packed: UInt64)] = []
+            let counts = pool.take()
+            defer { pool.give(counts) }
+            // A short slice notes each pair when its counter leaves zero and later reads (and clears) only those;
+            // a long one reads every counter.
+            var touched: [Int32] = []
+            let short = end - first < ProposerPartitions.pairsPerPartition / 4
             partitioned.words.withUnsafeBufferPointer { words in
-                for entry in first..<end {
-                    let word = words[entry]
-                    counts[Int(word >> 1)] &+= 1 | UInt64(word & 1) << 32
-                }
-                // A short slice visits its own pairs (clearing each once read); a long one every counter.
-                if end - first < ProposerPartitions.pairsPerPartition / 4 {
+                if short {
+                    touched.reserveCapacity(end - first)
                     for entry in first..<end {
-                        let local = Int(words[entry] >> 1)
-                        if counts[local] != 0 {
-                            found.append((base + local, counts[local]))
-                            counts[local] = 0
-                        }
+                        let word = words[entry]
+                        let local = Int(word >> 1)
+                        if counts[local] == 0 { touched.append(Int32(truncatingIfNeeded: local)) }
+                        counts[local] &+= 1 | UInt64(word & 1) << 32
                     }
                 } else {
-                    for local in 0..<ProposerPartitions.pairsPerPartition where counts[local] != 0 {
-                        found.append((base + local, counts[local]))
+                    for entry in first..<end {
+                        let word = words[entry]
+                        counts[Int(word >> 1)] &+= 1 | UInt64(word & 1) << 32
                     }
                 }
             }
-            if found.count > limit {
-                let threshold = rankThreshold(found.map { Int($0.packed & 0xFFFF_FFFF) }, limit: limit)
-                found.removeAll { Int($0.packed & 0xFFFF_FFFF) < threshold }
+            func forEachPair(_ body: (Int, UInt64) -> Void) {
+                if short {
+                    for local in touched { body(Int(local), counts[Int(local)]) }
+                } else {
+                    for local in 0..<ProposerPartitions.pairsPerPartition where counts[local] != 0 {
+                        body(local, counts[local])
+                    }
+                }
             }
-            let entries = found.map { pair, packed in
-                ProposerEntry(
-                    user: partitioned.pairUser[pair],
-                    dept: partitioned.pairDept[pair],
-                    count: Int(packed & 0xFFFF_FFFF),
-                    passed: Int(packed >> 32)
+            // The partition's limit-th largest count, from a histogram of its counts.
+            var largest = 0
+            forEachPair { _, packed in largest = max(largest, Int(packed & 0xFFFF_FFFF)) }
+            var histogram = [Int](repeating: 0, count: largest + 1)
+            forEachPair { _, packed in histogram[Int(packed & 0xFFFF_FFFF)] += 1 }
+            var threshold = largest
+            var seen = histogram[largest]
+            while threshold > 1 && seen < limit {
+                threshold -= 1
+                seen += histogram[threshold]
+            }
+            var entries: [ProposerEntry] = []
+            forEachPair { local, packed in
+                guard Int(packed & 0xFFFF_FFFF) >= threshold else { return }
+                let pair = base + local
+                entries.append(
+                    ProposerEntry(
+                        user: partitioned.pairUser[pair],
+                        dept: partitioned.pairDept[pair],
+                        count: Int(packed & 0xFFFF_FFFF),
+                        passed: Int(packed >> 32)
+                    )
                 )
+            }
+            if short {
+                for local in touched { counts[Int(local)] = 0 }
+            } else {
+                counts.update(repeating: 0, count: ProposerPartitions.pairsPerPartition)
             }
             results.withLock { $0[partition] = entries }
         }
@@ -158,5 +183,34 @@ extension StatisticsEngine {
             DispatchQueue.concurrentPerform(iterations: partitionCount, execute: work)
         }
         return results.withLock { $0.flatMap { $0 } }
+    }
+}
+
+/// Zeroed counter tables for the proposer partitions, kept between queries: a table is taken for one partition's
+/// slice and given back zeroed, so a one-month ranking neither maps nor faults in fresh pages.
+final class CounterPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [UnsafeMutablePointer<UInt64>] = []
+
+    /// A zeroed table of ``ProposerPartitions/pairsPerPartition`` counters.
+    func take() -> UnsafeMutablePointer<UInt64> {
+        lock.lock()
+        let table = free.popLast()
+        lock.unlock()
+        if let table { return table }
+        let fresh = UnsafeMutablePointer<UInt64>.allocate(capacity: ProposerPartitions.pairsPerPartition)
+        fresh.initialize(repeating: 0, count: ProposerPartitions.pairsPerPartition)
+        return fresh
+    }
+
+    /// Returns a table whose counters are all zero again.
+    func give(_ table: UnsafeMutablePointer<UInt64>) {
+        lock.lock()
+        free.append(table)
+        lock.unlock()
+    }
+
+    deinit {
+        for table in free { table.deallocate() }
     }
 }

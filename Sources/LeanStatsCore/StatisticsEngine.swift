@@ -28,6 +28,8 @@ public final class StatisticsEngine: Sendable {
     let proposers = Locked<ProposerIndex?>(nil)
     /// The rankable rows partitioned by user, built on the first unfiltered `top N`.
     let partitions = Locked<ProposerPartitions?>(nil)
+    /// Counter tables for the proposer partitions, reused between queries.
+    let counterPool = CounterPool()
     /// The category codes, or an all-missing column when no instance has a category.
     let categoryCodes: CodeArray
     let categoryDictionary: StringDictionary
@@ -63,11 +65,12 @@ public final class StatisticsEngine: Sendable {
         self.benefitField = benefitField
         (processingDays, rowFlags) = Self.deriveRowColumns(table: table, clock: clock, options: options)
         narrowDays = NarrowDays(processingDays, missing: Self.noDays)
-        let missing = CodeArray.u8([UInt8](repeating: 0, count: table.rowCount))
-        categoryCodes = table.category?.codes ?? missing
+        let rows = table.rowCount
+        let missing = { CodeArray.u8([UInt8](repeating: 0, count: rows)) }
+        categoryCodes = table.category?.codes ?? missing()
         categoryDictionary = table.category?.dictionary ?? StringDictionary()
         let benefit = table.formColumn(named: benefitField)
-        benefitCodes = benefit?.codes ?? missing
+        benefitCodes = benefit?.codes ?? missing()
         let entries = benefit?.dictionary ?? StringDictionary()
         let values = (0..<entries.count).map { code in entries[UInt32(code)].flatMap(parseAmount) }
         benefitCents = values.map { value in value.map { Int(($0 * 100).rounded()) } ?? 0 }
