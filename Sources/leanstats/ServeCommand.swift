@@ -114,7 +114,7 @@ struct ServeCommand: ParsableCommand {
             Self.log("warning: scheduled sync is off: disabled in [schedule]")
         } else {
             do {
-                configuration.sync = try config.syncSettings()
+                configuration.sync = try config.syncSettings(from: file)
             } catch {
                 Self.log("warning: scheduled sync is off: \(error)")
             }
