@@ -239,6 +239,42 @@ struct ServiceRunnerTests {
         #expect(server.messages.filter { $0.recipients == ["boss@example.com"] }.count == 3)
     }
 
+    @Test func aSlowQueryDuringASyncIsRememberedAfterTheSync() async throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-runner")
+        defer { directory.remove() }
+        let server = try TestSMTPServer()
+        defer { server.stop() }
+        let clock = TestClock(zone.parseLocal("2025-11-25 12:00")!)
+        let runnerBox = Locked<ServiceRunner?>(nil)
+        var configuration = ServiceConfiguration(dataDirectory: directory.path, zone: zone)
+        configuration.mail = MailSettings(url: server.url, tls: .off, from: "leanstats@example.com", to: ["ops@x.com"])
+        configuration.thresholds.limits = [.queryLatency: 100]
+        configuration.origin = "plant-1"
+        let runner = try ServiceRunner(
+            configuration: configuration,
+            clock: { clock.now },
+            log: { _ in },
+            sync: { _ in
+                // The dashboard answers a slow query while the sync runs.
+                await runnerBox.withLock { $0 }?.observeQueryLatency(milliseconds: 500)
+                return SyncRunResult(line: "sync finished")
+            }
+        )
+        runnerBox.withLock { $0 = runner }
+        await runner.tick()
+        clock.set(zone.parseLocal("2025-11-26 02:00")!)
+        #expect(await runner.tick().map(\.job) == [.dailySync])
+        // The sync's own alert bookkeeping did not undo the crossing: a second slow query is not mailed again.
+        await runner.observeQueryLatency(milliseconds: 600)
+        await runner.observeQueryLatency(milliseconds: 20)
+        #expect(
+            subjects(server) == [
+                "[plant-1] query latency 超过阈值 / query latency above 100 ms",
+                "[plant-1] query latency 已恢复 / query latency back under 100 ms",
+            ]
+        )
+    }
+
     @Test func withoutCredentialsTheServiceStartsWithScheduledSyncOff() async throws {
         let directory = try TemporaryDirectory(prefix: "leanstats-runner")
         defer { directory.remove() }
