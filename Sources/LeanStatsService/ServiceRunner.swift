@@ -156,6 +156,8 @@ public actor ServiceRunner {
         saveState(schedule, scheduleFile)
         var runs: [JobRun] = []
         for job in due {
+            // Stopping: what is left stays due for the next start.
+            if Task.isCancelled { break }
             let started = clock()
             log(
                 "\(job.job) for \(configuration.zone.format(job.fireTime))\(job.isCatchUp ? " (catch-up)" : "") started"
@@ -214,7 +216,8 @@ public actor ServiceRunner {
 
     // MARK: - Parts
 
-    /// Runs a sync job through the gate; `nil` when the store was busy (the job stays due).
+    /// Runs a sync job through the gate; `nil` when the store was busy or the service is stopping (the job stays
+    /// due).
     private func runSync(_ job: DueJob) async -> (JobRun.Outcome, String)? {
         let mode: SyncMode = job.job == .weeklyFullSync ? .full : .incremental
         let syncRun = self.syncRun
@@ -233,6 +236,10 @@ public actor ServiceRunner {
             return (result.failedInstances > 0 ? .failed : .succeeded, result.line)
         } catch let error as ServiceError where error.code == .busy {
             log("\(job.job) skipped: \(error.message)")
+            return nil
+        } catch let error as SyncError where error.code == .cancelled && Task.isCancelled {
+            // Shutting down is not a failure: no alert, and the job stays due so the next start finishes it.
+            log("\(job.job) stopped for shutdown: \(error)")
             return nil
         } catch let error as SyncError where error.isCleanStop {
             // The budget or the quota ended it cleanly: progress is saved, not a failure.
