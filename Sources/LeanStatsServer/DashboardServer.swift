@@ -49,7 +49,12 @@ public final class DashboardServer: Sendable {
     @discardableResult
     public func start() throws -> UInt16 {
         _ = source.current()
-        let http = try HTTPServer(host: configuration.host, port: configuration.port) { [self] request in
+        let http = try HTTPServer(
+            host: configuration.host,
+            port: configuration.port,
+            maximumBodyBytes: configuration.maximumBodyBytes,
+            maximumConnections: configuration.maximumConnections
+        ) { [self] request in
             handle(request)
         }
         server.withLock { $0 = http }
@@ -86,9 +91,6 @@ public final class DashboardServer: Sendable {
         }
         guard request.method == "GET" else {
             return Self.text(405, "only GET is supported\n", extra: [("Allow", "GET")])
-        }
-        guard request.body.count <= configuration.maximumBodyBytes else {
-            return Self.text(413, "request body too large\n", close: true)
         }
         switch route {
         case "/healthz": return health()
