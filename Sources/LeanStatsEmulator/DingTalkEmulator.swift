@@ -14,7 +14,7 @@ import LeanStatsCore
 ///
 /// Thread-safe: ``handle(_:)`` is called from the server's connection threads.
 public final class DingTalkEmulator: Sendable {
-    /// The behaviour the emulator was created with.
+    /// The behaviour the emulator was created with (the faults may change since: ``faults``).
     public let options: EmulatorOptions
     /// The emulated clock.
     public let clock: EmulatorClock
@@ -32,14 +32,7 @@ public final class DingTalkEmulator: Sendable {
         options: EmulatorOptions = EmulatorOptions(),
         clock: EmulatorClock? = nil
     ) throws(EmulatorError) {
-        let periods = [
-            ("--fail-every", options.faults.failEvery), ("--throttle-every", options.faults.throttleEvery),
-            ("--expire-token-every", options.faults.expireTokenEvery), ("--slow-every", options.faults.slowEvery),
-            ("--garbage-every", options.faults.garbageEvery),
-        ]
-        for (name, period) in periods where (period ?? 1) < 1 {
-            throw EmulatorError(.option, "\(name) must be at least 1")
-        }
+        try options.faults.validate()
         if options.qps < 1 { throw EmulatorError(.option, "--qps must be at least 1") }
         if options.listCap < 1 { throw EmulatorError(.option, "--list-cap must be at least 1") }
         if options.tokenLifetimeSeconds < 1 { throw EmulatorError(.option, "--token-lifetime must be at least 1") }
@@ -47,7 +40,7 @@ public final class DingTalkEmulator: Sendable {
         self.options = options
         self.clock = clock ?? EmulatorClock(now: dataset.defaultNow)
         self.renderer = EmulatorRenderer(beijing: try EmulatorDataset.beijing(), processCode: options.processCode)
-        self.state = Locked(EmulatorState(records: dataset.instances))
+        self.state = Locked(EmulatorState(records: dataset.instances, faults: options.faults))
     }
 
     // MARK: - Inspection and changes (for tests and trials)
@@ -85,6 +78,18 @@ public final class DingTalkEmulator: Sendable {
         state.withLock { $0.upsert(records) }
     }
 
+    /// The faults injected now: ``EmulatorOptions/faults`` until ``setFaults(_:)`` changes them.
+    public var faults: FaultPlan { state.withLock { $0.faults } }
+
+    /// Changes the injected faults while serving, e.g. to let a running sync slow down or start failing and then
+    /// recover. Requests already being answered keep the plan they started with.
+    /// - Parameter plan: The new faults; `FaultPlan()` for none.
+    /// - Throws: ``EmulatorError`` when a period is below 1.
+    public func setFaults(_ plan: FaultPlan) throws(EmulatorError) {
+        try plan.validate()
+        state.withLock { $0.faults = plan }
+    }
+
     /// Revokes the current access token, as if it had expired; the next token request mints a new one.
     public func expireToken() {
         state.withLock { state in
@@ -101,13 +106,12 @@ public final class DingTalkEmulator: Sendable {
     public func handle(_ request: HTTPServerRequest) -> HTTPServerResponse {
         let route = EmulatorRoute(path: request.path)
         let arrival = DispatchTime.now().uptimeNanoseconds
-        let serial = state.withLock { state -> Int in
+        let (serial, faults) = state.withLock { state -> (Int, FaultPlan) in
             state.statistics.requests += 1
             state.statistics.requestsPerAPI[route.api, default: 0] += 1
             state.statistics.arrivals[route.api, default: []].append(arrival)
-            return state.statistics.requests
+            return (state.statistics.requests, state.faults)
         }
-        let faults = options.faults
         if let every = faults.slowEvery, serial % every == 0 {
             noteFault("slow")
             usleep(useconds_t(max(0, faults.slowMilliseconds)) * 1000)

@@ -56,6 +56,18 @@ public struct FaultPlan: Sendable, Equatable {
         self.slowMilliseconds = slowMilliseconds
     }
 
+    /// Checks that every period is at least 1.
+    /// - Throws: ``EmulatorError`` naming the `leanstats emulator` option that is out of range.
+    public func validate() throws(EmulatorError) {
+        let periods = [
+            ("--fail-every", failEvery), ("--throttle-every", throttleEvery),
+            ("--expire-token-every", expireTokenEvery), ("--slow-every", slowEvery), ("--garbage-every", garbageEvery),
+        ]
+        for (name, period) in periods where (period ?? 1) < 1 {
+            throw EmulatorError(.option, "\(name) must be at least 1")
+        }
+    }
+
     /// Whether any fault is enabled.
     public var isEmpty: Bool {
         failEvery == nil && throttleEvery == nil && expireTokenEvery == nil && slowEvery == nil && garbageEvery == nil

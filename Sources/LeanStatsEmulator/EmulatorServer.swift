@@ -11,7 +11,9 @@ public final class EmulatorServer: Sendable {
     /// - Throws: ``EmulatorError`` when the port cannot be bound.
     public init(emulator: DingTalkEmulator, port: UInt16 = 0) throws(EmulatorError) {
         self.emulator = emulator
-        self.server = try HTTPServer(port: port) { request in emulator.handle(request) }
+        // Room for a sync at the highest sync.concurrency (64) plus its idle keep-alive connections, so the limit
+        // never adds 503 answers the fault plan did not ask for.
+        self.server = try HTTPServer(port: port, maximumConnections: 256) { request in emulator.handle(request) }
         server.start()
     }
 

@@ -35,9 +35,12 @@ struct EmulatorState {
     var quota: [String: Int] = [:]
     /// Rotates through the variants of each fault kind.
     var variants: [String: Int] = [:]
+    /// The faults injected now.
+    var faults: FaultPlan
 
-    init(records: [InstanceRecord]) {
+    init(records: [InstanceRecord], faults: FaultPlan) {
         self.records = records
+        self.faults = faults
         rebuild()
     }
 

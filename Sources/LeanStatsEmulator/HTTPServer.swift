@@ -9,9 +9,15 @@ import Darwin
 
 /// A small HTTP/1.1 server on POSIX sockets: one thread accepts, one thread serves each connection.
 ///
-/// It implements what libcurl and the DingTalk emulator need: keep-alive, `Content-Length` request and response
-/// bodies, `Expect: 100-continue`, and `Connection: close`. It is not a general web server: no chunked request
-/// bodies, no pipelining beyond sequential requests on one connection, no TLS.
+/// It implements what libcurl, the DingTalk emulator and the dashboard need: keep-alive, `Content-Length` request
+/// and response bodies, `Expect: 100-continue`, and `Connection: close`. It is not a general web server: no chunked
+/// request bodies, no pipelining beyond sequential requests on one connection, no TLS.
+///
+/// Two limits keep a misbehaving or hostile client from exhausting the process: a request whose `Content-Length`
+/// exceeds ``maximumBodyBytes`` is answered 413 before any of its body is read, and a connection beyond
+/// ``maximumConnections`` open at once is answered 503 and closed without a thread of its own. Error answers close
+/// the connection gracefully (the unread request is drained for a moment), so the client reads the answer instead
+/// of a reset.
 public final class HTTPServer: @unchecked Sendable {
     /// Answers one request; called on the connection's thread, possibly from many threads at once.
     public typealias Handler = @Sendable (HTTPServerRequest) -> HTTPServerResponse
@@ -21,11 +27,14 @@ public final class HTTPServer: @unchecked Sendable {
     /// The host the server listens on.
     public let host: String
 
+    /// The largest request body accepted, in bytes.
+    public let maximumBodyBytes: Int
+    /// The most connections served at once.
+    public let maximumConnections: Int
+
     private let listener: Int32
     private let handler: Handler
     private let state = Locked(ServerState())
-    /// The largest request body accepted.
-    private static let maximumBody = 8 << 20
 
     private struct ServerState {
         var started = false
@@ -34,15 +43,32 @@ public final class HTTPServer: @unchecked Sendable {
         var acceptThreadDone = false
     }
 
+    /// A refused connection being closed gracefully by the accept thread: its answer is sent, and what the client
+    /// still sends is read and dropped until it closes or the deadline passes.
+    private struct Lingering {
+        var descriptor: Int32
+        var deadline: UInt64
+    }
+
     /// Binds and listens; call ``start()`` to begin serving.
     /// - Parameters:
     ///   - host: The IPv4 address to bind, `127.0.0.1` by default.
     ///   - port: The port, or 0 for a free one chosen by the system.
+    ///   - maximumBodyBytes: The largest request body accepted (default 8 MiB).
+    ///   - maximumConnections: The most connections served at once (default 64).
     ///   - handler: Answers each request.
     /// - Throws: ``EmulatorError`` when the socket cannot be created, bound or put into listening state.
-    public init(host: String = "127.0.0.1", port: UInt16 = 0, handler: @escaping Handler) throws(EmulatorError) {
+    public init(
+        host: String = "127.0.0.1",
+        port: UInt16 = 0,
+        maximumBodyBytes: Int = 8 << 20,
+        maximumConnections: Int = 64,
+        handler: @escaping Handler
+    ) throws(EmulatorError) {
         self.host = host
         self.handler = handler
+        self.maximumBodyBytes = max(0, maximumBodyBytes)
+        self.maximumConnections = max(1, maximumConnections)
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -115,30 +141,82 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func acceptLoop() {
         defer { state.withLock { $0.acceptThreadDone = true } }
+        var lingering: [Lingering] = []
+        defer { for refused in lingering { close(refused.descriptor) } }
         while !isStopped {
-            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, 100)
-            if ready <= 0 { continue }
+            var pollers = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+            pollers += lingering.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&pollers, nfds_t(pollers.count), 100)
+            if !lingering.isEmpty { lingering = Self.drain(lingering, pollers: pollers.dropFirst()) }
+            guard ready > 0, pollers[0].revents & Int16(POLLIN) != 0 else { continue }
             let connection = accept(listener, nil, nil)
             if connection < 0 { continue }
-            let admitted = state.withLock { state -> Bool in
-                if state.stopped { return false }
+            let admitted = state.withLock { state -> Bool? in
+                if state.stopped { return nil }
+                guard state.connections.count < maximumConnections else { return false }
                 state.connections.insert(connection)
                 return true
             }
-            guard admitted else {
+            switch admitted {
+            case nil:
                 close(connection)
-                break
+                return
+            case false?:
+                // Refused here, without a thread: the answer fits in the socket buffer, so sending cannot block.
+                refuse(connection)
+                if lingering.count < 4 * maximumConnections {
+                    lingering.append(Lingering(descriptor: connection, deadline: Self.uptime() + 1_000_000_000))
+                } else {
+                    close(connection)
+                }
+            case true?:
+                var one: Int32 = 1
+                setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                var idle = timeval(tv_sec: 60, tv_usec: 0)
+                setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &idle, socklen_t(MemoryLayout<timeval>.size))
+                let thread = Thread { [self] in serve(connection) }
+                thread.name = "emulator-connection"
+                thread.start()
             }
-            var one: Int32 = 1
-            setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            var idle = timeval(tv_sec: 60, tv_usec: 0)
-            setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &idle, socklen_t(MemoryLayout<timeval>.size))
-            let thread = Thread { [self] in serve(connection) }
-            thread.name = "emulator-connection"
-            thread.start()
         }
     }
+
+    /// Answers a connection over the limit with 503 and stops sending on it.
+    private func refuse(_ connection: Int32) {
+        var noDelay: Int32 = 1
+        setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        let response = HTTPServerResponse(
+            status: 503,
+            headers: [("Content-Type", "text/plain;charset=utf-8"), ("Retry-After", "1")],
+            body: Array(
+                "the server is busy: all \(maximumConnections) connections are in use; try again in a moment\n".utf8
+            ),
+            closeConnection: true
+        )
+        _ = sendAll(Self.encode(response), to: connection, flags: Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+        shutdown(connection, Int32(SHUT_WR))
+    }
+
+    /// Reads and drops what refused clients sent; closes those that finished or whose time is up.
+    /// - Returns: The connections still lingering.
+    private static func drain(_ lingering: [Lingering], pollers: ArraySlice<pollfd>) -> [Lingering] {
+        let now = uptime()
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        var remaining: [Lingering] = []
+        for (refused, poller) in zip(lingering, pollers) {
+            var open = now < refused.deadline
+            if open && poller.revents != 0 {
+                let received = scratch.withUnsafeMutableBytes {
+                    recv(refused.descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                }
+                open = received > 0 || (received < 0 && (errno == EAGAIN || errno == EINTR))
+            }
+            if open { remaining.append(refused) } else { close(refused.descriptor) }
+        }
+        return remaining
+    }
+
+    private static func uptime() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// Serves requests on one connection until the peer closes it, an error occurs or a response asks to close.
     private func serve(_ connection: Int32) {
@@ -150,21 +228,29 @@ public final class HTTPServer: @unchecked Sendable {
         while !isStopped {
             guard let head = reader.readHead() else { return }
             guard let parsed = Self.parseHead(head) else {
-                write(
-                    HTTPServerResponse(status: 400, body: Array("bad request\n".utf8), closeConnection: true),
-                    to: connection
-                )
+                reject(400, "bad request\n", on: connection)
                 return
             }
             var request = parsed.request
-            let length = Int(request.headers["content-length"] ?? "0") ?? -1
-            if request.headers["transfer-encoding"] != nil || length < 0 || length > Self.maximumBody {
-                let response = HTTPServerResponse(
-                    status: 413,
-                    body: Array("only Content-Length bodies up to 8 MB are supported\n".utf8),
-                    closeConnection: true
+            if request.headers["transfer-encoding"] != nil {
+                reject(
+                    411,
+                    "send the request body with Content-Length; chunked bodies are not supported\n",
+                    on: connection
                 )
-                write(response, to: connection)
+                return
+            }
+            guard let length = Int(request.headers["content-length"] ?? "0"), length >= 0 else {
+                reject(400, "the Content-Length header is not a number\n", on: connection)
+                return
+            }
+            // Refused on the header alone: none of the body is read (nor asked for with 100 Continue).
+            guard length <= maximumBodyBytes else {
+                reject(
+                    413,
+                    "the request body of \(length) bytes is larger than the limit of \(maximumBodyBytes) bytes\n",
+                    on: connection
+                )
                 return
             }
             if request.headers["expect"]?.lowercased() == "100-continue" {
@@ -175,6 +261,29 @@ public final class HTTPServer: @unchecked Sendable {
             var response = handler(request)
             if parsed.closeRequested { response.closeConnection = true }
             guard write(response, to: connection), !response.closeConnection else { return }
+        }
+    }
+
+    /// Answers a request the server itself refuses, then closes the connection gracefully: it stops sending and
+    /// reads (and drops) what the client still sends, for at most a second, so the client sees the answer rather
+    /// than a connection reset.
+    private func reject(_ status: Int, _ message: String, on connection: Int32) {
+        let response = HTTPServerResponse(
+            status: status,
+            headers: [("Content-Type", "text/plain;charset=utf-8")],
+            body: Array(message.utf8),
+            closeConnection: true
+        )
+        guard write(response, to: connection) else { return }
+        shutdown(connection, Int32(SHUT_WR))
+        let deadline = Self.uptime() + 1_000_000_000
+        var scratch = [UInt8](repeating: 0, count: 16 << 10)
+        while Self.uptime() < deadline {
+            var poller = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) >= 0 else { return }
+            guard poller.revents != 0 else { continue }
+            let received = scratch.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            if received == 0 || (received < 0 && errno != EINTR) { return }
         }
     }
 
@@ -205,28 +314,27 @@ public final class HTTPServer: @unchecked Sendable {
         return (request, close)
     }
 
-    @discardableResult
-    private func write(_ response: HTTPServerResponse, to connection: Int32) -> Bool {
+    /// The bytes of a response: status line, headers, `Content-Length`, `Connection: close` when it closes, body.
+    private static func encode(_ response: HTTPServerResponse) -> [UInt8] {
         var head = "HTTP/1.1 \(response.status) \(HTTPServerResponse.reason(response.status))\r\n"
         for header in response.headers { head += "\(header.name): \(header.value)\r\n" }
         head += "Content-Length: \(response.body.count)\r\n"
         if response.closeConnection || response.truncateAfter != nil { head += "Connection: close\r\n" }
         head += "\r\n"
-        var bytes = Array(head.utf8)
-        if let cut = response.truncateAfter {
-            bytes += response.body.prefix(cut)
-            _ = sendAll(bytes, to: connection)
-            return false
-        }
-        bytes += response.body
-        return sendAll(bytes, to: connection)
+        return Array(head.utf8) + response.body.prefix(response.truncateAfter ?? response.body.count)
     }
 
-    private func sendAll(_ bytes: [UInt8], to connection: Int32) -> Bool {
+    @discardableResult
+    private func write(_ response: HTTPServerResponse, to connection: Int32) -> Bool {
+        let sent = sendAll(Self.encode(response), to: connection)
+        return sent && response.truncateAfter == nil
+    }
+
+    private func sendAll(_ bytes: [UInt8], to connection: Int32, flags: Int32 = Int32(MSG_NOSIGNAL)) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes { buffer in
-                send(connection, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
+                send(connection, buffer.baseAddress! + offset, buffer.count - offset, flags)
             }
             if sent <= 0 {
                 if sent < 0 && errno == EINTR { continue }

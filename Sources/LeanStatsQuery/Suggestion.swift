@@ -1,5 +1,5 @@
 /// Finds the valid word a mistyped one most likely meant.
-enum Suggestion {
+public enum Suggestion {
     /// The candidate nearest to `word`, ignoring case, when it is close enough to be a typo.
     ///
     /// Close enough means at most two edits (insertions, deletions, substitutions or swaps of neighbours) and at
@@ -9,7 +9,7 @@ enum Suggestion {
     ///   - word: the word as written.
     ///   - candidates: the valid words for the slot, in a stable order.
     /// - Returns: the suggested candidate, or `nil`.
-    static func nearest(to word: String, among candidates: [String]) -> String? {
+    public static func nearest(to word: String, among candidates: [String]) -> String? {
         let typed = Array(word.lowercased())
         guard !typed.isEmpty else { return nil }
         var best: (candidate: String, distance: Int)?

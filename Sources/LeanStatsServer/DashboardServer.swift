@@ -19,13 +19,23 @@ public final class DashboardServer: Sendable {
     public let metrics = ServerMetrics()
     private let sessions = Locked(Set<String>())
     private let server = Locked<HTTPServer?>(nil)
+    private let onQueryLatency: @Sendable (_ milliseconds: Double) -> Void
 
     /// The name of the session cookie.
     static let cookieName = "leanstats_session"
 
     /// Creates the server; nothing listens until ``start()``.
-    public init(configuration: ServerConfiguration) {
+    /// - Parameters:
+    ///   - configuration: Where to listen and what to serve.
+    ///   - onQueryLatency: Receives the latency (milliseconds) of every query the dashboard, the drill-down list
+    ///     and `/api/query` run, on the request's thread (so it must return quickly); `serve` feeds it into the
+    ///     `query_latency_ms` alert.
+    public init(
+        configuration: ServerConfiguration,
+        onQueryLatency: @escaping @Sendable (_ milliseconds: Double) -> Void = { _ in }
+    ) {
         self.configuration = configuration
+        self.onQueryLatency = onQueryLatency
         source = SnapshotSource(
             directory: configuration.dataDirectory,
             clock: configuration.clock,
@@ -39,7 +49,12 @@ public final class DashboardServer: Sendable {
     @discardableResult
     public func start() throws -> UInt16 {
         _ = source.current()
-        let http = try HTTPServer(host: configuration.host, port: configuration.port) { [self] request in
+        let http = try HTTPServer(
+            host: configuration.host,
+            port: configuration.port,
+            maximumBodyBytes: configuration.maximumBodyBytes,
+            maximumConnections: configuration.maximumConnections
+        ) { [self] request in
             handle(request)
         }
         server.withLock { $0 = http }
@@ -76,9 +91,6 @@ public final class DashboardServer: Sendable {
         }
         guard request.method == "GET" else {
             return Self.text(405, "only GET is supported\n", extra: [("Allow", "GET")])
-        }
-        guard request.body.count <= configuration.maximumBodyBytes else {
-            return Self.text(413, "request body too large\n", close: true)
         }
         switch route {
         case "/healthz": return health()
@@ -192,11 +204,9 @@ public final class DashboardServer: Sendable {
 
     private func dashboard(_ request: HTTPServerRequest, _ snapshot: ServedSnapshot) -> HTTPServerResponse {
         do {
-            let page = try DashboardPage(
-                snapshot: snapshot,
-                period: request.query["period"],
-                dept: request.query["dept"]
-            )
+            let page = try timed { () throws(ReportError) in
+                try DashboardPage(snapshot: snapshot, period: request.query["period"], dept: request.query["dept"])
+            }
             return Self.html(200, page.render())
         } catch {
             return Self.html(400, Page.message(title: "无法显示看板", "\(error)"))
@@ -281,10 +291,15 @@ public final class DashboardServer: Sendable {
         }
     }
 
-    /// Runs a query and records its duration in the histogram.
-    private func timed<T>(_ body: () throws(QueryError) -> T) throws(QueryError) -> T {
+    /// Runs a query (or the statistics of a dashboard page), records its duration in the histogram and passes it
+    /// to the latency observer.
+    private func timed<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
         let start = DispatchTime.now().uptimeNanoseconds
-        defer { metrics.observeQuery(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        defer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            metrics.observeQuery(seconds: seconds)
+            onQueryLatency(seconds * 1000)
+        }
         return try body()
     }
 

@@ -10,8 +10,11 @@ public struct ServerConfiguration: Sendable {
     public var token: String
     /// The `Host` header names (without port) that requests may carry; others are refused, against DNS rebinding.
     public var allowedHosts: Set<String>
-    /// The largest request body accepted, in bytes.
+    /// The largest request body accepted, in bytes; a larger `Content-Length` is answered 413 before the body is
+    /// read.
     public var maximumBodyBytes: Int
+    /// The most connections served at once; more are answered 503 and closed.
+    public var maximumConnections: Int
     /// The store directory whose newest snapshot is served.
     public var dataDirectory: String
     /// The zone that defines days and months.
@@ -34,6 +37,7 @@ public struct ServerConfiguration: Sendable {
     ///   - clock: The zone of days and months.
     ///   - monthlyCallBudget: The DingTalk monthly call budget.
     ///   - maximumBodyBytes: The request body cap.
+    ///   - maximumConnections: The cap on connections open at once.
     ///   - reloadInterval: Seconds between checks for a new snapshot.
     public init(
         host: String = "127.0.0.1",
@@ -44,6 +48,7 @@ public struct ServerConfiguration: Sendable {
         clock: ZoneClock,
         monthlyCallBudget: Int = 5000,
         maximumBodyBytes: Int = 64 << 10,
+        maximumConnections: Int = 64,
         reloadInterval: Double = 2
     ) {
         self.host = host
@@ -54,6 +59,7 @@ public struct ServerConfiguration: Sendable {
         self.clock = clock
         self.monthlyCallBudget = monthlyCallBudget
         self.maximumBodyBytes = maximumBodyBytes
+        self.maximumConnections = maximumConnections
         self.reloadInterval = reloadInterval
     }
 }

@@ -51,7 +51,7 @@ public final class ServerMetrics: Sendable {
         text.family(
             "leanstats_query_duration_seconds",
             type: "histogram",
-            help: "Time to run one query of the query language over HTTP."
+            help: "Time to run one query over HTTP (/api/query, /list) or the statistics of one dashboard page."
         )
         for (index, bound) in Self.queryBuckets.enumerated() {
             text.sample(

@@ -65,7 +65,8 @@ public struct DueJob: Sendable, Equatable {
 /// argument, so tests drive it through days, weeks, months, downtime and daylight-saving changes.
 ///
 /// A job is due when its latest fire time at or before now has not been handled. However many fire times passed
-/// while the service was down, that is one run (the catch-up). On the first start nothing is due: the latest
+/// while the service was down, that is one run (the catch-up); the same holds for an interval schedule shorter
+/// than a job's run. On the first start nothing is due: the latest
 /// past fire times become the baseline. When the weekly full sync is due, the daily sync of the same moment is
 /// folded into it (a full sync does everything an incremental one does).
 public struct Scheduler: Sendable {
@@ -73,7 +74,8 @@ public struct Scheduler: Sendable {
     public let settings: ScheduleSettings
     /// The configured zone.
     public let zone: ZoneClock
-    /// A run later than this after its fire time counts as a catch-up (seconds).
+    /// A run later than this after its fire time counts as a catch-up (seconds), as does one that stands for
+    /// several fire times.
     public var catchUpAfter: Int64 = 600
 
     /// Creates a scheduler.
@@ -99,7 +101,9 @@ public struct Scheduler: Sendable {
                 continue
             }
             if latest > handled {
-                due.append(DueJob(job: job, fireTime: latest, isCatchUp: now - latest > catchUpAfter))
+                // Late, or more than one fire time passed (a short interval across downtime): one run for all.
+                let missed = settings.schedule(of: job).previous(atOrBefore: latest - 1, in: zone) > handled
+                due.append(DueJob(job: job, fireTime: latest, isCatchUp: missed || now - latest > catchUpAfter))
             }
         }
         if due.contains(where: { $0.job == .weeklyFullSync }) {

@@ -19,7 +19,7 @@ public enum ServiceJob: String, Codable, Sendable, CaseIterable, CustomStringCon
     }
 }
 
-/// The `[schedule]` section: when each job fires, in the configured zone.
+/// The `[schedule]` section: when each job fires, in the configured zone or at an interval (``Schedule``).
 public struct ScheduleSettings: Sendable, Equatable {
     /// `schedule.daily`, default `02:00`.
     public var daily = Schedule(days: .daily, hour: 2, minute: 0)

@@ -80,6 +80,10 @@ public actor ServiceRunner {
     private let syncRun: @Sendable (SyncMode) async throws -> SyncRunResult
     private let scheduleFile: StateFile<SchedulerState>
     private let alertFile: StateFile<AlertState>
+    /// The alerting state, read from ``alertFile`` on first use and written back whenever it changes.
+    private var alertState: AlertState?
+    /// The state as last written, so unchanged state is not written again.
+    private var savedAlertState: AlertState?
 
     /// Creates a runner.
     /// - Parameters:
@@ -148,11 +152,12 @@ public actor ServiceRunner {
     @discardableResult
     public func tick() async -> [JobRun] {
         var schedule = loadState(scheduleFile) ?? SchedulerState()
-        var alerts = loadState(alertFile) ?? AlertState()
         let due = scheduler.dueJobs(now: clock(), state: &schedule)
         saveState(schedule, scheduleFile)
         var runs: [JobRun] = []
         for job in due {
+            // Stopping: what is left stays due for the next start.
+            if Task.isCancelled { break }
             let started = clock()
             log(
                 "\(job.job) for \(configuration.zone.format(job.fireTime))\(job.isCatchUp ? " (catch-up)" : "") started"
@@ -160,7 +165,7 @@ public actor ServiceRunner {
             let outcome: (JobRun.Outcome, String)
             switch job.job {
             case .dailySync, .weeklyFullSync:
-                guard let result = await runSync(job, alerts: &alerts) else { continue }
+                guard let result = await runSync(job) else { continue }
                 outcome = result
             case .monthlyReport:
                 do {
@@ -190,27 +195,30 @@ public actor ServiceRunner {
             onJobFinished(run)
         }
         if configuration.schedule.syncEnabled {
-            await send(policy.checkStaleness(now: clock(), state: &alerts))
+            let now = clock()
+            await alerting { policy.checkStaleness(now: now, state: &$0) }
         }
         if let size = newestSnapshotBytes() {
-            await send(policy.observe(.snapshotSize, Double(size) / 1_000_000, now: clock(), state: &alerts))
+            let now = clock()
+            await alerting { policy.observe(.snapshotSize, Double(size) / 1_000_000, now: now, state: &$0) }
         }
-        saveState(alerts, alertFile)
         return runs
     }
 
-    /// Feeds a query's latency (from the server) into the threshold alerts.
+    /// Feeds a query's latency (from the server) into the threshold alerts: the first query over
+    /// `alerts.thresholds.query_latency_ms` is mailed, and the first one back under it. Touches the disk only when
+    /// that state changes.
     /// - Parameter milliseconds: The latency.
     public func observeQueryLatency(milliseconds: Double) async {
-        var alerts = loadState(alertFile) ?? AlertState()
-        await send(policy.observe(.queryLatency, milliseconds, now: clock(), state: &alerts))
-        saveState(alerts, alertFile)
+        let now = clock()
+        await alerting { policy.observe(.queryLatency, milliseconds, now: now, state: &$0) }
     }
 
     // MARK: - Parts
 
-    /// Runs a sync job through the gate; `nil` when the store was busy (the job stays due).
-    private func runSync(_ job: DueJob, alerts: inout AlertState) async -> (JobRun.Outcome, String)? {
+    /// Runs a sync job through the gate; `nil` when the store was busy or the service is stopping (the job stays
+    /// due).
+    private func runSync(_ job: DueJob) async -> (JobRun.Outcome, String)? {
         let mode: SyncMode = job.job == .weeklyFullSync ? .full : .incremental
         let syncRun = self.syncRun
         do {
@@ -218,26 +226,47 @@ public actor ServiceRunner {
             var outcome = SyncOutcome(finished: clock(), summary: result.line)
             outcome.failedInstances = result.failedInstances
             outcome.firstErrors = Array(result.notices.prefix(5))
-            await send(policy.syncFinished(outcome, state: &alerts))
-            await send(policy.observe(.syncDuration, result.seconds, now: clock(), state: &alerts))
+            let now = clock()
+            await alerting { policy.syncFinished(outcome, state: &$0) }
+            await alerting { policy.observe(.syncDuration, result.seconds, now: now, state: &$0) }
             if result.requests > 0 {
                 let rate = Double(result.retries) / Double(result.requests) * 100
-                await send(policy.observe(.apiErrorRate, rate, now: clock(), state: &alerts))
+                await alerting { policy.observe(.apiErrorRate, rate, now: now, state: &$0) }
             }
             return (result.failedInstances > 0 ? .failed : .succeeded, result.line)
         } catch let error as ServiceError where error.code == .busy {
             log("\(job.job) skipped: \(error.message)")
             return nil
+        } catch let error as SyncError where error.code == .cancelled && Task.isCancelled {
+            // Shutting down is not a failure: no alert, and the job stays due so the next start finishes it.
+            log("\(job.job) stopped for shutdown: \(error)")
+            return nil
         } catch let error as SyncError where error.isCleanStop {
             // The budget or the quota ended it cleanly: progress is saved, not a failure.
             let outcome = SyncOutcome(finished: clock(), summary: "\(error)")
-            await send(policy.syncFinished(outcome, state: &alerts))
+            await alerting { policy.syncFinished(outcome, state: &$0) }
             return (.succeeded, "stopped early: \(error)")
         } catch {
             let outcome = SyncOutcome(finished: clock(), error: "\(error)")
-            await send(policy.syncFinished(outcome, state: &alerts))
+            await alerting { policy.syncFinished(outcome, state: &$0) }
             return (.failed, "\(error)")
         }
+    }
+
+    /// Applies one event to the alerting state, writes the state when it changed, then sends the alerts the event
+    /// caused. The state is changed and written before the first suspension, so events that arrive while another
+    /// one is mailing (a served query during a sync) never overwrite each other's changes.
+    /// - Parameter event: Updates the state and returns the alerts to send.
+    private func alerting(_ event: (inout AlertState) -> [Alert]) async {
+        if alertState == nil { savedAlertState = loadState(alertFile) }
+        var state = alertState ?? savedAlertState ?? AlertState()
+        let alerts = event(&state)
+        alertState = state
+        if state != savedAlertState {
+            saveState(state, alertFile)
+            savedAlertState = state
+        }
+        await send(alerts)
     }
 
     /// Mails alerts (when mail is configured) and logs them.

@@ -1,4 +1,6 @@
 import Foundation
+import LeanStatsQuery
+import LeanStatsService
 
 #if canImport(Glibc)
 import Glibc
@@ -20,13 +22,20 @@ struct ConfigFile {
         "dingtalk.app_secret", "alerts.password", "server.token",
     ]
 
-    /// The keys this tool knows, by section, for warnings about typos.
+    /// The keys this tool reads, by section, for warnings about typos. `[alerts.thresholds]` is its own section.
     static let knownKeys: [String: [String]] = [
         "dingtalk": ["api", "api_url", "oapi_url", "app_key", "app_secret", "app_secret_file", "process_code"],
         "sync": [
             "qps", "timeout_s", "retries", "monthly_call_budget", "concurrency", "batch_size", "backoff_ms",
             "backoff_max_ms", "list_cap", "contacts",
         ],
+        "schedule": ["daily", "weekly_full", "monthly_report"],
+        "alerts": [
+            "smtp_url", "tls", "username", "password", "password_file", "from", "to", "stale_after_h", "timeout_s",
+        ],
+        "alerts.thresholds": AlertMetric.allCases.map(\.rawValue),
+        "report": ["to"],
+        "server": ["host", "port", "token", "token_file", "allowed_hosts"],
     ]
 
     /// Reads the configuration.
@@ -60,14 +69,7 @@ struct ConfigFile {
         } catch {
             throw CommandFailure("\(error)")
         }
-        for (section, keys) in values {
-            guard let known = Self.knownKeys[section] else { continue }
-            for (key, entry) in keys where !known.contains(key) {
-                let suggestion =
-                    known.min { distance($0, key) < distance($1, key) }.map { "; did you mean \($0)?" } ?? ""
-                warn("leanstats: warning: \(candidate):\(entry.line): unknown key \(section).\(key)\(suggestion)")
-            }
-        }
+        for warning in Self.unknownKeyWarnings(values, file: candidate) { warn(warning) }
         for (section, keys) in values {
             for key in keys.keys where Self.secretKeys.contains("\(section).\(key)") {
                 if let mode = Self.groupOrOtherMode(candidate) {
@@ -210,25 +212,49 @@ struct ConfigFile {
         return text
     }
 
+    /// Warnings, in file order, for sections and keys this tool does not read: a typo ("did you mean"), or a key
+    /// written in the wrong section (a threshold under `[alerts]` instead of `[alerts.thresholds]`).
+    /// - Parameters:
+    ///   - values: The parsed file.
+    ///   - file: The file's path, for the messages.
+    /// - Returns: One line per unknown section or key.
+    static func unknownKeyWarnings(
+        _ values: [String: [String: (value: ConfigValue, line: Int)]],
+        file: String
+    ) -> [String] {
+        let sections = knownKeys.keys.sorted()
+        var warnings: [(line: Int, text: String)] = []
+        for (section, keys) in values {
+            guard let known = knownKeys[section] else {
+                // An empty section has no line of its own; it sorts first.
+                let line = keys.values.map(\.line).min()
+                let place = line.map { "\(file):\($0)" } ?? file
+                let what = section.isEmpty ? "keys outside any section" : "unknown section [\(section)]"
+                let hint =
+                    section.isEmpty
+                    ? "; put them under [dingtalk], [sync], [schedule], [alerts], [report] or [server]"
+                    : Suggestion.nearest(to: section, among: sections).map { "; did you mean [\($0)]?" } ?? ""
+                warnings.append((line ?? 0, "\(place): \(what)\(hint)"))
+                continue
+            }
+            for (key, entry) in keys where !known.contains(key) {
+                var hint = ""
+                let homes = sections.filter { knownKeys[$0]!.contains(key) }
+                if let nearest = Suggestion.nearest(to: key, among: known) {
+                    hint = "; did you mean \(nearest)?"
+                } else if !homes.isEmpty {
+                    hint = "; it belongs in " + homes.map { "[\($0)]" }.joined(separator: " or ")
+                }
+                warnings.append((entry.line, "\(file):\(entry.line): unknown key \(section).\(key)\(hint)"))
+            }
+        }
+        return warnings.sorted { $0.line < $1.line }.map { "leanstats: warning: \($0.text)" }
+    }
+
     /// The octal mode of a file that group or others may access, `nil` when only the owner may.
     static func groupOrOtherMode(_ path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return nil }
         return "0" + String(info.st_mode & 0o777, radix: 8)
     }
-}
-
-/// The edit distance of two keys, for "did you mean".
-private func distance(_ left: String, _ right: String) -> Int {
-    let a = Array(left.utf8)
-    let b = Array(right.utf8)
-    var previous = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...max(b.count, 1) where !b.isEmpty {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

@@ -13,9 +13,11 @@ struct ConfigOptions: ParsableArguments {
     }
 
     /// The sync settings of the `[dingtalk]` and `[sync]` sections, with SPEC §5's defaults.
+    /// - Parameter loaded: The configuration when the caller has read it already (so its warnings are not
+    ///   printed twice); else it is read here.
     /// - Throws: ``CommandFailure`` for a malformed value, an unreadable secret file or a missing key.
-    func syncSettings() throws -> SyncSettings {
-        let file = try load()
+    func syncSettings(from loaded: ConfigFile? = nil) throws -> SyncSettings {
+        let file = try loaded ?? load()
         var settings = SyncSettings()
         if let api = try file.string("dingtalk", "api") {
             guard let parsed = DingTalkAPI(rawValue: api.lowercased()) else {

@@ -31,7 +31,7 @@ struct DoctorCommand: ParsableCommand {
             doctor.secretFiles = ServiceConfig.secretFiles(file)
             if ServiceConfig.hasDingTalkCredentials(file) {
                 do {
-                    doctor.sync = try configOptions.syncSettings()
+                    doctor.sync = try configOptions.syncSettings(from: file)
                 } catch {
                     doctor.configProblem = "\(error)"
                 }

@@ -46,6 +46,8 @@ struct ServeCommand: ParsableCommand {
                 token = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }
                     .joined()
             }
+            // Served queries feed the query_latency_ms alert, in order, without waiting for the runner.
+            let latencies = QueryLatencyFeed(runner: runner)
             let server = DashboardServer(
                 configuration: ServerConfiguration(
                     host: host ?? settings.host,
@@ -55,7 +57,8 @@ struct ServeCommand: ParsableCommand {
                     dataDirectory: store.directory,
                     clock: try store.clock(),
                     monthlyCallBudget: settings.monthlyCallBudget
-                )
+                ),
+                onQueryLatency: { latencies.record(milliseconds: $0) }
             )
             let bound = try server.start()
             let address = "http://\(host ?? settings.host):\(bound)"
@@ -83,6 +86,8 @@ struct ServeCommand: ParsableCommand {
             jobs.cancel()
             jobsStopped.wait()
             server.stop()
+            // Alerts about the last queries are sent before exiting.
+            try waitFor { await latencies.finish() }
             printError("leanstats: server stopped")
         }
     }
@@ -114,7 +119,7 @@ struct ServeCommand: ParsableCommand {
             Self.log("warning: scheduled sync is off: disabled in [schedule]")
         } else {
             do {
-                configuration.sync = try config.syncSettings()
+                configuration.sync = try config.syncSettings(from: file)
             } catch {
                 Self.log("warning: scheduled sync is off: \(error)")
             }

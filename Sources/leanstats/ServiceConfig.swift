@@ -9,6 +9,8 @@ import LeanStatsService
 /// daily = "02:00"              # incremental sync
 /// weekly_full = "sun 03:00"    # full sync
 /// monthly_report = "1 08:00"   # last month's workbook, mailed to report.to
+/// # For trials and small sites any of them may be an interval instead, at least 10 seconds, firing at multiples
+/// # of it since the Unix epoch: "every 90s", "every 3m", "every 2h".
 /// [alerts]
 /// smtp_url = "smtp://mail.example.com:587"   # STARTTLS required; smtps://…:465 for implicit TLS
 /// tls = "starttls"             # or "implicit", or "off" (only for a relay on 127.0.0.1)

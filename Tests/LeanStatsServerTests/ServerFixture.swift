@@ -65,7 +65,7 @@ final class ServerFixture: @unchecked Sendable {
     }
 
     /// Writes the store and starts a server on a free port that checks for new snapshots on every request.
-    init(allowedHosts: [String] = []) throws {
+    init(allowedHosts: [String] = [], maximumConnections: Int = 64) throws {
         directory = try TemporaryDirectory(prefix: "leanstats-server")
         try SnapshotStore(directory: directory.path).write(Self.table(), metadata: Self.syncMetadata())
         server = DashboardServer(
@@ -75,6 +75,7 @@ final class ServerFixture: @unchecked Sendable {
                 allowedHosts: allowedHosts,
                 dataDirectory: directory.path,
                 clock: Self.clock,
+                maximumConnections: maximumConnections,
                 reloadInterval: 0
             )
         )

@@ -26,6 +26,55 @@ struct ScheduleTests {
         }
     }
 
+    @Test(arguments: [
+        ("every 3m", "every 3m"), ("every 90s", "every 90s"), ("every 120s", "every 2m"), ("every 2h", "every 2h"),
+        ("Every 60M", "every 1h"), ("every 10s", "every 10s"), ("  every   45s ", "every 45s"),
+    ])
+    func parsesIntervals(text: String, canonical: String) throws {
+        #expect(try Schedule(parsing: text).description == canonical)
+    }
+
+    @Test(arguments: [
+        "every", "every 3", "every 3d", "every -3m", "every 0m", "every m", "every 3m 02:00", "every 1.5h",
+    ])
+    func rejectsMalformedIntervalsWithTheExpectedForms(text: String) {
+        do {
+            _ = try Schedule(parsing: text, key: "schedule.daily")
+            Issue.record("'\(text)' was accepted")
+        } catch {
+            #expect(error.description.contains("'\(text)' is not a schedule") && error.description.contains("every 3m"))
+        }
+    }
+
+    @Test func rejectsIntervalsShorterThanTenSeconds() {
+        do {
+            _ = try Schedule(parsing: "every 5s", key: "schedule.daily")
+            Issue.record("a 5-second interval was accepted")
+        } catch {
+            #expect(error.message == "schedule.daily 'every 5s' is too short; the shortest interval is 10s")
+        }
+    }
+
+    @Test func anIntervalFiresAtMultiplesOfItSinceTheEpochInEveryZone() throws {
+        let every3m = try Schedule(parsing: "every 3m")
+        let base: Int64 = 1_764_525_600  // 2025-12-01 02:00 Shanghai, a multiple of 180
+        for zone in [shanghai, newYork] {
+            #expect(every3m.next(after: base, in: zone) == base + 180)
+            #expect(every3m.next(after: base - 1, in: zone) == base)
+            #expect(every3m.next(after: base + 179, in: zone) == base + 180)
+            #expect(every3m.previous(atOrBefore: base, in: zone) == base)
+            #expect(every3m.previous(atOrBefore: base + 179, in: zone) == base)
+            #expect(every3m.previous(atOrBefore: base - 1, in: zone) == base - 180)
+        }
+        // An interval that does not divide an hour still lands on multiples of itself.
+        let every7m = try Schedule(parsing: "every 7m")
+        let fire = every7m.next(after: base + 12_345, in: shanghai)
+        #expect(fire % 420 == 0 && fire > base + 12_345 && fire - 420 <= base + 12_345)
+        // Before the epoch the division rounds down, too.
+        #expect(every3m.previous(atOrBefore: -1, in: shanghai) == -180)
+        #expect(every3m.next(after: -1, in: shanghai) == 0)
+    }
+
     @Test func aDailyJobFiresAtTheNextLocalTime() throws {
         let daily = try Schedule(parsing: "02:00")
         #expect(daily.next(after: at("2025-11-30 10:00", shanghai), in: shanghai) == at("2025-12-01 02:00", shanghai))

@@ -108,6 +108,77 @@ struct SchedulerTests {
         #expect(scheduler.dueJobs(now: 1_764_226_800, state: &state).map(\.job) == [.dailySync])
     }
 
+    /// Every minute, a full sync every five minutes, the report every three.
+    private func compressed() throws -> ScheduleSettings {
+        var settings = ScheduleSettings()
+        settings.daily = try Schedule(parsing: "every 1m")
+        settings.weeklyFull = try Schedule(parsing: "every 5m")
+        settings.monthlyReport = try Schedule(parsing: "every 3m")
+        return settings
+    }
+
+    @Test func anIntervalScheduleIsDueOncePerInterval() throws {
+        let scheduler = Scheduler(settings: try compressed(), zone: zone)
+        var state = SchedulerState()
+        let start = at("2025-11-26 12:00:05")
+        #expect(scheduler.dueJobs(now: start, state: &state).isEmpty)
+        #expect(state.handled["daily"] == at("2025-11-26 12:00"))
+        #expect(scheduler.nextWake(after: start) == at("2025-11-26 12:01"))
+        var ran: [ServiceJob] = []
+        // Ten minutes in steps of 15 seconds.
+        for step in 1...40 {
+            let now = start + Int64(step) * 15
+            for due in scheduler.dueJobs(now: now, state: &state) {
+                #expect(!due.isCatchUp)
+                #expect(due.fireTime % 60 == 0 && now - due.fireTime < 15)
+                ran.append(due.job)
+                scheduler.record(run(due, at: now), in: &state)
+            }
+        }
+        // 12:01 … 12:10: ten minutes, of which 12:05 and 12:10 run the full sync instead; reports at :03, :06, :09.
+        #expect(ran.filter { $0 == .dailySync }.count == 8)
+        #expect(ran.filter { $0 == .weeklyFullSync }.count == 2)
+        #expect(ran.filter { $0 == .monthlyReport }.count == 3)
+        #expect(Array(ran.prefix(5)) == [.dailySync, .dailySync, .dailySync, .monthlyReport, .dailySync])
+    }
+
+    @Test func anIntervalJobMissedManyTimesRunsOnceAsACatchUp() throws {
+        let scheduler = Scheduler(settings: try compressed(), zone: zone)
+        var state = SchedulerState()
+        _ = scheduler.dueJobs(now: at("2025-11-26 12:00:05"), state: &state)
+        // Down for 40 minutes: 40 daily, 8 full and 13 report fire times missed; one run each, daily folded in.
+        let now = at("2025-11-26 12:40:35")
+        let due = scheduler.dueJobs(now: now, state: &state)
+        #expect(
+            due == [
+                DueJob(job: .weeklyFullSync, fireTime: at("2025-11-26 12:40"), isCatchUp: true),
+                DueJob(job: .monthlyReport, fireTime: at("2025-11-26 12:39"), isCatchUp: true),
+            ]
+        )
+        for job in due { scheduler.record(run(job, at: now), in: &state) }
+        #expect(scheduler.dueJobs(now: now + 20, state: &state).isEmpty)
+        #expect(scheduler.dueJobs(now: at("2025-11-26 12:41"), state: &state).map(\.job) == [.dailySync])
+    }
+
+    @Test func anIntervalJobLongerThanItsIntervalRunsAgainOnceRightAfter() throws {
+        var settings = ScheduleSettings()
+        settings.daily = try Schedule(parsing: "every 30s")
+        settings.syncEnabled = true
+        settings.reportEnabled = false
+        settings.weeklyFull = try Schedule(parsing: "every 2h")
+        let scheduler = Scheduler(settings: settings, zone: zone)
+        var state = SchedulerState()
+        _ = scheduler.dueJobs(now: at("2025-11-26 12:00:00"), state: &state)
+        let first = scheduler.dueJobs(now: at("2025-11-26 12:00:30"), state: &state)
+        #expect(first == [DueJob(job: .dailySync, fireTime: at("2025-11-26 12:00:30"), isCatchUp: false)])
+        // The sync took 100 seconds: three fire times passed while it ran, so one more run follows at once.
+        var finished = run(first[0], at: at("2025-11-26 12:00:30"))
+        finished.finished = at("2025-11-26 12:02:10")
+        scheduler.record(finished, in: &state)
+        let again = scheduler.dueJobs(now: at("2025-11-26 12:02:10"), state: &state)
+        #expect(again == [DueJob(job: .dailySync, fireTime: at("2025-11-26 12:02:00"), isCatchUp: true)])
+    }
+
     @Test func theStateSurvivesARestartInAnOwnerOnlyFile() throws {
         let directory = try TemporaryDirectory(prefix: "leanstats-scheduler")
         defer { directory.remove() }

@@ -1,5 +1,8 @@
 import Foundation
 import LeanStatsCore
+import LeanStatsEmulator
+import LeanStatsService
+import LeanStatsSnapshot
 import LeanStatsTestSupport
 import Testing
 
@@ -40,7 +43,7 @@ struct ServeCommandTests {
 
     /// The port of the `serving … on http://127.0.0.1:PORT` line.
     private func servedPort(_ stderr: String) -> UInt16? {
-        guard let line = stderr.split(separator: "\n").first(where: { $0.contains(" serving ") }),
+        guard let line = stderr.split(separator: "\n").first(where: { $0.hasPrefix("leanstats: serving ") }),
             let colon = line.range(of: "127.0.0.1:", options: .backwards)
         else { return nil }
         return UInt16(line[colon.upperBound...].prefix { $0.isNumber })
@@ -61,14 +64,9 @@ struct ServeCommandTests {
             """
         )
         chmod(config, 0o600)
-        let (process, _, errorPipe) = try LeanStats.start(
-            ["serve", "--config", config, "--data", directory.file("data"), "--port", "0"]
-        )
-        let stderr = StderrCollector(errorPipe)
+        let (process, stderr, port) = try startServe(["--config", config, "--data", directory.file("data")])
         defer { if process.isRunning { process.terminate() } }
 
-        let started = wait(seconds: 5) { servedPort(stderr.current) != nil || !process.isRunning }
-        let port = try #require(started ? servedPort(stderr.current) : nil, "\(stderr.current)")
         let warnings = stderr.current.split(separator: "\n").filter { $0.contains("scheduled sync is off") }
         #expect(warnings.count == 1, "\(stderr.current)")
         #expect(warnings.first?.hasPrefix("leanstats serve: warning: scheduled sync is off: ") == true)
@@ -84,5 +82,205 @@ struct ServeCommandTests {
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0, "\(stderr.current)")
         #expect(wait(seconds: 2) { stderr.current.contains("server stopped") }, "\(stderr.current)")
+    }
+
+    /// `leanstats serve` exited or printed no port.
+    private struct ServeDidNotStart: Error, CustomStringConvertible {
+        var log: String
+        var description: String { "serve did not start: \(log)" }
+    }
+
+    /// Starts `leanstats serve` on a free port and waits until it serves.
+    private func startServe(
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) throws -> (process: Process, stderr: StderrCollector, port: UInt16) {
+        let (process, _, errorPipe) = try LeanStats.start(
+            ["serve"] + arguments + ["--port", "0"],
+            environment: environment
+        )
+        let stderr = StderrCollector(errorPipe)
+        let started = wait(seconds: 10) { servedPort(stderr.current) != nil || !process.isRunning }
+        guard started, let port = servedPort(stderr.current) else {
+            if process.isRunning { process.terminate() }
+            throw ServeDidNotStart(log: stderr.current)
+        }
+        return (process, stderr, port)
+    }
+
+    /// One authenticated `/api/query` request.
+    private func query(_ line: String, port: UInt16, token: String) throws -> HTTPReply {
+        let encoded = line.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? line
+        return try HTTPReply.exchange(
+            port: port,
+            request: "GET /api/query?q=\(encoded) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                + "Connection: close\r\n\r\n"
+        )
+    }
+
+    /// The decoded subjects of the mails the test server received.
+    private func subjects(_ smtp: TestSMTPServer) -> [String] {
+        smtp.messages.map { MailParsing.decodeWords(MailParsing.headers($0.data)["subject"] ?? "") }
+    }
+
+    @Test func aSlowServedQueryIsMailedOnceAndTheNextFastOneMailsTheRecovery() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-cli-serve-latency")
+        defer { directory.remove() }
+        let generated = try LeanStats.run(["gen", "--rows", "50000", "--seed", "3", "--data", directory.file("data")])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let smtp = try TestSMTPServer()
+        defer { smtp.stop() }
+        let config = try directory.write(
+            "leanstats.toml",
+            """
+            [server]
+            token = "latency-token"
+            [alerts]
+            smtp_url = "\(smtp.url)"
+            tls = "off"
+            from = "LeanStats <leanstats@example.com>"
+            to = ["ops@example.com"]
+            [alerts.thresholds]
+            query_latency_ms = 50
+
+            """
+        )
+        chmod(config, 0o600)
+        let serve = try startServe(["--config", config, "--data", directory.file("data")])
+        defer { if serve.process.isRunning { serve.process.terminate() } }
+
+        // Grouping 50,000 instances by user takes well over 50 ms in a debug build; listing them all is the
+        // fallback on a machine fast enough to beat that.
+        for line in ["by user count all", "by user count all", "list all"] {
+            let reply = try query(line, port: serve.port, token: "latency-token")
+            #expect(reply.status == 200)
+            if wait(seconds: 3, until: { smtp.messages.count >= 1 }) { break }
+        }
+        #expect(subjects(smtp).count == 1, "\(serve.stderr.current)")
+        #expect(subjects(smtp).first?.hasSuffix("query latency 超过阈值 / query latency above 50 ms") == true)
+        #expect(smtp.messages.first?.recipients == ["ops@example.com"])
+
+        // A month's overview takes a millisecond or two; one stalled by a busy machine is simply tried again.
+        for _ in 0..<20 {
+            let reply = try query("overview 2025-11", port: serve.port, token: "latency-token")
+            #expect(reply.status == 200)
+            if wait(seconds: 2, until: { smtp.messages.count >= 2 }) { break }
+        }
+        let mailed = subjects(smtp)
+        #expect(mailed.count == 2, "\(mailed)")
+        #expect(mailed.last?.hasSuffix("query latency 已恢复 / query latency back under 50 ms") == true, "\(mailed)")
+        let log = serve.stderr.current
+        #expect(log.contains("alert mailed: ") && log.contains("query latency above 50 ms"), "\(log)")
+
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(wait(seconds: 10) { !serve.process.isRunning }, "\(serve.stderr.current)")
+        serve.process.waitUntilExit()
+        #expect(serve.process.terminationStatus == 0)
+        #expect(smtp.messages.count == 2)
+    }
+
+    /// `count` random instances moved into the 120 days before now, so that syncs on the real clock (as `serve`
+    /// runs them) reach all of them.
+    private static func recentInstances(count: Int) -> [InstanceRecord] {
+        let first: Int64 = 1_704_038_400  // where randomInstances starts
+        let origin = Int64(Date().timeIntervalSince1970) - 120 * 86_400
+        return randomInstances(count: count, seed: 11).map { record in
+            var record = record
+            let created = (origin + (record.createTime - first) / 5) / 60 * 60
+            record.finishTime = record.finishTime.map { created + ($0 - record.createTime) / 5 }
+            record.createTime = created
+            return record
+        }
+    }
+
+    /// The number of instances in a store's newest snapshot.
+    private func rowCount(_ directory: String) throws -> Int {
+        try SnapshotStore(directory: directory).loadLatest()?.table.rowCount ?? 0
+    }
+
+    /// serve is stopped with SIGTERM while its scheduled sync is half-way through a slow DingTalk: it commits the
+    /// batch in hand, exits 0 without calling that a failure, and the next sync finishes the job.
+    @Test func sigtermDuringAScheduledSyncCommitsTheBatchAndTheNextSyncFinishes() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-cli-serve-sigterm")
+        defer { directory.remove() }
+        var options = EmulatorOptions()
+        options.qps = 400
+        // Every answer takes 120 ms: listing 240 instances and fetching them four at a time takes seconds.
+        options.faults = FaultPlan(slowEvery: 1, slowMilliseconds: 120)
+        let records = Self.recentInstances(count: 240)
+        let emulator = try DingTalkEmulator(
+            dataset: EmulatorDataset(instances: records),
+            options: options,
+            clock: EmulatorClock()
+        )
+        let server = try EmulatorServer(emulator: emulator)
+        defer { server.stop() }
+        let config = try directory.write(
+            "leanstats.toml",
+            """
+            [dingtalk]
+            api = "v1"
+            api_url = "\(server.baseURL)"
+            oapi_url = "\(server.baseURL)"
+            app_key = "\(options.appKey)"
+            app_secret = "\(options.appSecret)"
+            process_code = "\(options.processCode)"
+            [sync]
+            qps = 200
+            concurrency = 4
+            batch_size = 20
+            contacts = false
+            backoff_ms = 5
+            backoff_max_ms = 40
+            [server]
+            token = "sigterm-token"
+
+            """
+        )
+        chmod(config, 0o600)
+        let data = directory.file("data")
+        // The daily sync was last handled long ago, so serve catches it up at once instead of waiting for 02:00.
+        let now = Int64(Date().timeIntervalSince1970)
+        var schedule = SchedulerState()
+        schedule.handled = ["daily": now - 3 * 86_400, "weekly_full": now, "monthly_report": now]
+        try StateFile<SchedulerState>(path: data + "/serve-schedule.json").save(schedule)
+
+        let serve = try startServe(["--config", config, "--data", data])
+        defer { if serve.process.isRunning { serve.process.terminate() } }
+        // Stop it as soon as the first batch is committed.
+        let committed = wait(seconds: 15) { !SnapshotStore(directory: data).generations().isEmpty }
+        #expect(committed, "\(serve.stderr.current)")
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(wait(seconds: 10) { !serve.process.isRunning }, "\(serve.stderr.current)")
+        serve.process.waitUntilExit()
+        #expect(serve.process.terminationReason == .exit)
+        #expect(serve.process.terminationStatus == 0, "\(serve.stderr.current)")
+        // The last line; the log is complete once it arrived.
+        #expect(wait(seconds: 10) { serve.stderr.current.contains("server stopped") })
+        let log = serve.stderr.current
+        #expect(log.contains("daily sync for "), "\(log)")
+        #expect(
+            log.contains(
+                "leanstats serve: daily sync stopped for shutdown: the sync was interrupted and stopped after "
+                    + "committing its batch: the "
+            ),
+            "\(log)"
+        )
+        #expect(!log.contains("daily sync failed") && !log.contains("alert (not mailed"), "\(log)")
+        let saved = try rowCount(data)
+        #expect(saved > 0 && saved < records.count, "the sync was not stopped half-way: \(saved) rows")
+
+        let verify = try LeanStats.run(["snapshot", "verify", "--data", data])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+        try emulator.setFaults(FaultPlan())
+        let resumed = try LeanStats.run(["sync", "--config", config, "--data", data])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("sync finished (resumed)"), "\(resumed.stdout)")
+        let reference = directory.file("reference")
+        let uninterrupted = try LeanStats.run(["sync", "--config", config, "--data", reference])
+        #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+        #expect(try rowCount(reference) == records.count)
+        #expect(try rowCount(data) == rowCount(reference))
     }
 }

@@ -189,6 +189,92 @@ struct ServiceRunnerTests {
         #expect(server.messages.count == 4)
     }
 
+    @Test func aCompressedScheduleRunsEveryJobAtItsIntervalAndCatchesUpOnceAfterDowntime() async throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-runner")
+        defer { directory.remove() }
+        _ = try ServiceFixtures.store(at: directory.path)
+        let server = try TestSMTPServer()
+        defer { server.stop() }
+        let start = zone.parseLocal("2024-12-02 12:00:05")!
+        let clock = TestClock(start)
+        var configuration = ServiceConfiguration(dataDirectory: directory.path, zone: zone)
+        configuration.schedule.daily = try Schedule(parsing: "every 1m")
+        configuration.schedule.weeklyFull = try Schedule(parsing: "every 5m")
+        configuration.schedule.monthlyReport = try Schedule(parsing: "every 3m")
+        configuration.mail = MailSettings(url: server.url, tls: .off, from: "leanstats@example.com", to: ["ops@x.com"])
+        configuration.reportTo = ["boss@example.com"]
+        let sync = FakeSync()
+        let log = Locked<[String]>([])
+        let runner = try ServiceRunner(
+            configuration: configuration,
+            clock: { clock.now },
+            log: { line in log.withLock { $0.append(line) } },
+            sync: { mode in try sync.next(mode) }
+        )
+        #expect(await runner.tick().isEmpty)
+        // Six minutes, ticking every 20 seconds.
+        var jobs: [ServiceJob] = []
+        for step in 1...18 {
+            clock.set(start + Int64(step) * 20)
+            jobs += await runner.tick().map(\.job)
+        }
+        #expect(
+            jobs == [
+                .dailySync, .dailySync, .dailySync, .monthlyReport, .dailySync, .weeklyFullSync, .dailySync,
+                .monthlyReport,
+            ]
+        )
+        #expect(
+            sync.calls.withLock { $0 } == [.incremental, .incremental, .incremental, .incremental, .full, .incremental]
+        )
+        // Down for half an hour: one full sync (the daily folded in) and one report, both logged as catch-ups.
+        clock.set(start + 36 * 60 + 30)
+        let caughtUp = await runner.tick()
+        #expect(caughtUp.map(\.job) == [.weeklyFullSync, .monthlyReport])
+        #expect(caughtUp.map(\.fireTime) == [start - 5 + 35 * 60, start - 5 + 36 * 60])
+        #expect(log.withLock { $0 }.filter { $0.contains("(catch-up) started") }.count == 2)
+        clock.set(start + 36 * 60 + 50)
+        #expect(await runner.tick().isEmpty)
+        // Every report run mailed last month's workbook.
+        #expect(server.messages.filter { $0.recipients == ["boss@example.com"] }.count == 3)
+    }
+
+    @Test func aSlowQueryDuringASyncIsRememberedAfterTheSync() async throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-runner")
+        defer { directory.remove() }
+        let server = try TestSMTPServer()
+        defer { server.stop() }
+        let clock = TestClock(zone.parseLocal("2025-11-25 12:00")!)
+        let runnerBox = Locked<ServiceRunner?>(nil)
+        var configuration = ServiceConfiguration(dataDirectory: directory.path, zone: zone)
+        configuration.mail = MailSettings(url: server.url, tls: .off, from: "leanstats@example.com", to: ["ops@x.com"])
+        configuration.thresholds.limits = [.queryLatency: 100]
+        configuration.origin = "plant-1"
+        let runner = try ServiceRunner(
+            configuration: configuration,
+            clock: { clock.now },
+            log: { _ in },
+            sync: { _ in
+                // The dashboard answers a slow query while the sync runs.
+                await runnerBox.withLock { $0 }?.observeQueryLatency(milliseconds: 500)
+                return SyncRunResult(line: "sync finished")
+            }
+        )
+        runnerBox.withLock { $0 = runner }
+        await runner.tick()
+        clock.set(zone.parseLocal("2025-11-26 02:00")!)
+        #expect(await runner.tick().map(\.job) == [.dailySync])
+        // The sync's own alert bookkeeping did not undo the crossing: a second slow query is not mailed again.
+        await runner.observeQueryLatency(milliseconds: 600)
+        await runner.observeQueryLatency(milliseconds: 20)
+        #expect(
+            subjects(server) == [
+                "[plant-1] query latency 超过阈值 / query latency above 100 ms",
+                "[plant-1] query latency 已恢复 / query latency back under 100 ms",
+            ]
+        )
+    }
+
     @Test func withoutCredentialsTheServiceStartsWithScheduledSyncOff() async throws {
         let directory = try TemporaryDirectory(prefix: "leanstats-runner")
         defer { directory.remove() }

@@ -48,6 +48,21 @@ struct EmulatorRulesTests {
         return json["access_token"] as? String ?? ""
     }
 
+    @Test func faultsCanBeSwitchedOnAndOffWhileServing() async throws {
+        defer { harness.tearDown() }
+        let options = harness.emulator.options
+        let token = ["appKey": options.appKey, "appSecret": options.appSecret]
+        #expect(try await send(.post, "/v1.0/oauth2/accessToken", body: token).status == 200)
+        try harness.emulator.setFaults(FaultPlan(failEvery: 1))
+        #expect(harness.emulator.faults == FaultPlan(failEvery: 1))
+        #expect(try await send(.post, "/v1.0/oauth2/accessToken", body: token).status >= 500)
+        try harness.emulator.setFaults(FaultPlan())
+        #expect(try await send(.post, "/v1.0/oauth2/accessToken", body: token).status == 200)
+        #expect(harness.emulator.statistics.faults["fail"] == 1)
+        #expect(throws: EmulatorError.self) { try harness.emulator.setFaults(FaultPlan(slowEvery: 0)) }
+        #expect(harness.emulator.faults == FaultPlan())
+    }
+
     @Test func bothFamiliesShareOneTokenThatIsRenewedWhileValid() async throws {
         defer { harness.tearDown() }
         let first = try await v1Token()

@@ -75,6 +75,30 @@ struct TokenRefreshTests {
     }
 }
 
+extension TokenRefreshTests {
+    @Test func stoppingTheSyncCancelsATokenFetchStillRetrying() async throws {
+        // A token API that keeps failing: the fetch would retry for ten seconds and then give up with a server
+        // error, unless it is cancelled. (The outcome is checked, not the time: a busy test run may stall tasks.)
+        let cache = AccessTokenCache { () async throws(SyncError) -> (token: String, lifetime: Int) in
+            for _ in 0..<1000 {
+                do {
+                    try await Task.sleep(for: .milliseconds(10))
+                } catch {
+                    throw SyncError(.cancelled, "the sync was interrupted")
+                }
+            }
+            throw SyncError(.server, "DingTalk kept failing")
+        }
+        let waiter = Task { () async throws(SyncError) -> String in try await cache.token() }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        let result = await waiter.result
+        #expect(throws: SyncError(.cancelled, "the sync was interrupted")) { try result.get() }
+        // A later sync fetches afresh.
+        #expect(await cache.fetches == 0)
+    }
+}
+
 /// A monotonic instant that moves only when told to.
 final class ManualInstant: @unchecked Sendable {
     private let lock = NSLock()

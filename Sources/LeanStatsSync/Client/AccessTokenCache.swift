@@ -38,7 +38,7 @@ actor AccessTokenCache {
     /// - Throws: ``SyncError`` when the token API fails (bad credentials, unreachable host, …).
     func token() async throws(SyncError) -> String {
         if let current, now() < current.refreshAt { return current.token }
-        if let pending { return try await pending.value.get() }
+        if let pending { return try await Self.result(of: pending) }
         let fetch = self.fetch
         let task = Task.detached { () -> Result<String, SyncError> in
             let result: Result<(token: String, lifetime: Int), SyncError>
@@ -51,7 +51,18 @@ actor AccessTokenCache {
             return result.map(\.token)
         }
         pending = task
-        return try await task.value.get()
+        return try await Self.result(of: task)
+    }
+
+    /// Waits for the shared fetch. The fetch runs detached so that one caller's cancellation does not fail the
+    /// others; but every caller belongs to the same sync, so a cancelled caller means the sync is stopping, and
+    /// the fetch (with its retries and back-off) is cancelled too rather than holding up the stop.
+    private static func result(of task: Task<Result<String, SyncError>, Never>) async throws(SyncError) -> String {
+        try await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }.get()
     }
 
     /// What to do after DingTalk rejected a token.

@@ -75,6 +75,10 @@ actor SyncSession {
             try await save()
             summary.stop = error
             return await finishedSummary()
+        } catch  where error.code == .cancelled && Task.isCancelled {
+            // Stopped from outside (serve shutting down): commit what was fetched, then say so.
+            if unsavedRecords > 0 { try await save() }
+            throw interrupted()
         } catch {
             if unsavedRecords > 0 { try? await save() }
             throw error
@@ -242,7 +246,8 @@ actor SyncSession {
             let record = SyncRunRecord(
                 finishedAt: clock.now(),
                 durationSeconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18,
-                outcomes: await client.statistics.outcomes)
+                outcomes: await client.statistics.outcomes
+            )
             metadata[SyncRunRecord.metadataKey] = record.encoded()
         }
         metadata[SyncState.metadataKey] = state.encoded()
@@ -254,6 +259,19 @@ actor SyncSession {
             throw SyncError(.store, "cannot save the synced instances: \(error)")
         }
         unsavedRecords = 0
+    }
+
+    /// The error of a sync stopped from outside, after its last batch was committed.
+    private func interrupted() -> SyncError {
+        guard summary.fetched > 0 else {
+            return SyncError(.cancelled, "the sync was interrupted before it fetched any instance; nothing changed")
+        }
+        let count = "\(summary.fetched) instance\(summary.fetched == 1 ? "" : "s")"
+        return SyncError(
+            .cancelled,
+            "the sync was interrupted and stopped after committing its batch: the \(count) it fetched are saved, "
+                + "and the next sync continues from there"
+        )
     }
 
     private func finishedSummary() async -> SyncSummary {
