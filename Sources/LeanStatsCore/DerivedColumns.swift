@@ -1,7 +1,29 @@
 import Dispatch
 import Foundation
 
+/// What an engine derives per row from status, result and times.
+struct DerivedRows: Sendable {
+    /// calendar-date(finish) − calendar-date(create) for COMPLETED rows with a finish time, else
+    /// ``StatisticsEngine/noDays``.
+    let days: [Int32]
+    /// The same days in 16 bits, when they all fit.
+    let narrowDays: NarrowDays?
+    /// ``RowFlag`` bits of each row: outcome, status and processing-time class.
+    let flags: [UInt8]
+}
+
 extension StatisticsEngine {
+    /// The derived per-row columns, built on first use.
+    func derivedRows() -> DerivedRows {
+        if let built = derivedCache.withLock({ $0 }) { return built }
+        let (days, flags) = Self.deriveRowColumns(table: table, clock: clock, options: options)
+        let built = DerivedRows(days: days, narrowDays: NarrowDays(days, missing: Self.noDays), flags: flags)
+        return derivedCache.withLock { cached in
+            if cached == nil { cached = built }
+            return cached!
+        }
+    }
+
     /// Derives each row's processing days and ``RowFlag`` bits, in parallel chunks.
     /// - Complexity: O(n / workers).
     static func deriveRowColumns(

@@ -9,7 +9,7 @@ enum GroupKey {
     case form(CodeArray)
 }
 
-/// Borrowed views of the columns the kernels read; valid only inside ``StatisticsEngine/withKernelColumns(_:)``.
+/// Borrowed views of the columns the kernels read; valid only inside ``StatisticsEngine/withKernelColumns(needsDays:_:)``.
 struct KernelColumns: @unchecked Sendable {
     let status: UnsafeBufferPointer<UInt8>
     let result: UnsafeBufferPointer<UInt8>
@@ -55,8 +55,11 @@ struct CodeGroupReader<Code: FixedWidthInteger & UnsignedInteger>: GroupKeyReade
 
 extension StatisticsEngine {
     /// Calls `body` with borrowed pointers to every column a kernel reads — the one place that opens them.
-    func withKernelColumns<R>(_ body: (KernelColumns) -> R) -> R {
-        table.status.withUnsafeBufferPointer { status in
+    /// - Parameter needsDays: whether the kernel reads processing days (else they are an empty buffer and are
+    ///   not derived for it).
+    func withKernelColumns<R>(needsDays: Bool = true, _ body: (KernelColumns) -> R) -> R {
+        let processingDays = needsDays ? derivedRows().days : []
+        return table.status.withUnsafeBufferPointer { status in
             table.result.withUnsafeBufferPointer { result in
                 processingDays.withUnsafeBufferPointer { days in
                     table.userId.codes.withCodeBuffer { user in
@@ -108,7 +111,7 @@ extension StatisticsEngine {
         let benefit = statistics.contains(.benefit)
         let processing = statistics.contains(.processing)
         let outcomes = statistics.contains(.outcomes)
-        return withKernelColumns { columns in
+        return withKernelColumns(needsDays: processing) { columns in
             func run<Reader: GroupKeyReader>(_ reader: Reader) -> GroupState {
                 runMorsels(
                     rows: rows,
@@ -293,7 +296,7 @@ extension StatisticsEngine {
     /// - Returns: one entry per pair, unordered.
     func rankProposers(rows: Range<Int>, filter: ResolvedFilter) -> [ProposerEntry] {
         let userCount = table.userId.dictionary.count
-        return withKernelColumns { columns in
+        return withKernelColumns(needsDays: false) { columns in
             runMorsels(
                 rows: rows,
                 options: options,

@@ -93,7 +93,7 @@ extension StatisticsEngine {
     /// The partitioned proposer rows, built on the first unfiltered `top N`.
     func proposerPartitions() -> ProposerPartitions {
         if let built = partitions.withLock({ $0 }) { return built }
-        let built = ProposerPartitions(table: table, index: proposerIndex(), flags: rowFlags)
+        let built = ProposerPartitions(table: table, index: proposerIndex(), flags: derivedRows().flags)
         return partitions.withLock { cached in
             if cached == nil { cached = built }
             return cached!

@@ -17,12 +17,9 @@ public final class StatisticsEngine: Sendable {
     public let options: KernelOptions
     /// The form field that `benefit_sum` adds up.
     public let benefitField: String
-    /// calendar-date(finish) − calendar-date(create) for COMPLETED rows with a finish time, else ``noDays``.
-    let processingDays: [Int32]
-    /// The same days in 16 bits, when they all fit.
-    let narrowDays: NarrowDays?
-    /// ``RowFlag`` bits of each row: outcome, status and processing-time class.
-    let rowFlags: [UInt8]
+    /// Processing days and flag bytes per row, derived on first use (a query that reads neither, such as one
+    /// `overview` with a filter, never pays for them).
+    let derivedCache = Locked<DerivedRows?>(nil)
     /// Each user's latest name and first department, and each row's place in the proposer ranking, built on
     /// first use.
     let proposers = Locked<ProposerIndex?>(nil)
@@ -63,8 +60,6 @@ public final class StatisticsEngine: Sendable {
         self.clock = clock
         self.options = options
         self.benefitField = benefitField
-        (processingDays, rowFlags) = Self.deriveRowColumns(table: table, clock: clock, options: options)
-        narrowDays = NarrowDays(processingDays, missing: Self.noDays)
         let rows = table.rowCount
         let missing = { CodeArray.u8([UInt8](repeating: 0, count: rows)) }
         categoryCodes = table.category?.codes ?? missing()
@@ -433,7 +428,7 @@ public final class StatisticsEngine: Sendable {
     public func instanceRows(period: DayRange?, filter: StatisticsFilter = .none, limit: Int? = nil) -> [Int] {
         guard let resolved = resolve(filter) else { return [] }
         var rows: [Int] = []
-        withKernelColumns { columns in
+        withKernelColumns(needsDays: false) { columns in
             for row in rowRange(for: period).reversed() where columns.passes(row, resolved) {
                 rows.append(row)
                 if let limit, rows.count >= limit { break }
@@ -444,7 +439,7 @@ public final class StatisticsEngine: Sendable {
 
     /// The processing days of a row, `nil` unless it is COMPLETED with a finish time.
     public func processingDays(ofRow row: Int) -> Int? {
-        let days = processingDays[row]
+        let days = derivedRows().days[row]
         return days == Self.noDays ? nil : Int(days)
     }
 

@@ -1,6 +1,6 @@
 import Dispatch
 
-/// Bits of the flag byte an engine derives once per row (``StatisticsEngine/rowFlags``), so the kernels for
+/// Bits of the flag byte an engine derives once per row (``DerivedRows/flags``), so the kernels for
 /// queries without a filter read one byte per row instead of status, result and processing days.
 enum RowFlag {
     /// Result `agree`.
@@ -99,9 +99,10 @@ struct UnfilteredColumns: @unchecked Sendable {
 extension StatisticsEngine {
     /// Calls `body` with borrowed pointers to the derived per-row columns.
     func withUnfilteredColumns<R>(_ body: (UnfilteredColumns) -> R) -> R {
-        rowFlags.withUnsafeBufferPointer { flags in
-            processingDays.withUnsafeBufferPointer { days in
-                if let narrow = narrowDays {
+        let derived = derivedRows()
+        return derived.flags.withUnsafeBufferPointer { flags in
+            derived.days.withUnsafeBufferPointer { days in
+                if let narrow = derived.narrowDays {
                     return narrow.values.withUnsafeBufferPointer { narrow in
                         body(UnfilteredColumns(flags: flags, days: days, narrowDays: narrow))
                     }
