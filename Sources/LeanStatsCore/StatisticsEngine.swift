@@ -193,6 +193,7 @@ public final class StatisticsEngine: Sendable {
                 codes: codes,
                 groupCount: groupCount,
                 processing: options.contains(.processing),
+                outcomes: options.contains(.outcomes),
                 pairs: pairs
             )
             finalized = (1..<max(groupCount, 1)).compactMap { group in

@@ -331,7 +331,12 @@ final class GroupTotals {
     /// Rows between two widenings: each 16-bit field then holds at most this many.
     static let flushRows = 65_535
 
-    init(groups: Int) {
+    /// Whether the first word alone carries count, agreements, first users and first departments (for queries
+    /// that need neither outcomes nor processing days: one store per row instead of two).
+    let oneWord: Bool
+
+    init(groups: Int, oneWord: Bool = false) {
+        self.oneWord = oneWord
         self.groups = max(groups, 1)
         copies = groups <= 4096 ? 4 : 1
         outcomes = .allocate(capacity: copies * self.groups)
@@ -363,6 +368,14 @@ final class GroupTotals {
                 let outcome = outcomes[slot]
                 let completion = completions[slot]
                 if outcome == 0 && completion == 0 { continue }
+                if oneWord {
+                    totals[group].count += Int(outcome & 0xFFFF)
+                    totals[group].agree += Int(outcome >> 16 & 0xFFFF)
+                    totals[group].users += Int(outcome >> 32 & 0xFFFF)
+                    totals[group].depts += Int(outcome >> 48)
+                    outcomes[slot] = 0
+                    continue
+                }
                 totals[group].count += Int(outcome & 0xFFFF)
                 totals[group].agree += Int(outcome >> 16 & 0xFFFF)
                 totals[group].refuse += Int(outcome >> 32 & 0xFFFF)
@@ -422,7 +435,15 @@ extension StatisticsEngine {
         var start = morsel.lowerBound
         while start < morsel.upperBound {
             let stop = min(morsel.upperBound, start + GroupTotals.flushRows)
-            if let pairs {
+            if let pairs, state.oneWord {
+                for row in start..<stop {
+                    let slot = (row & copyMask) &* groups &+ Int(codes[row])
+                    let agree = UInt64(flags[row] & RowFlag.agree)
+                    let firstUser = UInt64(UInt32(bitPattern: pairs.users[row] &- low) >> 31)
+                    let firstDept = UInt64(UInt32(bitPattern: pairs.depts[row] &- low) >> 31)
+                    outcomes[slot] &+= 1 | agree << 16 | firstUser << 32 | firstDept << 48
+                }
+            } else if let pairs {
                 for row in start..<stop {
                     let slot = (row & copyMask) &* groups &+ Int(codes[row])
                     let bits = Int(flags[row])
@@ -437,6 +458,10 @@ extension StatisticsEngine {
                     let bits = Int(flags[row])
                     outcomes[slot] &+= words.outcome[bits]
                     completions[slot] &+= words.completion[bits]
+                }
+            } else if state.oneWord {
+                for row in start..<stop {
+                    outcomes[(row & copyMask) &* groups &+ Int(codes[row])] &+= 1 | UInt64(flags[row] & 1) << 16
                 }
             } else {
                 for row in start..<stop {
@@ -467,8 +492,10 @@ extension StatisticsEngine {
         codes: CodeArray,
         groupCount: Int,
         processing: Bool,
+        outcomes: Bool,
         pairs: PreviousOccurrences?
     ) -> [RangeTotals] {
+        let oneWord = !processing && !outcomes
         let low = Int32(truncatingIfNeeded: rows.lowerBound)
         let state = withUnfilteredColumns { columns in
             withOccurrenceBuffers(pairs) { pairBuffers in
@@ -482,7 +509,7 @@ extension StatisticsEngine {
                                 runMorsels(
                                     rows: rows,
                                     options: options,
-                                    makeState: { GroupTotals(groups: groupCount) },
+                                    makeState: { GroupTotals(groups: groupCount, oneWord: oneWord) },
                                     body: { morsel, state in
                                         Self.accumulateGroups(
                                             morsel,
