@@ -48,4 +48,16 @@ struct DictionaryUnionTests {
         #expect(union.dictionary == part)
         #expect(union.maps == [[0, 1, 2]])
     }
+
+    @Test func internWithThePreviousCodeGivesTheCodePlainInternGives() {
+        var hinted = StringDictionaryBuilder()
+        var plain = StringDictionaryBuilder()
+        var previous: UInt32 = 0
+        for value in ["a", "a", "b", "a", "bb", "bb", "", "c"] {
+            let code = Array(value.utf8).withUnsafeBufferPointer { hinted.intern(bytes: $0, previous: previous) }
+            #expect(code == plain.intern(value))
+            previous = code
+        }
+        #expect(hinted.build() == plain.build())
+    }
 }
