@@ -40,7 +40,8 @@ public struct DictionaryUnion: Sendable {
     }
 }
 
-/// The working state of one union: entries are numbered by a global ordinal, source by source.
+/// The working state of one union: entries are numbered by a global ordinal, source by source, and their bytes are
+/// laid end to end so that every comparison reads through one buffer.
 private struct UnionWork: @unchecked Sendable {
     let sources: [StringDictionary]
     /// `starts[s]` is the ordinal of source `s`'s code 1; the last element is the number of entries.
@@ -51,142 +52,187 @@ private struct UnionWork: @unchecked Sendable {
 
     var total: Int { starts[starts.count - 1] }
 
-    /// The source and code of an ordinal.
-    @inline(__always)
-    func locate(_ ordinal: Int) -> (source: Int, code: Int) {
-        var low = 0
-        var high = sources.count - 1
-        while low < high {
-            let mid = (low + high + 1) >> 1
-            if starts[mid] <= ordinal { low = mid } else { high = mid - 1 }
-        }
-        return (low, ordinal - starts[low] + 1)
-    }
-
-    @inline(__always)
-    func bytes(_ ordinal: Int) -> ArraySlice<UInt8> {
-        let (source, code) = locate(ordinal)
-        let dictionary = sources[source]
-        return dictionary.bytes[dictionary.offsets[code]..<dictionary.offsets[code + 1]]
-    }
-
     func run() -> (dictionary: StringDictionary, codes: [UInt32]) {
         let total = total
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        // Hashes, computed source slice by source slice in parallel.
-        var hashes = [UInt64](repeating: 0, count: total)
-        let sliceCount = max(1, min(total / 65_536, workers * 16))
-        hashes.withUnsafeMutableBufferPointer { hashes in
-            let shared = UnsafeTransfer(value: hashes)
-            DispatchQueue.concurrentPerform(iterations: sliceCount) { slice in
-                let range = (total * slice / sliceCount)..<(total * (slice + 1) / sliceCount)
-                guard !range.isEmpty else { return }
-                var (source, code) = locate(range.lowerBound)
-                for ordinal in range {
-                    while code >= sources[source].count {
-                        source += 1
-                        code = 1
-                    }
-                    let dictionary = sources[source]
-                    shared.value[ordinal] = dictionary.bytes.withUnsafeBufferPointer { all in
-                        StringDictionaryBuilder.hash(
-                            UnsafeBufferPointer(rebasing: all[dictionary.offsets[code]..<dictionary.offsets[code + 1]])
-                        )
-                    }
-                    code += 1
-                }
-            }
+        // Every entry's bytes end to end: ordinal `o` is `bytes[offsets[o] ..< offsets[o + 1]]`.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(sources.reduce(0) { $0 + $1.bytes.count })
+        var offsets = [Int](repeating: 0, count: total + 1)
+        for (index, source) in sources.enumerated() where source.count > 1 {
+            let shift = bytes.count
+            bytes.append(contentsOf: source.bytes)
+            for code in 1..<source.count { offsets[starts[index] + code] = source.offsets[code + 1] + shift }
         }
-        // Partition ordinals by the top bits of their hash (a counting sort, keeping ordinal order).
-        var partitionBits = 0
-        while partitionBits < 12, total >> partitionBits > 32_768 { partitionBits += 1 }
-        let partitions = 1 << partitionBits
-        let shift = UInt64(64 - partitionBits)
-        @inline(__always) func partition(_ hash: UInt64) -> Int { partitionBits == 0 ? 0 : Int(hash >> shift) }
-        var bounds = [Int](repeating: 0, count: partitions + 1)
-        for hash in hashes { bounds[partition(hash) + 1] += 1 }
-        for index in 0..<partitions { bounds[index + 1] += bounds[index] }
-        var members = [UInt32](repeating: 0, count: total)
-        var cursor = bounds
-        for ordinal in 0..<total {
-            let target = partition(hashes[ordinal])
-            members[cursor[target]] = UInt32(ordinal)
-            cursor[target] += 1
-        }
-        // In each partition, the first equal entry of every entry (or `none` for a look-up that finds nothing).
-        var first = [UInt32](repeating: 0, count: total)
-        hashes.withUnsafeBufferPointer { hashes in
-            first.withUnsafeMutableBufferPointer { first in
-                let shared = UnsafeTransfer(value: (hashes, first, members, bounds))
-                DispatchQueue.concurrentPerform(iterations: partitions) { index in
-                    let (hashes, first, members, bounds) = shared.value
-                    dedupe(members[bounds[index]..<bounds[index + 1]], hashes: hashes, first: first)
-                }
+        let first = bytes.withUnsafeBufferPointer { bytes in
+            offsets.withUnsafeBufferPointer { offsets in
+                firstOccurrences(bytes: bytes, offsets: offsets, workers: workers)
             }
         }
         // Codes in ordinal order: the base keeps its codes, new entries are numbered as they first appear.
-        let base = sources[0]
-        var bytes = base.bytes
-        var offsets = base.offsets
         var codes = [UInt32](repeating: 0, count: total)
-        for ordinal in 0..<starts[1] { codes[ordinal] = UInt32(ordinal + 1) }
-        var source = 1
-        var code = 1
-        for ordinal in starts[1]..<total {
-            while code >= sources[source].count {
-                source += 1
-                code = 1
-            }
+        var kept = 0
+        for ordinal in 0..<total {
             let earlier = first[ordinal]
-            if earlier == Self.none {
-                codes[ordinal] = 0
-            } else if earlier == UInt32(ordinal) {
-                let dictionary = sources[source]
-                bytes.append(contentsOf: dictionary.bytes[dictionary.offsets[code]..<dictionary.offsets[code + 1]])
-                offsets.append(bytes.count)
-                codes[ordinal] = UInt32(offsets.count - 2)
+            if earlier == UInt32(ordinal) {
+                kept += 1
+                codes[ordinal] = UInt32(kept)
             } else {
-                codes[ordinal] = codes[Int(earlier)]
+                codes[ordinal] = earlier == Self.none ? 0 : codes[Int(earlier)]
             }
-            code += 1
         }
-        return (StringDictionary(bytes: bytes, offsets: offsets), codes)
+        if kept == total { return (StringDictionary(bytes: bytes, offsets: [0] + offsets), codes) }
+        var keptBytes: [UInt8] = []
+        var keptOffsets = [0, 0]
+        keptOffsets.reserveCapacity(kept + 2)
+        bytes.withUnsafeBufferPointer { bytes in
+            for ordinal in 0..<total where first[ordinal] == UInt32(ordinal) {
+                let entry = bytes[offsets[ordinal]..<offsets[ordinal + 1]]
+                keptBytes.append(contentsOf: UnsafeBufferPointer(rebasing: entry))
+                keptOffsets.append(keptBytes.count)
+            }
+        }
+        return (StringDictionary(bytes: keptBytes, offsets: keptOffsets), codes)
     }
 
-    /// Finds, for each member of one partition (ordinals ascending), the first earlier equal entry.
+    /// For every ordinal, the first ordinal with equal bytes (itself when it is the first), or `none` for an entry
+    /// of a look-up-only source that no addable entry equals.
+    ///
+    /// (hash, ordinal) pairs are scattered into partitions by the top bits of the hash, slice by slice in
+    /// parallel, so that each partition keeps ordinal order and its hash table fits in the cache.
+    private func firstOccurrences(
+        bytes: UnsafeBufferPointer<UInt8>,
+        offsets: UnsafeBufferPointer<Int>,
+        workers: Int
+    ) -> [UInt32] {
+        let total = total
+        let text = UnsafeTransfer(value: (bytes, offsets))
+        // Partitions of about 16k entries (up to 4096 of them), numbered by the top bits of the hash.
+        let partitionBits = min((0...12).first { total >> $0 <= 16_384 } ?? 12, 12)
+        let partitions = 1 << partitionBits
+        let shift = UInt64(64 - partitionBits)
+        // A shift by 64 gives 0: one partition.
+        @Sendable @inline(__always) func partition(_ hash: UInt64) -> Int { Int(hash >> shift) }
+        let sliceCount = max(1, min(total / 65_536, workers * 4))
+        @Sendable @inline(__always) func slice(_ index: Int) -> Range<Int> {
+            (total * index / sliceCount)..<(total * (index + 1) / sliceCount)
+        }
+        // Hashes and a histogram per slice.
+        var hashes = [UInt64](repeating: 0, count: total)
+        var counts = [Int](repeating: 0, count: sliceCount * partitions)
+        hashes.withUnsafeMutableBufferPointer { hashes in
+            counts.withUnsafeMutableBufferPointer { counts in
+                let shared = UnsafeTransfer(value: (hashes, counts))
+                DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
+                    let (hashes, counts) = shared.value
+                    let (bytes, offsets) = text.value
+                    for ordinal in slice(index) {
+                        let hash = StringDictionaryBuilder.hash(
+                            UnsafeBufferPointer(rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]])
+                        )
+                        hashes[ordinal] = hash
+                        counts[index * partitions + partition(hash)] += 1
+                    }
+                }
+            }
+        }
+        // Where each slice writes in each partition; partitions are contiguous, slices in order within them.
+        var bounds = [Int](repeating: 0, count: partitions + 1)
+        var cursors = [Int](repeating: 0, count: sliceCount * partitions)
+        var position = 0
+        for target in 0..<partitions {
+            bounds[target] = position
+            for index in 0..<sliceCount {
+                cursors[index * partitions + target] = position
+                position += counts[index * partitions + target]
+            }
+        }
+        bounds[partitions] = position
+        let partitionBounds = bounds
+        var entries = [PartitionEntry](repeating: PartitionEntry(hash: 0, ordinal: 0), count: total)
+        var first = [UInt32](repeating: 0, count: total)
+        hashes.withUnsafeBufferPointer { hashes in
+            entries.withUnsafeMutableBufferPointer { entries in
+                cursors.withUnsafeMutableBufferPointer { cursors in
+                    let shared = UnsafeTransfer(value: (hashes, entries, cursors))
+                    DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
+                        let (hashes, entries, cursors) = shared.value
+                        for ordinal in slice(index) {
+                            let cursor = index * partitions + partition(hashes[ordinal])
+                            entries[cursors[cursor]] = PartitionEntry(hash: hashes[ordinal], ordinal: UInt32(ordinal))
+                            cursors[cursor] += 1
+                        }
+                    }
+                }
+            }
+            entries.withUnsafeBufferPointer { entries in
+                first.withUnsafeMutableBufferPointer { first in
+                    let shared = UnsafeTransfer(value: (entries, first))
+                    DispatchQueue.concurrentPerform(iterations: partitions) { index in
+                        let (entries, first) = shared.value
+                        let (bytes, offsets) = text.value
+                        dedupe(
+                            UnsafeBufferPointer(rebasing: entries[partitionBounds[index]..<partitionBounds[index + 1]]),
+                            bytes: bytes,
+                            offsets: offsets,
+                            first: first
+                        )
+                    }
+                }
+            }
+        }
+        return first
+    }
+
+    /// Finds, for each entry of one partition (ordinals ascending), the first earlier equal entry.
     private func dedupe(
-        _ members: ArraySlice<UInt32>,
-        hashes: UnsafeBufferPointer<UInt64>,
+        _ entries: UnsafeBufferPointer<PartitionEntry>,
+        bytes: UnsafeBufferPointer<UInt8>,
+        offsets: UnsafeBufferPointer<Int>,
         first: UnsafeMutableBufferPointer<UInt32>
     ) {
         var capacity = 16
-        while capacity < members.count * 2 { capacity <<= 1 }
+        while capacity < entries.count * 2 { capacity <<= 1 }
         let mask = capacity - 1
-        // Ordinal + 1 of the entry in each slot; 0 is empty.
+        // Index + 1 of the partition entry in each slot; 0 is empty.
         var slots = [UInt32](repeating: 0, count: capacity)
+        let base = bytes.baseAddress
+        @inline(__always) func equal(_ left: Int, _ right: Int) -> Bool {
+            let length = offsets[left + 1] - offsets[left]
+            guard offsets[right + 1] - offsets[right] == length else { return false }
+            return length == 0 || memcmp(base! + offsets[left], base! + offsets[right], length) == 0
+        }
         var source = 0
-        for member in members {
-            let ordinal = Int(member)
-            while starts[source + 1] <= ordinal { source += 1 }
-            let hash = hashes[ordinal]
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            var found = Self.none
-            while slots[slot] != 0 {
-                let other = Int(slots[slot] - 1)
-                if hashes[other] == hash, bytes(other) == bytes(ordinal) {
-                    found = UInt32(other)
-                    break
+        slots.withUnsafeMutableBufferPointer { slots in
+            for index in entries.indices {
+                let entry = entries[index]
+                let ordinal = Int(entry.ordinal)
+                while starts[source + 1] <= ordinal { source += 1 }
+                var slot = Int(truncatingIfNeeded: entry.hash) & mask
+                var found = Self.none
+                while slots[slot] != 0 {
+                    let other = entries[Int(slots[slot] - 1)]
+                    if other.hash == entry.hash, equal(Int(other.ordinal), ordinal) {
+                        found = other.ordinal
+                        break
+                    }
+                    slot = (slot + 1) & mask
                 }
-                slot = (slot + 1) & mask
-            }
-            if found != Self.none {
-                first[ordinal] = found
-            } else if addable[source] {
-                slots[slot] = member + 1
-                first[ordinal] = member
-            } else {
-                first[ordinal] = Self.none
+                if found != Self.none {
+                    first[ordinal] = found
+                } else if addable[source] {
+                    slots[slot] = UInt32(index + 1)
+                    first[ordinal] = entry.ordinal
+                } else {
+                    first[ordinal] = Self.none
+                }
             }
         }
     }
+}
+
+/// An entry's hash and ordinal, side by side so that a partition's probes stay in one cache line per entry.
+private struct PartitionEntry {
+    var hash: UInt64
+    var ordinal: UInt32
 }

@@ -117,6 +117,14 @@ public struct StringDictionaryBuilder: Sendable {
         return code
     }
 
+    /// The code of a UTF-8 byte sequence like ``intern(bytes:)``, trying `previous` first: rows that repeat the
+    /// value of the row before them skip the hashing and the probe.
+    @inline(__always)
+    public mutating func intern(bytes value: UnsafeBufferPointer<UInt8>, previous: UInt32) -> UInt32 {
+        if previous != 0, !value.isEmpty, equals(Int(previous), value) { return previous }
+        return intern(bytes: value)
+    }
+
     private func equals(_ code: Int, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = offsets[code]
         guard offsets[code + 1] - start == value.count else { return false }

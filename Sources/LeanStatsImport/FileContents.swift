@@ -8,6 +8,47 @@ import Darwin
 
 /// Reads whole files into memory with POSIX calls, so failures carry the `errno` text.
 enum FileContents {
+    /// Regular files of at least this many bytes are mapped rather than read.
+    static let mappingThreshold = 1 << 20
+
+    /// Calls `body` with the whole content of a file.
+    ///
+    /// A large regular file is mapped read-only (no copy, and its pages can be dropped under memory pressure);
+    /// anything else (small files, pipes, or a file that cannot be mapped) is read into memory. The bytes are
+    /// valid only inside `body`. A mapped file must not be truncated while it is read.
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - body: Called once with the bytes.
+    /// - Returns: What `body` returns.
+    /// - Throws: ``ImportError/Code/unreadableFile`` naming the path and the system's reason, or what `body` throws.
+    static func withContents<Result>(
+        _ path: String,
+        _ body: (UnsafeBufferPointer<UInt8>) throws(ImportError) -> Result
+    ) throws(ImportError) -> Result {
+        if let mapping = try map(path) {
+            defer { munmap(mapping.baseAddress, mapping.count) }
+            return try body(UnsafeBufferPointer(mapping.bindMemory(to: UInt8.self)))
+        }
+        let bytes = try read(path)
+        return try bytes.withUnsafeBufferPointer { buffer throws(ImportError) in try body(buffer) }
+    }
+
+    /// Maps a large regular file read-only, or returns `nil` when it should be read instead.
+    private static func map(_ path: String) throws(ImportError) -> UnsafeMutableRawBufferPointer? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(path, errno) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw failure(path, errno) }
+        guard (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) >= mappingThreshold else { return nil }
+        let size = Int(info.st_size)
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+            return nil
+        }
+        _ = madvise(address, size, MADV_WILLNEED)
+        return UnsafeMutableRawBufferPointer(start: address, count: size)
+    }
+
     /// Reads a file completely.
     /// - Parameter path: The file to read.
     /// - Returns: The file's bytes.

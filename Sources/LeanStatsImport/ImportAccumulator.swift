@@ -17,6 +17,7 @@ struct ImportAccumulator {
     /// `ding_process_instances` files take form values (JSON instances carry their own form).
     /// - Complexity: O(r + f) for r instance rows and f form rows, plus the dictionary merges.
     consuming func joined() -> ImportBatch {
+        var timer = PhaseTimer()
         let parts = instanceParts
         let rowCount = parts.reduce(0) { $0 + $1.rowCount }
         var starts = [0]
@@ -25,25 +26,32 @@ struct ImportAccumulator {
         // The seven text columns; the business id merge also finds the form rows' instances.
         let slots = InstanceRowsPart.Slot.allCases
         let formBusiness = formParts.map { $0.businessIds.build() }
-        var unions: [DictionaryUnion] = []
-        for slot in slots {
-            let own = parts.map { $0.text[slot.rawValue].dictionary.build() }
-            unions.append(
-                slot == .businessId
+        let own = slots.map { slot in parts.map { $0.text[slot.rawValue].dictionary.build() } }
+        // The columns are merged side by side: each merge has a serial part that the other can overlap.
+        var merged = [DictionaryUnion?](repeating: nil, count: slots.count)
+        merged.withUnsafeMutableBufferPointer { results in
+            let shared = UnsafeTransferValue((results, own, formBusiness))
+            DispatchQueue.concurrentPerform(iterations: slots.count) { index in
+                let (results, own, formBusiness) = shared.value
+                results[index] =
+                    slots[index] == .businessId
                     ? DictionaryUnion(
                         base: StringDictionary(),
-                        parts: own + formBusiness,
-                        lookupOnly: own.map { _ in false } + formBusiness.map { _ in true }
+                        parts: own[index] + formBusiness,
+                        lookupOnly: own[index].map { _ in false } + formBusiness.map { _ in true }
                     )
-                    : DictionaryUnion(base: StringDictionary(), parts: own)
-            )
+                    : DictionaryUnion(base: StringDictionary(), parts: own[index])
+            }
         }
+        let unions = merged.map { $0! }
+        timer.lap("join: text unions")
         let text = Self.concatenated(
             slots.map { slot in parts.map { $0.text[slot.rawValue].codes } },
             maps: unions.map(\.maps),
             rowCount: rowCount
         )
 
+        timer.lap("join: text codes")
         // Form columns: the form files' component names first, then the JSON instances' own fields.
         var formNames: [String] = []
         var formIndex: [String: Int] = [:]
@@ -75,6 +83,7 @@ struct ImportAccumulator {
             DictionaryUnion(base: StringDictionary(), parts: sources.map(\.dictionary))
         }
 
+        timer.lap("join: form unions")
         // The rows each business id reaches: the first joinable row, and the later copies.
         var firstRow = [Int32](repeating: -1, count: unions[1].dictionary.count)
         var laterRows: [Int: [Int]] = [:]
@@ -128,6 +137,7 @@ struct ImportAccumulator {
             }
         }
 
+        timer.lap("join: form codes")
         func dictionaryColumn(_ dictionary: StringDictionary, _ codes: [UInt32]) -> DictionaryColumn {
             DictionaryColumn(dictionary: dictionary, codes: .u32(codes))
         }

@@ -28,7 +28,7 @@ extension ImportReader {
         var boundaries = [afterHeader.offset, bytes.count]
         if bytes.count - afterHeader.offset > pieceBytes {
             let workers = ProcessInfo.processInfo.activeProcessorCount
-            let pieces = min(max(workers * 4, (bytes.count - afterHeader.offset) / (64 << 20)), 256)
+            let pieces = min(max(workers * 4, (bytes.count - afterHeader.offset) / (16 << 20)), 1024)
             boundaries = reader.recordBoundaries(in: bytes, from: afterHeader.offset, pieces: pieces)
         }
         var pieces: [DelimitedPiece]
@@ -96,7 +96,9 @@ private struct PieceContext: @unchecked Sendable {
         var piece = DelimitedPiece()
         var instances = InstanceRowsPart(joinable: true)
         var formValues = FormValuesPart()
-        let estimate = max(range.count / 160, 16)
+        // Rows take at least a few dozen bytes; reserving too much costs only untouched address space, while
+        // growing a column copies it.
+        let estimate = max(range.count / 32, 16)
         switch table {
         case .instances:
             instances.createTime.reserveCapacity(estimate)
@@ -194,7 +196,9 @@ private struct PieceContext: @unchecked Sendable {
         guard !businessId.isMissing else { throw InstanceFieldRules.missing("business_id") }
         let name = record[columns.componentName]
         guard !name.isMissing else { throw InstanceFieldRules.missing("component_name") }
-        rows.business.append(businessId.withDecodedBytes { rows.businessIds.intern(bytes: $0) })
+        // Form rows come grouped by business id: most repeat the previous row's.
+        let previous = rows.business.last ?? 0
+        rows.business.append(businessId.withDecodedBytes { rows.businessIds.intern(bytes: $0, previous: previous) })
         let nameCode = name.withDecodedBytes { rows.names.intern(bytes: $0) }
         if Int(nameCode) == rows.values.count { rows.values.append(StringDictionaryBuilder()) }
         rows.name.append(nameCode)

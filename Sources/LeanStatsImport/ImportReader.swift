@@ -45,9 +45,9 @@ public struct ImportReader: Sendable {
         progress: (@Sendable (_ file: String, _ bytesDone: Int, _ bytesTotal: Int) -> Void)? = nil
     ) throws(ImportError) -> ImportBatch {
         var batch = ImportAccumulator()
+        var timer = PhaseTimer()
         for path in paths {
-            let bytes = try FileContents.read(path)
-            try bytes.withUnsafeBufferPointer { buffer throws(ImportError) in
+            try FileContents.withContents(path) { buffer throws(ImportError) in
                 var ticker = ProgressTicker(file: path, total: buffer.count, report: progress)
                 switch ImportFileKind(path: path, bytes: buffer) {
                 case .json(let layout):
@@ -57,11 +57,14 @@ public struct ImportReader: Sendable {
                 }
                 ticker.finish()
             }
+            timer.lap("read \(path)")
         }
         if let formsPath = batch.firstFormValuesFile, batch.instanceTables == 0 {
             throw ImportError.formValuesWithoutInstances(formsPath)
         }
-        return batch.joined()
+        let joined = batch.joined()
+        timer.lap("join")
+        return joined
     }
 }
 

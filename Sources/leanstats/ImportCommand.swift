@@ -42,7 +42,9 @@ func importFiles(_ files: [String], options: StoreOptions, skipBad: Bool) throws
     let clock = try options.clock()
     let lock = try options.store.lockForWriting("import")
     defer { withExtendedLifetime(lock) {} }
+    var timer = PhaseTimer()
     let existing = try options.load(requireData: false)
+    timer.lap("load store")
     let showProgress = stderrIsTerminal
     let batch = try ImportReader(clock: clock).read(paths: files) { file, done, total in
         guard showProgress, total > 8 << 20 else { return }
@@ -50,6 +52,7 @@ func importFiles(_ files: [String], options: StoreOptions, skipBad: Bool) throws
         FileHandle.standardError.write(Data("\rimporting \(file): \(percent)% of \(formatBytes(total))\u{1B}[K".utf8))
         if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
     }
+    timer = PhaseTimer()
     if !batch.issues.isEmpty {
         for issue in batch.issues.prefix(20) { printError(issue.description) }
         if batch.issues.count > 20 { printError("… and \(batch.issues.count - 20) more bad rows") }
@@ -65,6 +68,7 @@ func importFiles(_ files: [String], options: StoreOptions, skipBad: Bool) throws
         )
     }
     let (table, counts) = (existing?.table ?? .empty).upserting(batch.rows)
+    timer.lap("upsert")
     var summary =
         "imported \(batch.rows.rowCount) instances from \(files.count) file\(files.count == 1 ? "" : "s"): "
         + "\(counts.inserted) new, \(counts.updated) updated, \(counts.unchanged) unchanged"
@@ -73,5 +77,6 @@ func importFiles(_ files: [String], options: StoreOptions, skipBad: Bool) throws
         return summary + "; the store is unchanged"
     }
     let generation = try options.store.write(table, metadata: existing?.metadata ?? [:])
+    timer.lap("write snapshot")
     return summary + "; \(table.rowCount) instances in \(options.store.path(ofGeneration: generation))"
 }

@@ -1,7 +1,8 @@
 import LeanStatsCore
-import LeanStatsImport
 import LeanStatsTestSupport
 import Testing
+
+@testable import LeanStatsImport
 
 /// Files read in parallel pieces give exactly what one sequential pass gives: rows, bad rows and their lines.
 struct ParallelPiecesTests {
@@ -128,5 +129,15 @@ struct ParallelPiecesTests {
             // Every cut starts a record: a quoted or a plain one, never the "b" line inside a quoted field.
             #expect(bytes[cut] == UInt8(ascii: "\"") || bytes[cut] == UInt8(ascii: "p"))
         }
+    }
+
+    @Test(arguments: [0, 7, 8, 9, 63, 1000])
+    func quotesAreCountedWordByWordAsByteByByte(length: Int) {
+        var random = SeededGenerator(seed: UInt64(length))
+        // Bytes near the quote (0x21, 0x23, 0xA2) and high bytes test that no carry crosses a byte.
+        let alphabet: [UInt8] = [0x22, 0x21, 0x23, 0xA2, 0x00, 0xFF, 0x0A, 0x2C]
+        let bytes = (0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+        let counted = bytes.withUnsafeBufferPointer { DelimitedReader.quoteCount($0) }
+        #expect(counted == bytes.filter { $0 == 0x22 }.count)
     }
 }
