@@ -108,6 +108,7 @@ extension StatisticsEngine {
         options statistics: StatisticsOptions
     ) -> GroupState {
         let distinct = statistics.contains(.distinct)
+        let departments = distinct && statistics.contains(.departments)
         let benefit = statistics.contains(.benefit)
         let processing = statistics.contains(.processing)
         let outcomes = statistics.contains(.outcomes)
@@ -120,7 +121,7 @@ extension StatisticsEngine {
                         GroupState(
                             groupCount: groupCount,
                             userValues: distinct ? table.userId.dictionary.count : nil,
-                            deptValues: distinct ? table.deptId.dictionary.count : nil,
+                            deptValues: departments ? table.deptId.dictionary.count : nil,
                             bitmapBits: options.distinctBitmapBits,
                             benefit: benefit,
                             processing: processing,

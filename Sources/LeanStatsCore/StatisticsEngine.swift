@@ -194,7 +194,8 @@ public final class StatisticsEngine: Sendable {
                 groupCount: groupCount,
                 processing: options.contains(.processing),
                 outcomes: options.contains(.outcomes),
-                pairs: pairs
+                pairs: pairs,
+                departments: options.contains(.departments)
             )
             finalized = (1..<max(groupCount, 1)).compactMap { group in
                 guard totals[group].count > 0 else { return nil }
@@ -223,7 +224,7 @@ public final class StatisticsEngine: Sendable {
                 )
                 for (index, entry) in finalized.enumerated() {
                     groups[index].participants = counts.users[entry.group]
-                    groups[index].depts = counts.depts[entry.group]
+                    if options.contains(.departments) { groups[index].depts = counts.depts[entry.group] }
                 }
             }
         }
@@ -289,6 +290,7 @@ public final class StatisticsEngine: Sendable {
         // previous-occurrence columns against the bucket's own first row.
         let occurrences = scansOccurrences ? previousOccurrences() : nil
         let processing = options.contains(.processing)
+        let departments = options.contains(.departments)
         var totals = [RangeTotals](repeating: RangeTotals(), count: buckets.count)
         withUnfilteredColumns { columns in
             withOccurrenceBuffers(occurrences) { buffers in
@@ -303,6 +305,7 @@ public final class StatisticsEngine: Sendable {
                             columns,
                             processing: processing,
                             occurrences: buffers,
+                            departments: departments,
                             low: Int32(truncatingIfNeeded: range.lowerBound)
                         )
                     }
@@ -348,7 +351,8 @@ public final class StatisticsEngine: Sendable {
             let totals = parallelRangeTotals(
                 rows,
                 processing: options.contains(.processing),
-                occurrences: scansOccurrences ? previousOccurrences() : nil
+                occurrences: scansOccurrences ? previousOccurrences() : nil,
+                departments: options.contains(.departments)
             )
             var statistics = totals.statistics(key: key, options: options)
             if options.contains(.percentiles) {
@@ -374,7 +378,7 @@ public final class StatisticsEngine: Sendable {
         if scansOccurrences {
             let counts = distinctCounts(in: rows, occurrences: previousOccurrences())
             statistics.participants = counts.users
-            statistics.depts = counts.depts
+            if options.contains(.departments) { statistics.depts = counts.depts }
         }
         if options.contains(.percentiles) {
             let percentiles = daysPercentiles(rows: rows, key: .single, groupCount: 1, filter: filter)

@@ -36,7 +36,7 @@ public struct StatisticsOptions: OptionSet, Sendable, Hashable {
     /// Creates options from raw bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
-    /// Exact distinct counts (`participants`, `depts`).
+    /// Exact distinct counts: `participants`, and `depts` together with ``departments``.
     public static let distinct = StatisticsOptions(rawValue: 1)
     /// The sum of the numeric benefit form field (`benefit_sum`).
     public static let benefit = StatisticsOptions(rawValue: 2)
@@ -46,10 +46,15 @@ public struct StatisticsOptions: OptionSet, Sendable, Hashable {
     public static let processing = StatisticsOptions(rawValue: 8)
     /// `refused` and `running` counts.
     public static let outcomes = StatisticsOptions(rawValue: 16)
+    /// With ``distinct``, also distinct originator department ids (`depts`); without it, `depts` stays 0 and the
+    /// kernels read no department column for it.
+    public static let departments = StatisticsOptions(rawValue: 32)
     /// What every statistic of SPEC §3 needs: distinct counts, processing time and outcomes.
-    public static let standard: StatisticsOptions = [.distinct, .processing, .outcomes]
+    public static let standard: StatisticsOptions = [.distinct, .departments, .processing, .outcomes]
     /// Everything.
-    public static let all: StatisticsOptions = [.distinct, .benefit, .percentiles, .processing, .outcomes]
+    public static let all: StatisticsOptions = [
+        .distinct, .departments, .benefit, .percentiles, .processing, .outcomes,
+    ]
 }
 
 /// Row filters shared by every statistic; `nil` means "any".

@@ -65,7 +65,7 @@ struct RangeTotals {
         }
         if options.contains(.distinct) {
             result.participants = users
-            result.depts = depts
+            if options.contains(.departments) { result.depts = depts }
         }
         return result
     }
@@ -121,6 +121,7 @@ extension StatisticsEngine {
         _ columns: UnfilteredColumns,
         processing: Bool,
         occurrences: (users: UnsafeBufferPointer<Int32>, depts: UnsafeBufferPointer<Int32>)?,
+        departments: Bool,
         low: Int32
     ) -> RangeTotals {
         var totals = flagTotals(columns.flags, rows)
@@ -140,7 +141,7 @@ extension StatisticsEngine {
         }
         if let occurrences {
             totals.users = countBefore(occurrences.users, rows, low)
-            totals.depts = countBefore(occurrences.depts, rows, low)
+            if departments { totals.depts = countBefore(occurrences.depts, rows, low) }
         }
         return totals
     }
@@ -149,7 +150,8 @@ extension StatisticsEngine {
     func parallelRangeTotals(
         _ rows: Range<Int>,
         processing: Bool,
-        occurrences: PreviousOccurrences?
+        occurrences: PreviousOccurrences?,
+        departments: Bool
     ) -> RangeTotals {
         final class Part {
             var totals = RangeTotals()
@@ -168,6 +170,7 @@ extension StatisticsEngine {
                                 columns,
                                 processing: processing,
                                 occurrences: buffers,
+                                departments: departments,
                                 low: low
                             )
                         )
@@ -423,6 +426,7 @@ extension StatisticsEngine {
         columns: UnfilteredColumns,
         processing: Bool,
         pairs: (users: UnsafeBufferPointer<Int32>, depts: UnsafeBufferPointer<Int32>)?,
+        departments: Bool,
         low: Int32,
         words: (outcome: UnsafeBufferPointer<UInt64>, completion: UnsafeBufferPointer<UInt64>),
         into state: GroupTotals
@@ -435,7 +439,14 @@ extension StatisticsEngine {
         var start = morsel.lowerBound
         while start < morsel.upperBound {
             let stop = min(morsel.upperBound, start + GroupTotals.flushRows)
-            if let pairs, state.oneWord {
+            if let pairs, state.oneWord, !departments {
+                for row in start..<stop {
+                    let slot = (row & copyMask) &* groups &+ Int(codes[row])
+                    let agree = UInt64(flags[row] & RowFlag.agree)
+                    let firstUser = UInt64(UInt32(bitPattern: pairs.users[row] &- low) >> 31)
+                    outcomes[slot] &+= 1 | agree << 16 | firstUser << 32
+                }
+            } else if let pairs, state.oneWord {
                 for row in start..<stop {
                     let slot = (row & copyMask) &* groups &+ Int(codes[row])
                     let agree = UInt64(flags[row] & RowFlag.agree)
@@ -458,10 +469,6 @@ extension StatisticsEngine {
                     let bits = Int(flags[row])
                     outcomes[slot] &+= words.outcome[bits]
                     completions[slot] &+= words.completion[bits]
-                }
-            } else if state.oneWord {
-                for row in start..<stop {
-                    outcomes[(row & copyMask) &* groups &+ Int(codes[row])] &+= 1 | UInt64(flags[row] & 1) << 16
                 }
             } else {
                 for row in start..<stop {
@@ -493,9 +500,11 @@ extension StatisticsEngine {
         groupCount: Int,
         processing: Bool,
         outcomes: Bool,
-        pairs: PreviousOccurrences?
+        pairs: PreviousOccurrences?,
+        departments: Bool
     ) -> [RangeTotals] {
-        let oneWord = !processing && !outcomes
+        // Without pairs the table word already needs one store per row; with them, one word saves the second.
+        let oneWord = !processing && !outcomes && pairs != nil
         let low = Int32(truncatingIfNeeded: rows.lowerBound)
         let state = withUnfilteredColumns { columns in
             withOccurrenceBuffers(pairs) { pairBuffers in
@@ -517,6 +526,7 @@ extension StatisticsEngine {
                                             columns: columns,
                                             processing: processing,
                                             pairs: pairBuffers,
+                                            departments: departments,
                                             low: low,
                                             words: shared.value,
                                             into: state

@@ -44,7 +44,8 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
     /// The costlier statistics the metric needs.
     var statisticsOptions: StatisticsOptions {
         switch self {
-        case .participants, .depts, .participation_rate: .distinct
+        case .participants, .participation_rate: .distinct
+        case .depts: [.distinct, .departments]
         case .benefit_sum: .benefit
         case .p50_days, .p90_days: .percentiles
         case .avg_days, .min_days, .max_days, .completed, .within30_rate: .processing
