@@ -471,8 +471,21 @@ extension StatisticsEngine {
                     completions[slot] &+= words.completion[bits]
                 }
             } else {
-                for row in start..<stop {
+                // Four rows per step, one into each copy at a fixed offset (any row may go to any copy).
+                var row = start
+                if state.copies == 4 {
+                    let (second, third, fourth) = (groups, 2 &* groups, 3 &* groups)
+                    while stop - row >= 4 {
+                        outcomes[Int(codes[row])] &+= words.outcome[Int(flags[row])]
+                        outcomes[second &+ Int(codes[row + 1])] &+= words.outcome[Int(flags[row + 1])]
+                        outcomes[third &+ Int(codes[row + 2])] &+= words.outcome[Int(flags[row + 2])]
+                        outcomes[fourth &+ Int(codes[row + 3])] &+= words.outcome[Int(flags[row + 3])]
+                        row += 4
+                    }
+                }
+                while row < stop {
                     outcomes[(row & copyMask) &* groups &+ Int(codes[row])] &+= words.outcome[Int(flags[row])]
+                    row += 1
                 }
             }
             if processing {
