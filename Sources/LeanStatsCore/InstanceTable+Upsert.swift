@@ -137,13 +137,7 @@ extension InstanceTable {
             finishTime: finishes,
             status: statuses,
             result: results,
-            instanceId: columns[0],
-            businessId: columns[1],
-            title: columns[2],
-            userId: columns[3],
-            userName: columns[4],
-            deptId: columns[5],
-            deptName: columns[6],
+            textColumns: Array(columns[0..<7]),
             formFields: formNames.indices.map { FormFieldColumn(name: formNames[$0], column: columns[7 + $0]) }
         )
         return (table, counts)

@@ -154,6 +154,33 @@ public struct InstanceTable: Sendable, Equatable {
         self.formFields = formFields
     }
 
+    /// Creates a table whose seven fixed text columns come in stored order: instance id, business id, title, user
+    /// id, user name, dept id, dept name (the order of ``namedTextColumns``).
+    init(
+        createTime: [Int64],
+        finishTime: [Int64],
+        status: [UInt8],
+        result: [UInt8],
+        textColumns columns: [DictionaryColumn],
+        formFields: [FormFieldColumn]
+    ) {
+        precondition(columns.count == 7, "a table has seven fixed text columns")
+        self.init(
+            createTime: createTime,
+            finishTime: finishTime,
+            status: status,
+            result: result,
+            instanceId: columns[0],
+            businessId: columns[1],
+            title: columns[2],
+            userId: columns[3],
+            userName: columns[4],
+            deptId: columns[5],
+            deptName: columns[6],
+            formFields: formFields
+        )
+    }
+
     public static func == (lhs: InstanceTable, rhs: InstanceTable) -> Bool {
         lhs.createTime == rhs.createTime && lhs.finishTime == rhs.finishTime && lhs.status == rhs.status
             && lhs.result == rhs.result && lhs.userId == rhs.userId && lhs.userName == rhs.userName

@@ -165,13 +165,7 @@ public struct InstanceTableBuilder: Sendable {
             finishTime: gather(finishTime),
             status: gather(status),
             result: gather(result),
-            instanceId: columns[0],
-            businessId: columns[1],
-            title: columns[2],
-            userId: columns[3],
-            userName: columns[4],
-            deptId: columns[5],
-            deptName: columns[6],
+            textColumns: columns,
             formFields: zip(formNames, forms).map { FormFieldColumn(name: $0, column: finish($1)) }
         )
     }

@@ -303,13 +303,7 @@ private struct SyntheticDraws {
             finishTime: finishTime,
             status: status,
             result: result,
-            instanceId: columns[0],
-            businessId: columns[1],
-            title: columns[2],
-            userId: columns[3],
-            userName: columns[4],
-            deptId: columns[5],
-            deptName: columns[6],
+            textColumns: Array(columns[0..<7]),
             formFields: formFields
         )
     }
