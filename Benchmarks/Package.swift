@@ -19,6 +19,17 @@ let package = Package(
             ],
             path: "Benchmarks/StatisticsBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LeanStatsCore", package: "LeanStats"),
+                .product(name: "LeanStatsImport", package: "LeanStats"),
+                .product(name: "LeanStatsSnapshot", package: "LeanStats"),
+            ],
+            path: "Benchmarks/StoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -7,9 +7,7 @@ import LeanStatsCore
 let benchmarks: @Sendable () -> Void = {
     let rows = Int(ProcessInfo.processInfo.environment["LEANSTATS_BENCH_ROWS"] ?? "") ?? 1_000_000
     let clock = try! ZoneClock(identifier: "Asia/Shanghai")
-    var builder = InstanceTableBuilder()
-    for record in SyntheticHistory(rows: rows, seed: 42).records(clock: clock) { builder.upsert(record) }
-    let engine = StatisticsEngine(table: builder.build(), clock: clock)
+    let engine = StatisticsEngine(table: SyntheticHistory(rows: rows, seed: 42).table(clock: clock), clock: clock)
     let month = DayRange(
         from: CivilDate(year: 2025, month: 10, day: 1),
         through: CivilDate(year: 2025, month: 10, day: 31)
@@ -18,7 +16,7 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .mallocCountTotal, .instructions],
         maxDuration: .seconds(5)
     )
-    let suffix = "\(rows / 1_000_000)M"
+    let suffix = rows % 1_000_000 == 0 ? "\(rows / 1_000_000)M" : "\(rows / 1000)k"
 
     for (name, period) in [("all", nil), ("month", month)] as [(String, DayRange?)] {
         Benchmark("overview \(name) \(suffix)") { benchmark in
