@@ -23,7 +23,7 @@ public final class StatisticsEngine: Sendable {
     /// Each user's latest name and first department, and each row's place in the proposer ranking, built on
     /// first use.
     let proposers = Locked<ProposerIndex?>(nil)
-    /// The rankable rows partitioned by user, built on the first unfiltered `top N`.
+    /// The rankable rows partitioned by (user, department name) pair, built on the first unfiltered `top N`.
     let partitions = Locked<ProposerPartitions?>(nil)
     /// Counter tables for the proposer partitions, reused between queries.
     let counterPool = CounterPool()
@@ -36,7 +36,7 @@ public final class StatisticsEngine: Sendable {
     let benefitIsNumber: [Bool]
     /// Previous-occurrence columns for distinct counts over unfiltered row ranges, built on first use.
     private let occurrences = Locked<PreviousOccurrences?>(nil)
-    /// The same per group of a grouping (by its name, e.g. `dept` or `field:提案类别`): previous row with the same
+    /// The same per group of a grouping (keyed by the grouping's description): previous row with the same
     /// (user, group) and (dept id, group).
     private let groupPairs = Locked<[String: PreviousOccurrences]>([:])
 
