@@ -365,30 +365,31 @@ final class GroupTotals {
 
     /// Widens the packed fields into ``totals`` and clears them.
     func flush() {
-        for copy in 0..<copies {
-            for group in 0..<groups {
-                let slot = copy * groups + group
-                let outcome = outcomes[slot]
-                let completion = completions[slot]
-                if outcome == 0 && completion == 0 { continue }
-                if oneWord {
-                    totals[group].count += Int(outcome & 0xFFFF)
-                    totals[group].agree += Int(outcome >> 16 & 0xFFFF)
-                    totals[group].users += Int(outcome >> 32 & 0xFFFF)
-                    totals[group].depts += Int(outcome >> 48)
+        totals.withUnsafeMutableBufferPointer { totals in
+            for copy in 0..<copies {
+                for group in 0..<groups {
+                    let slot = copy * groups + group
+                    let outcome = outcomes[slot]
+                    let completion = completions[slot]
+                    if outcome == 0 && completion == 0 { continue }
+                    var sums = totals[group]
+                    sums.count += Int(outcome & 0xFFFF)
+                    sums.agree += Int(outcome >> 16 & 0xFFFF)
+                    if oneWord {
+                        sums.users += Int(outcome >> 32 & 0xFFFF)
+                        sums.depts += Int(outcome >> 48)
+                    } else {
+                        sums.refuse += Int(outcome >> 32 & 0xFFFF)
+                        sums.running += Int(outcome >> 48)
+                        sums.completed += Int(completion & 0xFFFF)
+                        sums.within30 += Int(completion >> 16 & 0xFFFF)
+                        sums.users += Int(completion >> 32 & 0xFFFF)
+                        sums.depts += Int(completion >> 48)
+                    }
+                    totals[group] = sums
                     outcomes[slot] = 0
-                    continue
+                    completions[slot] = 0
                 }
-                totals[group].count += Int(outcome & 0xFFFF)
-                totals[group].agree += Int(outcome >> 16 & 0xFFFF)
-                totals[group].refuse += Int(outcome >> 32 & 0xFFFF)
-                totals[group].running += Int(outcome >> 48)
-                totals[group].completed += Int(completion & 0xFFFF)
-                totals[group].within30 += Int(completion >> 16 & 0xFFFF)
-                totals[group].users += Int(completion >> 32 & 0xFFFF)
-                totals[group].depts += Int(completion >> 48)
-                outcomes[slot] = 0
-                completions[slot] = 0
             }
         }
     }
