@@ -115,21 +115,23 @@ final class GroupState {
         userCounts: [Int]?,
         deptCounts: [Int]?
     ) -> GroupStatistics {
-        var result = GroupStatistics(key: key.key, userId: key.userId)
-        result.count = count[group]
-        result.passed = passed[group]
-        result.refused = refused[group]
-        result.running = running[group]
+        // Parts this state did not compute are already at their empty values, so every part is taken.
+        let totals = RangeTotals(
+            count: count[group],
+            agree: passed[group],
+            refuse: refused[group],
+            running: running[group],
+            completed: completed[group],
+            within30: within30[group],
+            totalDays: totalDays[group],
+            minDays: minDays[group],
+            maxDays: maxDays[group],
+            users: userCounts?[group] ?? 0,
+            depts: deptCounts?[group] ?? 0
+        )
+        var result = totals.statistics(key: key.key, options: .all)
+        result.userId = key.userId
         result.benefitSum = benefit.map { Double($0[group]) / 100 }
-        result.completed = completed[group]
-        result.within30 = within30[group]
-        result.totalDays = totalDays[group]
-        if completed[group] > 0 {
-            result.minDays = Int(minDays[group])
-            result.maxDays = Int(maxDays[group])
-        }
-        result.participants = userCounts?[group] ?? 0
-        result.depts = deptCounts?[group] ?? 0
         return result
     }
 }

@@ -146,17 +146,14 @@ extension StatisticsEngine {
                     }
                 }
             }
-            // The partition's limit-th largest count, from a histogram of its counts.
-            var largest = 0
-            forEachPair { _, packed in largest = max(largest, Int(packed & 0xFFFF_FFFF)) }
-            var histogram = [Int](repeating: 0, count: largest + 1)
-            forEachPair { _, packed in histogram[Int(packed & 0xFFFF_FFFF)] += 1 }
-            var threshold = largest
-            var seen = histogram[largest]
-            while threshold > 1 && seen < limit {
-                threshold -= 1
-                seen += histogram[threshold]
-            }
+            // The partition's limit-th largest count (unused counters are zero and never rank).
+            let threshold =
+                short
+                ? rankThreshold(touched.lazy.map { Int(counts[Int($0)] & 0xFFFF_FFFF) }, limit: limit)
+                : rankThreshold(
+                    (0..<ProposerPartitions.pairsPerPartition).lazy.map { Int(counts[$0] & 0xFFFF_FFFF) },
+                    limit: limit
+                )
             var entries: [ProposerEntry] = []
             forEachPair { local, packed in
                 guard Int(packed & 0xFFFF_FFFF) >= threshold else { return }

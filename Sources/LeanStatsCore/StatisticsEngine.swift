@@ -472,7 +472,7 @@ public final class StatisticsEngine: Sendable {
 
 /// The count of the `limit`-th largest entry, found with a histogram of counts instead of a sort.
 /// - Complexity: O(n + largest count).
-func rankThreshold(_ counts: [Int], limit: Int) -> Int {
+func rankThreshold<Counts: Collection<Int>>(_ counts: Counts, limit: Int) -> Int {
     let largest = counts.max() ?? 0
     var histogram = [Int](repeating: 0, count: largest + 1)
     for count in counts { histogram[count] += 1 }
