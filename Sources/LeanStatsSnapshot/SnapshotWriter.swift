@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LeanStatsCore
 
@@ -121,7 +122,8 @@ struct SnapshotWriter {
         try values.withUnsafeBytes { bytes in try stream(bytes, role: role, width: 1, encoding: "plain") }
     }
 
-    /// Cuts `bytes` into blocks, encodes, compresses, checksums and writes each.
+    /// Cuts `bytes` into blocks, encodes, compresses and checksums them (in parallel when there are several), then
+    /// writes them in order.
     private mutating func stream(
         _ bytes: UnsafeRawBufferPointer,
         role: String,
@@ -129,36 +131,79 @@ struct SnapshotWriter {
         encoding: String
     ) throws -> StreamEntry {
         let blockSize = width == 1 ? SnapshotLayout.blockBytes : SnapshotLayout.blockElements * width
-        var blocks: [BlockEntry] = []
-        var start = 0
-        while start < bytes.count {
-            let end = min(start + blockSize, bytes.count)
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-            let encoded: [UInt8]
-            switch encoding {
-            case "delta-shuffle":
-                let deltas = Int64Delta.encode(slice)
-                encoded = deltas.withUnsafeBytes { ByteShuffle.shuffle($0, width: 8) }
-            case "shuffle":
-                encoded = ByteShuffle.shuffle(slice, width: width)
-            default:
-                encoded = Array(slice)
+        let ranges = stride(from: 0, to: bytes.count, by: blockSize).map { $0..<min($0 + blockSize, bytes.count) }
+        var frames = [Result<EncodedBlock, SnapshotError>](
+            repeating: .success(EncodedBlock(frame: [], rawLength: 0, checksum: 0)),
+            count: ranges.count
+        )
+        if ranges.count == 1 {
+            frames[0] = Self.frame(UnsafeRawBufferPointer(rebasing: bytes[ranges[0]]), encoding, width, compressor)
+        } else if ranges.count > 1 {
+            let workers = min(ranges.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+            frames.withUnsafeMutableBufferPointer { frames in
+                let shared = UnsafeTransfer((frames, bytes))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let (frames, bytes) = shared.value
+                    let compressor = ZstdCompressor()
+                    for index in stride(from: worker, to: ranges.count, by: workers) {
+                        let block = UnsafeRawBufferPointer(rebasing: bytes[ranges[index]])
+                        frames[index] = Self.frame(block, encoding, width, compressor)
+                    }
+                }
             }
-            let frame = try encoded.withUnsafeBytes { raw in try compressor.compress(raw) }
+        }
+        var blocks: [BlockEntry] = []
+        blocks.reserveCapacity(frames.count)
+        for result in frames {
+            let block = try result.get()
             blocks.append(
                 BlockEntry(
                     offset: offset,
-                    length: frame.count,
-                    rawLength: encoded.count,
-                    checksum: XXH64.hash(frame).hex16
+                    length: block.frame.count,
+                    rawLength: block.rawLength,
+                    checksum: block.checksum.hex16
                 )
             )
-            try output.write(frame)
-            offset += frame.count
-            start = end
+            try output.write(block.frame)
+            offset += block.frame.count
         }
         return StreamEntry(role: role, encoding: encoding, width: width, count: bytes.count / width, blocks: blocks)
     }
+
+    /// One block encoded, compressed and checksummed.
+    private static func frame(
+        _ block: UnsafeRawBufferPointer,
+        _ encoding: String,
+        _ width: Int,
+        _ compressor: ZstdCompressor
+    ) -> Result<EncodedBlock, SnapshotError> {
+        let encoded: [UInt8]
+        switch encoding {
+        case "delta-shuffle":
+            let deltas = Int64Delta.encode(block)
+            encoded = deltas.withUnsafeBytes { ByteShuffle.shuffle($0, width: 8) }
+        case "shuffle":
+            encoded = ByteShuffle.shuffle(block, width: width)
+        default:
+            encoded = Array(block)
+        }
+        do {
+            let frame = try encoded.withUnsafeBytes { raw in try compressor.compress(raw) }
+            return .success(EncodedBlock(frame: frame, rawLength: encoded.count, checksum: XXH64.hash(frame)))
+        } catch let error as SnapshotError {
+            return .failure(error)
+        } catch {
+            return .failure(SnapshotError(.compression, message: "\(error)"))
+        }
+    }
+}
+
+/// A block ready to write: its zstd frame, the length of the encoded bytes the frame expands to, and the frame's
+/// xxh64.
+private struct EncodedBlock {
+    let frame: [UInt8]
+    let rawLength: Int
+    let checksum: UInt64
 }
 
 /// Delta encoding of Int64 runs (wrapping), so sorted times become small numbers.
