@@ -30,6 +30,21 @@ extension InstanceTable {
     /// - Complexity: O((n + b) · columns) for n stored and b batch rows, plus the dictionary merges, plus
     ///   O((n + b) log(n + b)) when rows end up out of order.
     public func upserting(_ batch: InstanceTable) -> (table: InstanceTable, counts: UpsertCounts) {
+        // Into an empty table, a batch of distinct instance ids is the table itself (sorted): its dictionaries
+        // already hold exactly its values, so there is nothing to merge or compare.
+        if rowCount == 0, formFields.isEmpty, batch.hasDistinctInstanceIds {
+            let columns = batch.namedTextColumns.map(\.column)
+            let table = Self.assembled(
+                times: batch.createTime,
+                finishes: batch.finishTime,
+                statuses: batch.status,
+                results: batch.result,
+                codes: columns.map { $0.codes.widened() },
+                dictionaries: columns.map(\.dictionary),
+                formNames: batch.formFields.map(\.name)
+            )
+            return (table, UpsertCounts(inserted: batch.rowCount))
+        }
         var formNames = formFields.map(\.name)
         for field in batch.formFields where !formNames.contains(field.name) { formNames.append(field.name) }
         let stored: [DictionaryColumn?] =
@@ -113,10 +128,31 @@ extension InstanceTable {
                 shared.value[column] = Self.filled(kept, incoming[column], missing: 0, writers: targets)
             }
         }
-        var times = Self.filled(createTime, batch.createTime, missing: 0, writers: targets)
-        var finishes = Self.filled(finishTime, batch.finishTime, missing: InstanceTable.missingTime, writers: targets)
-        var statuses = Self.filled(status, batch.status, missing: 0, writers: targets)
-        var results = Self.filled(result, batch.result, missing: 0, writers: targets)
+        let table = Self.assembled(
+            times: Self.filled(createTime, batch.createTime, missing: 0, writers: targets),
+            finishes: Self.filled(finishTime, batch.finishTime, missing: InstanceTable.missingTime, writers: targets),
+            statuses: Self.filled(status, batch.status, missing: 0, writers: targets),
+            results: Self.filled(result, batch.result, missing: 0, writers: targets),
+            codes: codes,
+            dictionaries: merged.map(\.dictionary),
+            formNames: formNames
+        )
+        return (table, counts)
+    }
+
+    /// A table of the given columns in creation order (ties keep row order), each text column's codes as narrow
+    /// as its dictionary allows; `codes` and `dictionaries` hold the seven fixed text columns, then one per form
+    /// name.
+    private static func assembled(
+        times: [Int64],
+        finishes: [Int64],
+        statuses: [UInt8],
+        results: [UInt8],
+        codes: [[UInt32]],
+        dictionaries: [StringDictionary],
+        formNames: [String]
+    ) -> InstanceTable {
+        var (times, finishes, statuses, results, codes) = (times, finishes, statuses, results, codes)
         if let order = Self.creationOrder(times) {
             func gather<T>(_ values: [T]) -> [T] { order.map { values[$0] } }
             times = gather(times)
@@ -125,14 +161,14 @@ extension InstanceTable {
             results = gather(results)
             codes = codes.map(gather)
         }
-        let columns = (0..<columnCount).map { column in
-            let dictionary = merged[column].dictionary
+        let columns = codes.indices.map { column in
+            let dictionary = dictionaries[column]
             return DictionaryColumn(
                 dictionary: dictionary,
                 codes: CodeArray(codes[column], maxCode: UInt32(max(dictionary.count - 1, 0)))
             )
         }
-        let table = InstanceTable(
+        return InstanceTable(
             createTime: times,
             finishTime: finishes,
             status: statuses,
@@ -140,7 +176,21 @@ extension InstanceTable {
             textColumns: Array(columns[0..<7]),
             formFields: formNames.indices.map { FormFieldColumn(name: formNames[$0], column: columns[7 + $0]) }
         )
-        return (table, counts)
+    }
+
+    /// Whether every row has an instance id and no two rows share one.
+    private var hasDistinctInstanceIds: Bool {
+        guard instanceId.dictionary.count - 1 == rowCount else { return false }
+        var seen = [UInt64](repeating: 0, count: (instanceId.dictionary.count + 63) / 64)
+        return instanceId.codes.withCodeBuffer { codes in
+            for row in 0..<rowCount {
+                let code = Int(codes[row])
+                let bit = UInt64(1) << UInt64(code & 63)
+                if code == 0 || seen[code >> 6] & bit != 0 { return false }
+                seen[code >> 6] |= bit
+            }
+            return true
+        }
     }
 
     /// `kept` extended to one value per writer, with each written row taken from `incoming`.

@@ -88,6 +88,19 @@ struct UpsertTests {
         try upserted.validate()
     }
 
+    @Test func distinctInstancesIntoAnEmptyTableComeOutSortedAsOneByOne() throws {
+        // Shuffled, so the rows must be put in creation order; every id is new.
+        var random = SeededGenerator(seed: 11)
+        let records = randomInstances(count: 600, seed: 4).shuffled(using: &random)
+        var expected = InstanceTableBuilder()
+        for record in records { expected.upsert(record) }
+        let (upserted, counts) = InstanceTable.empty.upserting(try batch(records))
+        #expect(counts == UpsertCounts(inserted: 600))
+        #expect(upserted == expected.build())
+        #expect(upserted.createTime == upserted.createTime.sorted())
+        try upserted.validate()
+    }
+
     @Test func upsertingTheSameRowsAgainChangesNothing() throws {
         let records = randomInstances(count: 500, seed: 3)
         let (first, _) = InstanceTable.empty.upserting(try batch(records))
