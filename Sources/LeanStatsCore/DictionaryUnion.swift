@@ -29,14 +29,54 @@ public struct DictionaryUnion: Sendable {
             maps = [Array(0..<UInt32(parts[0].count))]
             return
         }
+        (dictionary, maps) = Self.merge(base: base, parts: parts, hashes: [], lookupOnly: lookupOnly)
+    }
+
+    /// Merges the entries of `parts` into `base`, reusing the hashes the builders computed.
+    ///
+    /// Builders that stopped looking values up (``StringDictionaryBuilder/appendsOnly``) may hold repeated
+    /// entries; each maps to the code of the value's first appearance, as if it had been looked up.
+    /// - Parameters:
+    ///   - base: The dictionary whose codes stay as they are.
+    ///   - parts: The builders to add, in order.
+    ///   - lookupOnly: For each part, whether it may only find entries (default: none is).
+    public init(base: StringDictionary, builders parts: [StringDictionaryBuilder], lookupOnly: [Bool] = []) {
+        let lookupOnly = lookupOnly + Array(repeating: false, count: max(0, parts.count - lookupOnly.count))
+        let dictionaries = parts.map { StringDictionary(bytes: $0.bytes, offsets: $0.offsets) }
+        if base.count <= 1, parts.count == 1, !lookupOnly[0], !parts[0].appendsOnly {
+            dictionary = dictionaries[0]
+            maps = [Array(0..<UInt32(dictionaries[0].count))]
+            return
+        }
+        (dictionary, maps) = Self.merge(
+            base: base,
+            parts: dictionaries,
+            hashes: [nil] + parts.map(\.hashes),
+            lookupOnly: lookupOnly
+        )
+    }
+
+    /// The union of `base` and `parts`, with each part's map; `hashes` holds each source's entry hashes by code
+    /// (the base first) where known.
+    private static func merge(
+        base: StringDictionary,
+        parts: [StringDictionary],
+        hashes: [[UInt64]?],
+        lookupOnly: [Bool]
+    ) -> (StringDictionary, [[UInt32]]) {
         let sources = [base] + parts
         var starts = [0]
         for source in sources { starts.append(starts[starts.count - 1] + max(source.count - 1, 0)) }
-        let merged = UnionWork(sources: sources, starts: starts, addable: [true] + lookupOnly.map { !$0 }).run()
-        dictionary = merged.dictionary
-        maps = parts.indices.map { part in
+        let merged = UnionWork(
+            sources: sources,
+            knownHashes: hashes + Array(repeating: nil, count: sources.count - hashes.count),
+            starts: starts,
+            addable: [true] + lookupOnly.map { !$0 }
+        ).run()
+        let maps = parts.indices.map { part in
             [0] + merged.codes[starts[part + 1]..<starts[part + 2]]
         }
+        return (merged.dictionary, maps)
     }
 }
 
@@ -44,6 +84,8 @@ public struct DictionaryUnion: Sendable {
 /// laid end to end so that every comparison reads through one buffer.
 private struct UnionWork: @unchecked Sendable {
     let sources: [StringDictionary]
+    /// Each source's entry hashes by code (index 0 unused), where its builder computed them.
+    let knownHashes: [[UInt64]?]
     /// `starts[s]` is the ordinal of source `s`'s code 1; the last element is the number of entries.
     let starts: [Int]
     let addable: [Bool]
@@ -98,8 +140,10 @@ private struct UnionWork: @unchecked Sendable {
     /// For every ordinal, the first ordinal with equal bytes (itself when it is the first), or `none` for an entry
     /// of a look-up-only source that no addable entry equals.
     ///
-    /// (hash, ordinal) pairs are scattered into partitions by the top bits of the hash, slice by slice in
-    /// parallel, so that each partition keeps ordinal order and its hash table fits in the cache.
+    /// Entries are scattered into partitions by the top bits of the hash, slice by slice in parallel, so that each
+    /// partition keeps ordinal order and its hash table fits in the cache. Each entry's bytes are copied next to
+    /// its partition's, so that comparing an entry with an earlier equal one (most entries, when parts share
+    /// values) reads the cache instead of two random places in the whole text.
     private func firstOccurrences(
         bytes: UnsafeBufferPointer<UInt8>,
         offsets: UnsafeBufferPointer<Int>,
@@ -120,61 +164,112 @@ private struct UnionWork: @unchecked Sendable {
         // Hashes and a histogram per slice.
         var hashes = [UInt64](repeating: 0, count: total)
         var counts = [Int](repeating: 0, count: sliceCount * partitions)
+        var byteCounts = [Int](repeating: 0, count: sliceCount * partitions)
         hashes.withUnsafeMutableBufferPointer { hashes in
             counts.withUnsafeMutableBufferPointer { counts in
-                let shared = UnsafeTransfer(value: (hashes, counts))
-                DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
-                    let (hashes, counts) = shared.value
-                    let (bytes, offsets) = text.value
-                    for ordinal in slice(index) {
-                        let hash = StringDictionaryBuilder.hash(
-                            UnsafeBufferPointer(rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]])
-                        )
-                        hashes[ordinal] = hash
-                        counts[index * partitions + partition(hash)] += 1
+                byteCounts.withUnsafeMutableBufferPointer { byteCounts in
+                    let shared = UnsafeTransfer(value: (hashes, counts, byteCounts))
+                    DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
+                        let (hashes, counts, byteCounts) = shared.value
+                        let (bytes, offsets) = text.value
+                        let range = slice(index)
+                        // The slice source by source: copied hashes where the builder kept them, computed otherwise.
+                        for source in sources.indices
+                        where starts[source] < range.upperBound && starts[source + 1] > range.lowerBound {
+                            let run = max(range.lowerBound, starts[source])..<min(range.upperBound, starts[source + 1])
+                            if let known = knownHashes[source] {
+                                known.withUnsafeBufferPointer { known in
+                                    for ordinal in run {
+                                        let hash = known[ordinal - starts[source] + 1]
+                                        hashes[ordinal] = hash
+                                        counts[index * partitions + partition(hash)] += 1
+                                        byteCounts[index * partitions + partition(hash)] +=
+                                            offsets[ordinal + 1] - offsets[ordinal]
+                                    }
+                                }
+                            } else {
+                                for ordinal in run {
+                                    let hash = StringDictionaryBuilder.hash(
+                                        UnsafeBufferPointer(rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]])
+                                    )
+                                    hashes[ordinal] = hash
+                                    counts[index * partitions + partition(hash)] += 1
+                                    byteCounts[index * partitions + partition(hash)] +=
+                                        offsets[ordinal + 1] - offsets[ordinal]
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        // Where each slice writes in each partition; partitions are contiguous, slices in order within them.
+        // Where each slice writes in each partition, entries and bytes; partitions are contiguous, slices in order
+        // within them.
         var bounds = [Int](repeating: 0, count: partitions + 1)
         var cursors = [Int](repeating: 0, count: sliceCount * partitions)
+        var byteCursors = [Int](repeating: 0, count: sliceCount * partitions)
         var position = 0
+        var bytePosition = 0
         for target in 0..<partitions {
             bounds[target] = position
             for index in 0..<sliceCount {
                 cursors[index * partitions + target] = position
                 position += counts[index * partitions + target]
+                byteCursors[index * partitions + target] = bytePosition
+                bytePosition += byteCounts[index * partitions + target]
             }
         }
         bounds[partitions] = position
         let partitionBounds = bounds
-        var entries = [PartitionEntry](repeating: PartitionEntry(hash: 0, ordinal: 0), count: total)
+        var entries = [PartitionEntry](
+            repeating: PartitionEntry(hash: 0, ordinal: 0, length: 0, start: 0),
+            count: total
+        )
+        var arena = [UInt8](repeating: 0, count: bytePosition)
         var first = [UInt32](repeating: 0, count: total)
         hashes.withUnsafeBufferPointer { hashes in
             entries.withUnsafeMutableBufferPointer { entries in
-                cursors.withUnsafeMutableBufferPointer { cursors in
-                    let shared = UnsafeTransfer(value: (hashes, entries, cursors))
-                    DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
-                        let (hashes, entries, cursors) = shared.value
-                        for ordinal in slice(index) {
-                            let cursor = index * partitions + partition(hashes[ordinal])
-                            entries[cursors[cursor]] = PartitionEntry(hash: hashes[ordinal], ordinal: UInt32(ordinal))
-                            cursors[cursor] += 1
+                arena.withUnsafeMutableBufferPointer { arena in
+                    cursors.withUnsafeMutableBufferPointer { cursors in
+                        byteCursors.withUnsafeMutableBufferPointer { byteCursors in
+                            let shared = UnsafeTransfer(value: (hashes, entries, arena, cursors, byteCursors))
+                            DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
+                                let (hashes, entries, arena, cursors, byteCursors) = shared.value
+                                let (bytes, offsets) = text.value
+                                for ordinal in slice(index) {
+                                    let cursor = index * partitions + partition(hashes[ordinal])
+                                    let length = offsets[ordinal + 1] - offsets[ordinal]
+                                    let start = byteCursors[cursor]
+                                    if length > 0 {
+                                        (arena.baseAddress! + start).update(
+                                            from: bytes.baseAddress! + offsets[ordinal],
+                                            count: length
+                                        )
+                                    }
+                                    entries[cursors[cursor]] = PartitionEntry(
+                                        hash: hashes[ordinal],
+                                        ordinal: UInt32(ordinal),
+                                        length: UInt32(length),
+                                        start: start
+                                    )
+                                    cursors[cursor] += 1
+                                    byteCursors[cursor] += length
+                                }
+                            }
                         }
                     }
                 }
             }
-            entries.withUnsafeBufferPointer { entries in
+        }
+        entries.withUnsafeBufferPointer { entries in
+            arena.withUnsafeBufferPointer { arena in
                 first.withUnsafeMutableBufferPointer { first in
-                    let shared = UnsafeTransfer(value: (entries, first))
+                    let shared = UnsafeTransfer(value: (entries, arena, first))
                     DispatchQueue.concurrentPerform(iterations: partitions) { index in
-                        let (entries, first) = shared.value
-                        let (bytes, offsets) = text.value
+                        let (entries, arena, first) = shared.value
                         dedupe(
                             UnsafeBufferPointer(rebasing: entries[partitionBounds[index]..<partitionBounds[index + 1]]),
-                            bytes: bytes,
-                            offsets: offsets,
+                            arena: arena,
                             first: first
                         )
                     }
@@ -187,8 +282,7 @@ private struct UnionWork: @unchecked Sendable {
     /// Finds, for each entry of one partition (ordinals ascending), the first earlier equal entry.
     private func dedupe(
         _ entries: UnsafeBufferPointer<PartitionEntry>,
-        bytes: UnsafeBufferPointer<UInt8>,
-        offsets: UnsafeBufferPointer<Int>,
+        arena: UnsafeBufferPointer<UInt8>,
         first: UnsafeMutableBufferPointer<UInt32>
     ) {
         var capacity = 16
@@ -196,12 +290,7 @@ private struct UnionWork: @unchecked Sendable {
         let mask = capacity - 1
         // Index + 1 of the partition entry in each slot; 0 is empty.
         var slots = [UInt32](repeating: 0, count: capacity)
-        let base = bytes.baseAddress
-        @inline(__always) func equal(_ left: Int, _ right: Int) -> Bool {
-            let length = offsets[left + 1] - offsets[left]
-            guard offsets[right + 1] - offsets[right] == length else { return false }
-            return length == 0 || memcmp(base! + offsets[left], base! + offsets[right], length) == 0
-        }
+        let base = arena.baseAddress
         var source = 0
         slots.withUnsafeMutableBufferPointer { slots in
             for index in entries.indices {
@@ -212,7 +301,14 @@ private struct UnionWork: @unchecked Sendable {
                 var found = Self.none
                 while slots[slot] != 0 {
                     let other = entries[Int(slots[slot] - 1)]
-                    if other.hash == entry.hash, equal(Int(other.ordinal), ordinal) {
+                    if other.hash == entry.hash, other.length == entry.length,
+                        entry.length == 0
+                            || StringDictionaryBuilder.bytesEqual(
+                                base! + other.start,
+                                base! + entry.start,
+                                count: Int(entry.length)
+                            )
+                    {
                         found = other.ordinal
                         break
                     }
@@ -231,8 +327,10 @@ private struct UnionWork: @unchecked Sendable {
     }
 }
 
-/// An entry's hash and ordinal, side by side so that a partition's probes stay in one cache line per entry.
+/// An entry of a partition: its hash, ordinal, and where its bytes lie in the partitions' byte arena.
 private struct PartitionEntry {
     var hash: UInt64
     var ordinal: UInt32
+    var length: UInt32
+    var start: Int
 }

@@ -40,6 +40,17 @@ public struct StringDictionary: Sendable, Equatable {
         return String(decoding: bytes[offsets[index]..<offsets[index + 1]], as: UTF8.self)
     }
 
+    /// Whether the entry of `code` holds exactly `value`'s bytes.
+    @inline(__always)
+    public func entry(_ code: UInt32, equals value: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = offsets[Int(code)]
+        guard offsets[Int(code) + 1] - start == value.count else { return false }
+        guard !value.isEmpty else { return true }
+        return bytes.withUnsafeBufferPointer { all in
+            StringDictionaryBuilder.bytesEqual(all.baseAddress! + start, value.baseAddress!, count: value.count)
+        }
+    }
+
     /// The code of a string, or `nil` when the dictionary does not contain it.
     /// - Complexity: O(n) in the total byte size; used once per query for filter values, never per row.
     public func code(of value: String) -> UInt32? {
@@ -56,20 +67,41 @@ public struct StringDictionary: Sendable, Equatable {
 /// Lookups hash and compare the UTF-8 bytes directly in an open-addressing table of codes (no `String` hashing,
 /// no Unicode normalisation): two values are the same entry exactly when their bytes are equal.
 public struct StringDictionaryBuilder: Sendable {
-    private var bytes: [UInt8] = []
-    private var offsets: [Int] = [0, 0]
+    private(set) var bytes: [UInt8] = []
+    private(set) var offsets: [Int] = [0, 0]
     /// Open-addressing slots: the code in the low 32 bits (0 marks an empty slot; code 0 is never stored) and the
     /// high 32 bits of the hash above it, so most mismatches are rejected without touching the entry's bytes.
     private var slots: [UInt64] = Array(repeating: 0, count: 16)
     /// The hash of each code's bytes, to skip byte comparisons and to rehash without rereading.
-    private var hashes: [UInt64] = [0]
+    private(set) var hashes: [UInt64] = [0]
+    /// Whether the builder may stop looking values up (see ``init(adaptive:)``).
+    private let adaptive: Bool
+    /// Non-empty values interned so far, while an adaptive builder still decides.
+    private var lookups = 0
+    /// Whether the builder stopped looking values up: each value then gets a new code, so entries may repeat and
+    /// only a ``DictionaryUnion`` turns them into a dictionary.
+    public private(set) var appendsOnly = false
+
+    /// Values an adaptive builder looks up before it decides, and the share of them that must be new for it to
+    /// stop looking up.
+    private static let adaptiveSample = 4096
+    private static let adaptiveNewShare = (numerator: 3, denominator: 4)
 
     /// An empty builder (only code 0).
-    public init() {}
+    public init() { adaptive = false }
+
+    /// An empty builder for one piece of a column that a ``DictionaryUnion`` merges afterwards.
+    ///
+    /// When `adaptive`, the builder looks values up only until it has seen a few thousand; if by then more than
+    /// three quarters were new (ids, free text), it appends every further value as a new entry, since a
+    /// piece-local table would only repeat the work of the union's cache-sized partitions. Codes stay unique per
+    /// row value only while ``appendsOnly`` is false.
+    public init(adaptive: Bool) { self.adaptive = adaptive }
 
     /// A builder that keeps every code of an existing dictionary.
     /// - Complexity: O(total bytes).
     public init(_ dictionary: StringDictionary) {
+        adaptive = false
         bytes = dictionary.bytes
         offsets = dictionary.offsets
         hashes.reserveCapacity(dictionary.count)
@@ -96,9 +128,11 @@ public struct StringDictionaryBuilder: Sendable {
     public mutating func intern(bytes value: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard !value.isEmpty else { return 0 }
         let hash = Self.hash(value)
+        if appendsOnly { return append(value, hash: hash) }
         let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
+        if adaptive { lookups += 1 }
         while true {
             let entry = slots[slot]
             if entry == 0 { break }
@@ -108,13 +142,56 @@ public struct StringDictionaryBuilder: Sendable {
             }
             slot = (slot + 1) & mask
         }
+        let code = append(value, hash: hash)
+        slots[slot] = tag | UInt64(code)
+        if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
+        if adaptive, lookups == Self.adaptiveSample { decideAppending() }
+        return code
+    }
+
+    /// Adds a value as a new entry without looking it up.
+    @inline(__always)
+    private mutating func append(_ value: UnsafeBufferPointer<UInt8>, hash: UInt64) -> UInt32 {
         let code = UInt32(count)
         bytes.append(contentsOf: value)
         offsets.append(bytes.count)
         hashes.append(hash)
-        slots[slot] = tag | UInt64(code)
-        if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
         return code
+    }
+
+    /// An adaptive builder's one decision, after its sample: stop looking up when most values were new.
+    private mutating func decideAppending() {
+        let share = Self.adaptiveNewShare
+        if (count - 1) * share.denominator > lookups * share.numerator {
+            appendsOnly = true
+            slots = []
+        }
+    }
+
+    /// The code of a UTF-8 byte sequence already in the builder, or `nil`; adds nothing.
+    /// - Precondition: the builder still looks values up (``appendsOnly`` is false).
+    public func code(of value: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        precondition(!appendsOnly, "an appending builder keeps no lookup table")
+        guard !value.isEmpty else { return 0 }
+        let hash = Self.hash(value)
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let entry = slots[slot]
+            if entry & 0xFFFF_FFFF_0000_0000 == tag, equals(Int(UInt32(truncatingIfNeeded: entry)), value) {
+                return UInt32(truncatingIfNeeded: entry)
+            }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    /// Calls `body` with the bytes of a code's entry.
+    public func withEntry<Result>(_ code: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        bytes.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[offsets[code]..<offsets[code + 1]]))
+        }
     }
 
     /// The code of a UTF-8 byte sequence like ``intern(bytes:)``, trying `previous` first: rows that repeat the
@@ -129,8 +206,40 @@ public struct StringDictionaryBuilder: Sendable {
         let start = offsets[code]
         guard offsets[code + 1] - start == value.count else { return false }
         return bytes.withUnsafeBufferPointer { all in
-            memcmp(all.baseAddress! + start, value.baseAddress!, value.count) == 0
+            Self.bytesEqual(all.baseAddress! + start, value.baseAddress!, count: value.count)
         }
+    }
+
+    /// Whether two byte runs of `count` bytes are equal, compared eight bytes at a time (short ids and names are
+    /// most of what is compared, where a call to `memcmp` costs more than the comparison).
+    @inline(__always)
+    static func bytesEqual(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UInt8>, count: Int) -> Bool {
+        let left = UnsafeRawPointer(left)
+        let right = UnsafeRawPointer(right)
+        guard count >= 8 else {
+            var index = 0
+            while index < count {
+                if left.load(fromByteOffset: index, as: UInt8.self) != right.load(fromByteOffset: index, as: UInt8.self)
+                {
+                    return false
+                }
+                index += 1
+            }
+            return true
+        }
+        var index = 0
+        while index + 8 <= count {
+            if left.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                != right.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            {
+                return false
+            }
+            index += 8
+        }
+        // The last, partial word overlaps the one before it.
+        return index == count
+            || left.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                == right.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 
     private static func capacity(for count: Int) -> Int {
@@ -164,11 +273,16 @@ public struct StringDictionaryBuilder: Sendable {
         }
         if index < raw.count {
             var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while index < raw.count {
-                tail |= UInt64(raw[index]) << shift
-                shift += 8
-                index += 1
+            if raw.count >= 8 {
+                // The last eight bytes, overlapping the previous word: no byte loop for the usual longer values.
+                tail = raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self)
+            } else {
+                var shift: UInt64 = 0
+                while index < raw.count {
+                    tail |= UInt64(raw[index]) << shift
+                    shift += 8
+                    index += 1
+                }
             }
             hash = (hash ^ tail) &* 0xFF51_AFD7_ED55_8CCD
             hash ^= hash >> 32
@@ -186,5 +300,10 @@ public struct StringDictionaryBuilder: Sendable {
     }
 
     /// The finished dictionary.
-    public func build() -> StringDictionary { StringDictionary(bytes: bytes, offsets: offsets) }
+    /// - Precondition: the builder has not stopped looking values up (``appendsOnly``); such a builder's entries
+    ///   become a dictionary through ``DictionaryUnion/init(base:builders:lookupOnly:)``.
+    public func build() -> StringDictionary {
+        precondition(!appendsOnly, "an appending builder's entries may repeat; merge it with DictionaryUnion")
+        return StringDictionary(bytes: bytes, offsets: offsets)
+    }
 }

@@ -1,5 +1,3 @@
-import Dispatch
-
 extension DelimitedReader {
     /// The offset of the first byte of the first record: after a byte order mark and any blank lines.
     /// - Parameter bytes: The whole text.
@@ -12,84 +10,39 @@ extension DelimitedReader {
         return index
     }
 
-    /// Offsets that cut `bytes[start...]` into about `pieces` runs of whole records, for reading in parallel.
+    /// Offsets that cut `bytes[start...]` into about `pieces` runs of records, for reading in parallel.
     ///
-    /// A cut is made after a line end that is not inside a field: for CSV, one with an even number of quotes
-    /// before it (counted in parallel, slice by slice); for TSV, one not escaped by a backslash. In a malformed
-    /// file a cut can fall inside a record; readers detect that by checking that each piece ends exactly at the
-    /// next cut.
+    /// A cut is made after the first line end at or after an even share of the text. For TSV that line end is
+    /// one not escaped by a backslash, so every cut starts a record. For CSV the cut is a guess: a line end
+    /// inside a quoted field cannot be told from one that ends a record without reading from the start. Readers
+    /// therefore check that each piece ends exactly where the next begins, and read a piece again from where the
+    /// one before it really ended when it does not.
     /// - Parameters:
     ///   - bytes: The whole text.
     ///   - start: Where the first piece begins (a record boundary, e.g. after the header).
     ///   - pieces: The number of pieces wanted.
     /// - Returns: Ascending offsets, the first `start` and the last `bytes.count`.
-    /// - Complexity: O(n) quote counting split over the active cores, plus a short scan per cut.
+    /// - Complexity: A short scan per cut.
     public func recordBoundaries(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, pieces: Int) -> [Int] {
         let length = bytes.count - start
         let pieces = max(1, min(pieces, length / 4096))
         guard pieces > 1 else { return [start, bytes.count] }
-        let targets = (0...pieces).map { start + length * $0 / pieces }
-        // The quote parity at each target (CSV only).
-        var parities = [Bool](repeating: false, count: pieces + 1)
-        if dialect == .csv {
-            var counts = [Int](repeating: 0, count: pieces)
-            counts.withUnsafeMutableBufferPointer { counts in
-                let shared = BoundaryTransfer(counts: counts, bytes: bytes, targets: targets)
-                DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-                    shared.counts[piece] = Self.quoteCount(
-                        UnsafeBufferPointer(rebasing: shared.bytes[shared.targets[piece]..<shared.targets[piece + 1]])
-                    )
-                }
-            }
-            var odd = false
-            for piece in 0..<pieces {
-                parities[piece] = odd
-                odd = odd != (counts[piece] & 1 == 1)
-            }
-        }
         var cuts = [start]
         for piece in 1..<pieces {
-            let cut = nextBoundary(
-                in: bytes,
-                from: max(targets[piece], cuts[cuts.count - 1]),
-                insideQuotes: parities[piece]
-            )
+            let cut = nextBoundary(in: bytes, from: max(start + length * piece / pieces, cuts[cuts.count - 1]))
             if cut > cuts[cuts.count - 1] && cut < bytes.count { cuts.append(cut) }
         }
         cuts.append(bytes.count)
         return cuts
     }
 
-    /// The number of double quotes in `bytes`, counted eight bytes at a time.
-    static func quoteCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        let raw = UnsafeRawBufferPointer(bytes)
-        let quotes = UInt64(Byte.quote) &* 0x0101_0101_0101_0101
-        let low = UInt64(0x7F7F_7F7F_7F7F_7F7F)
-        var count = 0
-        var index = 0
-        while index + 8 <= raw.count {
-            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ quotes
-            // The high bit of each byte that is zero (a quote), without carries between bytes.
-            count &+= (~(((word & low) &+ low) | word | low)).nonzeroBitCount
-            index += 8
-        }
-        while index < raw.count {
-            count &+= raw[index] == Byte.quote ? 1 : 0
-            index += 1
-        }
-        return count
-    }
-
-    /// The offset after the first line end at or after `index` that ends a record.
-    private func nextBoundary(in bytes: UnsafeBufferPointer<UInt8>, from index: Int, insideQuotes: Bool) -> Int {
+    /// The offset after the first line end at or after `index` (for TSV, one not escaped by a backslash).
+    private func nextBoundary(in bytes: UnsafeBufferPointer<UInt8>, from index: Int) -> Int {
         var index = index
-        var inside = insideQuotes
         while index < bytes.count {
             let byte = bytes[index]
-            if dialect == .csv && byte == Byte.quote {
-                inside.toggle()
-            } else if byte == Byte.lineFeed || byte == Byte.carriageReturn {
-                if dialect == .csv ? !inside : !escapedByBackslash(bytes, index) {
+            if byte == Byte.lineFeed || byte == Byte.carriageReturn {
+                if dialect == .csv || !escapedByBackslash(bytes, index) {
                     if byte == Byte.carriageReturn, index + 1 < bytes.count, bytes[index + 1] == Byte.lineFeed {
                         return index + 2
                     }
@@ -116,11 +69,4 @@ extension DelimitedReader {
         }
         return false
     }
-}
-
-/// The buffers the quote-counting workers share: each writes only its own count.
-private struct BoundaryTransfer: @unchecked Sendable {
-    let counts: UnsafeMutableBufferPointer<Int>
-    let bytes: UnsafeBufferPointer<UInt8>
-    let targets: [Int]
 }

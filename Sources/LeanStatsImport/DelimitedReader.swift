@@ -95,6 +95,18 @@ public struct DelimitedReader: Sendable {
                     start = index
                     var closed = false
                     while index < count {
+                        if index + 8 <= count {
+                            // Eight bytes at a time up to the next quote or line end.
+                            let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                            let special =
+                                Word.zeroBytes(word ^ Word.quotes) | Word.zeroBytes(word ^ Word.lineFeeds)
+                                | Word.zeroBytes(word ^ Word.carriageReturns)
+                            if special == 0 {
+                                index += 8
+                                continue
+                            }
+                            index += special.trailingZeroBitCount >> 3
+                        }
                         let byte = bytes[index]
                         if byte == Byte.quote {
                             if index + 1 < count, bytes[index + 1] == Byte.quote {
@@ -131,8 +143,20 @@ public struct DelimitedReader: Sendable {
                     }
                 } else {
                     while index < count {
+                        if index + 8 <= count {
+                            // Eight bytes at a time while none is special: most bytes (digits, letters, UTF-8
+                            // sequences) are above every special byte but TSV's `\`.
+                            let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                            let special =
+                                Word.bytesBelow(word, quickLimit + 1)
+                                | (escapes ? Word.zeroBytes(word ^ Word.backslashes) : 0)
+                            if special == 0 {
+                                index += 8
+                                continue
+                            }
+                            index += special.trailingZeroBitCount >> 3
+                        }
                         let byte = bytes[index]
-                        // Most bytes (digits, letters, UTF-8 sequences) are above every special byte but `\`.
                         if byte > quickLimit, byte != Byte.backslash {
                             index += 1
                             continue
@@ -200,6 +224,29 @@ struct DelimitedSpan {
     var end: Int
     /// Whether the field holds doubled quotes (CSV) or backslash escapes (TSV) that decoding must resolve.
     var escaped: Bool
+}
+
+/// Tests on eight bytes at once (SWAR). Each gives a word whose lowest set bit lies in the first byte that
+/// passes (bits above it may be set spuriously by borrows, so only the lowest one is meaningful); 0 when none does.
+enum Word {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+    static let quotes = UInt64(Byte.quote) &* ones
+    static let lineFeeds = UInt64(Byte.lineFeed) &* ones
+    static let carriageReturns = UInt64(Byte.carriageReturn) &* ones
+    static let backslashes = UInt64(Byte.backslash) &* ones
+
+    /// Marks the bytes that are zero.
+    @inline(__always)
+    static func zeroBytes(_ word: UInt64) -> UInt64 {
+        (word &- ones) & ~word & highs
+    }
+
+    /// Marks the bytes below `limit` (at most 128).
+    @inline(__always)
+    static func bytesBelow(_ word: UInt64, _ limit: UInt8) -> UInt64 {
+        (word &- UInt64(limit) &* ones) & ~word & highs
+    }
 }
 
 /// ASCII bytes the readers look for.

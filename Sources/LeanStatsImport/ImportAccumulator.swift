@@ -23,24 +23,16 @@ struct ImportAccumulator {
         var starts = [0]
         for part in parts { starts.append(starts[starts.count - 1] + part.rowCount) }
 
-        // The seven text columns; the business id merge also finds the form rows' instances.
+        // The seven text columns.
         let slots = InstanceRowsPart.Slot.allCases
-        let formBusiness = formParts.map { $0.businessIds.build() }
-        let own = slots.map { slot in parts.map { $0.text[slot.rawValue].dictionary.build() } }
+        let own = slots.map { slot in parts.map { $0.text[slot.rawValue].dictionary } }
         // The columns are merged side by side: each merge has a serial part that the other can overlap.
         var merged = [DictionaryUnion?](repeating: nil, count: slots.count)
         merged.withUnsafeMutableBufferPointer { results in
-            let shared = UnsafeTransferValue((results, own, formBusiness))
+            let shared = UnsafeTransferValue((results, own))
             DispatchQueue.concurrentPerform(iterations: slots.count) { index in
-                let (results, own, formBusiness) = shared.value
-                results[index] =
-                    slots[index] == .businessId
-                    ? DictionaryUnion(
-                        base: StringDictionary(),
-                        parts: own[index] + formBusiness,
-                        lookupOnly: own[index].map { _ in false } + formBusiness.map { _ in true }
-                    )
-                    : DictionaryUnion(base: StringDictionary(), parts: own[index])
+                let (results, own) = shared.value
+                results[index] = DictionaryUnion(base: StringDictionary(), builders: own[index])
             }
         }
         let unions = merged.map { $0! }
@@ -51,7 +43,12 @@ struct ImportAccumulator {
             rowCount: rowCount
         )
 
-        timer.lap("join: text codes")
+        let businessMaps = FormBusinessJoin.maps(
+            formParts.map(\.businessIds),
+            dictionary: unions[1].dictionary,
+            rowCodes: text[1]
+        )
+        timer.lap("join: text codes, form business ids")
         // Form columns: the form files' component names first, then the JSON instances' own fields.
         var formNames: [String] = []
         var formIndex: [String: Int] = [:]
@@ -66,21 +63,24 @@ struct ImportAccumulator {
             return [-1] + (1..<names.count).map { column(names[UInt32($0)]!) }
         }
         let ownColumns = parts.map { part in part.forms.map { column($0.name) } }
-        var formSources = [[(dictionary: StringDictionary, origin: FormSource)]](repeating: [], count: formNames.count)
+        var formSources = [[(dictionary: StringDictionaryBuilder, origin: FormSource)]](
+            repeating: [],
+            count: formNames.count
+        )
         for (index, part) in parts.enumerated() {
             for (position, field) in part.forms.enumerated() {
                 formSources[ownColumns[index][position]].append(
-                    (field.values.dictionary.build(), .own(index, position))
+                    (field.values.dictionary, .own(index, position))
                 )
             }
         }
         for (index, part) in formParts.enumerated() {
             for code in 1..<part.values.count {
-                formSources[nameColumns[index][code]].append((part.values[code].build(), .joined(index, code)))
+                formSources[nameColumns[index][code]].append((part.values[code], .joined(index, code)))
             }
         }
         let formUnions = formSources.map { sources in
-            DictionaryUnion(base: StringDictionary(), parts: sources.map(\.dictionary))
+            DictionaryUnion(base: StringDictionary(), builders: sources.map(\.dictionary))
         }
 
         timer.lap("join: form unions")
@@ -99,13 +99,13 @@ struct ImportAccumulator {
                 }
             }
         }
-        var formCodes = [[UInt32]](repeating: Array(repeating: 0, count: rowCount), count: formNames.count)
+        var ownCodes = [[UInt32]](repeating: Array(repeating: 0, count: rowCount), count: formNames.count)
         for (column, sources) in formSources.enumerated() {
             for (position, source) in sources.enumerated() {
                 guard case .own(let index, let field) = source.origin else { continue }
                 let map = formUnions[column].maps[position]
                 for (offset, local) in parts[index].forms[field].values.codes.enumerated() {
-                    formCodes[column][starts[index] + offset] = map[Int(local)]
+                    ownCodes[column][starts[index] + offset] = map[Int(local)]
                 }
             }
         }
@@ -119,23 +119,13 @@ struct ImportAccumulator {
                 valueMaps[index][code] = (column, formUnions[column].maps[position])
             }
         }
-        var orphans = 0
-        for (index, part) in formParts.enumerated() {
-            let businessMap = unions[1].maps[parts.count + index]
-            for row in 0..<part.rowCount {
-                let business = Int(businessMap[Int(part.business[row])])
-                guard business != 0, firstRow[business] >= 0 else {
-                    orphans += 1
-                    continue
-                }
-                let local = part.value[row]
-                guard local != 0 else { continue }
-                let target = valueMaps[index][Int(part.name[row])]
-                let code = target.map[Int(local)]
-                formCodes[target.column][Int(firstRow[business])] = code
-                for later in laterRows[business] ?? [] { formCodes[target.column][later] = code }
-            }
-        }
+        let (orphans, joinedCodes) = Self.joinedFormCodes(
+            formParts,
+            into: ownCodes,
+            businessMaps: businessMaps,
+            valueMaps: valueMaps,
+            rows: (first: firstRow, later: laterRows)
+        )
 
         timer.lap("join: form codes")
         func dictionaryColumn(_ dictionary: StringDictionary, _ codes: [UInt32]) -> DictionaryColumn {
@@ -155,11 +145,57 @@ struct ImportAccumulator {
             deptId: dictionaryColumn(unions[5].dictionary, text[5]),
             deptName: dictionaryColumn(unions[6].dictionary, text[6]),
             formFields: formNames.indices.map {
-                FormFieldColumn(name: formNames[$0], column: dictionaryColumn(formUnions[$0].dictionary, formCodes[$0]))
+                FormFieldColumn(
+                    name: formNames[$0],
+                    column: dictionaryColumn(formUnions[$0].dictionary, joinedCodes[$0])
+                )
             },
             validate: false
         )
         return ImportBatch(rows: rows, issues: issues, orphanFormValues: orphans)
+    }
+
+    /// `codes` (one array per form column, one code per row) with the values of the form parts' rows written in,
+    /// and the number of form rows whose business id no joinable instance has.
+    ///
+    /// A later row for the same instance and component name replaces an earlier one; every copy of an instance
+    /// gets the value.
+    private static func joinedFormCodes(
+        _ formParts: [FormValuesPart],
+        into codes: [[UInt32]],
+        businessMaps: [[UInt32]],
+        valueMaps: [[(column: Int, map: [UInt32])]],
+        rows: (first: [Int32], later: [Int: [Int]])
+    ) -> (orphans: Int, codes: [[UInt32]]) {
+        let width = codes.first?.count ?? 0
+        // All columns in one buffer, column after column, written without per-row bounds or uniqueness checks.
+        var flat = Array(codes.joined())
+        var orphans = 0
+        flat.withUnsafeMutableBufferPointer { flat in
+            rows.first.withUnsafeBufferPointer { firstRow in
+                for (index, part) in formParts.enumerated() {
+                    let targets = valueMaps[index].map { (offset: max($0.column, 0) * width, map: $0.map) }
+                    businessMaps[index].withUnsafeBufferPointer { businessMap in
+                        for row in 0..<part.rowCount {
+                            let business = Int(businessMap[Int(part.business[row])])
+                            guard business != 0, firstRow[business] >= 0 else {
+                                orphans += 1
+                                continue
+                            }
+                            let local = part.value[row]
+                            guard local != 0 else { continue }
+                            let target = targets[Int(part.name[row])]
+                            let code = target.map[Int(local)]
+                            flat[target.offset + Int(firstRow[business])] = code
+                            if !rows.later.isEmpty, let later = rows.later[business] {
+                                for row in later { flat[target.offset + row] = code }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (orphans, codes.indices.map { Array(flat[($0 * width)..<(($0 + 1) * width)]) })
     }
 
     /// Where the values of a form column come from.

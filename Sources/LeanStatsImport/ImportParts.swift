@@ -2,7 +2,7 @@ import LeanStatsCore
 
 /// A text column of one part of an import: a dictionary local to the part and one code per row.
 struct TextPart {
-    var dictionary = StringDictionaryBuilder()
+    var dictionary = StringDictionaryBuilder(adaptive: true)
     var codes: [UInt32] = []
 
     /// Appends a row with a field's decoded bytes; a missing field (empty, `NULL`, `\N`) is code 0.
@@ -67,10 +67,10 @@ struct InstanceRowsPart {
 
 /// Rows of one piece of a `ding_form_component_values` file, with dictionaries local to the piece.
 struct FormValuesPart {
-    var businessIds = StringDictionaryBuilder()
+    var businessIds = StringDictionaryBuilder(adaptive: true)
     var names = StringDictionaryBuilder()
     /// The values of each component name, indexed by its code in `names` (index 0 unused).
-    var values = [StringDictionaryBuilder()]
+    var values = [StringDictionaryBuilder(adaptive: true)]
     var business: [UInt32] = []
     var name: [UInt32] = []
     /// 0 when the value is missing: the row then sets nothing but still counts towards the orphans.

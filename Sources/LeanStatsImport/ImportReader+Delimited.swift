@@ -5,10 +5,10 @@ import LeanStatsCore
 extension ImportReader {
     /// Reads one CSV or TSV export of `ding_process_instances` or `ding_form_component_values`.
     ///
-    /// The rows after the header are split at record boundaries into pieces that are read in parallel, each into
-    /// columns with its own dictionaries. Should a piece not end exactly where the next begins (only possible in
-    /// a malformed file, e.g. one with an unterminated quote), the file is read again in one piece, so the result
-    /// never depends on the split.
+    /// The rows after the header are split at likely record boundaries into pieces that are read in parallel,
+    /// each into columns with its own dictionaries. Should a piece not end exactly where the next begins (a CSV
+    /// cut inside a quoted line break, or a malformed file), the next piece is read again from where that one
+    /// ended, so the result never depends on the split.
     /// - Throws: ``ImportError/Code/unknownFileKind`` when the header fits neither table.
     func readDelimited(
         path: String,
@@ -50,9 +50,12 @@ extension ImportReader {
                 }
             }
             progress = shared.withLock { $0.ticker }
-            let consistent = pieces.indices.allSatisfy { pieces[$0].end.offset == boundaries[$0 + 1] }
-            if !consistent {
-                pieces = [context.read(bytes, boundaries[0]..<bytes.count, progress: &progress)]
+            // The first piece starts at a record; a piece after one that did not end at its cut started inside
+            // a record (a CSV line break in quotes), so it is read again from where the one before really ended.
+            for index in pieces.indices.dropFirst() where pieces[index - 1].end.offset != boundaries[index] {
+                let start = pieces[index - 1].end.offset
+                var silent = ProgressTicker(file: path, total: 0, report: nil)
+                pieces[index] = context.read(bytes, start..<max(start, boundaries[index + 1]), progress: &silent)
             }
         }
 
@@ -200,7 +203,7 @@ private struct PieceContext: @unchecked Sendable {
         let previous = rows.business.last ?? 0
         rows.business.append(businessId.withDecodedBytes { rows.businessIds.intern(bytes: $0, previous: previous) })
         let nameCode = name.withDecodedBytes { rows.names.intern(bytes: $0) }
-        if Int(nameCode) == rows.values.count { rows.values.append(StringDictionaryBuilder()) }
+        if Int(nameCode) == rows.values.count { rows.values.append(StringDictionaryBuilder(adaptive: true)) }
         rows.name.append(nameCode)
         let value = record[columns.valueText]
         let placeholder = value.withDecodedBytes { $0.elementsEqual("null".utf8) }

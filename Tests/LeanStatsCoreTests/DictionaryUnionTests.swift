@@ -49,6 +49,28 @@ struct DictionaryUnionTests {
         #expect(union.maps == [[0, 1, 2]])
     }
 
+    @Test func adaptiveBuildersOfMostlyNewValuesStopLookingUpAndTheUnionStillDedupes() {
+        // Part 0 is nearly unique (ids) with repeats after its sample; part 1 repeats a few values (categories).
+        let ids = (0..<10_000).map { "id-\($0)" } + (0..<500).map { "id-\($0 * 7)" }
+        let categories = (0..<10_000).map { "类别 \($0 % 15)" } + ["id-3"]
+        var builders = [StringDictionaryBuilder(adaptive: true), StringDictionaryBuilder(adaptive: true)]
+        var codes: [[UInt32]] = [[], []]
+        for (part, values) in [ids, categories].enumerated() {
+            for value in values { codes[part].append(builders[part].intern(value)) }
+        }
+        #expect(builders[0].appendsOnly)
+        #expect(!builders[1].appendsOnly)
+        #expect(builders[0].count == ids.count + 1)
+
+        let union = DictionaryUnion(base: dictionary(["类别 2"]), builders: builders)
+        var expected = StringDictionaryBuilder(dictionary(["类别 2"]))
+        for value in ids + categories { _ = expected.intern(value) }
+        #expect(union.dictionary == expected.build())
+        for (part, values) in [ids, categories].enumerated() {
+            #expect(codes[part].map { union.dictionary[union.maps[part][Int($0)]] } == values)
+        }
+    }
+
     @Test func internWithThePreviousCodeGivesTheCodePlainInternGives() {
         var hinted = StringDictionaryBuilder()
         var plain = StringDictionaryBuilder()
