@@ -74,8 +74,10 @@ public struct StringDictionaryBuilder: Sendable {
     private var slots: [UInt64] = Array(repeating: 0, count: 16)
     /// The hash of each code's bytes, to skip byte comparisons and to rehash without rereading.
     private(set) var hashes: [UInt64] = [0]
-    /// Whether the builder may stop looking values up (see ``init(adaptive:)``).
+    /// Whether the builder may stop looking values up (see ``init(adaptive:expectedValues:)``).
     private let adaptive: Bool
+    /// About how many values an adaptive builder will see, or 0 when unknown.
+    private var expectedValues = 0
     /// Non-empty values interned so far, while an adaptive builder still decides.
     private var lookups = 0
     /// Whether the builder stopped looking values up: each value then gets a new code, so entries may repeat and
@@ -96,7 +98,13 @@ public struct StringDictionaryBuilder: Sendable {
     /// three quarters were new (ids, free text), it appends every further value as a new entry, since a
     /// piece-local table would only repeat the work of the union's cache-sized partitions. Codes stay unique per
     /// row value only while ``appendsOnly`` is false.
-    public init(adaptive: Bool) { self.adaptive = adaptive }
+    /// - Parameters:
+    ///   - adaptive: Whether the builder may stop looking values up.
+    ///   - expectedValues: About how many values will be interned, to reserve room once the builder appends.
+    public init(adaptive: Bool, expectedValues: Int = 0) {
+        self.adaptive = adaptive
+        self.expectedValues = expectedValues
+    }
 
     /// A builder that keeps every code of an existing dictionary.
     /// - Complexity: O(total bytes).
@@ -165,6 +173,12 @@ public struct StringDictionaryBuilder: Sendable {
         if (count - 1) * share.denominator > lookups * share.numerator {
             appendsOnly = true
             slots = []
+            // Every further value becomes an entry: room for them now saves copying as the arrays grow.
+            if expectedValues > count {
+                offsets.reserveCapacity(expectedValues + 1)
+                hashes.reserveCapacity(expectedValues + 1)
+                bytes.reserveCapacity(bytes.count / (count - 1) * expectedValues * 9 / 8)
+            }
         }
     }
 
@@ -202,6 +216,7 @@ public struct StringDictionaryBuilder: Sendable {
         return intern(bytes: value)
     }
 
+    @inline(__always)
     private func equals(_ code: Int, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = offsets[code]
         guard offsets[code + 1] - start == value.count else { return false }

@@ -28,7 +28,7 @@ extension ImportReader {
         var boundaries = [afterHeader.offset, bytes.count]
         if bytes.count - afterHeader.offset > pieceBytes {
             let workers = ProcessInfo.processInfo.activeProcessorCount
-            let pieces = min(max(workers * 4, (bytes.count - afterHeader.offset) / (16 << 20)), 1024)
+            let pieces = min(max(workers * 4, (bytes.count - afterHeader.offset) / (64 << 20)), 1024)
             boundaries = reader.recordBoundaries(in: bytes, from: afterHeader.offset, pieces: pieces)
         }
         var pieces: [DelimitedPiece]
@@ -108,11 +108,15 @@ private struct PieceContext: @unchecked Sendable {
             instances.finishTime.reserveCapacity(estimate)
             instances.status.reserveCapacity(estimate)
             instances.result.reserveCapacity(estimate)
-            for slot in instances.text.indices { instances.text[slot].codes.reserveCapacity(estimate) }
+            for slot in instances.text.indices {
+                instances.text[slot].codes.reserveCapacity(estimate)
+                instances.text[slot].dictionary = StringDictionaryBuilder(adaptive: true, expectedValues: estimate)
+            }
         case .formValues:
             formValues.business.reserveCapacity(estimate)
             formValues.name.reserveCapacity(estimate)
             formValues.value.reserveCapacity(estimate)
+            formValues.businessIds = StringDictionaryBuilder(adaptive: true, expectedValues: estimate)
         }
         piece.end = reader.forEachRecord(in: bytes, from: range.lowerBound, line: 0, until: range.upperBound) {
             record in
