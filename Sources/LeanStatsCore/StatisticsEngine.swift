@@ -682,3 +682,23 @@ func parseAmount(_ text: String) -> Double? {
     guard let value = Double(cleaned), value.isFinite else { return nil }
     return value
 }
+
+extension StatisticsEngine {
+    /// Builds the indexes that queries without a filter read — the derived row columns, the previous-occurrence
+    /// columns, the proposer partitions and the pair columns of the department grouping — so that later queries,
+    /// even a first one-month query, find them ready.
+    ///
+    /// A REPL or a server calls it in the background once a store is loaded; queries asked meanwhile are answered
+    /// as before (an index a query needs first is built by whichever gets there first, once). Does nothing when
+    /// the engine builds no indexes (a process that answers one query) or the table is too small to need them.
+    /// - Complexity: O(n) per index, about a second for ten million rows on two cores.
+    public func prepareIndexes() {
+        guard options.buildsIndexes, options.derivedColumnKernels, table.rowCount >= options.occurrenceScanRows
+        else { return }
+        _ = derivedRows()
+        _ = previousOccurrences()
+        _ = proposerIndex()
+        _ = proposerPartitions()
+        _ = pairOccurrences("\(GroupingKey.dimension(.dept))", groups: table.deptName.codes)
+    }
+}

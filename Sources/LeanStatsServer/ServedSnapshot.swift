@@ -29,6 +29,8 @@ public struct ServedSnapshot: Sendable {
     /// - Complexity: O(n) once over the status and time columns.
     init(loaded: LoadedSnapshot, clock: ZoneClock) {
         let engine = StatisticsEngine(table: loaded.table, clock: clock)
+        // The indexes build in the background, so the first requests after a (re)load are answered from them.
+        DispatchQueue.global(qos: .utility).async { engine.prepareIndexes() }
         executor = QueryExecutor(engine: engine, headcounts: DepartmentHeadcounts.decode(from: loaded.metadata))
         generation = loaded.generation
         metadata = loaded.metadata

@@ -62,6 +62,8 @@ final class ReplSession {
         let loaded = try store.executor()
         let engine = loaded.engine
         executor = loaded
+        // The indexes build while the analyst types, so even the first query is answered from them.
+        DispatchQueue.global(qos: .utility).async { engine.prepareIndexes() }
         completer = ReplCompleter(
             departments: Self.names(in: engine.table.deptName.dictionary),
             categories: engine.table.category.map { Self.names(in: $0.dictionary) } ?? []

@@ -139,6 +139,38 @@ struct DerivedColumnKernelTests {
         }
     }
 
+    @Test func shortRangesAnsweredFromPreparedIndexesAgreeWithTheGeneralKernels() {
+        let records = randomInstances(count: 4000, seed: 77, users: 600)
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        let table = builder.build()
+        let general = engine(table, derived: false, workers: 1)
+        // Ranges under 1000 rows build no index of their own; prepared ones are used for them.
+        let prepared = StatisticsEngine(
+            table: table,
+            clock: clock,
+            options: KernelOptions(workers: 2, morselSize: 37, occurrenceScanRows: 1000)
+        )
+        prepared.prepareIndexes()
+        let month = DayRange(
+            from: CivilDate(year: 2024, month: 5, day: 1),
+            through: CivilDate(year: 2024, month: 5, day: 31)
+        )
+        #expect(general.overview(period: month).count > 0)
+        for options in [StatisticsOptions.all, .standard, [.distinct]] {
+            #expect(
+                prepared.overview(period: month, options: options) == general.overview(period: month, options: options)
+            )
+            for dimension in [Dimension.dept, .category, .month] {
+                #expect(
+                    prepared.grouped(by: .dimension(dimension), period: month, options: options)
+                        == general.grouped(by: .dimension(dimension), period: month, options: options)
+                )
+            }
+        }
+        #expect(prepared.topProposers(10, period: month) == general.topProposers(10, period: month))
+    }
+
     @Test
     func processingDaysBeyondSixteenBitsUseTheWideKernel() {
         // A finish time 100 years after creation does not fit the narrowed days; the answer must not change.
