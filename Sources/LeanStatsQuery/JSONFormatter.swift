@@ -13,19 +13,33 @@ public struct JSONFormatter: ResultFormatter {
     /// - Parameter table: the result.
     /// - Returns: the JSON text followed by a newline.
     public func render(_ table: ResultTable) -> String {
-        guard !table.isSingleObject else { return JSONText.object(table.objectRows[0], of: table) + "\n" }
-        return "[" + table.rows.map { JSONText.object($0, of: table) }.joined(separator: ",") + "]\n"
+        let keys = JSONText.keys(of: table)
+        guard !table.isSingleObject else { return JSONText.object(table.objectRows[0], of: table, keys: keys) + "\n" }
+        var text = "["
+        text.reserveCapacity(table.rows.count * 16 * max(keys.count, 1))
+        for (index, row) in table.rows.enumerated() {
+            if index > 0 { text += "," }
+            text += JSONText.object(row, of: table, keys: keys)
+        }
+        return text + "]\n"
     }
 }
 
 /// The JSON encoding shared by the JSON formatters.
 enum JSONText {
+    /// The column names as JSON strings followed by a colon, escaped once for every row.
+    static func keys(of table: ResultTable) -> [String] {
+        table.columns.map { string($0) + ":" }
+    }
+
     /// One row as an object whose keys are the columns.
-    static func object(_ row: [ResultValue], of table: ResultTable) -> String {
+    /// - Parameter keys: ``keys(of:)`` of the table.
+    static func object(_ row: [ResultValue], of table: ResultTable, keys: [String]) -> String {
         var text = "{"
-        for (column, name) in table.columns.enumerated() {
+        for (column, key) in keys.enumerated() {
             if column > 0 { text += "," }
-            text += string(name) + ":" + value(table.value(row, column))
+            text += key
+            text += value(table.value(row, column))
         }
         return text + "}"
     }
@@ -40,6 +54,10 @@ enum JSONText {
 
     /// A string literal with `"`, `\` and control characters escaped.
     static func string(_ text: String) -> String {
+        // Names and ids seldom hold a character to escape: then the text goes in as it is.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -9,6 +9,7 @@ public struct JSONLinesFormatter: ResultFormatter {
     /// - Parameter table: the result.
     /// - Returns: one object per line, each followed by a newline.
     public func render(_ table: ResultTable) -> String {
-        table.objectRows.map { JSONText.object($0, of: table) + "\n" }.joined()
+        let keys = JSONText.keys(of: table)
+        return table.objectRows.map { JSONText.object($0, of: table, keys: keys) + "\n" }.joined()
     }
 }
