@@ -39,6 +39,9 @@ public final class StatisticsEngine: Sendable {
     /// The same per group of a grouping (keyed by the grouping's description): previous row with the same
     /// (user, group) and (dept id, group).
     private let groupPairs = Locked<[String: PreviousOccurrences]>([:])
+    /// Rows of a grouping packed for histograms over all history, by the grouping's description (and `|first`
+    /// when they mark first rows).
+    let packedGroups = Locked<[String: PackedGroupRows]>([:])
 
     /// Marks rows that do not count for processing time.
     static let noDays = Int32.min
@@ -188,15 +191,28 @@ public final class StatisticsEngine: Sendable {
             let codes = groupCodes(key)
         {
             let pairs = scansPairs ? pairOccurrences(pairKey, groups: codes) : nil
-            let totals = unfilteredGroupTotals(
-                rows: rows,
-                codes: codes,
-                groupCount: groupCount,
-                processing: options.contains(.processing),
-                outcomes: options.contains(.outcomes),
-                pairs: pairs,
-                departments: options.contains(.departments)
-            )
+            let totals: [RangeTotals]
+            // From the first row on, counts, agreements and participants are one histogram of packed rows.
+            if rows.lowerBound == 0, !rows.isEmpty, options.isDisjoint(with: [.processing, .outcomes, .departments]),
+                let packed = packedGroupRows(
+                    pairKey,
+                    codes: codes,
+                    groupCount: groupCount,
+                    firstRows: options.contains(.distinct)
+                )
+            {
+                totals = packedGroupTotals(rows: rows, packed: packed, groupCount: groupCount)
+            } else {
+                totals = unfilteredGroupTotals(
+                    rows: rows,
+                    codes: codes,
+                    groupCount: groupCount,
+                    processing: options.contains(.processing),
+                    outcomes: options.contains(.outcomes),
+                    pairs: pairs,
+                    departments: options.contains(.departments)
+                )
+            }
             finalized = (1..<max(groupCount, 1)).compactMap { group in
                 guard totals[group].count > 0 else { return nil }
                 let name = label(group)
@@ -685,8 +701,8 @@ func parseAmount(_ text: String) -> Double? {
 
 extension StatisticsEngine {
     /// Builds the indexes that queries without a filter read — the derived row columns, the previous-occurrence
-    /// columns, the proposer partitions and the pair columns of the department grouping — so that later queries,
-    /// even a first one-month query, find them ready.
+    /// columns, the proposer partitions, the pair columns of the department grouping and the packed rows of the
+    /// department and category groupings — so that later queries, even a first one-month query, find them ready.
     ///
     /// A REPL or a server calls it in the background once a store is loaded; queries asked meanwhile are answered
     /// as before (an index a query needs first is built by whichever gets there first, once). Does nothing when
@@ -699,6 +715,19 @@ extension StatisticsEngine {
         _ = previousOccurrences()
         _ = proposerIndex()
         _ = proposerPartitions()
-        _ = pairOccurrences("\(GroupingKey.dimension(.dept))", groups: table.deptName.codes)
+        let dept = "\(GroupingKey.dimension(.dept))"
+        _ = pairOccurrences(dept, groups: table.deptName.codes)
+        _ = packedGroupRows(
+            dept,
+            codes: table.deptName.codes,
+            groupCount: table.deptName.dictionary.count,
+            firstRows: true
+        )
+        _ = packedGroupRows(
+            "\(GroupingKey.dimension(.category))",
+            codes: categoryCodes,
+            groupCount: categoryDictionary.count,
+            firstRows: false
+        )
     }
 }
