@@ -17,8 +17,6 @@ struct PackedGroupRows: Sendable {
     let values: Values
     /// Bits of the group code; the agreement bit follows them, then the first-row bit.
     let codeBits: Int
-    /// Whether the first-row bit is set (built from the grouping's pair columns).
-    let marksFirstRows: Bool
 
     /// The number of distinct packed values: one counter each.
     var bins: Int { 1 << (codeBits + 2) }
@@ -35,7 +33,6 @@ struct PackedGroupRows: Sendable {
         var bits = 1
         while 1 << bits < groupCount { bits += 1 }
         codeBits = bits
-        marksFirstRows = pairs != nil
         let rowCount = flags.count
         func pack<Value: FixedWidthInteger & UnsignedInteger>(_: Value.Type) -> [Value] {
             [Value](unsafeUninitializedCapacity: rowCount) { packed, initialized in
