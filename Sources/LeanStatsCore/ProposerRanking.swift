@@ -117,59 +117,60 @@ extension StatisticsEngine {
             let base = partition << ProposerPartitions.partitionShift
             let counts = pool.take()
             defer { pool.give(counts) }
-            // A short slice notes each pair when its counter leaves zero and later reads (and clears) only those;
-            // a long one reads every counter.
-            var touched: [Int32] = []
+            // A short slice notes each pair when its counter leaves zero and later reads (and clears) only those,
+            // in 32-bit counters (count and agreements in 16 bits each: a short slice has fewer than 2¹⁴ rows) that
+            // take half the cache; a long one reads every 64-bit counter.
             let short = end - first < ProposerPartitions.pairsPerPartition / 4
-            partitioned.words.withUnsafeBufferPointer { words in
-                if short {
+            var entries: [ProposerEntry] = []
+            func entry(_ local: Int, count: Int, passed: Int) -> ProposerEntry {
+                let pair = base + local
+                return ProposerEntry(
+                    user: partitioned.pairUser[pair],
+                    dept: partitioned.pairDept[pair],
+                    count: count,
+                    passed: passed
+                )
+            }
+            if short {
+                counts.withMemoryRebound(to: UInt32.self, capacity: ProposerPartitions.pairsPerPartition) { narrow in
+                    var touched: [Int32] = []
                     touched.reserveCapacity(end - first)
-                    for entry in first..<end {
-                        let word = words[entry]
-                        let local = Int(word >> 1)
-                        if counts[local] == 0 { touched.append(Int32(truncatingIfNeeded: local)) }
-                        counts[local] &+= 1 | UInt64(word & 1) << 32
+                    partitioned.words.withUnsafeBufferPointer { words in
+                        for entry in first..<end {
+                            let word = words[entry]
+                            let local = Int(word >> 1)
+                            if narrow[local] == 0 { touched.append(Int32(truncatingIfNeeded: local)) }
+                            narrow[local] &+= 1 | (word & 1) << 16
+                        }
                     }
-                } else {
+                    // The slice's limit-th largest count; only pairs reaching it can rank.
+                    let threshold = rankThreshold(touched.lazy.map { Int(narrow[Int($0)] & 0xFFFF) }, limit: limit)
+                    for local in touched {
+                        let packed = narrow[Int(local)]
+                        if Int(packed & 0xFFFF) >= threshold {
+                            entries.append(entry(Int(local), count: Int(packed & 0xFFFF), passed: Int(packed >> 16)))
+                        }
+                        narrow[Int(local)] = 0
+                    }
+                }
+            } else {
+                partitioned.words.withUnsafeBufferPointer { words in
                     for entry in first..<end {
                         let word = words[entry]
                         counts[Int(word >> 1)] &+= 1 | UInt64(word & 1) << 32
                     }
                 }
-            }
-            func forEachPair(_ body: (Int, UInt64) -> Void) {
-                if short {
-                    for local in touched { body(Int(local), counts[Int(local)]) }
-                } else {
-                    for local in 0..<ProposerPartitions.pairsPerPartition where counts[local] != 0 {
-                        body(local, counts[local])
-                    }
-                }
-            }
-            // The partition's limit-th largest count (unused counters are zero and never rank).
-            let threshold =
-                short
-                ? rankThreshold(touched.lazy.map { Int(counts[Int($0)] & 0xFFFF_FFFF) }, limit: limit)
-                : rankThreshold(
+                // The partition's limit-th largest count (unused counters are zero and never rank).
+                let threshold = rankThreshold(
                     (0..<ProposerPartitions.pairsPerPartition).lazy.map { Int(counts[$0] & 0xFFFF_FFFF) },
                     limit: limit
                 )
-            var entries: [ProposerEntry] = []
-            forEachPair { local, packed in
-                guard Int(packed & 0xFFFF_FFFF) >= threshold else { return }
-                let pair = base + local
-                entries.append(
-                    ProposerEntry(
-                        user: partitioned.pairUser[pair],
-                        dept: partitioned.pairDept[pair],
-                        count: Int(packed & 0xFFFF_FFFF),
-                        passed: Int(packed >> 32)
-                    )
-                )
-            }
-            if short {
-                for local in touched { counts[Int(local)] = 0 }
-            } else {
+                for local in 0..<ProposerPartitions.pairsPerPartition where counts[local] != 0 {
+                    let packed = counts[local]
+                    if Int(packed & 0xFFFF_FFFF) >= threshold {
+                        entries.append(entry(local, count: Int(packed & 0xFFFF_FFFF), passed: Int(packed >> 32)))
+                    }
+                }
                 counts.update(repeating: 0, count: ProposerPartitions.pairsPerPartition)
             }
             results.withLock { $0[partition] = entries }
