@@ -141,9 +141,9 @@ private struct UnionWork: @unchecked Sendable {
     /// of a look-up-only source that no addable entry equals.
     ///
     /// Entries are scattered into partitions by the top bits of the hash, slice by slice in parallel, so that each
-    /// partition keeps ordinal order and its hash table fits in the cache. Each entry's bytes are copied next to
-    /// its partition's, so that comparing an entry with an earlier equal one (most entries, when parts share
-    /// values) reads the cache instead of two random places in the whole text.
+    /// partition keeps ordinal order and its hash table fits in the cache. When values repeat often, each entry's
+    /// bytes are copied next to its partition's, so that comparing an entry with an earlier equal one reads the
+    /// cache instead of two random places in the whole text.
     private func firstOccurrences(
         bytes: UnsafeBufferPointer<UInt8>,
         offsets: UnsafeBufferPointer<Int>,
@@ -225,7 +225,10 @@ private struct UnionWork: @unchecked Sendable {
             repeating: PartitionEntry(hash: 0, ordinal: 0, length: 0, start: 0),
             count: total
         )
-        var arena = [UInt8](repeating: 0, count: bytePosition)
+        // Values that nearly never repeat (ids) are compared only on the rare equal hash: their bytes stay where
+        // they are instead of being copied.
+        let copiesBytes = hashes.withUnsafeBufferPointer(Self.repeatsOften)
+        var arena = [UInt8](repeating: 0, count: copiesBytes ? bytePosition : 0)
         var first = [UInt32](repeating: 0, count: total)
         hashes.withUnsafeBufferPointer { hashes in
             entries.withUnsafeMutableBufferPointer { entries in
@@ -239,12 +242,15 @@ private struct UnionWork: @unchecked Sendable {
                                 for ordinal in slice(index) {
                                     let cursor = index * partitions + partition(hashes[ordinal])
                                     let length = offsets[ordinal + 1] - offsets[ordinal]
-                                    let start = byteCursors[cursor]
-                                    if length > 0 {
-                                        (arena.baseAddress! + start).update(
-                                            from: bytes.baseAddress! + offsets[ordinal],
-                                            count: length
-                                        )
+                                    var start = offsets[ordinal]
+                                    if copiesBytes {
+                                        start = byteCursors[cursor]
+                                        if length > 0 {
+                                            (arena.baseAddress! + start).update(
+                                                from: bytes.baseAddress! + offsets[ordinal],
+                                                count: length
+                                            )
+                                        }
                                     }
                                     entries[cursors[cursor]] = PartitionEntry(
                                         hash: hashes[ordinal],
@@ -264,12 +270,12 @@ private struct UnionWork: @unchecked Sendable {
         entries.withUnsafeBufferPointer { entries in
             arena.withUnsafeBufferPointer { arena in
                 first.withUnsafeMutableBufferPointer { first in
-                    let shared = UnsafeTransfer(value: (entries, arena, first))
+                    let shared = UnsafeTransfer(value: (entries, copiesBytes ? arena : text.value.0, first))
                     DispatchQueue.concurrentPerform(iterations: partitions) { index in
-                        let (entries, arena, first) = shared.value
+                        let (entries, stored, first) = shared.value
                         dedupe(
                             UnsafeBufferPointer(rebasing: entries[partitionBounds[index]..<partitionBounds[index + 1]]),
-                            arena: arena,
+                            bytes: stored,
                             first: first
                         )
                     }
@@ -279,10 +285,20 @@ private struct UnionWork: @unchecked Sendable {
         return first
     }
 
+    /// Whether the values repeat often enough for copying their bytes next to their partitions to pay: judged from
+    /// how many of the last 4096 entries' hashes are among the first 65,536 entries' (ids: none; names, titles,
+    /// categories: many).
+    private static func repeatsOften(_ hashes: UnsafeBufferPointer<UInt64>) -> Bool {
+        let earlyCount = min(65_536, hashes.count / 2)
+        let early = Set(hashes.prefix(earlyCount))
+        let late = hashes.suffix(min(4096, hashes.count - earlyCount))
+        return late.isEmpty || late.count(where: early.contains) * 16 > late.count
+    }
+
     /// Finds, for each entry of one partition (ordinals ascending), the first earlier equal entry.
     private func dedupe(
         _ entries: UnsafeBufferPointer<PartitionEntry>,
-        arena: UnsafeBufferPointer<UInt8>,
+        bytes: UnsafeBufferPointer<UInt8>,
         first: UnsafeMutableBufferPointer<UInt32>
     ) {
         var capacity = 16
@@ -290,7 +306,7 @@ private struct UnionWork: @unchecked Sendable {
         let mask = capacity - 1
         // Index + 1 of the partition entry in each slot; 0 is empty.
         var slots = [UInt32](repeating: 0, count: capacity)
-        let base = arena.baseAddress
+        let base = bytes.baseAddress
         var source = 0
         slots.withUnsafeMutableBufferPointer { slots in
             for index in entries.indices {
@@ -327,7 +343,8 @@ private struct UnionWork: @unchecked Sendable {
     }
 }
 
-/// An entry of a partition: its hash, ordinal, and where its bytes lie in the partitions' byte arena.
+/// An entry of a partition: its hash, ordinal, and where its bytes lie (in the partitions' byte arena, or in the
+/// entries laid end to end when they are not copied).
 private struct PartitionEntry {
     var hash: UInt64
     var ordinal: UInt32

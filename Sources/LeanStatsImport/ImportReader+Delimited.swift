@@ -210,10 +210,20 @@ private struct PieceContext: @unchecked Sendable {
         if Int(nameCode) == rows.values.count { rows.values.append(StringDictionaryBuilder(adaptive: true)) }
         rows.name.append(nameCode)
         let value = record[columns.valueText]
-        let placeholder = value.withDecodedBytes { $0.elementsEqual("null".utf8) }
         rows.value.append(
-            value.isMissing || placeholder ? 0 : value.withDecodedBytes { rows.values[Int(nameCode)].intern(bytes: $0) }
+            value.isMissing
+                ? 0
+                : value.withDecodedBytes { bytes in
+                    Self.isNullPlaceholder(bytes) ? 0 : rows.values[Int(nameCode)].intern(bytes: bytes)
+                }
         )
+    }
+
+    /// Whether a form value is DingTalk's placeholder `null` (compared byte by byte: this runs once per form row).
+    @inline(__always)
+    private static func isNullPlaceholder(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count == 4 && bytes[0] == UInt8(ascii: "n") && bytes[1] == UInt8(ascii: "u")
+            && bytes[2] == UInt8(ascii: "l") && bytes[3] == UInt8(ascii: "l")
     }
 
     /// Reads a local time without building a string; only a value that is not a time is turned into text, for

@@ -33,6 +33,21 @@ struct DictionaryUnionTests {
         }
     }
 
+    @Test func nearlyUniqueValuesWithAFewRepeatsMergeLikeOneBuilder() {
+        // Ids seldom repeat, so their bytes are compared where they lie; the repeats must still be found.
+        let parts = (0..<3).map { part in
+            dictionary((0..<30_000).map { "SYN\(part)-\($0)" } + (part > 0 ? ["SYN0-17", "SYN\(part - 1)-29999"] : []))
+        }
+        let union = DictionaryUnion(base: StringDictionary(), parts: parts)
+        var expected = StringDictionaryBuilder()
+        for part in parts {
+            for code in 1..<part.count { _ = expected.intern(part[UInt32(code)]) }
+        }
+        #expect(union.dictionary == expected.build())
+        #expect(union.dictionary.count == 90_001)
+        #expect(union.dictionary[union.maps[2][30_001]] == "SYN0-17")
+    }
+
     @Test func aLookUpOnlyPartFindsEntriesButAddsNone() {
         let base = dictionary(["x"])
         let own = dictionary(["y", "z"])
