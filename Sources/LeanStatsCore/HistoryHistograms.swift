@@ -187,33 +187,25 @@ extension StatisticsEngine {
     /// - Complexity: O(rows / workers) reading one or two bytes per row, plus O(bins × workers).
     func packedGroupTotals(rows: Range<Int>, packed: PackedGroupRows, groupCount: Int) -> [RangeTotals] {
         precondition(rows.lowerBound == 0, "first-row bits hold for ranges from the first row")
+        func count(copies: Int, _ add: (Range<Int>, PackedHistogram) -> Void) -> PackedHistogram {
+            runMorsels(
+                rows: rows,
+                options: options,
+                makeState: { PackedHistogram(bins: packed.counters, copies: copies) },
+                body: add,
+                combine: { $0.combine($1) }
+            )
+        }
         let histogram: PackedHistogram
         var isPairs = false
         switch packed.values {
         case .pairs(let pairs):
             isPairs = true
-            histogram = pairs.withUnsafeBufferPointer { pairs in
-                runMorsels(
-                    rows: rows,
-                    options: options,
-                    makeState: { PackedHistogram(bins: packed.counters, copies: 2) },
-                    body: { morsel, state in state.addPairs(pairs, morsel) },
-                    combine: { $0.combine($1) }
-                )
-            }
-        case .u8(let values): histogram = run(values)
-        case .u16(let values): histogram = run(values)
-        }
-        func run<Value: FixedWidthInteger & UnsignedInteger>(_ values: [Value]) -> PackedHistogram {
-            values.withUnsafeBufferPointer { values in
-                runMorsels(
-                    rows: rows,
-                    options: options,
-                    makeState: { PackedHistogram(bins: packed.counters, copies: 4) },
-                    body: { morsel, state in state.add(values, morsel) },
-                    combine: { $0.combine($1) }
-                )
-            }
+            histogram = pairs.withUnsafeBufferPointer { pairs in count(copies: 2) { $1.addPairs(pairs, $0) } }
+        case .u8(let values):
+            histogram = values.withUnsafeBufferPointer { values in count(copies: 4) { $1.add(values, $0) } }
+        case .u16(let values):
+            histogram = values.withUnsafeBufferPointer { values in count(copies: 4) { $1.add(values, $0) } }
         }
         var totals = [RangeTotals](repeating: RangeTotals(), count: max(groupCount, 1))
         let codeMask = (1 << packed.codeBits) - 1

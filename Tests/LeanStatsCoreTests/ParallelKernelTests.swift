@@ -87,6 +87,19 @@ struct ParallelKernelTests {
 struct DerivedColumnKernelTests {
     let clock = try! ZoneClock(identifier: "Asia/Shanghai")
 
+    /// May 2024, a month of the random histories.
+    let may2024 = DayRange(
+        from: CivilDate(year: 2024, month: 5, day: 1),
+        through: CivilDate(year: 2024, month: 5, day: 31)
+    )
+
+    /// A table of random instances.
+    func randomTable(count: Int, seed: UInt64, users: Int) -> InstanceTable {
+        var builder = InstanceTableBuilder()
+        for record in randomInstances(count: count, seed: seed, users: users) { builder.upsert(record) }
+        return builder.build()
+    }
+
     func engine(_ table: InstanceTable, derived: Bool, workers: Int, indexes: Bool = true) -> StatisticsEngine {
         StatisticsEngine(
             table: table,
@@ -141,17 +154,10 @@ struct DerivedColumnKernelTests {
 
     @Test func rankingsOverLongAndShortPartitionSlicesAgreeWithTheGeneralKernel() {
         // 40k rows: all history reads whole partitions' counters, one month only the pairs it touched.
-        let records = randomInstances(count: 40_000, seed: 78, users: 900)
-        var builder = InstanceTableBuilder()
-        for record in records { builder.upsert(record) }
-        let table = builder.build()
+        let table = randomTable(count: 40_000, seed: 78, users: 900)
         let general = engine(table, derived: false, workers: 1)
         let derived = engine(table, derived: true, workers: 2)
-        let month = DayRange(
-            from: CivilDate(year: 2024, month: 5, day: 1),
-            through: CivilDate(year: 2024, month: 5, day: 31)
-        )
-        for period in [nil, month] {
+        for period in [nil, may2024] {
             for limit in [1, 10, 100] {
                 #expect(derived.topProposers(limit, period: period) == general.topProposers(limit, period: period))
             }
@@ -159,10 +165,7 @@ struct DerivedColumnKernelTests {
     }
 
     @Test func shortRangesAnsweredFromPreparedIndexesAgreeWithTheGeneralKernels() {
-        let records = randomInstances(count: 4000, seed: 77, users: 600)
-        var builder = InstanceTableBuilder()
-        for record in records { builder.upsert(record) }
-        let table = builder.build()
+        let table = randomTable(count: 4000, seed: 77, users: 600)
         let general = engine(table, derived: false, workers: 1)
         // Ranges under 1000 rows build no index of their own; prepared ones are used for them.
         let prepared = StatisticsEngine(
@@ -171,10 +174,7 @@ struct DerivedColumnKernelTests {
             options: KernelOptions(workers: 2, morselSize: 37, occurrenceScanRows: 1000)
         )
         prepared.prepareIndexes()
-        let month = DayRange(
-            from: CivilDate(year: 2024, month: 5, day: 1),
-            through: CivilDate(year: 2024, month: 5, day: 31)
-        )
+        let month = may2024
         #expect(general.overview(period: month).count > 0)
         for options in [StatisticsOptions.all, .standard, [.distinct]] {
             #expect(
