@@ -22,14 +22,7 @@ public struct DictionaryUnion: Sendable {
     ///   - lookupOnly: For each part, whether it may only find entries (default: none is).
     /// - Complexity: O(total bytes) hashing and O(entries) table work, spread over the active cores.
     public init(base: StringDictionary, parts: [StringDictionary], lookupOnly: [Bool] = []) {
-        let lookupOnly = lookupOnly + Array(repeating: false, count: max(0, parts.count - lookupOnly.count))
-        // The common case of one part and nothing to merge with: it is already a dictionary.
-        if base.count <= 1, parts.count == 1, !lookupOnly[0] {
-            dictionary = parts[0]
-            maps = [Array(0..<UInt32(parts[0].count))]
-            return
-        }
-        (dictionary, maps) = Self.merge(base: base, parts: parts, hashes: [], lookupOnly: lookupOnly)
+        self.init(base: base, parts: parts, hashes: [], repeating: false, lookupOnly: lookupOnly)
     }
 
     /// Merges the entries of `parts` into `base`, reusing the hashes the builders computed.
@@ -41,19 +34,32 @@ public struct DictionaryUnion: Sendable {
     ///   - parts: The builders to add, in order.
     ///   - lookupOnly: For each part, whether it may only find entries (default: none is).
     public init(base: StringDictionary, builders parts: [StringDictionaryBuilder], lookupOnly: [Bool] = []) {
-        let lookupOnly = lookupOnly + Array(repeating: false, count: max(0, parts.count - lookupOnly.count))
-        let dictionaries = parts.map { StringDictionary(bytes: $0.bytes, offsets: $0.offsets) }
-        if base.count <= 1, parts.count == 1, !lookupOnly[0], !parts[0].appendsOnly {
-            dictionary = dictionaries[0]
-            maps = [Array(0..<UInt32(dictionaries[0].count))]
-            return
-        }
-        (dictionary, maps) = Self.merge(
+        self.init(
             base: base,
-            parts: dictionaries,
+            parts: parts.map { StringDictionary(bytes: $0.bytes, offsets: $0.offsets) },
             hashes: [nil] + parts.map(\.hashes),
+            repeating: parts.contains(where: \.appendsOnly),
             lookupOnly: lookupOnly
         )
+    }
+
+    /// The union of `base` and `parts`; `hashes` holds each source's entry hashes by code (the base first) where
+    /// known, and `repeating` says whether a part may hold an entry twice.
+    private init(
+        base: StringDictionary,
+        parts: [StringDictionary],
+        hashes: [[UInt64]?],
+        repeating: Bool,
+        lookupOnly: [Bool]
+    ) {
+        let lookupOnly = lookupOnly + Array(repeating: false, count: max(0, parts.count - lookupOnly.count))
+        // The common case of one part and nothing to merge with: it is already a dictionary.
+        if base.count <= 1, parts.count == 1, !lookupOnly[0], !repeating {
+            dictionary = parts[0]
+            maps = [Array(0..<UInt32(parts[0].count))]
+            return
+        }
+        (dictionary, maps) = Self.merge(base: base, parts: parts, hashes: hashes, lookupOnly: lookupOnly)
     }
 
     /// The union of `base` and `parts`, with each part's map; `hashes` holds each source's entry hashes by code

@@ -190,7 +190,6 @@ public final class StatisticsEngine: Sendable {
             && grouping != .dimension(.user) && (scansPairs || !options.contains(.distinct)),
             let codes = groupCodes(key)
         {
-            let pairs = scansPairs ? pairOccurrences(pairKey, groups: codes) : nil
             let totals: [RangeTotals]
             // From the first row on, counts, agreements and participants are one histogram of packed rows.
             if rows.lowerBound == 0, !rows.isEmpty, options.isDisjoint(with: [.processing, .outcomes, .departments]),
@@ -209,7 +208,7 @@ public final class StatisticsEngine: Sendable {
                     groupCount: groupCount,
                     processing: options.contains(.processing),
                     outcomes: options.contains(.outcomes),
-                    pairs: pairs,
+                    pairs: scansPairs ? pairOccurrences(pairKey, groups: codes) : nil,
                     departments: options.contains(.departments)
                 )
             }

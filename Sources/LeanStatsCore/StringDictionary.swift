@@ -137,21 +137,11 @@ public struct StringDictionaryBuilder: Sendable {
         guard !value.isEmpty else { return 0 }
         let hash = Self.hash(value)
         if appendsOnly { return append(value, hash: hash) }
-        let tag = hash & 0xFFFF_FFFF_0000_0000
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
         if adaptive { lookups += 1 }
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { break }
-            if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                let code = UInt32(truncatingIfNeeded: entry)
-                if equals(Int(code), value) { return code }
-            }
-            slot = (slot + 1) & mask
-        }
+        let (found, slot) = probe(value, hash: hash)
+        if let found { return found }
         let code = append(value, hash: hash)
-        slots[slot] = tag | UInt64(code)
+        slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(code)
         if count * 2 > slots.count { rehash(capacity: slots.count * 2) }
         if adaptive, lookups == Self.adaptiveSample { decideAppending() }
         return code
@@ -187,18 +177,24 @@ public struct StringDictionaryBuilder: Sendable {
     public func code(of value: UnsafeBufferPointer<UInt8>) -> UInt32? {
         precondition(!appendsOnly, "an appending builder keeps no lookup table")
         guard !value.isEmpty else { return 0 }
-        let hash = Self.hash(value)
+        return probe(value, hash: Self.hash(value)).code
+    }
+
+    /// The code of `value` when the table holds it, and otherwise the empty slot where it goes.
+    @inline(__always)
+    private func probe(_ value: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (code: UInt32?, slot: Int) {
         let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] != 0 {
+        while true {
             let entry = slots[slot]
-            if entry & 0xFFFF_FFFF_0000_0000 == tag, equals(Int(UInt32(truncatingIfNeeded: entry)), value) {
-                return UInt32(truncatingIfNeeded: entry)
+            if entry == 0 { return (nil, slot) }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let code = UInt32(truncatingIfNeeded: entry)
+                if equals(Int(code), value) { return (code, slot) }
             }
             slot = (slot + 1) & mask
         }
-        return nil
     }
 
     /// Calls `body` with the bytes of a code's entry.

@@ -99,13 +99,14 @@ struct ImportAccumulator {
                 }
             }
         }
-        var ownCodes = [[UInt32]](repeating: Array(repeating: 0, count: rowCount), count: formNames.count)
+        // Every form column's codes in one buffer, column after column.
+        var formCodes = [UInt32](repeating: 0, count: formNames.count * rowCount)
         for (column, sources) in formSources.enumerated() {
             for (position, source) in sources.enumerated() {
                 guard case .own(let index, let field) = source.origin else { continue }
                 let map = formUnions[column].maps[position]
                 for (offset, local) in parts[index].forms[field].values.codes.enumerated() {
-                    ownCodes[column][starts[index] + offset] = map[Int(local)]
+                    formCodes[column * rowCount + starts[index] + offset] = map[Int(local)]
                 }
             }
         }
@@ -119,9 +120,10 @@ struct ImportAccumulator {
                 valueMaps[index][code] = (column, formUnions[column].maps[position])
             }
         }
-        let (orphans, joinedCodes) = Self.joinedFormCodes(
+        let orphans = Self.joinFormValues(
             formParts,
-            into: ownCodes,
+            into: &formCodes,
+            rowCount: rowCount,
             businessMaps: businessMaps,
             valueMaps: valueMaps,
             rows: (first: firstRow, later: laterRows)
@@ -147,7 +149,10 @@ struct ImportAccumulator {
             formFields: formNames.indices.map {
                 FormFieldColumn(
                     name: formNames[$0],
-                    column: dictionaryColumn(formUnions[$0].dictionary, joinedCodes[$0])
+                    column: dictionaryColumn(
+                        formUnions[$0].dictionary,
+                        Array(formCodes[($0 * rowCount)..<(($0 + 1) * rowCount)])
+                    )
                 )
             },
             validate: false
@@ -155,26 +160,25 @@ struct ImportAccumulator {
         return ImportBatch(rows: rows, issues: issues, orphanFormValues: orphans)
     }
 
-    /// `codes` (one array per form column, one code per row) with the values of the form parts' rows written in,
-    /// and the number of form rows whose business id no joinable instance has.
+    /// Writes the values of the form parts' rows into `codes` (one run of `rowCount` codes per form column) and
+    /// returns the number of form rows whose business id no joinable instance has.
     ///
     /// A later row for the same instance and component name replaces an earlier one; every copy of an instance
     /// gets the value.
-    private static func joinedFormCodes(
+    private static func joinFormValues(
         _ formParts: [FormValuesPart],
-        into codes: [[UInt32]],
+        into codes: inout [UInt32],
+        rowCount: Int,
         businessMaps: [[UInt32]],
         valueMaps: [[(column: Int, map: [UInt32])]],
         rows: (first: [Int32], later: [Int: [Int]])
-    ) -> (orphans: Int, codes: [[UInt32]]) {
-        let width = codes.first?.count ?? 0
-        // All columns in one buffer, column after column, written without per-row bounds or uniqueness checks.
-        var flat = Array(codes.joined())
+    ) -> Int {
         var orphans = 0
-        flat.withUnsafeMutableBufferPointer { flat in
+        // Written without per-row bounds or uniqueness checks.
+        codes.withUnsafeMutableBufferPointer { flat in
             rows.first.withUnsafeBufferPointer { firstRow in
                 for (index, part) in formParts.enumerated() {
-                    let targets = valueMaps[index].map { (offset: max($0.column, 0) * width, map: $0.map) }
+                    let targets = valueMaps[index].map { (offset: max($0.column, 0) * rowCount, map: $0.map) }
                     businessMaps[index].withUnsafeBufferPointer { businessMap in
                         for row in 0..<part.rowCount {
                             let business = Int(businessMap[Int(part.business[row])])
@@ -195,7 +199,7 @@ struct ImportAccumulator {
                 }
             }
         }
-        return (orphans, codes.indices.map { Array(flat[($0 * width)..<(($0 + 1) * width)]) })
+        return orphans
     }
 
     /// Where the values of a form column come from.

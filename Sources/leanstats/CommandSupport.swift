@@ -69,7 +69,7 @@ func waitForStopSignal() {
     for source in sources { source.cancel() }
 }
 
-/// Tunes the C allocator for a bulk job (`import`, `gen`) that allocates and frees columns of hundreds of
+/// Tunes the C allocator for a bulk job (`import`) that allocates and frees columns of hundreds of
 /// megabytes: blocks of up to 2 GB come from the heap, freed memory is not handed back, and one arena serves every
 /// thread. Freed columns are then reused instead of being returned to the kernel and faulted in, zeroed, again
 /// (a 10M-row import touches about 10 GB of fresh pages otherwise). The process ends after the job.
