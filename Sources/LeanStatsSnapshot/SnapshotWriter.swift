@@ -99,11 +99,11 @@ struct SnapshotWriter {
             }
         }
         let text = try byteStream(column.dictionary.bytes, role: "dictionary.bytes")
-        let offsets = try int64Stream(
-            column.dictionary.offsets.map { Int64($0) },
-            role: "dictionary.offsets",
-            delta: true
-        )
+        // `Int` is 64 bits wide on every platform the format supports: the offsets are written as they are.
+        precondition(MemoryLayout<Int>.size == MemoryLayout<Int64>.size, "snapshots need a 64-bit platform")
+        let offsets = try column.dictionary.offsets.withUnsafeBytes { bytes in
+            try stream(bytes, role: "dictionary.offsets", width: 8, encoding: "delta-shuffle")
+        }
         return ColumnEntry(
             name: name,
             kind: "dictionary",
@@ -177,7 +177,7 @@ struct SnapshotWriter {
         _ width: Int,
         _ compressor: ZstdCompressor
     ) -> Result<EncodedBlock, SnapshotError> {
-        let encoded: [UInt8]
+        let encoded: [UInt8]?
         switch encoding {
         case "delta-shuffle":
             let deltas = Int64Delta.encode(block)
@@ -185,11 +185,13 @@ struct SnapshotWriter {
         case "shuffle":
             encoded = ByteShuffle.shuffle(block, width: width)
         default:
-            encoded = Array(block)
+            // Plain blocks are compressed where they are.
+            encoded = nil
         }
         do {
-            let frame = try encoded.withUnsafeBytes { raw in try compressor.compress(raw) }
-            return .success(EncodedBlock(frame: frame, rawLength: encoded.count, checksum: XXH64.hash(frame)))
+            let frame =
+                try encoded?.withUnsafeBytes { raw in try compressor.compress(raw) } ?? compressor.compress(block)
+            return .success(EncodedBlock(frame: frame, rawLength: block.count, checksum: XXH64.hash(frame)))
         } catch let error as SnapshotError {
             return .failure(error)
         } catch {

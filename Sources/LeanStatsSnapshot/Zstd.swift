@@ -18,14 +18,15 @@ final class ZstdCompressor {
     /// Compresses a buffer into one zstd frame. The corresponding zstd function is `ZSTD_compressCCtx`.
     func compress(_ input: UnsafeRawBufferPointer) throws(SnapshotError) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = output.withUnsafeMutableBytes { out in
-            ZSTD_compressCCtx(context, out.baseAddress, bound, input.baseAddress, input.count, level)
+        var written = 0
+        // zstd writes the frame; the rest of the room is never touched.
+        let output = [UInt8](unsafeUninitializedCapacity: bound) { out, initialized in
+            written = ZSTD_compressCCtx(context, out.baseAddress, bound, input.baseAddress, input.count, level)
+            initialized = ZSTD_isError(written) != 0 ? 0 : written
         }
         if ZSTD_isError(written) != 0 {
             throw SnapshotError(.compression, message: String(cString: ZSTD_getErrorName(written)))
         }
-        output.removeSubrange(written...)
         return output
     }
 }
