@@ -112,10 +112,14 @@ private struct UnionWork: @unchecked Sendable {
             bytes.append(contentsOf: source.bytes)
             for code in 1..<source.count { offsets[starts[index] + code] = source.offsets[code + 1] + shift }
         }
-        let first = bytes.withUnsafeBufferPointer { bytes in
+        let found = bytes.withUnsafeBufferPointer { bytes in
             offsets.withUnsafeBufferPointer { offsets in
                 firstOccurrences(bytes: bytes, offsets: offsets, workers: workers)
             }
+        }
+        guard let first = found else {
+            // Every entry is distinct and kept, in ordinal order.
+            return (StringDictionary(bytes: bytes, offsets: [0] + offsets), (0..<total).map { UInt32($0 + 1) })
         }
         // Codes in ordinal order: the base keeps its codes, new entries are numbered as they first appear.
         var codes = [UInt32](repeating: 0, count: total)
@@ -144,7 +148,7 @@ private struct UnionWork: @unchecked Sendable {
     }
 
     /// For every ordinal, the first ordinal with equal bytes (itself when it is the first), or `none` for an entry
-    /// of a look-up-only source that no addable entry equals.
+    /// of a look-up-only source that no addable entry equals; `nil` when every entry is the first of its value.
     ///
     /// Entries are scattered into partitions by the top bits of the hash, slice by slice in parallel, so that each
     /// partition keeps ordinal order and its hash table fits in the cache. When values repeat often, each entry's
@@ -154,7 +158,7 @@ private struct UnionWork: @unchecked Sendable {
         bytes: UnsafeBufferPointer<UInt8>,
         offsets: UnsafeBufferPointer<Int>,
         workers: Int
-    ) -> [UInt32] {
+    ) -> [UInt32]? {
         let total = total
         let text = UnsafeTransfer(value: (bytes, offsets))
         // Partitions of about 16k entries (up to 4096 of them), numbered by the top bits of the hash.
@@ -227,13 +231,26 @@ private struct UnionWork: @unchecked Sendable {
         }
         bounds[partitions] = position
         let partitionBounds = bounds
+        // Values that nearly never repeat (ids) are compared only on the rare equal hash: their bytes stay where
+        // they are instead of being copied. When no two of their hashes are equal, no two values are.
+        let copiesBytes = hashes.withUnsafeBufferPointer(Self.repeatsOften)
+        if !copiesBytes, addable.allSatisfy({ $0 }),
+            hashes.withUnsafeBufferPointer({ hashes in
+                Self.hashesAreDistinct(
+                    hashes,
+                    cursors: cursors,
+                    bounds: partitionBounds,
+                    slices: (count: sliceCount, range: slice),
+                    partition: partition
+                )
+            })
+        {
+            return nil
+        }
         var entries = [PartitionEntry](
             repeating: PartitionEntry(hash: 0, ordinal: 0, length: 0, start: 0),
             count: total
         )
-        // Values that nearly never repeat (ids) are compared only on the rare equal hash: their bytes stay where
-        // they are instead of being copied.
-        let copiesBytes = hashes.withUnsafeBufferPointer(Self.repeatsOften)
         var arena = [UInt8](repeating: 0, count: copiesBytes ? bytePosition : 0)
         var first = [UInt32](repeating: 0, count: total)
         hashes.withUnsafeBufferPointer { hashes in
@@ -289,6 +306,60 @@ private struct UnionWork: @unchecked Sendable {
             }
         }
         return first
+    }
+
+    /// Whether no two of `hashes` are equal: the hashes alone are scattered into their partitions (by the same
+    /// cursors the entries use) and each partition is checked with a small set.
+    private static func hashesAreDistinct(
+        _ hashes: UnsafeBufferPointer<UInt64>,
+        cursors: [Int],
+        bounds: [Int],
+        slices: (count: Int, range: @Sendable (Int) -> Range<Int>),
+        partition: @Sendable (UInt64) -> Int
+    ) -> Bool {
+        let partitions = bounds.count - 1
+        var scattered = [UInt64](repeating: 0, count: hashes.count)
+        var cursors = cursors
+        scattered.withUnsafeMutableBufferPointer { scattered in
+            cursors.withUnsafeMutableBufferPointer { cursors in
+                let shared = UnsafeTransfer(value: (hashes, scattered, cursors))
+                DispatchQueue.concurrentPerform(iterations: slices.count) { index in
+                    let (hashes, scattered, cursors) = shared.value
+                    for ordinal in slices.range(index) {
+                        let cursor = index * partitions + partition(hashes[ordinal])
+                        scattered[cursors[cursor]] = hashes[ordinal]
+                        cursors[cursor] += 1
+                    }
+                }
+            }
+        }
+        let repeated = Locked(false)
+        scattered.withUnsafeBufferPointer { scattered in
+            let shared = UnsafeTransfer(value: scattered)
+            DispatchQueue.concurrentPerform(iterations: partitions) { index in
+                let run = shared.value[bounds[index]..<bounds[index + 1]]
+                var capacity = 16
+                while capacity < run.count * 2 { capacity <<= 1 }
+                let mask = capacity - 1
+                // Hash + 1 in each slot (a hash of all ones would wrap to 0 and is checked on its own).
+                var slots = [UInt64](repeating: 0, count: capacity)
+                var sawAllOnes = false
+                for hash in run {
+                    if hash == .max {
+                        if sawAllOnes { return repeated.withLock { $0 = true } }
+                        sawAllOnes = true
+                        continue
+                    }
+                    var slot = Int(truncatingIfNeeded: hash) & mask
+                    while slots[slot] != 0 {
+                        if slots[slot] == hash &+ 1 { return repeated.withLock { $0 = true } }
+                        slot = (slot + 1) & mask
+                    }
+                    slots[slot] = hash &+ 1
+                }
+            }
+        }
+        return !repeated.withLock { $0 }
     }
 
     /// Whether the values repeat often enough for copying their bytes next to their partitions to pay: judged from

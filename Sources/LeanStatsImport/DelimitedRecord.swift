@@ -54,6 +54,7 @@ public struct DelimitedField {
     var raw: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[span.start..<span.end]) }
 
     /// Whether the field means "no value": empty, `NULL`, or `\N` (written raw, or as TSV's NULL marker).
+    @inline(__always)
     public var isMissing: Bool {
         let raw = raw
         if span.escaped {

@@ -118,6 +118,15 @@ private struct PieceContext: @unchecked Sendable {
             formValues.value.reserveCapacity(estimate)
             formValues.businessIds = StringDictionaryBuilder(adaptive: true, expectedValues: estimate)
         }
+        // The text columns after the instance id, with their positions in the file: the same for every row.
+        var others: [(slot: Int, column: Int?)] = []
+        if case .instances(let columns) = table {
+            others = [
+                (.businessId, columns.businessId), (.title, columns.title), (.userId, columns.originatorUserId),
+                (.userName, columns.originatorUserName), (.deptId, columns.originatorDeptId),
+                (.deptName, columns.originatorDeptName),
+            ].map { (slot: InstanceRowsPart.Slot, column: Int?) in (slot.rawValue, column) }
+        }
         piece.end = reader.forEachRecord(in: bytes, from: range.lowerBound, line: 0, until: range.upperBound) {
             record in
             progress.advance(to: record.endOffset)
@@ -133,7 +142,7 @@ private struct PieceContext: @unchecked Sendable {
                     )
                 }
                 switch table {
-                case .instances(let columns): try appendInstance(record, columns, to: &instances)
+                case .instances(let columns): try appendInstance(record, columns, others, to: &instances)
                 case .formValues(let columns): try appendFormValue(record, columns, to: &formValues)
                 }
             } catch {
@@ -152,6 +161,7 @@ private struct PieceContext: @unchecked Sendable {
     private func appendInstance(
         _ record: DelimitedRecord,
         _ columns: InstanceColumns,
+        _ others: [(slot: Int, column: Int?)],
         to rows: inout InstanceRowsPart
     ) throws(FieldProblem) {
         func present(_ column: Int?) -> DelimitedField? {
@@ -178,16 +188,11 @@ private struct PieceContext: @unchecked Sendable {
         rows.status.append(status?.rawValue ?? 0)
         rows.result.append(result?.rawValue ?? 0)
         rows.text[InstanceRowsPart.Slot.instanceId.rawValue].append(instanceId)
-        let others: [(InstanceRowsPart.Slot, Int?)] = [
-            (.businessId, columns.businessId), (.title, columns.title), (.userId, columns.originatorUserId),
-            (.userName, columns.originatorUserName), (.deptId, columns.originatorDeptId),
-            (.deptName, columns.originatorDeptName),
-        ]
         for (slot, column) in others {
             if let column {
-                rows.text[slot.rawValue].append(record[column])
+                rows.text[slot].append(record[column])
             } else {
-                rows.text[slot.rawValue].codes.append(0)
+                rows.text[slot].codes.append(0)
             }
         }
     }

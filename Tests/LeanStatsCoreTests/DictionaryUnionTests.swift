@@ -48,6 +48,21 @@ struct DictionaryUnionTests {
         #expect(union.dictionary[union.maps[2][30_001]] == "SYN0-17")
     }
 
+    @Test func distinctIdsAreNumberedInOrderAfterTheBase() {
+        // No two hashes are equal, so the union numbers every entry without comparing bytes.
+        let base = dictionary((0..<1000).map { "BASE-\($0)" })
+        let parts = (0..<2).map { part in dictionary((0..<30_000).map { "SYN\(part)-\($0)" }) }
+        let union = DictionaryUnion(base: base, parts: parts)
+        var expected = StringDictionaryBuilder(base)
+        for part in parts {
+            for code in 1..<part.count { _ = expected.intern(part[UInt32(code)]) }
+        }
+        #expect(union.dictionary == expected.build())
+        #expect(union.maps[0][1] == 1001)
+        #expect(union.maps[1][30_000] == 61_000)
+        #expect(union.dictionary[union.maps[1][5]] == "SYN1-4")
+    }
+
     @Test func aLookUpOnlyPartFindsEntriesButAddsNone() {
         let base = dictionary(["x"])
         let own = dictionary(["y", "z"])
