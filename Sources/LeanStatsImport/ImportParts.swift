@@ -71,6 +71,8 @@ struct FormValuesPart {
     var names = StringDictionaryBuilder()
     /// The values of each component name, indexed by its code in `names` (index 0 unused).
     var values = [StringDictionaryBuilder(adaptive: true)]
+    /// For each name code (0: none yet), the name code of the row that last followed a row with it.
+    var nameAfter: [UInt32] = [0]
     var business: [UInt32] = []
     var name: [UInt32] = []
     /// 0 when the value is missing: the row then sets nothing but still counts towards the orphans.

@@ -211,8 +211,15 @@ private struct PieceContext: @unchecked Sendable {
         // Form rows come grouped by business id: most repeat the previous row's.
         let previous = rows.business.last ?? 0
         rows.business.append(businessId.withDecodedBytes { rows.businessIds.intern(bytes: $0, previous: previous) })
-        let nameCode = name.withDecodedBytes { rows.names.intern(bytes: $0) }
-        if Int(nameCode) == rows.values.count { rows.values.append(StringDictionaryBuilder(adaptive: true)) }
+        // Each instance's components come in the same order: try the name that followed the previous row's last.
+        let previousName = Int(rows.name.last ?? 0)
+        let predicted = rows.nameAfter[previousName]
+        let nameCode = name.withDecodedBytes { rows.names.intern(bytes: $0, previous: predicted) }
+        if Int(nameCode) == rows.values.count {
+            rows.values.append(StringDictionaryBuilder(adaptive: true))
+            rows.nameAfter.append(0)
+        }
+        rows.nameAfter[previousName] = nameCode
         rows.name.append(nameCode)
         let value = record[columns.valueText]
         rows.value.append(
