@@ -337,29 +337,36 @@ private struct UnionWork: @unchecked Sendable {
         scattered.withUnsafeBufferPointer { scattered in
             let shared = UnsafeTransfer(value: scattered)
             DispatchQueue.concurrentPerform(iterations: partitions) { index in
-                let run = shared.value[bounds[index]..<bounds[index + 1]]
-                var capacity = 16
-                while capacity < run.count * 2 { capacity <<= 1 }
-                let mask = capacity - 1
-                // Hash + 1 in each slot (a hash of all ones would wrap to 0 and is checked on its own).
-                var slots = [UInt64](repeating: 0, count: capacity)
-                var sawAllOnes = false
-                for hash in run {
-                    if hash == .max {
-                        if sawAllOnes { return repeated.withLock { $0 = true } }
-                        sawAllOnes = true
-                        continue
-                    }
-                    var slot = Int(truncatingIfNeeded: hash) & mask
-                    while slots[slot] != 0 {
-                        if slots[slot] == hash &+ 1 { return repeated.withLock { $0 = true } }
-                        slot = (slot + 1) & mask
-                    }
-                    slots[slot] = hash &+ 1
+                if Self.holdsRepeat(shared.value[bounds[index]..<bounds[index + 1]]) {
+                    repeated.withLock { $0 = true }
                 }
             }
         }
         return !repeated.withLock { $0 }
+    }
+
+    /// Whether two of `hashes` are equal, found with a small open-addressing set.
+    private static func holdsRepeat(_ hashes: Slice<UnsafeBufferPointer<UInt64>>) -> Bool {
+        var capacity = 16
+        while capacity < hashes.count * 2 { capacity <<= 1 }
+        let mask = capacity - 1
+        // Hash + 1 in each slot (a hash of all ones would wrap to 0 and is checked on its own).
+        var slots = [UInt64](repeating: 0, count: capacity)
+        var sawAllOnes = false
+        for hash in hashes {
+            if hash == .max {
+                if sawAllOnes { return true }
+                sawAllOnes = true
+                continue
+            }
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 {
+                if slots[slot] == hash &+ 1 { return true }
+                slot = (slot + 1) & mask
+            }
+            slots[slot] = hash &+ 1
+        }
+        return false
     }
 
     /// Whether the values repeat often enough for copying their bytes next to their partitions to pay: judged from

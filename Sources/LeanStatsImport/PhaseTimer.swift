@@ -21,16 +21,17 @@ public struct PhaseTimer: Sendable {
         lastCPU = Self.processCPUSeconds()
     }
 
+    /// `RUSAGE_SELF`, typed as `getrusage` takes it on this platform.
     #if canImport(Glibc)
-    private static let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+    private static let wholeProcess = __rusage_who_t(RUSAGE_SELF.rawValue)
     #else
-    private static let RUSAGE_SELF_WHO = RUSAGE_SELF
+    private static let wholeProcess = RUSAGE_SELF
     #endif
 
     /// User and system CPU time of the whole process so far, in seconds.
     private static func processCPUSeconds() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF_WHO, &usage)
+        getrusage(wholeProcess, &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
