@@ -81,7 +81,23 @@ final class TestSMTPServer: Sendable {
     private func serve(_ connection: Int32) {
         defer { close(connection) }
         var reader = LineReader(descriptor: connection)
-        func reply(_ text: String) { _ = text.withCString { send(connection, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+        func reply(_ text: String) {
+            // Every byte, even when a signal for another test interrupts the call or the kernel takes a part.
+            let bytes = Array(text.utf8)
+            var sent = 0
+            while sent < bytes.count {
+                let count = bytes[sent...].withUnsafeBytes {
+                    send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+                if count > 0 {
+                    sent += count
+                } else if count < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
         reply("220 test.local ESMTP LeanStats test server\r\n")
         var from = ""
         var recipients: [String] = []
@@ -151,6 +167,8 @@ private struct LineReader {
             }
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = recv(descriptor, &chunk, chunk.count, 0)
+            // A signal meant for another test interrupts the call; it is not the end of the connection.
+            if count < 0, errno == EINTR { continue }
             if count <= 0 { return nil }
             buffer += chunk[..<count]
         }
