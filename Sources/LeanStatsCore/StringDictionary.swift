@@ -98,6 +98,11 @@ public struct StringDictionaryBuilder: Sendable {
     /// three quarters were new (ids, free text), it appends every further value as a new entry, since a
     /// piece-local table would only repeat the work of the union's cache-sized partitions. Codes stay unique per
     /// row value only while ``appendsOnly`` is false.
+    ///
+    /// The decision is taken when the 4096th value looked up is new; a builder whose sample ends on a repeat
+    /// keeps its table. For a column of some ten thousand distinct names this leaves a share of the pieces
+    /// looking up, which measured faster on such columns than making every piece look up (a table larger than
+    /// the cache) or append (a union of every row).
     /// - Parameters:
     ///   - adaptive: Whether the builder may stop looking values up.
     ///   - expectedValues: About how many values will be interned, to reserve room once the builder appends.
