@@ -101,8 +101,8 @@ public struct StringDictionaryBuilder: Sendable {
     ///
     /// The decision is taken when the 4096th value looked up is new; a builder whose sample ends on a repeat
     /// keeps its table. For a column of some ten thousand distinct names this leaves a share of the pieces
-    /// looking up, which measured faster on such columns than making every piece look up (a table larger than
-    /// the cache) or append (a union of every row).
+    /// looking up. On 10M synthetic rows that measured as fast as letting every piece look up (its table then
+    /// outgrows the cache) and faster than making every piece append (the union then dedupes every row).
     /// - Parameters:
     ///   - adaptive: Whether the builder may stop looking values up.
     ///   - expectedValues: About how many values will be interned, to reserve room once the builder appends.
