@@ -79,14 +79,14 @@ struct PackedGroupRows: Sendable {
 final class PackedHistogram {
     /// Counters per copy.
     let bins: Int
-    let copies: Int
+    /// Interleaved copies of every counter: four rows in a row go to four different copies.
+    let copies = 4
     let counts: UnsafeMutableBufferPointer<UInt32>
     /// Rows of pair elements counted alone (a range that starts or ends between the rows of a pair), by value.
     let singles: UnsafeMutableBufferPointer<UInt32>
 
-    init(bins: Int, copies: Int) {
+    init(bins: Int) {
         self.bins = bins
-        self.copies = copies
         counts = .allocate(capacity: copies * bins)
         counts.initialize(repeating: 0)
         singles = .allocate(capacity: 1 << PackedGroupRows.pairShift)
@@ -98,7 +98,7 @@ final class PackedHistogram {
         singles.deallocate()
     }
 
-    /// Adds the packed values of `rows` (four copies). Counters cannot overflow: a table holds fewer than 2³¹ rows.
+    /// Adds the packed values of `rows`. Counters cannot overflow: a table holds fewer than 2³¹ rows.
     func add<Value: FixedWidthInteger & UnsignedInteger>(_ values: UnsafeBufferPointer<Value>, _ rows: Range<Int>) {
         let counts = counts.baseAddress!
         let (second, third, fourth) = (bins, 2 &* bins, 3 &* bins)
@@ -116,7 +116,7 @@ final class PackedHistogram {
         }
     }
 
-    /// Adds `rows` from pair elements (row `r` is in element `r / 2`, the low bits for even `r`; two copies).
+    /// Adds `rows` from pair elements (row `r` is in element `r / 2`, the low bits for even `r`).
     func addPairs(_ pairs: UnsafeBufferPointer<UInt16>, _ rows: Range<Int>) {
         let counts = counts.baseAddress!
         let shift = PackedGroupRows.pairShift
@@ -128,13 +128,18 @@ final class PackedHistogram {
         }
         var pair = row >> 1
         let whole = max(row, end & ~1) >> 1
-        let second = bins
-        while whole - pair >= 2 {
+        let (second, third, fourth) = (bins, 2 &* bins, 3 &* bins)
+        while whole - pair >= 4 {
             counts[Int(pairs[pair])] &+= 1
             counts[second &+ Int(pairs[pair + 1])] &+= 1
-            pair += 2
+            counts[third &+ Int(pairs[pair + 2])] &+= 1
+            counts[fourth &+ Int(pairs[pair + 3])] &+= 1
+            pair += 4
         }
-        if pair < whole { counts[Int(pairs[pair])] &+= 1 }
+        while pair < whole {
+            counts[Int(pairs[pair])] &+= 1
+            pair += 1
+        }
         if end & 1 == 1, end - 1 >= row {
             singles[Int(pairs[end >> 1]) & ((1 << shift) - 1)] &+= 1
         }
@@ -187,11 +192,11 @@ extension StatisticsEngine {
     /// - Complexity: O(rows / workers) reading one or two bytes per row, plus O(bins × workers).
     func packedGroupTotals(rows: Range<Int>, packed: PackedGroupRows, groupCount: Int) -> [RangeTotals] {
         precondition(rows.lowerBound == 0, "first-row bits hold for ranges from the first row")
-        func count(copies: Int, _ add: (Range<Int>, PackedHistogram) -> Void) -> PackedHistogram {
+        func count(_ add: (Range<Int>, PackedHistogram) -> Void) -> PackedHistogram {
             runMorsels(
                 rows: rows,
                 options: options,
-                makeState: { PackedHistogram(bins: packed.counters, copies: copies) },
+                makeState: { PackedHistogram(bins: packed.counters) },
                 body: add,
                 combine: { $0.combine($1) }
             )
@@ -201,11 +206,11 @@ extension StatisticsEngine {
         switch packed.values {
         case .pairs(let pairs):
             isPairs = true
-            histogram = pairs.withUnsafeBufferPointer { pairs in count(copies: 2) { $1.addPairs(pairs, $0) } }
+            histogram = pairs.withUnsafeBufferPointer { pairs in count { $1.addPairs(pairs, $0) } }
         case .u8(let values):
-            histogram = values.withUnsafeBufferPointer { values in count(copies: 4) { $1.add(values, $0) } }
+            histogram = values.withUnsafeBufferPointer { values in count { $1.add(values, $0) } }
         case .u16(let values):
-            histogram = values.withUnsafeBufferPointer { values in count(copies: 4) { $1.add(values, $0) } }
+            histogram = values.withUnsafeBufferPointer { values in count { $1.add(values, $0) } }
         }
         var totals = [RangeTotals](repeating: RangeTotals(), count: max(groupCount, 1))
         let codeMask = (1 << packed.codeBits) - 1

@@ -12,7 +12,7 @@ struct PackedHistogramTests {
             UInt16(values[row]) | (row + 1 < values.count ? UInt16(values[row + 1]) : 0) << PackedGroupRows.pairShift
         }
         for rows in [0..<1001, 0..<1000, 1..<1001, 3..<4, 4..<5, 5..<7, 7..<7, 10..<11, 999..<1001, 250..<763] {
-            let histogram = PackedHistogram(bins: 1 << (2 * PackedGroupRows.pairShift), copies: 2)
+            let histogram = PackedHistogram(bins: 1 << (2 * PackedGroupRows.pairShift))
             pairs.withUnsafeBufferPointer { histogram.addPairs($0, rows) }
             var expected = [Int](repeating: 0, count: 64)
             for row in rows { expected[Int(values[row])] += 1 }
