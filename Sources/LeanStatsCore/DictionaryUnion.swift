@@ -183,29 +183,25 @@ private struct UnionWork: @unchecked Sendable {
                         let (hashes, counts, byteCounts) = shared.value
                         let (bytes, offsets) = text.value
                         let range = slice(index)
+                        @inline(__always) func note(_ ordinal: Int, _ hash: UInt64) {
+                            hashes[ordinal] = hash
+                            counts[index * partitions + partition(hash)] += 1
+                            byteCounts[index * partitions + partition(hash)] += offsets[ordinal + 1] - offsets[ordinal]
+                        }
                         // The slice source by source: copied hashes where the builder kept them, computed otherwise.
                         for source in sources.indices
                         where starts[source] < range.upperBound && starts[source + 1] > range.lowerBound {
                             let run = max(range.lowerBound, starts[source])..<min(range.upperBound, starts[source + 1])
                             if let known = knownHashes[source] {
                                 known.withUnsafeBufferPointer { known in
-                                    for ordinal in run {
-                                        let hash = known[ordinal - starts[source] + 1]
-                                        hashes[ordinal] = hash
-                                        counts[index * partitions + partition(hash)] += 1
-                                        byteCounts[index * partitions + partition(hash)] +=
-                                            offsets[ordinal + 1] - offsets[ordinal]
-                                    }
+                                    for ordinal in run { note(ordinal, known[ordinal - starts[source] + 1]) }
                                 }
                             } else {
                                 for ordinal in run {
-                                    let hash = StringDictionaryBuilder.hash(
-                                        UnsafeBufferPointer(rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]])
+                                    let entry = UnsafeBufferPointer(
+                                        rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]]
                                     )
-                                    hashes[ordinal] = hash
-                                    counts[index * partitions + partition(hash)] += 1
-                                    byteCounts[index * partitions + partition(hash)] +=
-                                        offsets[ordinal + 1] - offsets[ordinal]
+                                    note(ordinal, StringDictionaryBuilder.hash(entry))
                                 }
                             }
                         }

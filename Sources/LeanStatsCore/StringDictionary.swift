@@ -43,8 +43,16 @@ public struct StringDictionary: Sendable, Equatable {
     /// Whether the entry of `code` holds exactly `value`'s bytes.
     @inline(__always)
     public func entry(_ code: UInt32, equals value: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = offsets[Int(code)]
-        guard offsets[Int(code) + 1] - start == value.count else { return false }
+        Self.entry(Int(code), in: bytes, offsets: offsets, equals: value)
+    }
+
+    /// Whether entry `code` of the entries stored as `bytes` and `offsets` holds exactly `value`'s bytes (shared
+    /// with ``StringDictionaryBuilder``, which stores its entries the same way).
+    @inline(__always)
+    static func entry(_ code: Int, in bytes: [UInt8], offsets: [Int], equals value: UnsafeBufferPointer<UInt8>) -> Bool
+    {
+        let start = offsets[code]
+        guard offsets[code + 1] - start == value.count else { return false }
         guard !value.isEmpty else { return true }
         return bytes.withUnsafeBufferPointer { all in
             StringDictionaryBuilder.bytesEqual(all.baseAddress! + start, value.baseAddress!, count: value.count)
@@ -219,11 +227,7 @@ public struct StringDictionaryBuilder: Sendable {
 
     @inline(__always)
     private func equals(_ code: Int, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = offsets[code]
-        guard offsets[code + 1] - start == value.count else { return false }
-        return bytes.withUnsafeBufferPointer { all in
-            Self.bytesEqual(all.baseAddress! + start, value.baseAddress!, count: value.count)
-        }
+        StringDictionary.entry(code, in: bytes, offsets: offsets, equals: value)
     }
 
     /// Whether two byte runs of `count` bytes are equal, compared eight bytes at a time (short ids and names are
