@@ -7,24 +7,27 @@ import Dispatch
 /// load and one counter increment, instead of reading codes, flags and four-byte previous occurrences.
 struct PackedGroupRows: Sendable {
     enum Values: Sendable {
-        /// Two rows per element, the first in the low ``PackedGroupRows/pairShift`` bits: for groupings of at most
-        /// 16 groups, so that one counter increment counts two rows.
+        /// Two rows per element, the first in the low ``PackedGroupRows/valueBits`` bits: for values of at most
+        /// ``PackedGroupRows/maximumPairedBits`` bits, so that one counter increment counts two rows.
         case pairs([UInt16])
         case u8([UInt8])
         case u16([UInt16])
     }
 
     let values: Values
-    /// Bits of the group code; the agreement bit follows them, then the first-row bit.
+    /// Bits of the group code; the agreement bit follows them, then (when built with first rows) the first-row bit.
     let codeBits: Int
+    /// Bits of one row's packed value: the code, the agreement bit and the first-row bit if there is one.
+    let valueBits: Int
 
     /// The number of distinct packed values: one counter each.
-    var bins: Int { 1 << (codeBits + 2) }
+    var bins: Int { 1 << valueBits }
 
     /// The largest group count that packs into 16 bits.
     static let maximumGroups = 1 << 14
-    /// The bits of one row's value in a pair element.
-    static let pairShift = 6
+    /// The widest value packed in pairs: two 6-bit values index 4096 counters per copy, and a narrower value
+    /// keeps the counters in the first-level cache (two 5-bit values: 1024 counters, 16 KiB in four copies).
+    static let maximumPairedBits = 6
 
     /// Packs `codes` with the agreement flags and, when `pairs` are given, the first rows of (user, group).
     /// - Returns: `nil` when the grouping has more than ``maximumGroups`` groups.
@@ -33,6 +36,7 @@ struct PackedGroupRows: Sendable {
         var bits = 1
         while 1 << bits < groupCount { bits += 1 }
         codeBits = bits
+        valueBits = bits + (pairs == nil ? 1 : 2)
         let rowCount = flags.count
         func pack<Value: FixedWidthInteger & UnsignedInteger>(_: Value.Type) -> [Value] {
             [Value](unsafeUninitializedCapacity: rowCount) { packed, initialized in
@@ -54,22 +58,29 @@ struct PackedGroupRows: Sendable {
                 initialized = rowCount
             }
         }
-        if bits + 2 <= Self.pairShift {
+        if valueBits <= Self.maximumPairedBits {
             let single = pack(UInt8.self)
+            let shift = valueBits
             values = .pairs(
                 (0..<(rowCount + 1) / 2).map { pair in
                     let second = 2 * pair + 1 < rowCount ? UInt16(single[2 * pair + 1]) : 0
-                    return UInt16(single[2 * pair]) | second << Self.pairShift
+                    return UInt16(single[2 * pair]) | second << shift
                 }
             )
         } else {
-            values = bits + 2 <= 8 ? .u8(pack(UInt8.self)) : .u16(pack(UInt16.self))
+            values = valueBits <= 8 ? .u8(pack(UInt8.self)) : .u16(pack(UInt16.self))
         }
+    }
+
+    /// Bits of one row's value in a pair element, or zero when the values are not pairs.
+    var pairShift: Int {
+        if case .pairs = values { return valueBits }
+        return 0
     }
 
     /// The number of counters a histogram of these rows needs: one per packed value, or per pair of them.
     var counters: Int {
-        if case .pairs = values { return 1 << (2 * Self.pairShift) }
+        if case .pairs = values { return 1 << (2 * valueBits) }
         return bins
     }
 }
@@ -84,12 +95,17 @@ final class PackedHistogram {
     let counts: UnsafeMutableBufferPointer<UInt32>
     /// Rows of pair elements counted alone (a range that starts or ends between the rows of a pair), by value.
     let singles: UnsafeMutableBufferPointer<UInt32>
+    /// Bits of one row's value in a pair element (zero when the values are not pairs).
+    let pairShift: Int
 
-    init(bins: Int) {
+    /// Zeroed counters for `bins` values, or for pairs of values of `pairShift` bits (`bins` is then their
+    /// square).
+    init(bins: Int, pairShift: Int = 0) {
         self.bins = bins
+        self.pairShift = pairShift
         counts = .allocate(capacity: copies * bins)
         counts.initialize(repeating: 0)
-        singles = .allocate(capacity: 1 << PackedGroupRows.pairShift)
+        singles = .allocate(capacity: 1 << pairShift)
         singles.initialize(repeating: 0)
     }
 
@@ -119,7 +135,7 @@ final class PackedHistogram {
     /// Adds `rows` from pair elements (row `r` is in element `r / 2`, the low bits for even `r`).
     func addPairs(_ pairs: UnsafeBufferPointer<UInt16>, _ rows: Range<Int>) {
         let counts = counts.baseAddress!
-        let shift = PackedGroupRows.pairShift
+        let shift = pairShift
         var row = rows.lowerBound
         let end = rows.upperBound
         if row & 1 == 1, row < end {
@@ -152,9 +168,10 @@ final class PackedHistogram {
     }
 
     /// The number of rows with each packed value (`values` of them).
-    func rowsByValue(values: Int, pairs: Bool) -> [Int] {
+    func rowsByValue(values: Int) -> [Int] {
         var result = [Int](repeating: 0, count: values)
-        let shift = PackedGroupRows.pairShift
+        let shift = pairShift
+        let pairs = shift > 0
         for index in 0..<bins {
             var count = 0
             for copy in 0..<copies { count += Int(counts[copy * bins + index]) }
@@ -196,16 +213,14 @@ extension StatisticsEngine {
             runMorsels(
                 rows: rows,
                 options: options,
-                makeState: { PackedHistogram(bins: packed.counters) },
+                makeState: { PackedHistogram(bins: packed.counters, pairShift: packed.pairShift) },
                 body: add,
                 combine: { $0.combine($1) }
             )
         }
         let histogram: PackedHistogram
-        var isPairs = false
         switch packed.values {
         case .pairs(let pairs):
-            isPairs = true
             histogram = pairs.withUnsafeBufferPointer { pairs in count { $1.addPairs(pairs, $0) } }
         case .u8(let values):
             histogram = values.withUnsafeBufferPointer { values in count { $1.add(values, $0) } }
@@ -214,7 +229,7 @@ extension StatisticsEngine {
         }
         var totals = [RangeTotals](repeating: RangeTotals(), count: max(groupCount, 1))
         let codeMask = (1 << packed.codeBits) - 1
-        for (value, count) in histogram.rowsByValue(values: packed.bins, pairs: isPairs).enumerated() {
+        for (value, count) in histogram.rowsByValue(values: packed.bins).enumerated() {
             let group = value & codeMask
             guard count > 0, group < totals.count else { continue }
             totals[group].count += count
