@@ -1,11 +1,12 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// How the kernels split work: how many workers and how many rows each morsel has.
 public struct KernelOptions: Sendable, Hashable {
     /// Worker threads (at most this many run at once).
     public var workers: Int
-    /// Rows per morsel; workers take morsels round-robin.
+    /// Rows per morsel; each worker takes the next untaken morsel when it finishes one.
     public var morselSize: Int
     /// Largest per-worker bitmap (in bits) for exact distinct counts; larger problems switch to the
     /// first-group table (8 MiB by default).
@@ -88,6 +89,9 @@ func runMorsels<State: AnyObject>(
     }
     var states = [State](repeating: makeState(), count: workers)
     for worker in 1..<workers { states[worker] = makeState() }
+    // Each worker starts with the morsel of its own number, then takes the next untaken one: a worker whose
+    // core is busy elsewhere leaves its share to the others instead of holding up the result.
+    let nextMorsel = Atomic<Int>(workers)
     withoutActuallyEscaping(body) { body in
         states.withUnsafeMutableBufferPointer { slots in
             let shared = UnsafeTransfer(value: (slots, body))
@@ -96,7 +100,7 @@ func runMorsels<State: AnyObject>(
                 var index = worker
                 while index < morselCount {
                     body(morsel(index), slots[worker])
-                    index += workers
+                    index = nextMorsel.wrappingAdd(1, ordering: .relaxed).oldValue
                 }
             }
         }
