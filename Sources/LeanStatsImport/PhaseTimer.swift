@@ -13,12 +13,12 @@ public struct PhaseTimer: Sendable {
     public static let enabled = getenv("LEANSTATS_TIMING") != nil
 
     private var last: ContinuousClock.Instant
-    private var lastCPU: Double
+    private var lastUsage: (cpu: Double, faults: Int)
 
     /// Starts timing now.
     public init() {
         last = .now
-        lastCPU = Self.processCPUSeconds()
+        lastUsage = Self.processUsage()
     }
 
     /// `RUSAGE_SELF`, typed as `getrusage` takes it on this platform.
@@ -28,25 +28,30 @@ public struct PhaseTimer: Sendable {
     private static let wholeProcess = RUSAGE_SELF
     #endif
 
-    /// User and system CPU time of the whole process so far, in seconds.
-    private static func processCPUSeconds() -> Double {
+    /// User and system CPU time of the whole process so far, in seconds, and its page faults (a first touch of
+    /// fresh memory is one, and costs the system time of clearing the page).
+    private static func processUsage() -> (cpu: Double, faults: Int) {
         var usage = rusage()
         getrusage(wholeProcess, &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+        return (seconds(usage.ru_utime) + seconds(usage.ru_stime), usage.ru_minflt + usage.ru_majflt)
     }
 
-    /// Prints the wall and CPU time since the previous lap (or the start) under `phase`, when timing is on.
+    /// Prints the wall and CPU time and the page faults since the previous lap (or the start) under `phase`, when
+    /// timing is on.
     public mutating func lap(_ phase: @autoclosure () -> String) {
         guard Self.enabled else { return }
         let now = ContinuousClock.now
         let elapsed = now - last
         last = now
-        let cpu = Self.processCPUSeconds()
-        let cpuMilliseconds = Int(((cpu - lastCPU) * 1e3).rounded())
-        lastCPU = cpu
+        let usage = Self.processUsage()
+        let cpuMilliseconds = Int(((usage.cpu - lastUsage.cpu) * 1e3).rounded())
+        let faults = usage.faults - lastUsage.faults
+        lastUsage = usage
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
-        let line = Array("timing: \(phase()) \(Int(milliseconds.rounded())) ms (cpu \(cpuMilliseconds) ms)\n".utf8)
+        let line = Array(
+            "timing: \(phase()) \(Int(milliseconds.rounded())) ms (cpu \(cpuMilliseconds) ms, \(faults) faults)\n".utf8
+        )
         _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }
