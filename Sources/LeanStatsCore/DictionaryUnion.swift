@@ -80,7 +80,12 @@ public struct DictionaryUnion: Sendable {
             addable: [true] + lookupOnly.map { !$0 }
         ).run()
         let maps = parts.indices.map { part in
-            [0] + merged.codes[starts[part + 1]..<starts[part + 2]]
+            let run = starts[part + 1]..<starts[part + 2]
+            guard let codes = merged.codes else {
+                // Every entry kept in ordinal order: ordinal `o` has code `o + 1`.
+                return [0] + (UInt32(run.lowerBound + 1)..<UInt32(run.upperBound + 1))
+            }
+            return [0] + codes[run]
         }
         return (merged.dictionary, maps)
     }
@@ -100,26 +105,29 @@ private struct UnionWork: @unchecked Sendable {
 
     var total: Int { starts[starts.count - 1] }
 
-    func run() -> (dictionary: StringDictionary, codes: [UInt32]) {
+    /// The merged dictionary and, in ordinal order, each entry's code in it; `codes` is `nil` when every entry is
+    /// kept in ordinal order (ordinal `o` has code `o + 1`).
+    func run() -> (dictionary: StringDictionary, codes: [UInt32]?) {
         let total = total
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        // Every entry's bytes end to end: ordinal `o` is `bytes[offsets[o] ..< offsets[o + 1]]`.
+        // Every entry's bytes end to end: ordinal `o` is `bytes[ends[o] ..< ends[o + 1]]`. `ends` leads with an
+        // extra 0, so that it is already a dictionary's offsets when every entry is kept.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(sources.reduce(0) { $0 + $1.bytes.count })
-        var offsets = [Int](repeating: 0, count: total + 1)
+        var ends = [Int](repeating: 0, count: total + 2)
         for (index, source) in sources.enumerated() where source.count > 1 {
             let shift = bytes.count
             bytes.append(contentsOf: source.bytes)
-            for code in 1..<source.count { offsets[starts[index] + code] = source.offsets[code + 1] + shift }
+            for code in 1..<source.count { ends[starts[index] + code + 1] = source.offsets[code + 1] + shift }
         }
         let found = bytes.withUnsafeBufferPointer { bytes in
-            offsets.withUnsafeBufferPointer { offsets in
-                firstOccurrences(bytes: bytes, offsets: offsets, workers: workers)
+            ends.withUnsafeBufferPointer { ends in
+                firstOccurrences(bytes: bytes, offsets: UnsafeBufferPointer(rebasing: ends[1...]), workers: workers)
             }
         }
         guard let first = found else {
             // Every entry is distinct and kept, in ordinal order.
-            return (StringDictionary(bytes: bytes, offsets: [0] + offsets), (0..<total).map { UInt32($0 + 1) })
+            return (StringDictionary(bytes: bytes, offsets: ends), nil)
         }
         // Codes in ordinal order: the base keeps its codes, new entries are numbered as they first appear.
         var codes = [UInt32](repeating: 0, count: total)
@@ -133,13 +141,13 @@ private struct UnionWork: @unchecked Sendable {
                 codes[ordinal] = earlier == Self.none ? 0 : codes[Int(earlier)]
             }
         }
-        if kept == total { return (StringDictionary(bytes: bytes, offsets: [0] + offsets), codes) }
+        if kept == total { return (StringDictionary(bytes: bytes, offsets: ends), codes) }
         var keptBytes: [UInt8] = []
         var keptOffsets = [0, 0]
         keptOffsets.reserveCapacity(kept + 2)
         bytes.withUnsafeBufferPointer { bytes in
             for ordinal in 0..<total where first[ordinal] == UInt32(ordinal) {
-                let entry = bytes[offsets[ordinal]..<offsets[ordinal + 1]]
+                let entry = bytes[ends[ordinal + 1]..<ends[ordinal + 2]]
                 keptBytes.append(contentsOf: UnsafeBufferPointer(rebasing: entry))
                 keptOffsets.append(keptBytes.count)
             }
