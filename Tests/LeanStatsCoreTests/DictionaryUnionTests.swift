@@ -101,6 +101,25 @@ struct DictionaryUnionTests {
         }
     }
 
+    @Test func anAdaptiveBuilderDecidesAtTheFirstNewValueAfterItsSampleEvenWhenTheSampleEndsOnARepeat() {
+        var builder = StringDictionaryBuilder(adaptive: true)
+        for index in 0..<4095 { _ = builder.intern("id-\(index)") }
+        _ = builder.intern("id-0")
+        #expect(!builder.appendsOnly, "the 4096th value is a repeat: nothing decided yet")
+        _ = builder.intern("id-4095")
+        #expect(builder.appendsOnly, "the first new value after the sample decides: ids append")
+    }
+
+    @Test func anAdaptiveBuilderOfNamesThatRepeatOnceInEightKeepsLookingUp() {
+        // A few ten thousand names or titles: about seven in eight values of a piece's sample are new.
+        var builder = StringDictionaryBuilder(adaptive: true)
+        var codes: [UInt32] = []
+        for index in 0..<20_000 { codes.append(builder.intern("姓名\(index % 8 == 7 ? index - 7 : index)")) }
+        #expect(!builder.appendsOnly)
+        #expect(builder.count == 17_500 + 1)
+        #expect(codes[7] == codes[0])
+    }
+
     @Test func internWithThePreviousCodeGivesTheCodePlainInternGives() {
         var hinted = StringDictionaryBuilder()
         var plain = StringDictionaryBuilder()
