@@ -11,6 +11,13 @@ struct TextPart {
         codes.append(field.isMissing ? 0 : field.withDecodedBytes { dictionary.intern(bytes: $0) })
     }
 
+    /// Appends a row with a field's decoded bytes like ``append(_:)-(DelimitedField)``, trying the code `predicted`
+    /// first.
+    @inline(__always)
+    mutating func append(_ field: DelimitedField, predicted: UInt32) {
+        codes.append(field.isMissing ? 0 : field.withDecodedBytes { dictionary.intern(bytes: $0, previous: predicted) })
+    }
+
     /// Appends a row with a value; `nil` and the empty string are code 0.
     mutating func append(_ value: String?) {
         codes.append(dictionary.intern(value))
@@ -30,6 +37,9 @@ struct InstanceRowsPart {
     var status: [UInt8] = []
     var result: [UInt8] = []
     var text = [TextPart](repeating: TextPart(), count: Slot.allCases.count)
+    /// For each originator name code, the title code of the last row with that name: DingTalk titles read
+    /// "<name>提交的<form>", so a name's next row most often repeats its title.
+    var titleAfterName: [UInt32] = [0]
     /// Form fields carried by the instances themselves (DingTalk JSON), one code per row.
     var forms: [(name: String, values: TextPart)] = []
     /// Whether form values from `ding_form_component_values` files join these rows (true for rows of a

@@ -122,8 +122,9 @@ private struct PieceContext: @unchecked Sendable {
         var others: [(slot: Int, column: Int?)] = []
         if case .instances(let columns) = table {
             others = [
-                (.businessId, columns.businessId), (.title, columns.title), (.userId, columns.originatorUserId),
-                (.userName, columns.originatorUserName), (.deptId, columns.originatorDeptId),
+                // The name before the title, whose code predicts the title's.
+                (.businessId, columns.businessId), (.userId, columns.originatorUserId),
+                (.userName, columns.originatorUserName), (.title, columns.title), (.deptId, columns.originatorDeptId),
                 (.deptName, columns.originatorDeptName),
             ].map { (slot: InstanceRowsPart.Slot, column: Int?) in (slot.rawValue, column) }
         }
@@ -188,9 +189,20 @@ private struct PieceContext: @unchecked Sendable {
         rows.status.append(status?.rawValue ?? 0)
         rows.result.append(result?.rawValue ?? 0)
         rows.text[InstanceRowsPart.Slot.instanceId.rawValue].append(instanceId)
+        let title = InstanceRowsPart.Slot.title.rawValue
         for (slot, column) in others {
             if let column {
-                rows.text[slot].append(record[column])
+                guard slot == title else {
+                    rows.text[slot].append(record[column])
+                    continue
+                }
+                let name = Int(rows.text[InstanceRowsPart.Slot.userName.rawValue].codes.last ?? 0)
+                let predicted = name < rows.titleAfterName.count ? rows.titleAfterName[name] : 0
+                rows.text[title].append(record[column], predicted: name == 0 ? 0 : predicted)
+                if name != 0 {
+                    while rows.titleAfterName.count <= name { rows.titleAfterName.append(0) }
+                    rows.titleAfterName[name] = rows.text[title].codes.last!
+                }
             } else {
                 rows.text[slot].codes.append(0)
             }
