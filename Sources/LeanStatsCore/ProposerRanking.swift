@@ -9,8 +9,9 @@ import Foundation
 /// period's ranking streams each block's slice of the period instead of updating counters scattered over every
 /// user.
 struct ProposerPartitions: Sendable {
-    /// Pairs per partition: 65 536 packed 8-byte counters are 512 KiB.
-    static let partitionShift = 16
+    /// Pairs per partition: 32 768 packed 8-byte counters are 256 KiB, and a pair within its partition and the
+    /// agreement bit fit one 16-bit word.
+    static let partitionShift = 15
     static let pairsPerPartition = 1 << partitionShift
 
     /// `starts[p] ..< starts[p + 1]` are partition `p`'s entries.
@@ -18,7 +19,7 @@ struct ProposerPartitions: Sendable {
     /// The row of each entry, ascending within a partition.
     let rows: [Int32]
     /// `pair within the partition << 1 | agreed`.
-    let words: [UInt32]
+    let words: [UInt16]
     /// The user and department-name codes of each pair.
     let pairUser: [UInt32]
     let pairDept: [UInt32]
@@ -61,14 +62,14 @@ struct ProposerPartitions: Sendable {
         for partition in 0..<partitions { starts[partition + 1] += starts[partition] }
         var next = starts
         var rows = [Int32](repeating: 0, count: starts[partitions])
-        var words = [UInt32](repeating: 0, count: starts[partitions])
+        var words = [UInt16](repeating: 0, count: starts[partitions])
         let mask = UInt32(Self.pairsPerPartition - 1)
         for row in 0..<table.rowCount where index.place[row] != 0 {
             let pair = rowPair[row]
             let slot = next[Int(pair) >> shift]
             next[Int(pair) >> shift] = slot + 1
             rows[slot] = Int32(truncatingIfNeeded: row)
-            words[slot] = (pair & mask) << 1 | UInt32(flags[row] & RowFlag.agree)
+            words[slot] = UInt16(truncatingIfNeeded: (pair & mask) << 1 | UInt32(flags[row] & RowFlag.agree))
         }
         self.starts = starts
         self.rows = rows
@@ -104,7 +105,7 @@ extension StatisticsEngine {
     /// cache-sized table of packed counters (count in the low 32 bits, agreements in the high 32) and keeps the
     /// entries that can rank — those reaching its own limit-th largest count, which the overall limit-th largest
     /// never exceeds.
-    /// - Complexity: O(rows + partitions × log n), streaming four bytes per rankable row.
+    /// - Complexity: O(rows + partitions × log n), streaming two bytes per rankable row.
     func rankProposersUnfiltered(rows: Range<Int>, limit: Int) -> [ProposerEntry] {
         let partitioned = proposerPartitions()
         let partitionCount = partitioned.starts.count - 1
@@ -140,7 +141,7 @@ extension StatisticsEngine {
                             let word = words[entry]
                             let local = Int(word >> 1)
                             if narrow[local] == 0 { touched.append(Int32(truncatingIfNeeded: local)) }
-                            narrow[local] &+= 1 | (word & 1) << 16
+                            narrow[local] &+= 1 | UInt32(word & 1) << 16
                         }
                     }
                     // The slice's limit-th largest count; only pairs reaching it can rank.

@@ -164,6 +164,19 @@ struct DerivedColumnKernelTests {
         }
     }
 
+    @Test func rankingsOverPairsInSeveralPartitionsAgreeWithTheGeneralKernel() {
+        // More pairs than one partition holds: pair numbers past the first partition must survive their packing.
+        let table = randomTable(count: 100_000, seed: 79, users: 45_000)
+        #expect(table.userId.dictionary.count > 32_768, "more users than one partition of pairs holds")
+        let general = engine(table, derived: false, workers: 1)
+        let derived = engine(table, derived: true, workers: 2)
+        for period in [nil, may2024] {
+            for limit in [1, 10, 200] {
+                #expect(derived.topProposers(limit, period: period) == general.topProposers(limit, period: period))
+            }
+        }
+    }
+
     @Test func shortRangesAnsweredFromPreparedIndexesAgreeWithTheGeneralKernels() {
         let table = randomTable(count: 4000, seed: 77, users: 600)
         let general = engine(table, derived: false, workers: 1)
