@@ -1,20 +1,34 @@
 import LeanStatsCore
 
+/// A guess of a row's code in one column from a code it is seen with (in the same row, or the row before): the
+/// code last noted with each key. Interning tries the guess first, and a right guess skips the hash and the probe.
+struct CodeGuess {
+    private var last: [UInt32] = [0]
+
+    /// The code last noted with `key`, or 0 (no guess).
+    @inline(__always)
+    func code(after key: UInt32) -> UInt32 {
+        Int(key) < last.count ? last[Int(key)] : 0
+    }
+
+    /// Notes `code` as the guess for `key`.
+    @inline(__always)
+    mutating func note(_ code: UInt32, after key: UInt32) {
+        let key = Int(key)
+        if key >= last.count { last.append(contentsOf: repeatElement(0, count: key + 1 - last.count)) }
+        last[key] = code
+    }
+}
+
 /// A text column of one part of an import: a dictionary local to the part and one code per row.
 struct TextPart {
     var dictionary = StringDictionaryBuilder(adaptive: true)
     var codes: [UInt32] = []
 
-    /// Appends a row with a field's decoded bytes; a missing field (empty, `NULL`, `\N`) is code 0.
+    /// Appends a row with a field's decoded bytes, trying the code `predicted` first (0: no guess); a missing
+    /// field (empty, `NULL`, `\N`) is code 0.
     @inline(__always)
-    mutating func append(_ field: DelimitedField) {
-        codes.append(field.isMissing ? 0 : field.withDecodedBytes { dictionary.intern(bytes: $0) })
-    }
-
-    /// Appends a row with a field's decoded bytes like ``append(_:)-(DelimitedField)``, trying the code `predicted`
-    /// first.
-    @inline(__always)
-    mutating func append(_ field: DelimitedField, predicted: UInt32) {
+    mutating func append(_ field: DelimitedField, predicted: UInt32 = 0) {
         codes.append(field.isMissing ? 0 : field.withDecodedBytes { dictionary.intern(bytes: $0, previous: predicted) })
     }
 
@@ -37,9 +51,9 @@ struct InstanceRowsPart {
     var status: [UInt8] = []
     var result: [UInt8] = []
     var text = [TextPart](repeating: TextPart(), count: Slot.allCases.count)
-    /// For each originator name code, the title code of the last row with that name: DingTalk titles read
-    /// "<name>提交的<form>", so a name's next row most often repeats its title.
-    var titleAfterName: [UInt32] = [0]
+    /// The title code of the last row with each originator name code: DingTalk titles read "<name>提交的<form>",
+    /// so a name's next row most often repeats its title.
+    var titleByName = CodeGuess()
     /// Form fields carried by the instances themselves (DingTalk JSON), one code per row.
     var forms: [(name: String, values: TextPart)] = []
     /// Whether form values from `ding_form_component_values` files join these rows (true for rows of a
@@ -81,8 +95,8 @@ struct FormValuesPart {
     var names = StringDictionaryBuilder()
     /// The values of each component name, indexed by its code in `names` (index 0 unused).
     var values = [StringDictionaryBuilder(adaptive: true)]
-    /// For each name code (0: none yet), the name code of the row that last followed a row with it.
-    var nameAfter: [UInt32] = [0]
+    /// The name code of the row that last followed a row with each name code (0: none yet).
+    var nameAfter = CodeGuess()
     var business: [UInt32] = []
     var name: [UInt32] = []
     /// 0 when the value is missing: the row then sets nothing but still counts towards the orphans.

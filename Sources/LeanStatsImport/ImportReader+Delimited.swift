@@ -196,13 +196,9 @@ private struct PieceContext: @unchecked Sendable {
                     rows.text[slot].append(record[column])
                     continue
                 }
-                let name = Int(rows.text[InstanceRowsPart.Slot.userName.rawValue].codes.last ?? 0)
-                let predicted = name < rows.titleAfterName.count ? rows.titleAfterName[name] : 0
-                rows.text[title].append(record[column], predicted: name == 0 ? 0 : predicted)
-                if name != 0 {
-                    while rows.titleAfterName.count <= name { rows.titleAfterName.append(0) }
-                    rows.titleAfterName[name] = rows.text[title].codes.last!
-                }
+                let name = rows.text[InstanceRowsPart.Slot.userName.rawValue].codes.last ?? 0
+                rows.text[title].append(record[column], predicted: rows.titleByName.code(after: name))
+                rows.titleByName.note(rows.text[title].codes.last!, after: name)
             } else {
                 rows.text[slot].codes.append(0)
             }
@@ -224,14 +220,11 @@ private struct PieceContext: @unchecked Sendable {
         let previous = rows.business.last ?? 0
         rows.business.append(businessId.withDecodedBytes { rows.businessIds.intern(bytes: $0, previous: previous) })
         // Each instance's components come in the same order: try the name that followed the previous row's last.
-        let previousName = Int(rows.name.last ?? 0)
-        let predicted = rows.nameAfter[previousName]
+        let previousName = rows.name.last ?? 0
+        let predicted = rows.nameAfter.code(after: previousName)
         let nameCode = name.withDecodedBytes { rows.names.intern(bytes: $0, previous: predicted) }
-        if Int(nameCode) == rows.values.count {
-            rows.values.append(StringDictionaryBuilder(adaptive: true))
-            rows.nameAfter.append(0)
-        }
-        rows.nameAfter[previousName] = nameCode
+        if Int(nameCode) == rows.values.count { rows.values.append(StringDictionaryBuilder(adaptive: true)) }
+        rows.nameAfter.note(nameCode, after: previousName)
         rows.name.append(nameCode)
         let value = record[columns.valueText]
         rows.value.append(
