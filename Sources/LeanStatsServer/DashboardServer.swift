@@ -1,15 +1,16 @@
 import Foundation
 import LeanStatsCore
-import LeanStatsEmulator
 import LeanStatsQuery
 import LeanStatsReport
 
 /// The HTTP server of `leanstats serve`: the dashboard, the drill-down list, the query and report APIs, Prometheus
-/// metrics and a health check, over the project's own HTTP/1.1 server (``HTTPServer``).
+/// metrics and a health check, behind the ``HTTPEdge`` (Hummingbird on SwiftNIO) that enforces the ``EdgeLimits``.
 ///
 /// Every request must name an allowed `Host` (against DNS rebinding). Every route except `/metrics` and `/healthz`
-/// needs `Authorization: Bearer TOKEN` or the session cookie that a one-time `?token=TOKEN` link sets. The served
-/// snapshot is swapped for a newer generation as soon as a sync writes one, without a restart.
+/// needs `Authorization: Bearer TOKEN` or the session cookie that a one-time `?token=TOKEN` link sets; sessions
+/// expire. The served snapshot is swapped for a newer generation by a background reload once a sync writes one,
+/// without a restart; a damaged generation is reported by `/healthz` and `/metrics` while the one before it is
+/// served.
 public final class DashboardServer: Sendable {
     /// The configuration.
     public let configuration: ServerConfiguration
@@ -17,8 +18,8 @@ public final class DashboardServer: Sendable {
     public let source: SnapshotSource
     /// The request and query metrics.
     public let metrics = ServerMetrics()
-    private let sessions = Locked(Set<String>())
-    private let server = Locked<HTTPServer?>(nil)
+    private let sessions: SessionStore
+    private let edge = Locked<HTTPEdge?>(nil)
     private let onQueryLatency: @Sendable (_ milliseconds: Double) -> Void
 
     /// The name of the session cookie.
@@ -36,6 +37,7 @@ public final class DashboardServer: Sendable {
     ) {
         self.configuration = configuration
         self.onQueryLatency = onQueryLatency
+        sessions = SessionStore(lifetime: configuration.sessionLifetime, clock: configuration.now)
         source = SnapshotSource(
             directory: configuration.dataDirectory,
             clock: configuration.clock,
@@ -43,41 +45,59 @@ public final class DashboardServer: Sendable {
         )
     }
 
-    /// Binds, loads the newest snapshot and starts serving.
+    /// Loads the newest snapshot, binds and starts serving; the store is then watched for new generations.
     /// - Returns: The port actually bound (useful with port 0).
-    /// - Throws: ``EmulatorError`` when the address cannot be bound.
+    /// - Throws: ``ServerError`` when the address cannot be bound.
     @discardableResult
-    public func start() throws -> UInt16 {
-        _ = source.current()
-        let http = try HTTPServer(
-            host: configuration.host,
-            port: configuration.port,
-            maximumBodyBytes: configuration.maximumBodyBytes,
-            maximumConnections: configuration.maximumConnections
-        ) { [self] request in
-            handle(request)
+    public func start() async throws(ServerError) -> UInt16 {
+        source.startWatching()
+        let http: HTTPEdge
+        do {
+            http = try await HTTPEdge(
+                host: configuration.host,
+                port: configuration.port,
+                limits: configuration.limits
+            ) { [self] request in
+                handle(request)
+            }
+        } catch {
+            source.stopWatching()
+            throw error
         }
-        server.withLock { $0 = http }
-        http.start()
+        edge.withLock { $0 = http }
         return http.port
     }
 
-    /// Stops serving and closes open connections. Idempotent.
+    /// Stops accepting connections, closes open ones once their request is answered, and stops watching the
+    /// store. Idempotent; returns at once.
     public func stop() {
-        let http = server.withLock { server -> HTTPServer? in
-            defer { server = nil }
-            return server
+        source.stopWatching()
+        edge.withLock { edge -> HTTPEdge? in
+            defer { edge = nil }
+            return edge
+        }?.stop()
+    }
+
+    /// Stops like ``stop()`` and waits until every connection has closed.
+    public func stopAndWait() async {
+        source.stopWatching()
+        let http = edge.withLock { edge -> HTTPEdge? in
+            defer { edge = nil }
+            return edge
         }
-        http?.stop()
+        await http?.stopAndWait()
     }
 
     /// The bound port, 0 before ``start()``.
-    public var port: UInt16 { server.withLock { $0?.port ?? 0 } }
+    public var port: UInt16 { edge.withLock { $0?.port ?? 0 } }
+
+    /// Connections open now.
+    public var openConnections: Int { edge.withLock { $0?.gate.openConnections ?? 0 } }
 
     // MARK: - Routing
 
     /// Answers one request: host check, authentication, then the route.
-    public func handle(_ request: HTTPServerRequest) -> HTTPServerResponse {
+    public func handle(_ request: DashboardRequest) -> DashboardResponse {
         let route = Self.routeName(request.path)
         var response = answer(request, route: route)
         response.headers += Self.securityHeaders
@@ -85,7 +105,7 @@ public final class DashboardServer: Sendable {
         return response
     }
 
-    private func answer(_ request: HTTPServerRequest, route: String) -> HTTPServerResponse {
+    private func answer(_ request: DashboardRequest, route: String) -> DashboardResponse {
         guard hostAllowed(request.headers["host"]) else {
             return Self.text(403, "the Host header is not in server.allowed_hosts\n", close: true)
         }
@@ -136,42 +156,45 @@ public final class DashboardServer: Sendable {
         return configuration.allowedHosts.contains(name)
     }
 
-    private func authenticated(_ request: HTTPServerRequest) -> Bool {
+    private func authenticated(_ request: DashboardRequest) -> Bool {
         if let authorization = request.headers["authorization"], authorization.lowercased().hasPrefix("bearer ") {
             let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
             return Self.constantTimeEqual(token, configuration.token)
         }
         if let session = Self.cookie(Self.cookieName, in: request.headers["cookie"]) {
-            return sessions.withLock { $0.contains(session) }
+            return sessions.isValid(session)
         }
         return false
     }
 
     /// Sets a session cookie for a browser that presented the token in the URL, and redirects to the same page
     /// without the token, so it stays out of history and logs.
-    private func startSession(_ request: HTTPServerRequest) -> HTTPServerResponse {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = generator.next() }
-        let session = bytes.map { String(format: "%02x", $0) }.joined()
-        sessions.withLock { sessions in
-            if sessions.count > 10_000 { sessions.removeAll() }
-            sessions.insert(session)
-        }
+    ///
+    /// The redirect names only a known route's own path (an unknown one goes to `/`) with the query re-encoded, so
+    /// nothing the client sent can reach the `Location` header as written: no other host, no header break.
+    private func startSession(_ request: DashboardRequest) -> DashboardResponse {
+        let session = sessions.open()
         var query = request.query
         query["token"] = nil
-        let location = HTML.link(request.path, query.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-            .replacingOccurrences(of: "&amp;", with: "&")
-        return HTTPServerResponse(
+        let route = Self.routeName(request.path)
+        let location = HTML.target(
+            route == "other" ? "/" : route,
+            query.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        )
+        return DashboardResponse(
             status: 303,
             headers: [
                 ("Location", location),
-                ("Set-Cookie", "\(Self.cookieName)=\(session); Path=/; HttpOnly; SameSite=Strict"),
+                (
+                    "Set-Cookie",
+                    "\(Self.cookieName)=\(session); Path=/; Max-Age=\(Int(configuration.sessionLifetime)); HttpOnly; "
+                        + "SameSite=Strict"
+                ),
             ]
         )
     }
 
-    private func unauthorized() -> HTTPServerResponse {
+    private func unauthorized() -> DashboardResponse {
         Self.text(
             401,
             "authentication required: send Authorization: Bearer <server.token>, or open /?token=<server.token> once\n",
@@ -181,12 +204,24 @@ public final class DashboardServer: Sendable {
 
     // MARK: - Routes
 
-    private func health() -> HTTPServerResponse {
-        let snapshot = source.current()
-        return .json(200, ["status": "ok", "generation": snapshot?.generation ?? 0])
+    /// `ok` (200) while the newest generation is served; `damaged` (503) with the damaged generation and the
+    /// reader's error while an older one is served instead (or none could be).
+    private func health() -> DashboardResponse {
+        let served = source.current()?.generation ?? 0
+        guard let damage = source.damage else { return .json(200, ["status": "ok", "generation": served]) }
+        return .json(
+            503,
+            [
+                "status": "damaged", "generation": served, "damaged_generation": damage.generation,
+                "error": damage.message,
+                "fix":
+                    "run `leanstats snapshot verify`; then restore the file from a backup, remove it, or run "
+                    + "`leanstats sync --full` to write a new generation",
+            ]
+        )
     }
 
-    private func metricsResponse() -> HTTPServerResponse {
+    private func metricsResponse() -> DashboardResponse {
         var text = PrometheusText()
         StoreMetrics.render(
             source.current(),
@@ -194,15 +229,16 @@ public final class DashboardServer: Sendable {
             clock: configuration.clock,
             into: &text
         )
+        StoreMetrics.renderDamage(source.damage, loadFailures: source.loadFailures, into: &text)
         metrics.render(into: &text)
-        return HTTPServerResponse(
+        return DashboardResponse(
             status: 200,
             headers: [("Content-Type", PrometheusText.contentType)],
             body: Array(text.text.utf8)
         )
     }
 
-    private func dashboard(_ request: HTTPServerRequest, _ snapshot: ServedSnapshot) -> HTTPServerResponse {
+    private func dashboard(_ request: DashboardRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
         do {
             let page = try timed { () throws(ReportError) in
                 try DashboardPage(snapshot: snapshot, period: request.query["period"], dept: request.query["dept"])
@@ -213,7 +249,7 @@ public final class DashboardServer: Sendable {
         }
     }
 
-    private func list(_ request: HTTPServerRequest, _ snapshot: ServedSnapshot) -> HTTPServerResponse {
+    private func list(_ request: DashboardRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
         let period = request.query["period"].flatMap { $0.isEmpty ? nil : $0 } ?? snapshot.months.first ?? "all"
         let line = ListPage.query(
             period: period,
@@ -231,13 +267,13 @@ public final class DashboardServer: Sendable {
         }
     }
 
-    private func query(_ request: HTTPServerRequest, _ snapshot: ServedSnapshot) -> HTTPServerResponse {
+    private func query(_ request: DashboardRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
         guard let line = request.query["q"], !line.trimmingCharacters(in: .whitespaces).isEmpty else {
             return .json(400, ["error": "missing the query: pass it as ?q=LINE", "column": 0, "word": ""])
         }
         do {
             let table = try timed { () throws(QueryError) in try snapshot.executor.run(line) }
-            return HTTPServerResponse(
+            return DashboardResponse(
                 status: 200,
                 headers: [("Content-Type", "application/json;charset=utf-8")],
                 body: Array(JSONFormatter().render(table).utf8)
@@ -253,7 +289,7 @@ public final class DashboardServer: Sendable {
         }
     }
 
-    private func report(_ request: HTTPServerRequest, _ snapshot: ServedSnapshot) -> HTTPServerResponse {
+    private func report(_ request: DashboardRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
         let clock = snapshot.engine.clock
         let periodText = request.query["period"].flatMap { $0.isEmpty ? nil : $0 } ?? snapshot.months.first ?? ""
         let dept = request.query["dept"].flatMap { $0.isEmpty ? nil : $0 }
@@ -272,7 +308,7 @@ public final class DashboardServer: Sendable {
                 return Self.text(500, "the report could not be read back\n")
             }
             let name = "精益提案报表-\(period)" + (dept.map { "-" + $0 } ?? "") + ".xlsx"
-            return HTTPServerResponse(
+            return DashboardResponse(
                 status: 200,
                 headers: [
                     ("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -323,17 +359,12 @@ public final class DashboardServer: Sendable {
         _ body: String,
         extra: [(name: String, value: String)] = [],
         close: Bool = false
-    ) -> HTTPServerResponse {
-        HTTPServerResponse(
-            status: status,
-            headers: [("Content-Type", "text/plain;charset=utf-8")] + extra,
-            body: Array(body.utf8),
-            closeConnection: close
-        )
+    ) -> DashboardResponse {
+        .plain(status, body, headers: extra, close: close)
     }
 
-    static func html(_ status: Int, _ body: String) -> HTTPServerResponse {
-        HTTPServerResponse(
+    static func html(_ status: Int, _ body: String) -> DashboardResponse {
+        DashboardResponse(
             status: status,
             headers: [("Content-Type", "text/html;charset=utf-8")],
             body: Array(body.utf8)

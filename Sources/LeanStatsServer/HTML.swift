@@ -36,11 +36,16 @@ enum HTML {
 
     /// A link target with query parameters, empty values left out, escaped for an attribute.
     static func link(_ path: String, _ parameters: [(String, String?)]) -> String {
+        escape(target(path, parameters))
+    }
+
+    /// A request target: `path`, then the named parameters percent-encoded, empty values left out.
+    static func target(_ path: String, _ parameters: [(String, String?)]) -> String {
         let pairs = parameters.compactMap { name, value -> String? in
             guard let value, !value.isEmpty else { return nil }
-            return name + "=" + urlEncode(value)
+            return urlEncode(name) + "=" + urlEncode(value)
         }
-        return escape(pairs.isEmpty ? path : path + "?" + pairs.joined(separator: "&"))
+        return pairs.isEmpty ? path : path + "?" + pairs.joined(separator: "&")
     }
 
     /// A number with one decimal, e.g. `71.4`.

@@ -51,67 +51,134 @@ public struct ServedSnapshot: Sendable {
     }
 }
 
+/// A snapshot generation that could not be loaded, and why.
+public struct SnapshotDamage: Sendable, Equatable {
+    /// The damaged generation.
+    public let generation: Int
+    /// Its file.
+    public let path: String
+    /// The reader's error, naming the file, column and byte where it could.
+    public let message: String
+}
+
 /// Serves the newest snapshot of a store and swaps in a newer generation when a sync or import writes one,
-/// without a restart; requests keep answering from the old generation while the new one loads.
+/// without a restart; requests keep answering from the generation they have while the new one loads.
+///
+/// Loading happens on a background thread only, once per generation file: requests never read the store. A newest
+/// generation that does not load is reported (``damage``), the older generation stays served, and the damaged file
+/// is not read again until it changes or a newer generation appears.
 public final class SnapshotSource: Sendable {
     private let store: SnapshotStore
     private let clock: ZoneClock
     private let interval: Double
     private let state = Locked(SourceState())
-    private let loading = Locked(false)
+    private let stopped = Locked(true)
 
     private struct SourceState {
         var current: ServedSnapshot?
-        var checkedAt: Double = -.infinity
-        var lastError: String?
+        var damage: SnapshotDamage?
+        /// The file identity of each generation that failed to load, so it is not read again unchanged.
+        var failed: [Int: FileIdentity] = [:]
+        var loadFailures = 0
     }
 
-    /// Opens a store directory; nothing is read until ``current()``.
+    /// What tells one file from a replacement at the same path.
+    private struct FileIdentity: Equatable {
+        var inode: UInt64
+        var size: Int64
+        var modified: Int64
+    }
+
+    /// Opens a store directory; nothing is read until ``refresh()`` or ``startWatching()``.
     /// - Parameters:
     ///   - directory: The store directory.
     ///   - clock: The zone of days and months.
-    ///   - interval: Seconds between checks for a newer generation (0: every call).
+    ///   - interval: Seconds between checks for a newer generation (at least 0.05).
     public init(directory: String, clock: ZoneClock, interval: Double) {
         store = SnapshotStore(directory: directory)
         self.clock = clock
-        self.interval = interval
+        self.interval = max(0.05, interval)
     }
 
-    /// The last load error, `nil` when the newest load succeeded.
-    public var lastError: String? { state.withLock { $0.lastError } }
+    /// The snapshot being served; `nil` while the store holds no readable snapshot. Never reads the store.
+    public func current() -> ServedSnapshot? { state.withLock { $0.current } }
 
-    /// The newest snapshot, reloading first when a newer generation exists and no other thread is loading it.
-    /// - Returns: `nil` while the store holds no readable snapshot.
-    public func current() -> ServedSnapshot? {
-        let now = Date().timeIntervalSince1970
-        let (served, due) = state.withLock { state -> (ServedSnapshot?, Bool) in
-            let due = now - state.checkedAt >= interval
-            if due { state.checkedAt = now }
-            return (state.current, due)
-        }
-        guard due, let newest = store.generations().first, newest != served?.generation else { return served }
-        // One thread loads; the others keep answering from the generation they have.
-        let mine = loading.withLock { busy -> Bool in
-            defer { busy = true }
-            return !busy
-        }
-        guard mine || served == nil else { return served }
-        if !mine {
-            while loading.withLock({ $0 }) { usleep(5_000) }
-            return state.withLock { $0.current }
-        }
-        defer { loading.withLock { $0 = false } }
-        do {
-            guard let loaded = try store.loadLatest() else { return served }
-            let fresh = ServedSnapshot(loaded: loaded, clock: clock)
-            state.withLock {
-                $0.current = fresh
-                $0.lastError = nil
+    /// The newest generation's damage, `nil` when the newest generation is the one served.
+    public var damage: SnapshotDamage? { state.withLock { $0.damage } }
+
+    /// How many generation loads have failed since the source was opened.
+    public var loadFailures: Int { state.withLock { $0.loadFailures } }
+
+    /// The damage as one line, `nil` when there is none.
+    public var lastError: String? { damage?.message }
+
+    /// Loads the newest generation when it is not the one served and was not already found damaged as it is.
+    /// When the newest is damaged, the newest older generation that loads and is newer than the one served is
+    /// served instead.
+    /// - Complexity: O(1) when nothing changed; a full load of one generation otherwise.
+    public func refresh() {
+        let generations = store.generations()
+        guard let newest = generations.first else { return }
+        let (served, failed) = state.withLock { ($0.current?.generation, $0.failed) }
+        if newest == served { return }
+        let identity = Self.identity(of: store.path(ofGeneration: newest))
+        if let known = failed[newest], known == identity { return }
+        for generation in generations where generation > (served ?? 0) {
+            let path = store.path(ofGeneration: generation)
+            do {
+                let loaded = try store.read(path: path)
+                let fresh = ServedSnapshot(loaded: loaded, clock: clock)
+                state.withLock { state in
+                    state.current = fresh
+                    if generation == newest { state.damage = nil }
+                    state.failed = state.failed.filter { $0.key > generation }
+                }
+                return
+            } catch {
+                let stamp = generation == newest ? identity : Self.identity(of: path)
+                state.withLock { state in
+                    state.loadFailures += 1
+                    if let stamp { state.failed[generation] = stamp }
+                    if generation == newest {
+                        state.damage = SnapshotDamage(generation: generation, path: path, message: "\(error)")
+                    }
+                }
             }
-            return fresh
-        } catch {
-            state.withLock { $0.lastError = "\(error)" }
-            return served
         }
+    }
+
+    /// Loads the newest generation now, then checks for newer ones every interval on a background thread until
+    /// ``stopWatching()``.
+    public func startWatching() {
+        let first = stopped.withLock { stopped -> Bool in
+            defer { stopped = false }
+            return stopped
+        }
+        guard first else { return }
+        refresh()
+        let thread = Thread { [self] in
+            while !stopped.withLock({ $0 }) {
+                Thread.sleep(forTimeInterval: interval)
+                if stopped.withLock({ $0 }) { break }
+                refresh()
+            }
+        }
+        thread.name = "leanstats-snapshot-reload"
+        thread.start()
+    }
+
+    /// Stops the background checks. Idempotent.
+    public func stopWatching() {
+        stopped.withLock { $0 = true }
+    }
+
+    private static func identity(of path: String) -> FileIdentity? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileIdentity(
+            inode: UInt64(info.st_ino),
+            size: Int64(info.st_size),
+            modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        )
     }
 }

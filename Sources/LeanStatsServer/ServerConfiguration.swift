@@ -1,3 +1,4 @@
+import Foundation
 import LeanStatsCore
 
 /// How `leanstats serve` listens and whom it answers (SPEC §5 `[server]`).
@@ -10,18 +11,19 @@ public struct ServerConfiguration: Sendable {
     public var token: String
     /// The `Host` header names (without port) that requests may carry; others are refused, against DNS rebinding.
     public var allowedHosts: Set<String>
-    /// The largest request body accepted, in bytes; a larger `Content-Length` is answered 413 before the body is
-    /// read.
-    public var maximumBodyBytes: Int
-    /// The most connections served at once; more are answered 503 and closed.
-    public var maximumConnections: Int
+    /// The deadlines and size and connection limits of the HTTP edge.
+    public var limits: EdgeLimits
+    /// Seconds a browser session (set by a `?token=` link) stays valid; then the token must be presented again.
+    public var sessionLifetime: Double
+    /// The current time (Unix seconds), for session expiry.
+    public var now: @Sendable () -> Double
     /// The store directory whose newest snapshot is served.
     public var dataDirectory: String
     /// The zone that defines days and months.
     public var clock: ZoneClock
     /// `sync.monthly_call_budget`, for the quota-used ratio in `/metrics`.
     public var monthlyCallBudget: Int
-    /// How often (seconds) the store is checked for a newer snapshot generation; 0 checks on every request.
+    /// How often (seconds) a background thread checks the store for a newer snapshot generation (at least 0.05).
     public var reloadInterval: Double
 
     /// The host names always allowed: loopback in its usual spellings.
@@ -36,9 +38,10 @@ public struct ServerConfiguration: Sendable {
     ///   - dataDirectory: The store directory.
     ///   - clock: The zone of days and months.
     ///   - monthlyCallBudget: The DingTalk monthly call budget.
-    ///   - maximumBodyBytes: The request body cap.
-    ///   - maximumConnections: The cap on connections open at once.
+    ///   - limits: The HTTP edge's deadlines and limits.
+    ///   - sessionLifetime: Seconds a browser session stays valid (default 12 hours).
     ///   - reloadInterval: Seconds between checks for a new snapshot.
+    ///   - now: The current time in Unix seconds (tests move it to expire sessions).
     public init(
         host: String = "127.0.0.1",
         port: UInt16 = 8080,
@@ -47,9 +50,10 @@ public struct ServerConfiguration: Sendable {
         dataDirectory: String,
         clock: ZoneClock,
         monthlyCallBudget: Int = 5000,
-        maximumBodyBytes: Int = 64 << 10,
-        maximumConnections: Int = 64,
-        reloadInterval: Double = 2
+        limits: EdgeLimits = EdgeLimits(),
+        sessionLifetime: Double = 12 * 3600,
+        reloadInterval: Double = 2,
+        now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.host = host
         self.port = port
@@ -58,8 +62,9 @@ public struct ServerConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.clock = clock
         self.monthlyCallBudget = monthlyCallBudget
-        self.maximumBodyBytes = maximumBodyBytes
-        self.maximumConnections = maximumConnections
+        self.limits = limits
+        self.sessionLifetime = sessionLifetime
         self.reloadInterval = reloadInterval
+        self.now = now
     }
 }

@@ -103,4 +103,33 @@ enum StoreMetrics {
         guard let text else { return nil }
         return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
     }
+
+    /// Appends the snapshot-damage gauges: whether the newest generation failed to load, which one, and how many
+    /// loads have failed since start.
+    /// - Parameters:
+    ///   - damage: The newest generation's damage, `nil` when it is served.
+    ///   - loadFailures: Failed generation loads since start.
+    ///   - text: The exposition being built.
+    static func renderDamage(_ damage: SnapshotDamage?, loadFailures: Int, into text: inout PrometheusText) {
+        text.family(
+            "leanstats_snapshot_damaged",
+            type: "gauge",
+            help: "1 while the newest snapshot generation cannot be loaded and an older one (or none) is served."
+        )
+        text.sample("leanstats_snapshot_damaged", value: damage == nil ? 0 : 1)
+        if let damage {
+            text.family(
+                "leanstats_snapshot_damaged_generation",
+                type: "gauge",
+                help: "The newest snapshot generation, which cannot be loaded."
+            )
+            text.sample("leanstats_snapshot_damaged_generation", value: Double(damage.generation))
+        }
+        text.family(
+            "leanstats_snapshot_load_failures_total",
+            type: "counter",
+            help: "Snapshot generation loads that failed since the server started."
+        )
+        text.sample("leanstats_snapshot_load_failures_total", value: Double(loadFailures))
+    }
 }

@@ -35,7 +35,10 @@ struct ConfigFile {
         ],
         "alerts.thresholds": AlertMetric.allCases.map(\.rawValue),
         "report": ["to"],
-        "server": ["host", "port", "token", "token_file", "allowed_hosts"],
+        "server": [
+            "host", "port", "token", "token_file", "allowed_hosts", "max_connections", "max_connections_per_client",
+            "header_timeout_s", "session_hours",
+        ],
     ]
 
     /// Reads the configuration.

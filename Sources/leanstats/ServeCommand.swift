@@ -56,11 +56,18 @@ struct ServeCommand: ParsableCommand {
                     allowedHosts: settings.allowedHosts,
                     dataDirectory: store.directory,
                     clock: try store.clock(),
-                    monthlyCallBudget: settings.monthlyCallBudget
+                    monthlyCallBudget: settings.monthlyCallBudget,
+                    limits: settings.limits,
+                    sessionLifetime: settings.sessionLifetime
                 ),
                 onQueryLatency: { latencies.record(milliseconds: $0) }
             )
-            let bound = try server.start()
+            let bound: UInt16
+            do {
+                bound = try waitFor { try await server.start() }
+            } catch let error as ServerError {
+                throw CommandFailure(error.description)
+            }
             let address = "http://\(host ?? settings.host):\(bound)"
             if let error = server.source.lastError {
                 printError("leanstats: warning: \(error)")
@@ -85,7 +92,7 @@ struct ServeCommand: ParsableCommand {
             Self.log("stopping the scheduled jobs")
             jobs.cancel()
             jobsStopped.wait()
-            server.stop()
+            try waitFor { await server.stopAndWait() }
             // Alerts about the last queries are sent before exiting.
             try waitFor { await latencies.finish() }
             printError("leanstats: server stopped")

@@ -1,4 +1,5 @@
 import Foundation
+import LeanStatsServer
 
 /// The `[server]` section of the configuration (SPEC §5): where `serve` listens and its bearer token.
 struct ServerConfig {
@@ -10,6 +11,11 @@ struct ServerConfig {
     var token: String?
     /// `server.allowed_hosts`: extra `Host` names accepted besides loopback and `server.host`.
     var allowedHosts: [String] = []
+    /// `server.max_connections`, `server.max_connections_per_client`, `server.header_timeout_s`: the HTTP edge's
+    /// limits.
+    var limits = EdgeLimits()
+    /// `server.session_hours`: how long a browser session lasts, in seconds (default 12 hours).
+    var sessionLifetime: Double = 12 * 3600
     /// `sync.monthly_call_budget`, for the quota ratio in `/metrics`.
     var monthlyCallBudget = 5000
 
@@ -27,6 +33,46 @@ struct ServerConfig {
         }
         token = try file.secret("server", "token")
         allowedHosts = try file.strings("server", "allowed_hosts") ?? []
+        if let value = try file.integer("server", "max_connections") {
+            limits.maximumConnections = try Self.positive(value, "max_connections", file, upTo: 100_000)
+        }
+        if let value = try file.integer("server", "max_connections_per_client") {
+            limits.maximumConnectionsPerClient = try Self.positive(
+                value,
+                "max_connections_per_client",
+                file,
+                upTo: 100_000
+            )
+        }
+        if let value = try file.number("server", "header_timeout_s") {
+            guard value >= 0.1, value <= 300 else {
+                throw CommandFailure(
+                    "config error: \(file.source("server", "header_timeout_s")): server.header_timeout_s must be "
+                        + "between 0.1 and 300 seconds"
+                )
+            }
+            limits.headerTimeout = value
+            limits.bodyTimeout = value
+        }
+        if let value = try file.number("server", "session_hours") {
+            guard value > 0, value <= 24 * 90 else {
+                throw CommandFailure(
+                    "config error: \(file.source("server", "session_hours")): server.session_hours must be more "
+                        + "than 0 and at most 2160 (90 days)"
+                )
+            }
+            sessionLifetime = value * 3600
+        }
         if let value = try file.integer("sync", "monthly_call_budget") { monthlyCallBudget = value }
+    }
+
+    /// A count that must be at least 1 and at most `limit`.
+    private static func positive(_ value: Int, _ key: String, _ file: ConfigFile, upTo limit: Int) throws -> Int {
+        guard value >= 1, value <= limit else {
+            throw CommandFailure(
+                "config error: \(file.source("server", key)): server.\(key) must be between 1 and \(limit)"
+            )
+        }
+        return value
     }
 }

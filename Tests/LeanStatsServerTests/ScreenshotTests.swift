@@ -10,8 +10,8 @@ import Testing
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
     @Test(.enabled(if: chromium != nil, "Chromium is not installed (apt-get install chromium); no screenshot taken"))
-    func theDashboardRendersInAHeadlessBrowser() throws {
-        let fixture = try ServerFixture()
+    func theDashboardRendersInAHeadlessBrowser() async throws {
+        let fixture = try await ServerFixture()
         let keep = ProcessInfo.processInfo.environment["LEANSTATS_SCREENSHOT_DIR"]
         for (name, size) in [("dashboard.png", "1280,1000"), ("dashboard-phone.png", "375,2400")] {
             let output = keep.map { "\($0)/\(name)" } ?? fixture.directory.file(name)

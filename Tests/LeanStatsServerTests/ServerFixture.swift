@@ -64,8 +64,13 @@ final class ServerFixture: @unchecked Sendable {
         ]
     }
 
-    /// Writes the store and starts a server on a free port that checks for new snapshots on every request.
-    init(allowedHosts: [String] = [], maximumConnections: Int = 64) throws {
+    /// Writes the store and starts a server on a free port that checks for new snapshots every 50 ms.
+    init(
+        allowedHosts: [String] = [],
+        limits: EdgeLimits = EdgeLimits(),
+        sessionLifetime: Double = 3600,
+        now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) async throws {
         directory = try TemporaryDirectory(prefix: "leanstats-server")
         try SnapshotStore(directory: directory.path).write(Self.table(), metadata: Self.syncMetadata())
         server = DashboardServer(
@@ -75,11 +80,13 @@ final class ServerFixture: @unchecked Sendable {
                 allowedHosts: allowedHosts,
                 dataDirectory: directory.path,
                 clock: Self.clock,
-                maximumConnections: maximumConnections,
-                reloadInterval: 0
+                limits: limits,
+                sessionLifetime: sessionLifetime,
+                reloadInterval: 0.05,
+                now: now
             )
         )
-        port = try server.start()
+        port = try await server.start()
     }
 
     deinit {
@@ -94,6 +101,24 @@ final class ServerFixture: @unchecked Sendable {
             engine: StatisticsEngine(table: loaded.table, clock: Self.clock),
             headcounts: DepartmentHeadcounts.decode(from: loaded.metadata)
         )
+    }
+
+    /// Sends GETs until `condition` holds for the reply or five seconds pass (the store is reloaded in the
+    /// background).
+    /// - Returns: The last reply.
+    func poll(
+        _ target: String,
+        token: String? = ServerFixture.token,
+        until condition: (HTTPReply) -> Bool
+    ) throws
+        -> HTTPReply
+    {
+        var reply = try get(target, token: token)
+        for _ in 0..<250 where !condition(reply) {
+            usleep(20_000)
+            reply = try get(target, token: token)
+        }
+        return reply
     }
 
     /// Sends one GET over a real socket.

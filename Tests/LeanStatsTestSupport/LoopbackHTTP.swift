@@ -78,14 +78,29 @@ public final class LoopbackConnection {
     private var closed = false
 
     /// Connects.
+    /// - Parameters:
+    ///   - port: The server's port on 127.0.0.1.
+    ///   - source: The local address to connect from (any of 127.0.0.0/8), so one test can be several clients.
     /// - Throws: ``HTTPReply/Failure`` when the connection cannot be made.
-    public init(port: UInt16) throws {
+    public init(port: UInt16, from source: String = "127.0.0.1") throws {
         #if canImport(Glibc)
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard descriptor >= 0 else { throw HTTPReply.Failure(description: "socket failed") }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, source, &local.sin_addr)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            closeSocket(descriptor)
+            throw HTTPReply.Failure(description: "cannot bind the client socket to \(source)")
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -132,6 +147,21 @@ public final class LoopbackConnection {
                 throw HTTPReply.Failure(description: "the connection ended after \(buffer.count) bytes of a response")
             }
         }
+    }
+
+    /// Whether the server has closed the connection: waits up to `seconds` for the end of the stream, dropping
+    /// what arrives before it.
+    public func isClosedByServer(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 50) >= 0 else { return false }
+            guard poller.revents != 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count == 0 || (count < 0 && errno != EINTR && errno != EAGAIN) { return true }
+        }
+        return false
     }
 
     /// Reads until the server closes the connection (or goes silent); returns everything not read yet.

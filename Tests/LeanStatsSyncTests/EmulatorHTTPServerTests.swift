@@ -4,10 +4,10 @@ import LeanStatsEmulator
 import LeanStatsTestSupport
 import Testing
 
-/// The HTTP server under the dashboard and the emulator refuses what would exhaust it: a body over the limit
+/// The emulator's HTTP server refuses what would exhaust it: a body over the limit
 /// (before reading it) and connections over the limit (without a thread for them), each with an answer the
 /// client can read.
-struct HTTPServerTests {
+struct EmulatorHTTPServerTests {
     /// A server answering 200 with the body size, counting the requests its handler saw.
     private final class Counting: Sendable {
         let handled = Locked(0)
@@ -109,33 +109,5 @@ struct HTTPServerTests {
             if !served { usleep(20_000) }
         }
         #expect(served)
-    }
-
-    @Test func theDashboardRefusesExtraConnectionsAndALargeBody() throws {
-        let fixture = try ServerFixture(maximumConnections: 2)
-        let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-        let first = try LoopbackConnection(port: fixture.port)
-        first.send(request)
-        let second = try LoopbackConnection(port: fixture.port)
-        second.send(request)
-        #expect(try first.readResponse().status == 200)
-        #expect(try second.readResponse().status == 200)
-        let third = try LoopbackConnection(port: fixture.port)
-        third.send(request)
-        #expect(try third.readResponse().status == 503)
-        first.close()
-        second.close()
-        // A connection's slot is free again once the server has seen it close.
-        var large: HTTPReply?
-        for _ in 0..<100 where large?.status != 413 {
-            if large != nil { usleep(20_000) }
-            large = try HTTPReply.exchange(
-                port: fixture.port,
-                request:
-                    "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"
-            )
-        }
-        #expect(large?.status == 413)
-        #expect(large?.text.contains("larger than the limit of 65536 bytes") == true, "\(large?.text ?? "")")
     }
 }

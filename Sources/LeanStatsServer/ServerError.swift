@@ -1,0 +1,21 @@
+/// Why the dashboard server could not start or serve.
+public struct ServerError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure it is.
+    public enum Code: String, Sendable {
+        /// The listening address could not be bound.
+        case bind
+    }
+
+    /// The kind of failure.
+    public let code: Code
+    /// One sentence saying what failed and how to fix it.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "server error: \(message)" }
+}
