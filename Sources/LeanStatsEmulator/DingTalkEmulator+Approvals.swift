@@ -61,8 +61,17 @@ extension DingTalkEmulator {
         let reachable = min(ids.count, options.listCap)
         let first = Int(min(cursor, Int64(reachable)))
         let last = min(first + Int(size), reachable)
-        let next = last < reachable ? Int64(last) : nil
-        return .success((Array(ids[first..<last]), next))
+        let page = Array(ids[first..<last])
+        switch state.withLock({ $0.faults.listingLoop }) {
+        case nil:
+            return .success((page, last < reachable ? Int64(last) : nil))
+        case .repeatedCursor:
+            noteFault("loop")
+            return .success((page, size))
+        case .endlessCursor:
+            noteFault("loop")
+            return .success((page, cursor + size))
+        }
     }
 
     func legacyList(_ request: HTTPServerRequest) -> HTTPServerResponse {

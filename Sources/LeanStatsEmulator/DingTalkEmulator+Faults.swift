@@ -90,4 +90,94 @@ extension DingTalkEmulator {
             return response
         }
     }
+
+    /// An oversized answer: a JSON body of `bytes` bytes with a matching `Content-Length`, or a gzip body of
+    /// about `bytes / 159` bytes that inflates to `bytes` (a decompression bomb).
+    func oversized(bytes: Int, variant: Int) -> HTTPServerResponse {
+        guard variant % 2 == 1 else {
+            var body = Array(#"{"errcode":0,"padding":""#.utf8)
+            body += [UInt8](repeating: UInt8(ascii: "x"), count: max(0, bytes - body.count - 2))
+            body += Array(#""}"#.utf8)
+            return HTTPServerResponse(
+                status: 200,
+                headers: [("Content-Type", "application/json;charset=utf-8")],
+                body: body
+            )
+        }
+        return HTTPServerResponse(
+            status: 200,
+            headers: [("Content-Type", "application/json;charset=utf-8"), ("Content-Encoding", "gzip")],
+            body: GzipBomb.zeros(count: bytes)
+        )
+    }
+}
+
+/// A gzip stream of zero bytes, built by hand: one fixed-Huffman deflate block holding a literal zero and then
+/// back-references of 258 bytes at distance 1, 13 bits each, so the stream is about 1/159 of what it inflates to.
+public enum GzipBomb {
+    /// A complete gzip member (header, deflate data, CRC-32 and size trailer) that inflates to `count` zeros.
+    /// - Parameter count: The inflated size, at least 1.
+    /// - Returns: The compressed bytes.
+    public static func zeros(count: Int) -> [UInt8] {
+        let count = max(1, count)
+        var writer = BitWriter()
+        writer.bytes = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]
+        writer.write(1, bits: 1)  // BFINAL
+        writer.write(1, bits: 2)  // BTYPE 01: fixed Huffman codes
+        writer.writeCode(0x30, bits: 8)  // literal 0
+        var left = count - 1
+        while left >= 258 {
+            writer.writeCode(0b1100_0101, bits: 8)  // length 258 (code 285)
+            writer.writeCode(0, bits: 5)  // distance 1 (code 0)
+            left -= 258
+        }
+        for _ in 0..<left { writer.writeCode(0x30, bits: 8) }
+        writer.writeCode(0, bits: 7)  // end of block (code 256)
+        writer.flush()
+        var crc: UInt32 = 0xffff_ffff
+        for _ in 0..<count { crc = crcTable[Int(crc & 0xff)] ^ (crc >> 8) }
+        crc ^= 0xffff_ffff
+        for value in [crc, UInt32(truncatingIfNeeded: count)] {
+            writer.bytes += [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: value >> $0) }
+        }
+        return writer.bytes
+    }
+
+    private static let crcTable: [UInt32] = (0..<256).map { index in
+        var value = UInt32(index)
+        for _ in 0..<8 { value = value & 1 == 1 ? 0xedb8_8320 ^ (value >> 1) : value >> 1 }
+        return value
+    }
+
+    /// Packs bits least significant first, as deflate does.
+    private struct BitWriter {
+        var bytes: [UInt8] = []
+        var pending: UInt32 = 0
+        var pendingCount = 0
+
+        /// Writes a value's low `bits` bits, least significant first (header fields, extra bits).
+        mutating func write(_ value: UInt32, bits: Int) {
+            pending |= value << pendingCount
+            pendingCount += bits
+            while pendingCount >= 8 {
+                bytes.append(UInt8(truncatingIfNeeded: pending))
+                pending >>= 8
+                pendingCount -= 8
+            }
+        }
+
+        /// Writes a Huffman code, most significant bit first.
+        mutating func writeCode(_ code: UInt32, bits: Int) {
+            var reversed: UInt32 = 0
+            for bit in 0..<bits { reversed |= ((code >> bit) & 1) << (bits - 1 - bit) }
+            write(reversed, bits: bits)
+        }
+
+        /// Writes the last partial byte, padded with zeros.
+        mutating func flush() {
+            if pendingCount > 0 { bytes.append(UInt8(truncatingIfNeeded: pending)) }
+            pending = 0
+            pendingCount = 0
+        }
+    }
 }

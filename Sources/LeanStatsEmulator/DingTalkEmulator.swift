@@ -125,6 +125,9 @@ public final class DingTalkEmulator: Sendable {
         if let every = faults.throttleEvery, serial % every == 0 {
             return throttled(route, variant: noteFault("throttle"))
         }
+        if let every = faults.oversizeEvery, serial % every == 0 {
+            return oversized(bytes: faults.oversizeBytes, variant: noteFault("oversize"))
+        }
         return handleWithoutFaults(route, request: request)
     }
 

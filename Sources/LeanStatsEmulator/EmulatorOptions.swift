@@ -38,6 +38,21 @@ public struct FaultPlan: Sendable, Equatable {
     public var garbageEvery: Int?
     /// The delay of a slow answer.
     public var slowMilliseconds: Int = 2000
+    /// Every Nth request gets an oversized answer: alternately a body of ``oversizeBytes`` with a matching
+    /// `Content-Length`, and a small gzip body (`Content-Encoding: gzip`) that inflates to ``oversizeBytes``.
+    public var oversizeEvery: Int?
+    /// The size of an oversized answer (the gzip variant's size once inflated).
+    public var oversizeBytes: Int = 64 << 20
+    /// How the listing APIs paginate wrongly, `nil` for correctly.
+    public var listingLoop: ListingLoop?
+
+    /// Ways a listing's pagination can go wrong, in both API families (`next_cursor` / `nextToken`).
+    public enum ListingLoop: String, Sendable, CaseIterable {
+        /// Every page after the first names the same next cursor again, so following it never ends.
+        case repeatedCursor = "repeat"
+        /// Every page names a further cursor, also past the last id, so pages keep coming back empty.
+        case endlessCursor = "endless"
+    }
 
     /// No faults.
     public init(
@@ -46,7 +61,10 @@ public struct FaultPlan: Sendable, Equatable {
         expireTokenEvery: Int? = nil,
         slowEvery: Int? = nil,
         garbageEvery: Int? = nil,
-        slowMilliseconds: Int = 2000
+        slowMilliseconds: Int = 2000,
+        oversizeEvery: Int? = nil,
+        oversizeBytes: Int = 64 << 20,
+        listingLoop: ListingLoop? = nil
     ) {
         self.failEvery = failEvery
         self.throttleEvery = throttleEvery
@@ -54,6 +72,9 @@ public struct FaultPlan: Sendable, Equatable {
         self.slowEvery = slowEvery
         self.garbageEvery = garbageEvery
         self.slowMilliseconds = slowMilliseconds
+        self.oversizeEvery = oversizeEvery
+        self.oversizeBytes = oversizeBytes
+        self.listingLoop = listingLoop
     }
 
     /// Checks that every period is at least 1.
@@ -62,15 +83,20 @@ public struct FaultPlan: Sendable, Equatable {
         let periods = [
             ("--fail-every", failEvery), ("--throttle-every", throttleEvery),
             ("--expire-token-every", expireTokenEvery), ("--slow-every", slowEvery), ("--garbage-every", garbageEvery),
+            ("--oversize-every", oversizeEvery),
         ]
         for (name, period) in periods where (period ?? 1) < 1 {
             throw EmulatorError(.option, "\(name) must be at least 1")
+        }
+        if oversizeBytes < 1 || oversizeBytes > 1 << 30 {
+            throw EmulatorError(.option, "--oversize-bytes must be between 1 and 1073741824")
         }
     }
 
     /// Whether any fault is enabled.
     public var isEmpty: Bool {
         failEvery == nil && throttleEvery == nil && expireTokenEvery == nil && slowEvery == nil && garbageEvery == nil
+            && oversizeEvery == nil && listingLoop == nil
     }
 }
 
@@ -86,7 +112,7 @@ public struct EmulatorStatistics: Sendable {
     public var tokenRequests = 0
     /// New tokens minted (a token request while the current token is valid returns the same one).
     public var tokensIssued = 0
-    /// Faults injected, by kind (`fail`, `throttle`, `expire`, `slow`, `garbage`).
+    /// Faults injected, by kind (`fail`, `throttle`, `expire`, `slow`, `garbage`, `oversize`, `loop`).
     public var faults: [String: Int] = [:]
     /// Requests refused because the API's QPS limit was exceeded (not injected faults).
     public var qpsRejections = 0

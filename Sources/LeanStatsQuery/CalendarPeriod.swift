@@ -38,6 +38,19 @@ public enum CalendarPeriod: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The same period one year earlier: the whole month, quarter or year, or the same date (29 February becomes
+    /// the 28th).
+    public var yearEarlier: CalendarPeriod {
+        switch self {
+        case .day(let date):
+            let day = min(date.day, CivilDate.daysIn(year: date.year - 1, month: date.month))
+            return .day(CivilDate(year: date.year - 1, month: date.month, day: day))
+        case .month(let year, let month): return .month(year: year - 1, month: month)
+        case .quarter(let year, let quarter): return .quarter(year: year - 1, quarter: quarter)
+        case .year(let year): return .year(year - 1)
+        }
+    }
+
     /// The days of the period, both ends included.
     public var dayRange: DayRange { DayRange(from: firstDay, through: lastDay) }
 

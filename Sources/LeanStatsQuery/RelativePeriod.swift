@@ -112,7 +112,9 @@ public enum Comparison: Sendable, Hashable, CustomStringConvertible {
     /// The period just before, of the same kind (month before a month, quarter before a quarter, …) or, for a
     /// range, of the same length (`vs prev`, 环比).
     case previous
-    /// The same days one year earlier (`vs yoy`, 同比).
+    /// The same period one year earlier (`vs yoy`, 同比): a whole month, quarter or year (or a range of them)
+    /// maps to the whole corresponding one, so February 2025 compares with all of February 2024, 29th included;
+    /// days map to the same dates, 29 February to the 28th.
     case yearAgo
     /// Any other period (`vs 2024-11`).
     case period(PeriodSpec)
@@ -133,15 +135,24 @@ public enum Comparison: Sendable, Hashable, CustomStringConvertible {
         case .period(let other):
             return other.dayRange(today: today)
         case .yearAgo:
-            func back(_ day: Int) -> Int {
-                let date = CivilDate(dayNumber: day)
-                return CivilDate(
-                    year: date.year - 1,
-                    month: date.month,
-                    day: min(date.day, CivilDate.daysIn(year: date.year - 1, month: date.month))
-                ).dayNumber
+            switch period {
+            case .single(let calendar):
+                return calendar.yearEarlier.dayRange
+            case .range(let from, let through):
+                return DayRange(from: from.yearEarlier.firstDay, through: through.yearEarlier.lastDay)
+            case .relative(.lastMonth), .relative(.lastQuarter), .relative(.lastYear):
+                let first = CivilDate(dayNumber: current.first)
+                let last = CivilDate(dayNumber: current.last)
+                return DayRange(
+                    from: CalendarPeriod.month(year: first.year, month: first.month).yearEarlier.firstDay,
+                    through: CalendarPeriod.month(year: last.year, month: last.month).yearEarlier.lastDay
+                )
+            case .relative, .all:
+                return DayRange(
+                    from: CalendarPeriod.day(CivilDate(dayNumber: current.first)).yearEarlier.firstDay,
+                    through: CalendarPeriod.day(CivilDate(dayNumber: current.last)).yearEarlier.lastDay
+                )
             }
-            return DayRange(first: back(current.first), last: back(current.last))
         case .previous:
             if case .single(let calendar) = period {
                 switch calendar {

@@ -73,7 +73,7 @@ struct Chart {
             lxw_row_t(values.lastRow),
             lxw_col_t(values.lastColumn)
         )
-        chart_series_set_name(series, name)
+        chart_series_set_name(series, SpreadsheetText.label(name))
         if let color {
             switch kind {
             case .line:
@@ -143,7 +143,7 @@ struct Chart {
     ///   - valueFormat: the number format of the value axis.
     ///   - categoryFormat: the number format of the category axis, for categories that are dates.
     func style(title: String, showLegend: Bool, valueFormat: String = "#,##0", categoryFormat: String? = nil) {
-        chart_title_set_name(handle, title)
+        chart_title_set_name(handle, SpreadsheetText.label(title))
         withFont(size: 12, bold: true, color: ReportColor.navy) { chart_title_set_name_font(handle, $0) }
         if showLegend {
             let position = kind == .doughnut ? LXW_CHART_LEGEND_RIGHT : LXW_CHART_LEGEND_BOTTOM

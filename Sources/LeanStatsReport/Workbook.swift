@@ -88,7 +88,8 @@ final class Workbook {
         return Chart(handle: chart, kind: kind, sheet: sheet, fontName: fontName)
     }
 
-    /// Sets the document properties, with a fixed creation time so that the same data gives the same bytes.
+    /// Sets the document properties, with a fixed creation time so that the same data gives the same bytes. The
+    /// texts are made safe for the XML (``SpreadsheetText/label(_:)``).
     /// The corresponding libxlsxwriter function is `workbook_set_properties`.
     /// - Parameters:
     ///   - title: the document title.
@@ -105,7 +106,9 @@ final class Workbook {
         comments: String,
         created: Int64
     ) throws(ReportError) {
-        let strings = [title, subject, author, keywords, comments].map { text in text.withCString { strdup($0) } }
+        let strings = [title, subject, author, keywords, comments].map { text in
+            SpreadsheetText.label(text).withCString { strdup($0) }
+        }
         defer { for string in strings { free(string) } }
         var properties = lxw_doc_properties()
         properties.title = strings[0]

@@ -15,8 +15,9 @@ struct Worksheet {
     /// The most characters a cell holds.
     static let maxTextLength = 32_767
 
-    /// Writes text, as text: it is never read as a formula or a number, whatever it starts with. The
-    /// corresponding libxlsxwriter function is `worksheet_write_string`.
+    /// Writes text, as text: it is never read as a formula or a number, whatever it starts with, and it is made safe
+    /// for the XML first (``SpreadsheetText/cell(_:)``). The corresponding libxlsxwriter function is
+    /// `worksheet_write_string`.
     /// - Throws: ``ReportError`` naming the cell, e.g. for text over 32,767 characters.
     func writeText(
         _ text: String,
@@ -24,7 +25,8 @@ struct Worksheet {
         column: Int,
         format: UnsafeMutablePointer<lxw_format>?
     ) throws(ReportError) {
-        try check(worksheet_write_string(handle, lxw_row_t(row), lxw_col_t(column), text, format), row, column)
+        let shown = SpreadsheetText.cell(text)
+        try check(worksheet_write_string(handle, lxw_row_t(row), lxw_col_t(column), shown, format), row, column)
     }
 
     /// Writes a number (dates are numbers with a date format). The corresponding libxlsxwriter function is
@@ -46,8 +48,8 @@ struct Worksheet {
         try check(worksheet_write_blank(handle, lxw_row_t(row), lxw_col_t(column), format), row, column)
     }
 
-    /// Merges a range and writes text into it, as text. The corresponding libxlsxwriter function is
-    /// `worksheet_merge_range`.
+    /// Merges a range and writes text into it, as text, made safe for the XML (``SpreadsheetText/cell(_:)``). The
+    /// corresponding libxlsxwriter function is `worksheet_merge_range`.
     /// - Throws: ``ReportError`` naming the range.
     func mergeText(_ text: String, range: CellRange, format: UnsafeMutablePointer<lxw_format>?) throws(ReportError) {
         let status = worksheet_merge_range(
@@ -56,7 +58,7 @@ struct Worksheet {
             lxw_col_t(range.firstColumn),
             lxw_row_t(range.lastRow),
             lxw_col_t(range.lastColumn),
-            text,
+            SpreadsheetText.cell(text),
             format
         )
         if status != LXW_NO_ERROR {
@@ -205,7 +207,8 @@ struct Worksheet {
     /// Sets up printing: A4 landscape, one page wide (`pagesTall` 0 lets the height run on), narrow margins,
     /// centred, with a running header and page numbers in the footer. The corresponding libxlsxwriter functions
     /// are `worksheet_set_paper`, `worksheet_set_landscape`, `worksheet_fit_to_pages`, `worksheet_set_margins`,
-    /// `worksheet_center_horizontally`, `worksheet_set_header` and `worksheet_set_footer`.
+    /// `worksheet_center_horizontally`, `worksheet_set_header` and `worksheet_set_footer`. Both texts go on one
+    /// line and are made safe for the XML (``SpreadsheetText``).
     /// - Parameters:
     ///   - pagesTall: 1 to fit the sheet on one page, 0 for as many pages as it needs.
     ///   - header: the text of the page header (already escaped for `&`).
@@ -217,11 +220,11 @@ struct Worksheet {
         worksheet_fit_to_pages(handle, 1, UInt16(pagesTall))
         worksheet_set_margins(handle, 0.4, 0.4, 0.6, 0.6)
         worksheet_center_horizontally(handle)
-        var status = worksheet_set_header(handle, header)
+        var status = worksheet_set_header(handle, SpreadsheetText.cell(SpreadsheetText.label(header)))
         if status != LXW_NO_ERROR {
             throw ReportError(library: status, .sheetSetupFailed, "cannot set the page header", sheet: name)
         }
-        status = worksheet_set_footer(handle, footer)
+        status = worksheet_set_footer(handle, SpreadsheetText.cell(SpreadsheetText.label(footer)))
         if status != LXW_NO_ERROR {
             throw ReportError(library: status, .sheetSetupFailed, "cannot set the page footer", sheet: name)
         }

@@ -41,6 +41,7 @@ struct ConfigOptions: ParsableArguments {
         if let value = try file.integer("sync", "backoff_ms") { settings.backoffMilliseconds = value }
         if let value = try file.integer("sync", "backoff_max_ms") { settings.backoffMaxMilliseconds = value }
         if let value = try file.integer("sync", "list_cap") { settings.listCap = value }
+        if let value = try file.integer("sync", "max_response_mib") { settings.maxResponseMebibytes = value }
         if let value = try file.boolean("sync", "contacts") { settings.contacts = value }
         do {
             try settings.validate()

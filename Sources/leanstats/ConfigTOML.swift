@@ -74,7 +74,9 @@ enum ConfigTOML {
                 if scanner.peek == UInt8(ascii: ".") { throw scanner.error("dotted keys (a.b = …) are not supported") }
                 try scanner.expect(UInt8(ascii: "="), "'=' after the key '\(key)'")
                 scanner.skipBlanks()
+                scanner.secretKey = isSecret(key) ? key : nil
                 let value = try scanner.value()
+                scanner.secretKey = nil
                 if sections[section]?[key] != nil {
                     throw ConfigSyntaxError(file: file, line: line, reason: "the key '\(key)' is defined twice")
                 }
@@ -88,12 +90,25 @@ enum ConfigTOML {
         return sections
     }
 
+    /// Whether a key holds a secret whose value no message may show: `app_secret`, `password`, `token`, `secret`,
+    /// and any key ending in `_secret`, `_password` or `_token` (a `…_file` key names a file and is not secret).
+    /// - Parameter key: The key, without its section.
+    /// - Returns: `true` for a secret key.
+    static func isSecret(_ key: String) -> Bool {
+        let name = key.lowercased()
+        return ["secret", "password", "token"].contains(name)
+            || ["_secret", "_password", "_token"].contains { name.hasSuffix($0) }
+    }
+
     /// A cursor over the file's bytes.
     private struct Scanner {
         let bytes: [UInt8]
         let file: String
         var position = 0
         var line = 1
+        /// The key whose value is being read when it is a secret: errors then describe the value without showing
+        /// any of it.
+        var secretKey: String?
 
         init(bytes: [UInt8], file: String) {
             self.bytes = bytes
@@ -207,6 +222,12 @@ enum ConfigTOML {
                     for _ in 0..<count { advance() }
                     result += Array(String(Character(character)).utf8)
                 default:
+                    if let secretKey {
+                        throw error(
+                            "an unknown escape in the value of \(secretKey) (not shown: it is a secret); write \\\\ "
+                                + "for a backslash, or use a literal string '…'"
+                        )
+                    }
                     throw error("an unknown escape \\\(Character(Unicode.Scalar(escape)))")
                 }
             }
@@ -255,6 +276,11 @@ enum ConfigTOML {
             }
             let text = String(decoding: bytes[start..<position], as: UTF8.self).trimmingCharacters(in: .whitespaces)
             if let value = ConfigValue(scalar: text) { return value }
+            if let secretKey {
+                throw error(
+                    "the value of \(secretKey) is not quoted (not shown: it is a secret); write \(secretKey) = \"…\""
+                )
+            }
             throw error("'\(text)' is not a value; quote strings (\"…\")")
         }
     }

@@ -78,6 +78,15 @@ struct EmulatorCommand: ParsableCommand {
     @Option(name: .long, help: "Garble every Nth answer (HTML ban page, truncated JSON, cut transfer).")
     var garbageEvery: Int?
 
+    @Option(name: .long, help: "Answer every Nth request with an oversized body (see --oversize-bytes), plain or gzip.")
+    var oversizeEvery: Int?
+
+    @Option(name: .long, help: "The size of an oversized answer, inflated.")
+    var oversizeBytes: Int = 64 << 20
+
+    @Option(name: .long, help: "Paginate listings wrongly: 'repeat' (the same cursor again) or 'endless'.")
+    var listingLoop: FaultPlan.ListingLoop?
+
     func validate() throws {
         if (data == nil) == !sample { throw ValidationError("give either --data DIR or --sample") }
         if port < 0 || port > 65_535 { throw ValidationError("--port must be between 0 and 65535") }
@@ -102,7 +111,10 @@ struct EmulatorCommand: ParsableCommand {
                 expireTokenEvery: expireTokenEvery,
                 slowEvery: slowEvery,
                 garbageEvery: garbageEvery,
-                slowMilliseconds: slowMs
+                slowMilliseconds: slowMs,
+                oversizeEvery: oversizeEvery,
+                oversizeBytes: oversizeBytes,
+                listingLoop: listingLoop
             )
             let beijing = try ZoneClock(identifier: "Asia/Shanghai")
             let clock: EmulatorClock
@@ -144,3 +156,5 @@ struct EmulatorCommand: ParsableCommand {
         }
     }
 }
+
+extension FaultPlan.ListingLoop: ExpressibleByArgument {}

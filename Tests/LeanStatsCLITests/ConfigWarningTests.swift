@@ -34,6 +34,7 @@ struct ConfigWarningTests {
         backoff_ms = 200
         backoff_max_ms = 5000
         list_cap = 10000
+        max_response_mib = 16
         contacts = true
         [schedule]
         daily = "02:00"

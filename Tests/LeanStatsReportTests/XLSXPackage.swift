@@ -142,10 +142,32 @@ struct XLSXPackage {
     /// A sheet's XML.
     func sheet(_ name: String) throws -> XMLNode { try xml(try sheetPath(name)) }
 
-    /// The shared strings, in index order.
+    /// The shared strings, in index order, with `_xHHHH_` escapes decoded as Excel decodes them.
     func sharedStrings() throws -> [String] {
         guard parts["xl/sharedStrings.xml"] != nil else { return [] }
-        return try xml("xl/sharedStrings.xml").all("si").map { item in item.all("t").map(\.text).joined() }
+        return try xml("xl/sharedStrings.xml").all("si").map { item in
+            Self.decodingEscapes(item.all("t").map(\.text).joined())
+        }
+    }
+
+    /// Decodes the `_xHHHH_` escapes of spreadsheet text (ST_Xstring) into the characters they stand for.
+    static func decodingEscapes(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "_", index + 6 < scalars.count, scalars[index + 1] == "x", scalars[index + 6] == "_",
+                let value = UInt32(String(String.UnicodeScalarView(scalars[(index + 2)...(index + 5)])), radix: 16),
+                let scalar = Unicode.Scalar(value)
+            {
+                result.append(scalar)
+                index += 7
+            } else {
+                result.append(scalars[index])
+                index += 1
+            }
+        }
+        return String(result)
     }
 
     /// Every cell of a sheet by its reference (`B5`).

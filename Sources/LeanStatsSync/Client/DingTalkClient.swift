@@ -282,6 +282,8 @@ struct CallExecutor: Sendable {
         switch outcome {
         case .success(let response):
             reply = DingTalkReply.classify(response, call: call, legacy: wire.isLegacyShape(call))
+        case .failure(let error) where error.kind == .tooLarge:
+            reply = .failure(.invalidResponse, error.message)
         case .failure(let error) where error.isTransient:
             reply = .transient(.network, "\(error.kind == .timeout ? "timed out: " : "")\(error.message)")
         case .failure(let error):
@@ -357,6 +359,13 @@ struct CallExecutor: Sendable {
             return SyncError(
                 .configuration,
                 "cannot send \(endpoint) (\(detail)); check dingtalk.\(wire.isLegacyShape(call) ? "oapi_url" : "api_url")"
+            )
+        case .invalidResponse:
+            let urlKey = "dingtalk.\(wire.isLegacyShape(call) ? "oapi_url" : "api_url")"
+            return SyncError(
+                .invalidResponse,
+                "\(detail); DingTalk's answers are far smaller, so check that \(urlKey) points at DingTalk (the "
+                    + "transfer was stopped and nothing was stored from it), or raise sync.max_response_mib"
             )
         case .network:
             return SyncError(

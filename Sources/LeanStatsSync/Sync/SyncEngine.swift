@@ -84,7 +84,12 @@ public struct SyncEngine: Sendable {
                 )
             )
         }
-        let transport = self.transport ?? CurlTransport(timeoutSeconds: settings.timeoutSeconds)
+        let transport =
+            self.transport
+            ?? CurlTransport(
+                timeoutSeconds: settings.timeoutSeconds,
+                maximumResponseBytes: settings.maxResponseBytes
+            )
         let client = DingTalkClient(settings: settings, transport: transport, quota: ledger)
         let events = self.events
         let contacts = ContactsDirectory(

@@ -132,6 +132,7 @@ actor SyncSession {
         var window = run.windows[position]
         var ids: [String] = []
         var cursor: Int64 = 0
+        var loopGuard = ListingGuard(window: window, listCap: settings.listCap, zone: fetcher.beijing)
         while true {
             let page = try await client.listInstanceIds(
                 processCode: window.processCode,
@@ -139,6 +140,7 @@ actor SyncSession {
                 end: window.end,
                 cursor: cursor
             )
+            try loopGuard.check(page)
             ids += page.ids
             listed += page.ids.count
             await report()

@@ -41,11 +41,17 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
     public var backoffMaxMilliseconds = 30_000
     /// `sync.list_cap`: the most ids one listing loop returns (DingTalk: 10,000); a window that reaches it is split.
     public var listCap = 10_000
+    /// `sync.max_response_mib`: the largest response body accepted, in MiB after content decoding; a larger one
+    /// (a misbehaving server, a decompression bomb) stops the sync instead of filling memory.
+    public var maxResponseMebibytes = 16
     /// `sync.contacts`: fetch user names and department member counts from the contacts APIs.
     public var contacts = true
 
     /// The defaults of SPEC §5, without credentials or process codes.
     public init() {}
+
+    /// ``maxResponseMebibytes`` in bytes.
+    public var maxResponseBytes: Int { maxResponseMebibytes << 20 }
 
     /// Checks that every value is present and in range.
     /// - Throws: ``SyncError`` with code `.configuration` naming the key to fix.
@@ -74,6 +80,10 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
             "sync.backoff_max_ms must be at least sync.backoff_ms"
         )
         try require(listCap >= 20, "sync.list_cap must be at least 20")
+        try require(
+            maxResponseMebibytes >= 1 && maxResponseMebibytes <= 1024,
+            "sync.max_response_mib must be between 1 and 1024"
+        )
     }
 
     private static func missing(_ key: String) -> String {

@@ -40,15 +40,25 @@ final class CurlEasyHandle: @unchecked Sendable {
 
     /// Performs one request, blocking the calling thread. The corresponding libcurl function is
     /// `curl_easy_perform`.
+    ///
+    /// The body is counted as it arrives, after content decoding: once it would exceed `maximumBytes` the transfer
+    /// is aborted, so neither a huge body nor a small compressed one that inflates without end is held in memory.
+    /// A declared `Content-Length` above the limit is refused before any of the body is read
+    /// (`CURLOPT_MAXFILESIZE_LARGE`).
     /// - Parameters:
     ///   - request: The request.
     ///   - timeoutMilliseconds: The whole transfer's time limit.
-    /// - Returns: The response, or why there is none.
-    func perform(_ request: HTTPRequest, timeoutMilliseconds: Int) -> Result<HTTPResponse, TransportError> {
+    ///   - maximumBytes: The most body bytes accepted, after decoding.
+    /// - Returns: The response, or why there is none (``TransportError/Kind/tooLarge`` past the limit).
+    func perform(
+        _ request: HTTPRequest,
+        timeoutMilliseconds: Int,
+        maximumBytes: Int
+    ) -> Result<HTTPResponse, TransportError> {
         guard let handle else { return .failure(TransportError(.other, "the HTTP handle is closed")) }
         curl_easy_reset(handle)
         errorBuffer[0] = 0
-        let sink = ResponseSink()
+        let sink = ResponseSink(limit: maximumBytes)
         let context = Unmanaged.passRetained(sink)
         defer { context.release() }
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -63,6 +73,10 @@ final class CurlEasyHandle: @unchecked Sendable {
             try setLong(handle, CURLOPT_FOLLOWLOCATION, 0)
             try setLong(handle, CURLOPT_TCP_KEEPALIVE, 1)
             try setString(handle, CURLOPT_ACCEPT_ENCODING, "")
+            try check(
+                leanstats_curl_setopt_offset(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maximumBytes)),
+                "CURLOPT_MAXFILESIZE_LARGE"
+            )
             try setPointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
             for header in request.headers + [HTTPHeader("Expect", "")] {
                 let line = header.value.isEmpty ? "\(header.name):" : "\(header.name): \(header.value)"
@@ -105,10 +119,19 @@ final class CurlEasyHandle: @unchecked Sendable {
             return .failure(error)
         }
         let code = curl_easy_perform(handle)
+        if sink.exceeded || code == CURLE_FILESIZE_EXCEEDED {
+            return .failure(Self.tooLarge(request.url, limit: maximumBytes))
+        }
         guard code == CURLE_OK else { return .failure(failure(code)) }
         var status = 0
         _ = leanstats_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
+    }
+
+    /// The error for a response above the limit; it names the URL without its query, which may hold a secret.
+    static func tooLarge(_ url: String, limit: Int) -> TransportError {
+        let address = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return TransportError(.tooLarge, "the response from \(address) is larger than \(limit) bytes")
     }
 
     // MARK: - Option helpers (the internal layer: C status → Swift error)
@@ -164,17 +187,29 @@ final class CurlEasyHandle: @unchecked Sendable {
     }
 }
 
-/// Collects one response's header fields and body from libcurl's callbacks.
+/// Collects one response's header fields and body from libcurl's callbacks, up to a limit on the body.
 private final class ResponseSink {
+    let limit: Int
     var headers: [String: String] = [:]
     var body: [UInt8] = []
+    /// Whether the body went past ``limit`` (and the transfer was aborted).
+    var exceeded = false
+
+    init(limit: Int) {
+        self.limit = limit
+    }
 }
 
-/// CURLOPT_WRITEFUNCTION: appends body bytes.
+/// CURLOPT_WRITEFUNCTION: appends body bytes; returning less than it was given aborts the transfer
+/// (`CURLE_WRITE_ERROR`) once the body would pass the sink's limit.
 private let writeBody: leanstats_curl_data_callback = { data, size, count, context in
     let total = size * count
     guard let data, let context else { return total }
     let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    guard total <= sink.limit - sink.body.count else {
+        sink.exceeded = true
+        return 0
+    }
     sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: total))
     return total
 }

@@ -2,13 +2,14 @@ import Foundation
 import LeanStatsCore
 
 /// The production ``HTTPTransport``: libcurl, with connection reuse, a per-request timeout, TLS verification and
-/// gzip.
+/// gzip, and a limit on the size of each response.
 ///
 /// Each request borrows an easy handle from a pool (so connections stay open between requests) and runs
 /// `curl_easy_perform` on a thread of its own, never on Swift's cooperative pool, whose few threads must not
 /// block.
 public final class CurlTransport: HTTPTransport {
     private let timeoutMilliseconds: Int
+    private let maximumResponseBytes: Int
     private let pool = Locked(Pool())
 
     private struct Pool {
@@ -16,10 +17,18 @@ public final class CurlTransport: HTTPTransport {
         var closed = false
     }
 
+    /// The default limit on one response body: 16 MiB. DingTalk's answers are a few kilobytes (a listing page, one
+    /// instance's detail), so only a misbehaving server comes near it.
+    public static let defaultMaximumResponseBytes = 16 << 20
+
     /// Creates a transport.
-    /// - Parameter timeoutSeconds: The time limit of each request (`sync.timeout_s`).
-    public init(timeoutSeconds: Double) {
+    /// - Parameters:
+    ///   - timeoutSeconds: The time limit of each request (`sync.timeout_s`).
+    ///   - maximumResponseBytes: The most body bytes one response may have after content decoding
+    ///     (`sync.max_response_mib`); a larger one fails with ``TransportError/Kind/tooLarge``.
+    public init(timeoutSeconds: Double, maximumResponseBytes: Int = CurlTransport.defaultMaximumResponseBytes) {
         self.timeoutMilliseconds = max(1, Int((timeoutSeconds * 1000).rounded()))
+        self.maximumResponseBytes = max(1, maximumResponseBytes)
     }
 
     deinit {
@@ -39,14 +48,16 @@ public final class CurlTransport: HTTPTransport {
     /// Sends one request.
     /// - Parameter request: The request.
     /// - Returns: The response.
-    /// - Throws: ``TransportError`` when the transfer failed or timed out.
+    /// - Throws: ``TransportError`` when the transfer failed or timed out, or the response is too large.
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         let handle = try borrow()
         let timeout = timeoutMilliseconds
+        let limit = maximumResponseBytes
         typealias Outcome = Result<HTTPResponse, TransportError>
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             let thread = Thread {
-                continuation.resume(returning: handle.perform(request, timeoutMilliseconds: timeout))
+                let outcome = handle.perform(request, timeoutMilliseconds: timeout, maximumBytes: limit)
+                continuation.resume(returning: outcome)
             }
             thread.name = "leanstats-http"
             thread.start()

@@ -77,6 +77,9 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case tls
         /// The URL is malformed or uses an unsupported scheme.
         case invalidURL
+        /// The response body (after content decoding) is larger than the transport accepts; the transfer was
+        /// aborted.
+        case tooLarge
         /// Anything else.
         case other
     }
@@ -96,7 +99,7 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
     public var isTransient: Bool {
         switch kind {
         case .timeout, .resolve, .connect, .interrupted, .other: true
-        case .tls, .invalidURL: false
+        case .tls, .invalidURL, .tooLarge: false
         }
     }
 
