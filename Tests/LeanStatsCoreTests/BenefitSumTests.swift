@@ -6,6 +6,7 @@ import Testing
 struct BenefitSumTests {
     let clock = try! ZoneClock(identifier: "Asia/Shanghai")
 
+    /// An engine over one instance per amount; `workers` 0 means one worker over the whole table in one morsel.
     func engine(_ amounts: [String], workers: Int = 2) -> StatisticsEngine {
         var builder = InstanceTableBuilder()
         for (index, amount) in amounts.enumerated() {
@@ -22,7 +23,7 @@ struct BenefitSumTests {
         return StatisticsEngine(
             table: builder.build(),
             clock: clock,
-            options: KernelOptions(workers: workers, morselSize: 7)
+            options: workers == 0 ? .serial : KernelOptions(workers: workers, morselSize: 7)
         )
     }
 
@@ -34,7 +35,7 @@ struct BenefitSumTests {
         #expect(groups.map(\.benefitSum) == [12.5, 0])
     }
 
-    @Test(arguments: [1, 2])
+    @Test(arguments: [0, 1, 2])
     func sumsOfManyMaximalAmountsDoNotWrapAround(workers: Int) {
         // 2,000 × 10^15 cents = 2 × 10^18 cents fits 64 bits; 20,000 of them (2 × 10^19) does not.
         let small = engine(Array(repeating: "10000000000000", count: 2_000), workers: workers)
