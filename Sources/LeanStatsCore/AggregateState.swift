@@ -8,8 +8,9 @@ final class GroupState {
     let passed: UnsafeMutableBufferPointer<Int>
     let refused: UnsafeMutableBufferPointer<Int>
     let running: UnsafeMutableBufferPointer<Int>
-    /// Sums of the benefit field in cents (integers, so the parallel split cannot change the result),
-    /// allocated only when asked for.
+    /// Sums of the benefit field in cents (integers, so the parallel split cannot change the result), allocated
+    /// only when asked for: group `g` keeps the sum of the high parts at `2g` and of the low parts at `2g + 1`
+    /// (see ``BenefitTotal``).
     let benefit: UnsafeMutableBufferPointer<Int>?
     let completed: UnsafeMutableBufferPointer<Int>
     let within30: UnsafeMutableBufferPointer<Int>
@@ -52,7 +53,7 @@ final class GroupState {
         refused = zeroed(0)
         running = zeroed(0)
         if benefit {
-            let sums = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(groupCount, 1))
+            let sums = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(groupCount, 1) * 2)
             sums.initialize(repeating: 0)
             self.benefit = sums
         } else {
@@ -89,7 +90,7 @@ final class GroupState {
             maxDays[group] = max(maxDays[group], other.maxDays[group])
         }
         if let benefit, let others = other.benefit {
-            for group in 0..<groupCount { benefit[group] += others[group] }
+            for index in 0..<(groupCount * 2) { benefit[index] &+= others[index] }
         }
         if let users, let others = other.users { users.combine(others) }
         if let depts, let others = other.depts { depts.combine(others) }
@@ -131,7 +132,7 @@ final class GroupState {
         )
         var result = totals.statistics(key: key.key, options: .all)
         result.userId = key.userId
-        result.benefitSum = benefit.map { Double($0[group]) / 100 }
+        result.benefitSum = benefit.map { BenefitTotal(high: $0[group * 2], low: $0[group * 2 + 1]).yuan }
         return result
     }
 }
@@ -229,5 +230,28 @@ final class DistinctCounter {
             }
         }
         return counts
+    }
+}
+
+/// A sum of benefit amounts kept as two integer sums: of each amount's high part (`cents >> 32`) and of its low
+/// part (`cents & 0xFFFF_FFFF`).
+///
+/// With amounts bounded by ``ValueLimits/maximumBenefitCents`` (below 2^50), a high part is below 2^18 and a low
+/// part below 2^32 in magnitude, so neither sum can overflow for up to 2^31 rows, whatever the order of the
+/// additions; the kernel adds both with one plain addition each and no branch.
+struct BenefitTotal {
+    /// The sum of the high parts.
+    var high: Int
+    /// The sum of the low parts.
+    var low: Int
+
+    /// The total in yuan: exact to the cent while the total in cents fits in 64 bits, the nearest `Double` beyond.
+    var yuan: Double {
+        let (shifted, overflow) = high.multipliedReportingOverflow(by: 1 << 32)
+        if !overflow {
+            let (cents, sumOverflow) = shifted.addingReportingOverflow(low)
+            if !sumOverflow { return Double(cents) / 100 }
+        }
+        return (Double(high) * 4_294_967_296 + Double(low)) / 100
     }
 }

@@ -19,10 +19,11 @@ struct KernelColumns: @unchecked Sendable {
     let deptId: CodeBuffer
     let deptName: CodeBuffer
     let category: CodeBuffer
-    /// Codes of the benefit form field and the number (in cents) each code stands for, or `nil` when not a number.
+    /// Codes of the benefit form field and the high and low parts of the cents each code stands for (0 when not a
+    /// number).
     let benefit: CodeBuffer
-    let benefitCents: UnsafeBufferPointer<Int>
-    let benefitIsNumber: UnsafeBufferPointer<Bool>
+    let benefitHigh: UnsafeBufferPointer<Int>
+    let benefitLow: UnsafeBufferPointer<Int>
 
     /// Whether a row passes the filter.
     @inline(__always)
@@ -68,8 +69,8 @@ extension StatisticsEngine {
                                 table.deptName.codes.withCodeBuffer { deptName in
                                     categoryCodes.withCodeBuffer { category in
                                         benefitCodes.withCodeBuffer { benefit in
-                                            benefitCents.withUnsafeBufferPointer { cents in
-                                                benefitIsNumber.withUnsafeBufferPointer { isNumber in
+                                            benefitHigh.withUnsafeBufferPointer { high in
+                                                benefitLow.withUnsafeBufferPointer { low in
                                                     body(
                                                         KernelColumns(
                                                             status: status,
@@ -81,8 +82,8 @@ extension StatisticsEngine {
                                                             deptName: deptName,
                                                             category: category,
                                                             benefit: benefit,
-                                                            benefitCents: cents,
-                                                            benefitIsNumber: isNumber
+                                                            benefitHigh: high,
+                                                            benefitLow: low
                                                         )
                                                     )
                                                 }
@@ -199,7 +200,8 @@ extension StatisticsEngine {
             }
             if let benefit {
                 let code = Int(columns.benefit[row])
-                benefit[group] &+= columns.benefitIsNumber[code] ? columns.benefitCents[code] : 0
+                benefit[group &* 2] &+= columns.benefitHigh[code]
+                benefit[group &* 2 &+ 1] &+= columns.benefitLow[code]
             }
             if processing {
                 let days = columns.days[row]
@@ -238,7 +240,8 @@ extension StatisticsEngine {
         var passed = 0
         var refused = 0
         var running = 0
-        var benefit = 0
+        var benefitHigh = 0
+        var benefitLow = 0
         var completed = 0
         var within30 = 0
         var totalDays = 0
@@ -261,7 +264,8 @@ extension StatisticsEngine {
             }
             if sumsBenefit {
                 let code = Int(columns.benefit[row])
-                benefit &+= columns.benefitIsNumber[code] ? columns.benefitCents[code] : 0
+                benefitHigh &+= columns.benefitHigh[code]
+                benefitLow &+= columns.benefitLow[code]
             }
             if processing {
                 let days = columns.days[row]
@@ -285,7 +289,8 @@ extension StatisticsEngine {
         state.passed[0] &+= passed
         state.refused[0] &+= refused
         state.running[0] &+= running
-        state.benefit?[0] &+= benefit
+        state.benefit?[0] &+= benefitHigh
+        state.benefit?[1] &+= benefitLow
         state.completed[0] &+= completed
         state.within30[0] &+= within30
         state.totalDays[0] &+= totalDays

@@ -30,10 +30,12 @@ public final class StatisticsEngine: Sendable {
     /// The category codes, or an all-missing column when no instance has a category.
     let categoryCodes: CodeArray
     let categoryDictionary: StringDictionary
-    /// The benefit field's codes and, per dictionary entry, its value in cents and whether it is a number.
+    /// The benefit field's codes and, per dictionary entry, its value in cents split into a high part
+    /// (`cents >> 32`) and a low part (`cents & 0xFFFF_FFFF`), both 0 for text that is not a supported number.
+    /// Sums of the two parts cannot overflow for up to 2^31 rows (see ``BenefitTotal``).
     let benefitCodes: CodeArray
-    let benefitCents: [Int]
-    let benefitIsNumber: [Bool]
+    let benefitHigh: [Int]
+    let benefitLow: [Int]
     /// Previous-occurrence columns for distinct counts over unfiltered row ranges, built on first use.
     private let occurrences = Locked<PreviousOccurrences?>(nil)
     /// The same per group of a grouping (keyed by the grouping's description): previous row with the same
@@ -70,9 +72,16 @@ public final class StatisticsEngine: Sendable {
         let benefit = table.formColumn(named: benefitField)
         benefitCodes = benefit?.codes ?? missing()
         let entries = benefit?.dictionary ?? StringDictionary()
-        let values = (0..<entries.count).map { code in entries[UInt32(code)].flatMap(parseAmount) }
-        benefitCents = values.map { value in value.map { Int(($0 * 100).rounded()) } ?? 0 }
-        benefitIsNumber = values.map { $0 != nil }
+        // Amounts outside ValueLimits are refused where data enters; should one get here anyway, it counts as
+        // text, so no query can overflow on it.
+        let cents = (0..<entries.count).map { code -> Int64 in
+            guard let text = entries[UInt32(code)], case .cents(let cents) = ValueLimits.benefitAmount(text) else {
+                return 0
+            }
+            return cents
+        }
+        benefitHigh = cents.map { Int($0 >> 32) }
+        benefitLow = cents.map { Int($0 & 0xFFFF_FFFF) }
     }
 
     /// The rows whose creation day lies in `period` (all rows for `nil`).

@@ -18,7 +18,8 @@ public struct DingTalkInstanceDecoder: Sendable {
     public let clock: ZoneClock
 
     /// Creates a decoder.
-    /// - Parameter clock: The zone of the local times in the details (DingTalk writes Beijing time).
+    /// - Parameter clock: The zone of the local times in the details (DingTalk writes Beijing time, Asia/Shanghai;
+    ///   `leanstats import` and `leanstats sync` both read them so, and so give an instance the same times).
     public init(clock: ZoneClock) {
         self.clock = clock
     }
@@ -31,16 +32,7 @@ public struct DingTalkInstanceDecoder: Sendable {
     /// - Throws: ``DingTalkDecodingError`` when the body is not a JSON object, is an error response, or lacks a
     ///   readable create time or any id.
     public func decode(_ data: Data, instanceId: String? = nil) throws(DingTalkDecodingError) -> InstanceRecord {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw DingTalkDecodingError(code: .invalidJSON, message: "not valid JSON (\(Self.detail(of: error)))")
-        }
-        guard let dictionary = object as? [String: Any] else {
-            throw DingTalkDecodingError(code: .notAnObject, message: "the JSON value is not an object")
-        }
-        return try decode(dictionary, instanceId: instanceId)
+        try decodeReconciled(data, instanceId: instanceId).record
     }
 
     /// Decodes one JSON body given as bytes.
@@ -64,6 +56,61 @@ public struct DingTalkInstanceDecoder: Sendable {
         _ object: [String: Any],
         instanceId: String? = nil
     ) throws(DingTalkDecodingError) -> InstanceRecord {
+        try decodeReconciled(object, instanceId: instanceId).record
+    }
+
+    /// Decodes one JSON body and reports what the v1.0 time cross-check found.
+    /// - Parameters:
+    ///   - data: The JSON text of one object.
+    ///   - instanceId: The instance id when the caller knows it.
+    /// - Returns: The record and the cross-check's verdict (``InstanceTimeReconciler/Verdict/consistent`` for a
+    ///   legacy detail).
+    /// - Throws: ``DingTalkDecodingError``, as ``decode(_:instanceId:)-(Data,_)`` does.
+    package func decodeReconciled(
+        _ data: Data,
+        instanceId: String? = nil
+    ) throws(DingTalkDecodingError) -> (record: InstanceRecord, verdict: InstanceTimeReconciler.Verdict) {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw DingTalkDecodingError(code: .invalidJSON, message: "not valid JSON (\(Self.detail(of: error)))")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw DingTalkDecodingError(code: .notAnObject, message: "the JSON value is not an object")
+        }
+        return try decodeReconciled(dictionary, instanceId: instanceId)
+    }
+
+    /// Decodes one object and, for a v1.0 detail (camelCase `createTime`), settles its times with
+    /// ``InstanceTimeReconciler``.
+    private func decodeReconciled(
+        _ object: [String: Any],
+        instanceId: String?
+    ) throws(DingTalkDecodingError) -> (record: InstanceRecord, verdict: InstanceTimeReconciler.Verdict) {
+        var record = try decodeRaw(object, instanceId: instanceId)
+        guard record.isV1 else { return (record.value, .consistent) }
+        let verdict = InstanceTimeReconciler.reconcile(&record.value, beijing: clock)
+        do {
+            _ = try InstanceFieldRules.supported(
+                record.value.createTime,
+                column: "createTime",
+                text: clock.format(record.value.createTime)
+            )
+            if let finish = record.value.finishTime {
+                _ = try InstanceFieldRules.supported(finish, column: "finishTime", text: clock.format(finish))
+            }
+        } catch {
+            throw DingTalkDecodingError(code: .invalidValue, message: error.reason)
+        }
+        return (record.value, verdict)
+    }
+
+    /// Decodes one object without the v1.0 cross-check; `isV1` tells whether it applies.
+    private func decodeRaw(
+        _ object: [String: Any],
+        instanceId: String?
+    ) throws(DingTalkDecodingError) -> (value: InstanceRecord, isV1: Bool) {
         let (instance, outer) = try Self.unwrap(object)
         func field(_ keys: String...) -> (key: String, value: Any)? { Self.lookup(instance, keys) }
         func text(_ keys: String...) -> String? { Self.lookup(instance, keys).flatMap { Self.presentText($0.value) } }
@@ -110,7 +157,15 @@ public struct DingTalkInstanceDecoder: Sendable {
             Self.lookup(instance, nameKeys).flatMap { Self.presentText($0.value) }
             ?? outer.flatMap { Self.lookup($0, nameKeys) }.flatMap { Self.presentText($0.value) }
         let components = field("form_component_values", "formComponentValues")?.value as? [Any] ?? []
-        return InstanceRecord(
+        let formFields = components.compactMap { ($0 as? [String: Any]).flatMap(Self.formField) }
+        do {
+            for field in formFields where field.name == StatisticsEngine.defaultBenefitField {
+                try InstanceFieldRules.benefit(field.value, field: field.name)
+            }
+        } catch {
+            throw DingTalkDecodingError(code: .invalidValue, message: error.reason)
+        }
+        let record = InstanceRecord(
             instanceId: id,
             businessId: businessId,
             title: text("title"),
@@ -122,8 +177,9 @@ public struct DingTalkInstanceDecoder: Sendable {
             originatorUserName: userName,
             originatorDeptId: text("originator_dept_id", "originatorDeptId"),
             originatorDeptName: text("originator_dept_name", "originatorDeptName"),
-            formFields: components.compactMap { ($0 as? [String: Any]).flatMap(Self.formField) }
+            formFields: formFields
         )
+        return (record, createField.key == "createTime")
     }
 
     // MARK: - Shapes
@@ -168,24 +224,27 @@ public struct DingTalkInstanceDecoder: Sendable {
 
     /// Reads a time: a local time string, or epoch milliseconds as a number or a string of digits.
     private func time(_ found: (key: String, value: Any)) throws(DingTalkDecodingError) -> Int64? {
-        if let number = found.value as? NSNumber, !(found.value is String) {
-            return Self.epochSeconds(milliseconds: number.doubleValue)
-        }
-        guard let text = Self.presentText(found.value) else { return nil }
-        if text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let milliseconds = Double(text)
-        {
-            return Self.epochSeconds(milliseconds: milliseconds)
-        }
-        let expected = found.key.contains("_") ? InstanceFieldRules.timeFormat : "YYYY-MM-DDTHH:MMZ"
         do {
+            if let number = found.value as? NSNumber, !(found.value is String) {
+                return try InstanceFieldRules.supported(
+                    ValueLimits.instant(epochMilliseconds: number.doubleValue),
+                    column: found.key,
+                    text: number.stringValue
+                )
+            }
+            guard let text = Self.presentText(found.value) else { return nil }
+            if text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                return try InstanceFieldRules.supported(
+                    Double(text).flatMap(ValueLimits.instant(epochMilliseconds:)),
+                    column: found.key,
+                    text: text
+                )
+            }
+            let expected = found.key.contains("_") ? InstanceFieldRules.timeFormat : "YYYY-MM-DDTHH:MMZ"
             return try InstanceFieldRules.time(text, column: found.key, clock: clock, expected: expected)
         } catch {
             throw DingTalkDecodingError(code: .invalidValue, message: error.reason)
         }
-    }
-
-    private static func epochSeconds(milliseconds: Double) -> Int64 {
-        Int64((milliseconds / 1000).rounded(.down))
     }
 
     /// The first key of `keys` that the object holds with a non-null value.

@@ -40,8 +40,12 @@ enum FileContents {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw failure(path, errno) }
+        try checkKind(path, info)
         guard (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) >= mappingThreshold else { return nil }
         let size = Int(info.st_size)
+        guard size <= ImportError.maximumFileBytes else {
+            throw ImportError.tooLarge(path, limit: ImportError.maximumFileBytes)
+        }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
             return nil
         }
@@ -49,17 +53,34 @@ enum FileContents {
         return UnsafeMutableRawBufferPointer(start: address, count: size)
     }
 
+    /// Refuses directories, devices and sockets: only regular files and pipes have an end to read to.
+    private static func checkKind(_ path: String, _ info: stat) throws(ImportError) {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG, S_IFIFO: return
+        case S_IFDIR: throw failure(path, EISDIR)
+        case S_IFCHR: throw ImportError.notRegular(path, kind: "a character device")
+        case S_IFBLK: throw ImportError.notRegular(path, kind: "a block device")
+        case S_IFSOCK: throw ImportError.notRegular(path, kind: "a socket")
+        default: throw ImportError.notRegular(path, kind: "a special file")
+        }
+    }
+
     /// Reads a file completely.
-    /// - Parameter path: The file to read.
+    /// - Parameters:
+    ///   - path: The file to read.
+    ///   - limit: The most bytes to accept (``ImportError/maximumFileBytes`` unless a test asks for less).
     /// - Returns: The file's bytes.
-    /// - Throws: ``ImportError/Code/unreadableFile`` naming the path and the system's reason.
-    static func read(_ path: String) throws(ImportError) -> [UInt8] {
+    /// - Throws: ``ImportError/Code/unreadableFile`` naming the path and the system's reason,
+    ///   ``ImportError/Code/notRegularFile`` for a device or socket, ``ImportError/Code/fileTooLarge`` when the
+    ///   file (or what a pipe delivers) exceeds `limit`.
+    static func read(_ path: String, limit: Int = ImportError.maximumFileBytes) throws(ImportError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure(path, errno) }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw failure(path, errno) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw failure(path, EISDIR) }
+        try checkKind(path, info)
+        guard Int(info.st_size) <= limit else { throw ImportError.tooLarge(path, limit: limit) }
         // One byte more than the size, so the end of the file is seen without growing the buffer; the buffer is
         // left uninitialised (no zero fill) because `read` overwrites it.
         var capacity = max(Int(info.st_size), 0) + 1
@@ -82,9 +103,10 @@ enum FileContents {
                 }
             }
             if readError != 0 { throw failure(path, readError) }
-            // The file grew while it was read: read on into a larger buffer.
+            // The file grew while it was read (or is a pipe): read on into a larger buffer, up to the limit.
             guard bytes.count >= capacity else { return bytes }
-            capacity *= 2
+            guard bytes.count <= limit else { throw ImportError.tooLarge(path, limit: limit) }
+            capacity = min(capacity * 2, limit + 1)
         }
     }
 

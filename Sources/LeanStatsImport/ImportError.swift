@@ -10,6 +10,10 @@ public struct ImportError: Error, Sendable, Hashable, CustomStringConvertible {
         case formValuesWithoutInstances
         /// A JSON file is not valid JSON.
         case invalidJSON
+        /// The path names a device, socket or other file that is neither a regular file nor a pipe.
+        case notRegularFile
+        /// The file is larger than ``ImportError/maximumFileBytes``.
+        case fileTooLarge
     }
 
     /// What went wrong.
@@ -42,6 +46,26 @@ public struct ImportError: Error, Sendable, Hashable, CustomStringConvertible {
             code: .unreadableFile,
             path: path,
             message: "cannot read \(path): \(reason) (errno \(code)); check the path and that the file is readable"
+        )
+    }
+
+    /// The largest file an import reads: 16 GiB.
+    public static let maximumFileBytes = 16 << 30
+
+    static func notRegular(_ path: String, kind: String) -> ImportError {
+        ImportError(
+            code: .notRegularFile,
+            path: path,
+            message: "\(path) is not a regular file (it is \(kind)); import reads regular files and pipes only"
+        )
+    }
+
+    static func tooLarge(_ path: String, limit: Int) -> ImportError {
+        ImportError(
+            code: .fileTooLarge,
+            path: path,
+            message: "\(path) is larger than \(limit) bytes, the most one import file may hold; "
+                + "split it into several files"
         )
     }
 

@@ -216,6 +216,12 @@ private struct PieceContext: @unchecked Sendable {
         guard !businessId.isMissing else { throw InstanceFieldRules.missing("business_id") }
         let name = record[columns.componentName]
         guard !name.isMissing else { throw InstanceFieldRules.missing("component_name") }
+        let value = record[columns.valueText]
+        if !value.isMissing, name.withDecodedBytes(Self.isBenefitField),
+            !value.withDecodedBytes(Self.isSmallPlainNumber)
+        {
+            try InstanceFieldRules.benefit(value.text, field: StatisticsEngine.defaultBenefitField)
+        }
         // Form rows come grouped by business id: most repeat the previous row's.
         let previous = rows.business.last ?? 0
         rows.business.append(businessId.withDecodedBytes { rows.businessIds.intern(bytes: $0, previous: previous) })
@@ -226,7 +232,6 @@ private struct PieceContext: @unchecked Sendable {
         if Int(nameCode) == rows.values.count { rows.values.append(StringDictionaryBuilder(adaptive: true)) }
         rows.nameAfter.note(nameCode, after: previousName)
         rows.name.append(nameCode)
-        let value = record[columns.valueText]
         rows.value.append(
             value.isMissing
                 ? 0
@@ -234,6 +239,23 @@ private struct PieceContext: @unchecked Sendable {
                     Self.isNullPlaceholder(bytes) ? 0 : rows.values[Int(nameCode)].intern(bytes: bytes)
                 }
         )
+    }
+
+    /// The UTF-8 bytes of the benefit field's name.
+    private static let benefitFieldBytes = Array(StatisticsEngine.defaultBenefitField.utf8)
+
+    /// Whether a component name is the benefit field's (compared byte by byte: this runs once per form row).
+    @inline(__always)
+    private static func isBenefitField(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count == benefitFieldBytes.count && bytes.elementsEqual(benefitFieldBytes)
+    }
+
+    /// Whether a value is digits, points and minus signs only and too short to exceed the supported amounts (13
+    /// bytes stay below 10^13), so it needs no closer look.
+    @inline(__always)
+    private static func isSmallPlainNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count <= 13
+            && bytes.allSatisfy { ($0 &- UInt8(ascii: "0")) < 10 || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }
 
     /// Whether a form value is DingTalk's placeholder `null` (compared byte by byte: this runs once per form row).
@@ -247,7 +269,9 @@ private struct PieceContext: @unchecked Sendable {
     /// the reason.
     private func time(_ field: DelimitedField, column: String) throws(FieldProblem) -> Int64 {
         if let local = field.withDecodedBytes(parseLocalSeconds(bytes:)) {
-            return clock.instant(localSeconds: local)
+            let instant = clock.instant(localSeconds: local)
+            if ValueLimits.contains(instant: instant) { return instant }
+            return try InstanceFieldRules.supported(nil, column: column, text: field.text)
         }
         return try InstanceFieldRules.time(field.text, column: column, clock: clock)
     }

@@ -21,12 +21,15 @@ public struct ImportReader: Sendable {
 
     /// Creates a reader.
     /// - Parameters:
-    ///   - clock: The zone of the local times in the files (the store's configured zone).
+    ///   - clock: The zone of the local times in CSV/TSV files (the store's configured zone); DingTalk JSON is read
+    ///     in Beijing time, as DingTalk writes it.
     ///   - pieceBytes: Files whose rows take more bytes than this are read in parallel pieces (16 MiB by default);
     ///     the result is the same either way.
     public init(clock: ZoneClock, pieceBytes: Int = 16 << 20) {
         self.clock = clock
-        self.decoder = DingTalkInstanceDecoder(clock: clock)
+        // DingTalk writes Beijing time whatever the store's zone: read it as `leanstats sync` does (a system
+        // without that zone cannot sync either; its store's zone is the best guess left).
+        self.decoder = DingTalkInstanceDecoder(clock: (try? ZoneClock(identifier: "Asia/Shanghai")) ?? clock)
         self.pieceBytes = max(pieceBytes, 1)
     }
 

@@ -23,9 +23,42 @@ enum InstanceFieldRules {
         clock: ZoneClock,
         expected: String = timeFormat
     ) throws(FieldProblem) -> Int64 {
-        if let instant = clock.parseLocal(text) { return instant }
+        if let instant = clock.parseLocal(text) { return try supported(instant, column: column, text: text) }
         throw FieldProblem(
             reason: "\(column) '\(text)' is not a time; expected \(expected) (local time)"
+        )
+    }
+
+    /// Checks that an instant lies in the supported window (``ValueLimits/instants``).
+    /// - Parameters:
+    ///   - instant: The instant read from the value, `nil` when it did not even fit the arithmetic.
+    ///   - column: The column or key name, for the reason.
+    ///   - text: The value as written, for the reason.
+    /// - Returns: The instant.
+    static func supported(
+        _ instant: Int64?,
+        column: String,
+        text: @autoclosure () -> String
+    ) throws(FieldProblem)
+        -> Int64
+    {
+        if let instant, ValueLimits.contains(instant: instant) { return instant }
+        throw FieldProblem(
+            reason: "\(column) '\(text())' is outside the supported time range \(ValueLimits.instantsText); "
+                + "correct the time"
+        )
+    }
+
+    /// Checks a value of the benefit form field (``StatisticsEngine/defaultBenefitField``): text that is not a
+    /// number is kept (`benefit_sum` leaves it out), a number must lie within ``ValueLimits/maximumBenefitCents``.
+    /// - Parameters:
+    ///   - text: The value as written.
+    ///   - field: The field name, for the reason.
+    static func benefit(_ text: String, field: String) throws(FieldProblem) {
+        guard case .outOfRange = ValueLimits.benefitAmount(text) else { return }
+        throw FieldProblem(
+            reason: "form field \(field) '\(text)' is outside the supported amounts \(ValueLimits.benefitText); "
+                + "correct the amount"
         )
     }
 

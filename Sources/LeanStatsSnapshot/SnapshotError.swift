@@ -12,6 +12,8 @@ public struct SnapshotError: Error, Sendable, Equatable, CustomStringConvertible
         case checksumMismatch
         case malformedFooter
         case malformedColumn
+        /// The file's footer records another generation than its name says (an older file copied in).
+        case wrongGeneration
         case compression
         case locked
         case noSnapshot

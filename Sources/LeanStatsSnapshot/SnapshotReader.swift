@@ -77,10 +77,25 @@ enum SnapshotReader {
     /// - Throws: ``SnapshotError`` naming the file, the section and the byte offset of the first damage.
     static func read(path: String, loading: ColumnLoading = .whenUsed) throws(SnapshotError) -> LoadedSnapshot {
         do {
-            return try decode(MappedFile(mapping: path), path: path, loading: loading)
+            return try decode(
+                MappedFile(mapping: path),
+                path: path,
+                loading: loading,
+                expectedGeneration: generation(named: path)
+            )
         } catch {
             throw error.located(in: path)
         }
+    }
+
+    /// The generation a file's name gives (`snapshot-00000042.lsnap` → 42), `nil` for any other name.
+    static func generation(named path: String) -> Int? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let suffix = "." + SnapshotLayout.fileExtension
+        guard name.hasPrefix("snapshot-"), name.hasSuffix(suffix) else { return nil }
+        let digits = name.dropFirst("snapshot-".count).dropLast(suffix.count)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        return Int(digits)
     }
 
     /// Decodes a snapshot held in memory.
@@ -92,7 +107,8 @@ enum SnapshotReader {
     static func decode(
         _ file: MappedFile,
         path: String,
-        loading: ColumnLoading
+        loading: ColumnLoading,
+        expectedGeneration: Int? = nil
     ) throws(SnapshotError) -> LoadedSnapshot {
         let bytes = file.bytes
         let size = bytes.count
@@ -177,6 +193,12 @@ enum SnapshotReader {
                 offset: footerOffset
             )
         }
+        try validateFooter(
+            footer,
+            fileSize: size,
+            footerOffset: footerOffset,
+            expectedGeneration: expectedGeneration
+        )
         try checkBlocksTile(footer, from: header, to: footerOffset)
         var summaries: [ColumnSummary] = []
         var jobs: [StreamJob] = []
@@ -202,6 +224,7 @@ enum SnapshotReader {
             uniquingKeysWith: { first, _ in first }
         )
         let table = try assemble(footer: footer, columns: columns, deferred: deferred)
+        try validateValues(table, footer: footer)
         return LoadedSnapshot(
             table: table,
             generation: footer.generation,
@@ -243,10 +266,27 @@ enum SnapshotReader {
                 try column.validate(name: entry.name, rows: rows)
                 return column
             } catch {
-                preconditionFailure(
-                    "column '\(entry.name)' of \(path) passed its checksums at load but cannot be decoded (\(error)); "
-                        + "the file was written wrongly: run `leanstats snapshot verify`"
+                // The column's accessors cannot throw, and a trap would lose this message in an optimised build:
+                // say what is wrong on stderr and end the process with a failure status.
+                let located =
+                    switch error {
+                    case let error as SnapshotError: error.located(in: path)
+                    case let error as TableError: snapshotError(error, columns: [entry]).located(in: path)
+                    default:
+                        SnapshotError(
+                            .malformedColumn,
+                            message: "\(error)",
+                            file: path,
+                            section: "column '\(entry.name)'"
+                        )
+                    }
+                FileHandle.standardError.write(
+                    Data(
+                        ("leanstats: \(located); the file passed its checksums at load but was written wrongly: "
+                            + "run `leanstats snapshot verify` and move the damaged file away\n").utf8
+                    )
                 )
+                exit(EXIT_FAILURE)
             }
         }
     }
@@ -256,7 +296,7 @@ enum SnapshotReader {
         let blocks = footer.columns.flatMap { $0.streams.flatMap(\.blocks) }.sorted { $0.offset < $1.offset }
         var cursor = start
         for block in blocks {
-            guard block.offset == cursor, block.length >= 0 else {
+            guard block.offset == cursor, block.length >= 0, block.length <= end - cursor else {
                 throw SnapshotError(
                     .malformedFooter,
                     message: "blocks overlap or leave gaps",
@@ -647,7 +687,7 @@ enum SnapshotReader {
                 validate: true
             )
         } catch let error as TableError {
-            throw SnapshotError(.malformedColumn, message: error.description)
+            throw snapshotError(error, columns: footer.columns)
         } catch let error as SnapshotError {
             throw error
         } catch {

@@ -53,10 +53,12 @@ struct DingTalkJSONImportTests {
         #expect(record.finishTime == nil)
     }
 
-    @Test func v1WrappedResponseReadsZTimesAsShanghaiWallTime() throws {
+    @Test func v1WrappedResponseReadsZTimesAsShanghaiWallTimeWithTheSecondsFromTheId() throws {
         let record = try #require(try read("v1.jsonl", v1Response).batch.records.first)
         #expect(record.instanceId == "eNxe43IIT8S4oQBRC_CrhQ00221776324877")
-        #expect(record.createTime == 1_776_324_840)
+        // 2026-04-16T15:34Z read as Beijing wall time is 1_776_324_840; the id's trailing epoch seconds fall inside
+        // that minute and give the seconds back, as a sync does.
+        #expect(record.createTime == 1_776_324_877)
         #expect(record.status == .running)
         #expect(record.result == nil)
         #expect(record.businessId == "202604161534000376553")

@@ -144,7 +144,9 @@ struct DeferredColumnTests {
         #expect(try store.read(path: path).table.rowCount == 20)
         let error = try #require(throws: SnapshotError.self) { try store.verify(path: path) }
         #expect(error.code == .malformedColumn)
-        #expect(error.message.contains("column 'title' holds an out-of-range code at row 0"))
+        #expect(error.section == "column 'title'")
+        #expect(error.message == "holds an out-of-range code at row 0")
+        #expect(error.offset != nil)
     }
 
     @Test func aDeferredColumnThatDoesNotDecodeStopsTheProcessAndNamesTheFile() async throws {
@@ -157,7 +159,7 @@ struct DeferredColumnTests {
             _ = loaded.table.title
         }
         let message = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
-        #expect(message.contains("column 'title' of "))
+        #expect(message.contains("holds an out-of-range code at row 0 in column 'title' at byte "))
         #expect(message.contains("snapshot-00000001.lsnap"))
         #expect(message.contains("run `leanstats snapshot verify`"))
     }

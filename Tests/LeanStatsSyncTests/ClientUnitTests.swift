@@ -1,5 +1,6 @@
 import Foundation
 import LeanStatsCore
+import LeanStatsImport
 import Testing
 
 @testable import LeanStatsSync

@@ -1,3 +1,4 @@
+import Foundation
 import LeanStatsCore
 import LeanStatsImport
 
@@ -35,13 +36,13 @@ struct InstanceFetcher: Sendable {
             return .stopped(id: id, error)
         }
         var record: InstanceRecord
+        let verdict: InstanceTimeReconciler.Verdict
         do {
-            record = try DingTalkInstanceDecoder(clock: beijing).decode(body, instanceId: id)
+            // The decoder `leanstats import` uses too, v1.0 time cross-check included.
+            (record, verdict) = try DingTalkInstanceDecoder(clock: beijing).decodeReconciled(Data(body), instanceId: id)
         } catch {
             return .missing(id: id, reason: "the detail of \(id) is unreadable: \(error.message)")
         }
-        var verdict = InstanceTimeReconciler.Verdict.consistent
-        if api == .v1 { verdict = InstanceTimeReconciler.reconcile(&record, beijing: beijing) }
         if let user = record.originatorUserId {
             record.originatorUserName = await contacts.name(of: user) ?? storeNames[user]
         }

@@ -1,4 +1,5 @@
 import LeanStatsCore
+import LeanStatsImport
 import LeanStatsSnapshot
 
 /// One sync run at work: lists windows, fetches details concurrently, and writes durable batches.

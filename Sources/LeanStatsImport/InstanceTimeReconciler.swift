@@ -9,9 +9,12 @@ import LeanStatsCore
 /// moved; otherwise the reading stands and the record is reported as inconsistent. Then, when the instance id ends
 /// in ten digits that fall inside the creation minute (newer ids end in the creation epoch seconds), they restore
 /// the seconds. Finish times keep minute precision.
-enum InstanceTimeReconciler {
+///
+/// ``DingTalkInstanceDecoder`` applies it to every v1.0 detail, so `leanstats import` and `leanstats sync` give an
+/// instance the same times.
+package enum InstanceTimeReconciler {
     /// What the check found.
-    enum Verdict: Equatable {
+    package enum Verdict: Equatable, Sendable {
         /// The business id confirms the Beijing reading (or there is no business id to check).
         case consistent
         /// The times were UTC and were moved by eight hours.
@@ -25,7 +28,7 @@ enum InstanceTimeReconciler {
     ///   - record: The record; its times are adjusted in place.
     ///   - beijing: The Asia/Shanghai zone.
     /// - Returns: What the cross-check found.
-    static func reconcile(_ record: inout InstanceRecord, beijing: ZoneClock) -> Verdict {
+    package static func reconcile(_ record: inout InstanceRecord, beijing: ZoneClock) -> Verdict {
         var verdict = Verdict.consistent
         if let business = businessMinute(record.businessId, beijing: beijing) {
             let shift: Int64 = 8 * 3600
