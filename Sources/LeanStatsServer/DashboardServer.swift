@@ -107,10 +107,10 @@ public final class DashboardServer: Sendable {
 
     private func answer(_ request: DashboardRequest, route: String) -> DashboardResponse {
         guard hostAllowed(request.headers["host"]) else {
-            return Self.text(403, "the Host header is not in server.allowed_hosts\n", close: true)
+            return .plain(403, "the Host header is not in server.allowed_hosts\n", close: true)
         }
         guard request.method == "GET" else {
-            return Self.text(405, "only GET is supported\n", extra: [("Allow", "GET")])
+            return .plain(405, "only GET is supported\n", headers: [("Allow", "GET")])
         }
         switch route {
         case "/healthz": return health()
@@ -123,14 +123,14 @@ public final class DashboardServer: Sendable {
         }
         guard authenticated(request) else { return unauthorized() }
         guard let snapshot = source.current() else {
-            return Self.text(503, "the store holds no snapshot yet; run `leanstats sync` or `leanstats import`\n")
+            return .plain(503, "the store holds no snapshot yet; run `leanstats sync` or `leanstats import`\n")
         }
         switch route {
         case "/": return dashboard(request, snapshot)
         case "/list": return list(request, snapshot)
         case "/api/query": return query(request, snapshot)
         case "/api/report": return report(request, snapshot)
-        default: return Self.text(404, "not found\n")
+        default: return .plain(404, "not found\n")
         }
     }
 
@@ -195,10 +195,10 @@ public final class DashboardServer: Sendable {
     }
 
     private func unauthorized() -> DashboardResponse {
-        Self.text(
+        .plain(
             401,
             "authentication required: send Authorization: Bearer <server.token>, or open /?token=<server.token> once\n",
-            extra: [("WWW-Authenticate", "Bearer realm=\"leanstats\"")]
+            headers: [("WWW-Authenticate", "Bearer realm=\"leanstats\"")]
         )
     }
 
@@ -305,7 +305,7 @@ public final class DashboardServer: Sendable {
             let path = directory + "/report.xlsx"
             try ReportWriter().write(content, to: path)
             guard let data = FileManager.default.contents(atPath: path) else {
-                return Self.text(500, "the report could not be read back\n")
+                return .plain(500, "the report could not be read back\n")
             }
             let name = "精益提案报表-\(period)" + (dept.map { "-" + $0 } ?? "") + ".xlsx"
             return DashboardResponse(
@@ -353,15 +353,6 @@ public final class DashboardServer: Sendable {
                 + "form-action 'self'; frame-ancestors 'none'"
         ),
     ]
-
-    static func text(
-        _ status: Int,
-        _ body: String,
-        extra: [(name: String, value: String)] = [],
-        close: Bool = false
-    ) -> DashboardResponse {
-        .plain(status, body, headers: extra, close: close)
-    }
 
     static func html(_ status: Int, _ body: String) -> DashboardResponse {
         DashboardResponse(
