@@ -37,7 +37,11 @@ struct DoctorCommand: ParsableCommand {
                 }
             }
             do {
-                _ = try ServiceConfig(file, readingMail: false)
+                let service = try ServiceConfig(file, readingMail: false)
+                doctor.robots = [service.robot].compactMap { $0 }
+                if let report = service.reportRobot, report.webhook != service.robot?.webhook {
+                    doctor.robots.append(report)
+                }
                 do {
                     doctor.mail = try ServiceConfig(file).mail
                 } catch {

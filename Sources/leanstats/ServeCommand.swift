@@ -117,6 +117,10 @@ struct ServeCommand: ParsableCommand {
         configuration.thresholds = service.thresholds
         configuration.mail = service.mail
         configuration.reportTo = service.reportTo
+        configuration.robot = service.robot
+        configuration.reportRobot = service.reportRobot
+        configuration.workNotification = service.workNotification
+        configuration.publicURL = service.publicURL
         if !ServiceConfig.hasDingTalkCredentials(file) {
             Self.log(
                 "warning: scheduled sync is off: no DingTalk credentials (dingtalk.app_key and dingtalk.app_secret, "
