@@ -349,10 +349,11 @@ public actor ServiceRunner {
         return RobotMessage(title: alert.subject, text: paragraphs.joined(separator: "\n\n"))
     }
 
-    /// Waits until the robots posted what is queued (tests and a clean stop).
-    public func flushRobots() async {
-        await alertRobot?.flush()
-        await reportRobot?.flush()
+    /// Robot messages queued but not yet posted (waiting for the per-minute limit or a throttle).
+    public func pendingRobotMessages() async -> Int {
+        let alerts = await alertRobot?.pendingCount ?? 0
+        guard let reportRobot, reportRobot !== alertRobot else { return alerts }
+        return alerts + (await reportRobot.pendingCount)
     }
 
     private func newestSnapshotBytes() -> Int? {

@@ -92,6 +92,8 @@ struct ServeCommand: ParsableCommand {
             Self.log("stopping the scheduled jobs")
             jobs.cancel()
             jobsStopped.wait()
+            let unposted = try waitFor { await runner.pendingRobotMessages() }
+            if unposted > 0 { Self.log("\(unposted) robot message(s) not posted before stopping") }
             try waitFor { await server.stopAndWait() }
             // Alerts about the last queries are sent before exiting.
             try waitFor { await latencies.finish() }
