@@ -81,7 +81,7 @@ public final class RobotMessenger: Sendable {
                 ServiceError(
                     .robot,
                     "\(robot) is throttled by DingTalk for 10 minutes (errcode 130101: \(errmsg)): more than 20 "
-                        + "messages a minute; the message is kept and posted again after the throttle"
+                        + "messages a minute; DingTalk accepts messages from it again after the throttle"
                 )
             )
         case 310_000:

@@ -82,7 +82,7 @@ public actor RobotOutbox {
                 log("robot message sent: \(message.title)")
             case .throttled(let error):
                 throttledUntil = clock() + Self.throttleMilliseconds
-                log("robot message deferred: \(message.title): \(error.message)")
+                log("robot message kept, posted again in 10 minutes: \(message.title): \(error.message)")
             case .failed(let error):
                 pending.removeFirst()
                 log("robot message not sent: \(message.title): \(error.message)")

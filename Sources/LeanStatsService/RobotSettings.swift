@@ -37,6 +37,12 @@ public struct RobotSettings: Sendable, Equatable {
         return components.string ?? "\(section).robot_webhook"
     }
 
+    /// Whether the webhook names the loopback interface (an emulator on this machine).
+    var isLoopback: Bool {
+        let host = URLComponents(string: webhook)?.host?.lowercased() ?? ""
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
     /// What is wrong with the settings, one sentence each with the fix; empty when they look usable.
     public var problems: [String] {
         var problems: [String] = []
@@ -46,7 +52,13 @@ public struct RobotSettings: Sendable, Equatable {
                 "\(section).robot_webhook is not a URL; copy the robot's webhook "
                     + "(https://oapi.dingtalk.com/robot/send?access_token=…) from the group's robot settings"
             )
-        } else if accessToken == nil {
+        } else if scheme == "http" && !isLoopback {
+            problems.append(
+                "\(section).robot_webhook uses http://, which would send the access token in the clear; use the "
+                    + "https:// webhook"
+            )
+        }
+        if (scheme == "https" || scheme == "http") && accessToken == nil {
             problems.append(
                 "\(section).robot_webhook has no access_token; copy the whole webhook "
                     + "(https://oapi.dingtalk.com/robot/send?access_token=…) from the group's robot settings"

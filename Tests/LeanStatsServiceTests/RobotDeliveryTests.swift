@@ -16,7 +16,9 @@ struct RobotDeliveryTests {
         options.qps = 400
         options.robotKeyword = keyword
         let dataset = EmulatorDataset(instances: randomInstances(count: 5, seed: 9))
-        return try EmulatorServer(emulator: try DingTalkEmulator(dataset: dataset, options: options))
+        // The robot's per-minute limit runs on a clock that only the tests move.
+        let clock = EmulatorClock(frozenAt: now())
+        return try EmulatorServer(emulator: try DingTalkEmulator(dataset: dataset, options: options, clock: clock))
     }
 
     private func robot(_ server: EmulatorServer, secret: String? = nil) -> RobotSettings {
@@ -167,7 +169,10 @@ struct RobotDeliveryTests {
         #expect(server.emulator.robotMessages.last?.title == "sync failed")
         #expect(clock.waits.withLock { $0 } == [RobotOutbox.throttleMilliseconds])
         let lines = log.withLock { $0 }
-        #expect(lines.first?.hasPrefix("robot message deferred: sync failed: ") == true, "\(lines)")
+        #expect(
+            lines.first?.hasPrefix("robot message kept, posted again in 10 minutes: sync failed: ") == true,
+            "\(lines)"
+        )
         #expect(lines.first?.contains("errcode 130101") == true && lines.last == "robot message sent: sync failed")
     }
 
@@ -209,5 +214,14 @@ struct RobotDeliveryTests {
         #expect(bad.problems.count == 2)
         #expect(bad.problems[0].hasPrefix("report.robot_webhook has no access_token"))
         #expect(bad.problems[1].hasPrefix("report.robot_secret does not start with SEC"))
+        let plain = RobotSettings(webhook: "http://oapi.dingtalk.com/robot/send?access_token=abc", secret: nil)
+        #expect(
+            plain.problems == [
+                "alerts.robot_webhook uses http://, which would send the access token in the clear; use the https:// webhook"
+            ]
+        )
+        #expect(
+            RobotSettings(webhook: "http://127.0.0.1:8089/robot/send?access_token=abc", secret: nil).problems.isEmpty
+        )
     }
 }
