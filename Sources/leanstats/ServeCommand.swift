@@ -20,7 +20,9 @@ struct ServeCommand: ParsableCommand {
             `leanstats query --format json`), /api/report?period=2025-11 (xlsx), /metrics (Prometheus), /healthz.
 
             While serving it runs the [schedule] jobs: the daily incremental sync, the weekly full sync (both only \
-            with DingTalk credentials), the monthly report mailed to report.to, and the [alerts]. SIGINT or SIGTERM \
+            with DingTalk credentials), the monthly report mailed to report.to, and the [alerts], by mail and to the \
+            DingTalk group robot of alerts.robot_webhook (the monthly summary to report.robot_webhook and, with \
+            report.agent_id, as a work notification; see docs/dingtalk-delivery.md). SIGINT or SIGTERM \
             lets a running sync save what it fetched, then stops the server.
             """
     )
