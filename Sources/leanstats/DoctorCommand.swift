@@ -7,7 +7,7 @@ import LeanStatsSync
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the configuration, secrets, data directory, snapshots, DingTalk, quota, fonts and mail.",
+        abstract: "Check the configuration, secrets, data, snapshots, DingTalk, quota, fonts, mail and robot.",
         discussion: """
             Prints one line per check: ok, warn (works, but look at it) or fail (must be fixed), with what to do. \
             Secret files must be readable only by their owner (chmod 600), like .pgpass. \
