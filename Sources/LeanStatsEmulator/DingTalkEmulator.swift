@@ -104,6 +104,7 @@ public final class DingTalkEmulator: Sendable {
     /// - Parameter request: The request as the server parsed it.
     /// - Returns: The response, possibly a fault.
     public func handle(_ request: HTTPServerRequest) -> HTTPServerResponse {
+        if let inspection = inspect(request) { return inspection }
         let route = EmulatorRoute(path: request.path)
         let arrival = DispatchTime.now().uptimeNanoseconds
         let (serial, faults) = state.withLock { state -> (Int, FaultPlan) in
@@ -173,6 +174,8 @@ public final class DingTalkEmulator: Sendable {
         case .v1Detail: response = v1Detail(request)
         case .user: response = user(request)
         case .department: response = department(request)
+        case .robotSend: response = robotSend(request)
+        case .workNotification: response = workNotification(request)
         case .unknownLegacy, .unknownV1, .notFound: response = HTTPServerResponse(status: 404)
         }
         if route.countsAgainstQuota && Self.isSuccess(response, legacy: route.isLegacy) {

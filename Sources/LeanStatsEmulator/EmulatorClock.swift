@@ -10,22 +10,33 @@ import LeanStatsCore
 /// ``advance(byMilliseconds:)``; clients are told the same "now" (`leanstats sync --now …`).
 public final class EmulatorClock: Sendable {
     private let offset: Locked<Int64>
+    /// Whether the clock stands still between ``set(now:)`` and ``advance(byMilliseconds:)`` calls.
+    private let frozen: Bool
 
     /// A clock that reads `now` at this moment and advances in real time from there.
     /// - Parameter now: The current time in Unix epoch milliseconds, or `nil` for the real clock.
     public init(now: Int64? = nil) {
         offset = Locked(now.map { $0 - Self.realMilliseconds() } ?? 0)
+        frozen = false
+    }
+
+    /// A clock that reads `now` and moves only when a test moves it, so limits measured on it (a robot's
+    /// messages per minute) do not depend on how fast the machine is.
+    /// - Parameter now: The current time in Unix epoch milliseconds.
+    public init(frozenAt now: Int64) {
+        offset = Locked(now)
+        frozen = true
     }
 
     /// The current emulated time, Unix epoch milliseconds.
     public func now() -> Int64 {
-        Self.realMilliseconds() + offset.withLock { $0 }
+        (frozen ? 0 : Self.realMilliseconds()) + offset.withLock { $0 }
     }
 
-    /// Moves the clock to a new current time (it keeps advancing in real time from there).
+    /// Moves the clock to a new current time (it keeps advancing in real time from there unless frozen).
     /// - Parameter now: The new current time, Unix epoch milliseconds.
     public func set(now: Int64) {
-        offset.withLock { $0 = now - Self.realMilliseconds() }
+        offset.withLock { $0 = now - (frozen ? 0 : Self.realMilliseconds()) }
     }
 
     /// Moves the clock forward (or back, for a negative amount).

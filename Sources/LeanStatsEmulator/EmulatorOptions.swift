@@ -18,6 +18,15 @@ public struct EmulatorOptions: Sendable {
     public var monthlyQuota: Int?
     /// Faults to inject.
     public var faults: FaultPlan = FaultPlan()
+    /// The `access_token` of the emulated group robot's webhook (`/robot/send`).
+    public var robotAccessToken: String = "leanstats-emulator-robot"
+    /// The robot's signing secret; posts must carry a valid `timestamp` and `sign`. `nil` for an unsigned robot.
+    public var robotSecret: String? = "SECleanstats-emulator-robot-secret"
+    /// A keyword every robot message must contain, `nil` for none.
+    public var robotKeyword: String?
+    /// Robot messages allowed per minute of emulated time before the robot is throttled for 10 minutes
+    /// (DingTalk: 20).
+    public var robotMessagesPerMinute: Int = 20
 
     /// The defaults: DingTalk's limits, no quota, no faults.
     public init() {}
@@ -118,6 +127,8 @@ public struct EmulatorStatistics: Sendable {
     public var qpsRejections = 0
     /// Approval-API calls counted against the monthly quota.
     public var quotaCalls = 0
+    /// Robot posts refused: 310000 (signature, timestamp or keyword) and 130101 (throttled).
+    public var robotRejections: [Int: Int] = [:]
 
     /// The largest number of arrivals of one API inside any one-second window.
     /// - Parameter api: The API name.

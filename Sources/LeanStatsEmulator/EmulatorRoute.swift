@@ -8,6 +8,10 @@ enum EmulatorRoute: Equatable {
     case legacyDetail
     case user
     case department
+    /// A custom group robot's webhook (`/robot/send`).
+    case robotSend
+    /// A work notification (`/topapi/message/corpconversation/asyncsend_v2`).
+    case workNotification
     /// A `/topapi/…` path the emulator does not know (legacy errcode 22).
     case unknownLegacy(String)
     /// A `/v1.0/…` path the emulator does not know.
@@ -25,6 +29,8 @@ enum EmulatorRoute: Equatable {
         case "/topapi/processinstance/get": self = .legacyDetail
         case "/topapi/v2/user/get": self = .user
         case "/topapi/v2/department/get": self = .department
+        case "/robot/send": self = .robotSend
+        case "/topapi/message/corpconversation/asyncsend_v2": self = .workNotification
         default:
             if path.hasPrefix("/topapi/") {
                 self = .unknownLegacy(path)
@@ -47,6 +53,8 @@ enum EmulatorRoute: Equatable {
         case .legacyDetail: "topapi/processinstance/get"
         case .user: "topapi/v2/user/get"
         case .department: "topapi/v2/department/get"
+        case .robotSend: "robot/send"
+        case .workNotification: "topapi/message/corpconversation/asyncsend_v2"
         case .unknownLegacy(let path), .unknownV1(let path): String(path.dropFirst())
         case .notFound: "other"
         }
@@ -55,7 +63,9 @@ enum EmulatorRoute: Equatable {
     /// Whether errors follow the legacy shape (HTTP 200 with `errcode`) rather than v1.0's (HTTP 4xx with `code`).
     var isLegacy: Bool {
         switch self {
-        case .legacyToken, .legacyList, .legacyDetail, .user, .department, .unknownLegacy: true
+        case .legacyToken, .legacyList, .legacyDetail, .user, .department, .robotSend, .workNotification,
+            .unknownLegacy:
+            true
         case .v1Token, .v1List, .v1Detail, .unknownV1, .notFound: false
         }
     }
@@ -63,7 +73,7 @@ enum EmulatorRoute: Equatable {
     /// Whether the call needs an access token.
     var needsToken: Bool {
         switch self {
-        case .legacyToken, .v1Token, .notFound: false
+        case .legacyToken, .v1Token, .robotSend, .notFound: false
         default: true
         }
     }
@@ -72,7 +82,7 @@ enum EmulatorRoute: Equatable {
     /// APIs do not).
     var countsAgainstQuota: Bool {
         switch self {
-        case .v1List, .v1Detail, .legacyList, .legacyDetail: true
+        case .v1List, .v1Detail, .legacyList, .legacyDetail, .workNotification: true
         default: false
         }
     }

@@ -37,6 +37,14 @@ struct EmulatorState {
     var variants: [String: Int] = [:]
     /// The faults injected now.
     var faults: FaultPlan
+    /// Robot messages accepted, in order.
+    var robotMessages: [EmulatedMessage] = []
+    /// Work notifications accepted, in order.
+    var workNotifications: [EmulatedMessage] = []
+    /// Accepted robot posts per access token (emulated epoch milliseconds), for the per-minute limit.
+    var robotPosts: [String: [Int64]] = [:]
+    /// When each throttled robot may post again (emulated epoch milliseconds).
+    var robotThrottledUntil: [String: Int64] = [:]
 
     init(records: [InstanceRecord], faults: FaultPlan) {
         self.records = records

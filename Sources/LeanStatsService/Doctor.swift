@@ -66,6 +66,8 @@ public struct Doctor: Sendable {
     public var mail: MailSettings?
     /// A problem with the mail settings found while reading them (e.g. an unreadable password file).
     public var mailProblem: String?
+    /// The DingTalk group robots (`[alerts]` and `[report]` `robot_webhook`); no `robot` check when empty.
+    public var robots: [RobotSettings] = []
     /// The time limit of the DingTalk check, seconds.
     public var timeoutSeconds = 10.0
     /// Lists the installed fonts that cover Chinese (`fc-list :lang=zh family`); `nil` when fontconfig is missing.
@@ -98,6 +100,7 @@ public struct Doctor: Sendable {
         checks.append(quotaCheck(metadata: metadata, zone: zone))
         checks.append(fontCheck())
         checks.append(mailCheck())
+        if !robots.isEmpty { checks.append(robotCheck()) }
         return checks
     }
 
@@ -342,6 +345,18 @@ public struct Doctor: Sendable {
             "mail",
             .ok,
             "\(mail.host) (\(mail.tls.rawValue)) to \(mail.to.joined(separator: ", ")); `leanstats alert test` sends a test message"
+        )
+    }
+
+    /// The robots' webhooks and secrets, without posting anything (`leanstats alert test --channel robot` does).
+    func robotCheck() -> DoctorCheck {
+        let problems = robots.flatMap(\.problems)
+        if !problems.isEmpty { return DoctorCheck("robot", .fail, problems.joined(separator: "; ")) }
+        let described = robots.map { "\($0.section).robot_webhook (\($0.secret == nil ? "unsigned" : "signed"))" }
+        return DoctorCheck(
+            "robot",
+            .ok,
+            described.joined(separator: ", ") + "; `leanstats alert test --channel robot` posts a test message"
         )
     }
 

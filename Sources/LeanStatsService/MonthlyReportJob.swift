@@ -16,11 +16,60 @@ public struct MonthlyReport: Sendable, Equatable {
     public var body: String
     /// The SMTP server's replies, empty when no mail was sent.
     public var replies: [String]
+    /// The headline numbers of the month, as shown: proposals, pass rate, participants, benefit.
+    public var headline = MonthlyHeadline()
+
+    /// The summary for a DingTalk robot or work notification: an action card with the headline numbers and
+    /// buttons to the dashboard and the workbook download (`/api/report?period=YYYY-MM`).
+    /// - Parameter publicURL: The dashboard's address as readers reach it (`server.public_url`), `nil` for a card
+    ///   without buttons.
+    /// - Returns: The message.
+    public func summaryMessage(publicURL: String?) -> RobotMessage {
+        var text = [
+            "### \(subject)", "",
+            "- 提案数 (proposals): **\(headline.count)**",
+            "- 通过率 (pass rate): **\(headline.passRate)**",
+            "- 参与人数 (participants): **\(headline.participants)**",
+            "- 预计收益 (benefit): **\(headline.benefit)**",
+            "",
+        ]
+        var buttons: [RobotMessage.Button] = []
+        if let base = publicURL.map(Self.trimmed), !base.isEmpty {
+            buttons = [
+                .init(title: "打开看板 / Dashboard", url: "\(base)/?period=\(month)"),
+                .init(title: "下载月报 / Workbook", url: "\(base)/api/report?period=\(month)"),
+            ]
+        } else {
+            text.append("LeanStats: set server.public_url to add links to the dashboard and the workbook.")
+        }
+        return RobotMessage(title: subject, text: text.joined(separator: "\n"), buttons: buttons)
+    }
+
+    static func trimmed(_ url: String) -> String {
+        var url = url.trimmingCharacters(in: .whitespaces)
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
 
     /// The job's one-line summary for the log.
     public var line: String {
         "monthly report \(month): wrote \(path)" + (replies.isEmpty ? " (not mailed)" : ", mailed")
     }
+}
+
+/// The headline numbers of a month, formatted for a message.
+public struct MonthlyHeadline: Sendable, Equatable {
+    /// Proposals submitted.
+    public var count = "—"
+    /// Share passed, e.g. `62.5%`.
+    public var passRate = "—"
+    /// Distinct proposers.
+    public var participants = "—"
+    /// The benefit summed over the proposals that state one, e.g. `¥12,345`.
+    public var benefit = "—"
+
+    /// No numbers yet.
+    public init() {}
 }
 
 /// Writes last month's workbook to `reports/` in the data directory and mails it, with the overview numbers in
@@ -64,7 +113,17 @@ public struct MonthlyReportJob: Sendable {
     /// - Returns: What was done.
     /// - Throws: ``ServiceError`` with code `.report` (no data, the workbook failed) or `.mail`.
     public func run(now: Int64, mailer: Mailer?) async throws(ServiceError) -> MonthlyReport {
-        var report = try write(now: now)
+        try await mail(try write(now: now), mailer: mailer)
+    }
+
+    /// Mails a written report when a mailer and recipients are given.
+    /// - Parameters:
+    ///   - report: What ``write(now:)`` wrote.
+    ///   - mailer: The mailer, `nil` to mail nothing.
+    /// - Returns: The report with the server's replies.
+    /// - Throws: ``ServiceError`` with code `.report` (the workbook cannot be read back) or `.mail`.
+    public func mail(_ report: MonthlyReport, mailer: Mailer?) async throws(ServiceError) -> MonthlyReport {
+        var report = report
         guard let mailer, !recipients.isEmpty else { return report }
         let bytes: [UInt8]
         do {
@@ -126,13 +185,16 @@ public struct MonthlyReportJob: Sendable {
         )
         let overview = (try? executor.run("overview \(month.monthText) vs prev")) ?? ResultTable(columns: [], rows: [])
         let subject = "精益提案月报 \(month.year)年\(month.month)月"
-        return MonthlyReport(
+        var report = MonthlyReport(
             month: month.monthText,
             path: path,
             subject: subject,
             body: Self.body(month: month, overview: overview, fileName: (path as NSString).lastPathComponent),
             replies: []
         )
+        let benefit = try? executor.run("by status benefit_sum \(month.monthText)")
+        report.headline = Self.headline(overview: overview, benefit: benefit)
+        return report
     }
 
     /// The mail body: one line per overview figure with the previous month and the change.
@@ -161,6 +223,30 @@ public struct MonthlyReportJob: Sendable {
         }
         lines += ["", "详细报表见附件 \(fileName)（部门统计、提案类别统计、个人排行榜、处理效率分析、月度趋势、明细）。"]
         return lines.joined(separator: "\n")
+    }
+
+    /// The headline numbers from the overview and the benefit per status.
+    static func headline(overview: ResultTable, benefit: ResultTable?) -> MonthlyHeadline {
+        var headline = MonthlyHeadline()
+        let row = overview.rows.first ?? []
+        func value(_ column: String) -> ResultValue? {
+            overview.columns.firstIndex(of: column).flatMap { $0 < row.count ? row[$0] : nil }
+        }
+        if let count = value("count") { headline.count = text(count) }
+        if let rate = value("pass_rate") { headline.passRate = text(rate) + (rate == .null ? "" : "%") }
+        if let participants = value("participants") { headline.participants = text(participants) }
+        if let benefit, let column = benefit.columns.firstIndex(of: "benefit_sum") {
+            var total = 0.0
+            for row in benefit.rows where column < row.count {
+                switch row[column] {
+                case .int(let number): total += Double(number)
+                case .double(let number): total += number
+                default: break
+                }
+            }
+            headline.benefit = "¥" + String(format: "%.0f", total)
+        }
+        return headline
     }
 
     private static func text(_ value: ResultValue) -> String {

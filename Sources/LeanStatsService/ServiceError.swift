@@ -1,5 +1,5 @@
-/// Everything the unattended service (schedule, mail, alerts, monthly report, doctor) can fail with, and how to fix
-/// it.
+/// Everything the unattended service (schedule, mail, robot, alerts, monthly report, doctor) can fail with, and how
+/// to fix it.
 ///
 /// The description is one sentence, e.g. `service error: schedule.daily '25:00' is not a time; use HH:MM such as
 /// 02:00`. It never contains a password.
@@ -18,6 +18,10 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         case busy
         /// The report could not be written.
         case report
+        /// A DingTalk group robot could not be reached or refused the message.
+        case robot
+        /// DingTalk refused the work notification or could not be reached.
+        case workNotification
     }
 
     /// What kind of failure this is.

@@ -51,6 +51,14 @@ public struct ServiceConfiguration: Sendable {
     public var reportTo: [String] = []
     /// The DingTalk settings, `nil` without credentials.
     public var sync: SyncSettings?
+    /// The group robot that gets the alerts (`[alerts] robot_webhook`), `nil` for none.
+    public var robot: RobotSettings?
+    /// The group robot that gets the monthly summary (`[report] robot_webhook`, default ``robot``).
+    public var reportRobot: RobotSettings?
+    /// Who gets the monthly summary as a work notification (`[report] agent_id`, `to_userids`); needs ``sync``.
+    public var workNotification: WorkNotificationSettings?
+    /// The dashboard's address as readers reach it (`server.public_url`), for links in DingTalk messages.
+    public var publicURL: String?
     /// The machine's name in subjects.
     public var origin = ProcessInfo.processInfo.hostName
 
@@ -74,6 +82,8 @@ public actor ServiceRunner {
     private let policy: AlertPolicy
     private let gate: SyncGate
     private let mailer: Mailer?
+    private let alertRobot: RobotOutbox?
+    private let reportRobot: RobotOutbox?
     private let clock: @Sendable () -> Int64
     private let log: @Sendable (String) -> Void
     private let onJobFinished: @Sendable (JobRun) -> Void
@@ -112,6 +122,15 @@ public actor ServiceRunner {
         )
         gate = SyncGate(store: SnapshotStore(directory: configuration.dataDirectory))
         mailer = try configuration.mail.map { settings throws(ServiceError) in try Mailer(settings: settings) }
+        let outbox = { (settings: RobotSettings) in
+            RobotOutbox(messenger: RobotMessenger(settings: settings)) { log($0) }
+        }
+        alertRobot = configuration.robot.map(outbox)
+        if let settings = configuration.reportRobot, settings.webhook != configuration.robot?.webhook {
+            reportRobot = outbox(settings)
+        } else {
+            reportRobot = alertRobot
+        }
         self.clock = clock
         self.log = log
         self.onJobFinished = onJobFinished
@@ -132,6 +151,9 @@ public actor ServiceRunner {
             log("warning: no DingTalk credentials (dingtalk.app_key, dingtalk.app_secret): scheduled sync is off")
         }
         if mailer == nil { log("warning: alerts.smtp_url is not set: alerts and the monthly report are not mailed") }
+        if configuration.workNotification != nil && configuration.sync == nil {
+            log("warning: report.agent_id is set but there are no DingTalk credentials: no work notifications")
+        }
     }
 
     /// Loops: runs due jobs, then sleeps until the next fire time (at most a minute, so a busy store is retried
@@ -168,17 +190,7 @@ public actor ServiceRunner {
                 guard let result = await runSync(job) else { continue }
                 outcome = result
             case .monthlyReport:
-                do {
-                    let report = try await MonthlyReportJob(
-                        store: SnapshotStore(directory: configuration.dataDirectory),
-                        zone: configuration.zone,
-                        from: configuration.mail?.from ?? "",
-                        recipients: configuration.reportTo
-                    ).run(now: started, mailer: mailer)
-                    outcome = (.succeeded, report.line)
-                } catch {
-                    outcome = (.failed, "\(error)")
-                }
+                outcome = await monthlyReport(now: started)
             }
             let run = JobRun(
                 job: job.job,
@@ -269,11 +281,46 @@ public actor ServiceRunner {
         await send(alerts)
     }
 
-    /// Mails alerts (when mail is configured) and logs them.
+    /// Writes the monthly report, hands its summary to the report robot and the work notification, and mails it.
+    private func monthlyReport(now: Int64) async -> (JobRun.Outcome, String) {
+        let job = MonthlyReportJob(
+            store: SnapshotStore(directory: configuration.dataDirectory),
+            zone: configuration.zone,
+            from: configuration.mail?.from ?? "",
+            recipients: configuration.reportTo
+        )
+        do {
+            let written = try job.write(now: now)
+            let summary = written.summaryMessage(publicURL: configuration.publicURL)
+            var notes: [String] = []
+            if let reportRobot {
+                await reportRobot.enqueue(summary)
+                notes.append("summary queued for the robot")
+            }
+            if let settings = configuration.workNotification, let sync = configuration.sync {
+                do {
+                    try await WorkNotifier(settings: settings, sync: sync).send(summary)
+                    notes.append("work notification sent to \(settings.userIds.count) user(s)")
+                } catch {
+                    log("warning: \(error.message)")
+                    notes.append("work notification failed")
+                }
+            }
+            let report = try await job.mail(written, mailer: mailer)
+            return (.succeeded, ([report.line] + notes).joined(separator: "; "))
+        } catch {
+            return (.failed, "\(error)")
+        }
+    }
+
+    /// Mails alerts and posts them to the alerts robot (when configured), and logs them.
     private func send(_ alerts: [Alert]) async {
         for alert in alerts {
+            if let alertRobot {
+                await alertRobot.enqueue(robotMessage(alert))
+            }
             guard let mailer else {
-                log("alert (not mailed, no alerts.smtp_url): \(alert.subject)")
+                if alertRobot == nil { log("alert (not mailed, no alerts.smtp_url): \(alert.subject)") }
                 continue
             }
             let message = MailMessage(
@@ -289,6 +336,24 @@ public actor ServiceRunner {
                 log("alert not mailed: \(alert.subject): \(error)")
             }
         }
+    }
+
+    /// An alert as a robot's markdown: the subject as heading, the body, the store and a link to the dashboard.
+    private func robotMessage(_ alert: Alert) -> RobotMessage {
+        var paragraphs = ["### \(alert.subject)"]
+        paragraphs += alert.body.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        paragraphs.append("存储 / store: \(configuration.dataDirectory) (LeanStats)")
+        if let base = configuration.publicURL.map(MonthlyReport.trimmed), !base.isEmpty {
+            paragraphs.append("[打开看板 / Open the dashboard](\(base)/)")
+        }
+        return RobotMessage(title: alert.subject, text: paragraphs.joined(separator: "\n\n"))
+    }
+
+    /// Robot messages queued but not yet posted (waiting for the per-minute limit or a throttle).
+    public func pendingRobotMessages() async -> Int {
+        let alerts = await alertRobot?.pendingCount ?? 0
+        guard let reportRobot, reportRobot !== alertRobot else { return alerts }
+        return alerts + (await reportRobot.pendingCount)
     }
 
     private func newestSnapshotBytes() -> Int? {

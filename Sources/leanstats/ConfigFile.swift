@@ -19,7 +19,7 @@ struct ConfigFile {
 
     /// The keys that hold secrets; each also has a `_file` variant.
     static let secretKeys: Set<String> = [
-        "dingtalk.app_secret", "alerts.password", "server.token",
+        "dingtalk.app_secret", "alerts.password", "server.token", "alerts.robot_secret", "report.robot_secret",
     ]
 
     /// The keys this tool reads, by section, for warnings about typos. `[alerts.thresholds]` is its own section.
@@ -32,12 +32,13 @@ struct ConfigFile {
         "schedule": ["daily", "weekly_full", "monthly_report"],
         "alerts": [
             "smtp_url", "tls", "username", "password", "password_file", "from", "to", "stale_after_h", "timeout_s",
+            "robot_webhook", "robot_secret", "robot_secret_file",
         ],
         "alerts.thresholds": AlertMetric.allCases.map(\.rawValue),
-        "report": ["to"],
+        "report": ["to", "robot_webhook", "robot_secret", "robot_secret_file", "agent_id", "to_userids"],
         "server": [
             "host", "port", "token", "token_file", "allowed_hosts", "max_connections", "max_connections_per_client",
-            "header_timeout_s", "session_hours",
+            "header_timeout_s", "session_hours", "public_url",
         ],
     ]
 

@@ -7,7 +7,7 @@ import LeanStatsSync
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the configuration, secrets, data directory, snapshots, DingTalk, quota, fonts and mail.",
+        abstract: "Check the configuration, secrets, data, snapshots, DingTalk, quota, fonts, mail and robot.",
         discussion: """
             Prints one line per check: ok, warn (works, but look at it) or fail (must be fixed), with what to do. \
             Secret files must be readable only by their owner (chmod 600), like .pgpass. \
@@ -37,7 +37,11 @@ struct DoctorCommand: ParsableCommand {
                 }
             }
             do {
-                _ = try ServiceConfig(file, readingMail: false)
+                let service = try ServiceConfig(file, readingMail: false)
+                doctor.robots = [service.robot].compactMap { $0 }
+                if let report = service.reportRobot, report.webhook != service.robot?.webhook {
+                    doctor.robots.append(report)
+                }
                 do {
                     doctor.mail = try ServiceConfig(file).mail
                 } catch {

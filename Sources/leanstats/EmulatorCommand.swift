@@ -18,7 +18,9 @@ struct EmulatorCommand: ParsableCommand {
         discussion: """
             Serves on 127.0.0.1: tokens, instance listing and details (v1.0 and legacy), and the contacts APIs, with \
             DingTalk's rules (120-day windows at most 365 days back, 20 ids per page, QPS limit, token expiry, each \
-            family's error shapes). The clock is shifted: "now" starts at midnight (Beijing) after the newest \
+            family's error shapes), a group robot (/robot/send: access token, signature, keyword, 20 messages a minute) \
+            and work notifications; GET /_emulator/robot/messages and /_emulator/work/messages show what they \
+            received. The clock is shifted: "now" starts at midnight (Beijing) after the newest \
             instance unless --now says otherwise, so a year-old sample is in reach; sync with the same --now. \
             Runs until interrupted (Ctrl-C).
             """
@@ -87,6 +89,15 @@ struct EmulatorCommand: ParsableCommand {
     @Option(name: .long, help: "Paginate listings wrongly: 'repeat' (the same cursor again) or 'endless'.")
     var listingLoop: FaultPlan.ListingLoop?
 
+    @Option(name: .long, help: "The access_token of the emulated group robot (/robot/send).")
+    var robotToken: String = EmulatorOptions().robotAccessToken
+
+    @Option(name: .long, help: "The robot's signing secret (SEC…); 'none' for an unsigned robot.")
+    var robotSecret: String = EmulatorOptions().robotSecret ?? "none"
+
+    @Option(name: .long, help: "A keyword every robot message must contain (else errcode 310000).")
+    var robotKeyword: String?
+
     func validate() throws {
         if (data == nil) == !sample { throw ValidationError("give either --data DIR or --sample") }
         if port < 0 || port > 65_535 { throw ValidationError("--port must be between 0 and 65535") }
@@ -105,6 +116,9 @@ struct EmulatorCommand: ParsableCommand {
             options.tokenLifetimeSeconds = tokenLifetime
             options.listCap = listCap
             options.monthlyQuota = monthlyQuota
+            options.robotAccessToken = robotToken
+            options.robotSecret = robotSecret == "none" ? nil : robotSecret
+            options.robotKeyword = robotKeyword
             options.faults = FaultPlan(
                 failEvery: failEvery,
                 throttleEvery: throttleEvery,
@@ -127,6 +141,11 @@ struct EmulatorCommand: ParsableCommand {
             let server = try EmulatorServer(emulator: emulator, port: UInt16(port))
             let nowText = String(beijing.format(clock.now() / 1000).prefix(16))
             let secret = appSecret == EmulatorOptions().appSecret ? appSecret : "<the --app-secret you gave>"
+            let defaultRobotSecret = EmulatorOptions().robotSecret ?? ""
+            let robotSecretLine =
+                robotSecret == "none"
+                ? ""
+                : "robot_secret = \"\(robotSecret == defaultRobotSecret ? robotSecret : "<the --robot-secret you gave>")\""
             printError(
                 "leanstats: emulator serving \(dataset.instances.count) instances of \(processCode) on \(server.baseURL) "
                     + "(v1.0 and legacy); emulated now \(nowText) Asia/Shanghai"
@@ -140,6 +159,9 @@ struct EmulatorCommand: ParsableCommand {
                 app_key = "\(appKey)"
                 app_secret = "\(secret)"
                 process_code = "\(processCode)"
+                [alerts]
+                robot_webhook = "\(server.baseURL)/robot/send?access_token=\(robotToken)"
+                \(robotSecretLine)
 
                 """
             // Unbuffered, so a script reading the pipe sees it before the emulator is stopped.

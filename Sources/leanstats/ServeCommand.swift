@@ -20,7 +20,9 @@ struct ServeCommand: ParsableCommand {
             `leanstats query --format json`), /api/report?period=2025-11 (xlsx), /metrics (Prometheus), /healthz.
 
             While serving it runs the [schedule] jobs: the daily incremental sync, the weekly full sync (both only \
-            with DingTalk credentials), the monthly report mailed to report.to, and the [alerts]. SIGINT or SIGTERM \
+            with DingTalk credentials), the monthly report mailed to report.to, and the [alerts], by mail and to the \
+            DingTalk group robot of alerts.robot_webhook (the monthly summary to report.robot_webhook and, with \
+            report.agent_id, as a work notification; see docs/dingtalk-delivery.md). SIGINT or SIGTERM \
             lets a running sync save what it fetched, then stops the server.
             """
     )
@@ -92,6 +94,8 @@ struct ServeCommand: ParsableCommand {
             Self.log("stopping the scheduled jobs")
             jobs.cancel()
             jobsStopped.wait()
+            let unposted = try waitFor { await runner.pendingRobotMessages() }
+            if unposted > 0 { Self.log("\(unposted) robot message(s) not posted before stopping") }
             try waitFor { await server.stopAndWait() }
             // Alerts about the last queries are sent before exiting.
             try waitFor { await latencies.finish() }
@@ -117,6 +121,10 @@ struct ServeCommand: ParsableCommand {
         configuration.thresholds = service.thresholds
         configuration.mail = service.mail
         configuration.reportTo = service.reportTo
+        configuration.robot = service.robot
+        configuration.reportRobot = service.reportRobot
+        configuration.workNotification = service.workNotification
+        configuration.publicURL = service.publicURL
         if !ServiceConfig.hasDingTalkCredentials(file) {
             Self.log(
                 "warning: scheduled sync is off: no DingTalk credentials (dingtalk.app_key and dingtalk.app_secret, "

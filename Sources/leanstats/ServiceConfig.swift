@@ -24,8 +24,15 @@ import LeanStatsService
 /// api_error_rate_pct = 5
 /// query_latency_ms = 2000
 /// snapshot_size_mb = 2048
+/// robot_webhook = "https://oapi.dingtalk.com/robot/send?access_token=…"   # a DingTalk group robot
+/// robot_secret_file = "/etc/leanstats/robot-secret"   # its SEC… secret; or LEANSTATS_ALERTS_ROBOT_SECRET
 /// [report]
 /// to = ["plant-manager@example.com"]         # default alerts.to
+/// robot_webhook = "…"                        # the summary's robot, default alerts.robot_webhook
+/// agent_id = 123456789                       # work notification from the app to to_userids
+/// to_userids = ["manager01"]
+/// [server]
+/// public_url = "https://leanstats.example.com"   # links in DingTalk messages
 /// ```
 struct ServiceConfig {
     /// When the jobs fire; ``ScheduleSettings/syncEnabled`` is off without DingTalk credentials.
@@ -36,10 +43,19 @@ struct ServiceConfig {
     var mail: MailSettings?
     /// `report.to`, default `alerts.to`.
     var reportTo: [String] = []
+    /// The alerts' group robot, `nil` when `alerts.robot_webhook` is not set.
+    var robot: RobotSettings?
+    /// The monthly summary's robot: `report.robot_webhook`, default the alerts' robot.
+    var reportRobot: RobotSettings?
+    /// The monthly summary as a work notification (`report.agent_id`, `report.to_userids`).
+    var workNotification: WorkNotificationSettings?
+    /// `server.public_url`, for links in DingTalk messages.
+    var publicURL: String?
 
     /// The secret files the configuration names, for `doctor`.
     static let secretFileKeys = [
         ("dingtalk", "app_secret_file"), ("alerts", "password_file"), ("server", "token_file"),
+        ("alerts", "robot_secret_file"), ("report", "robot_secret_file"),
     ]
 
     /// Reads the sections.
@@ -76,6 +92,7 @@ struct ServiceConfig {
         }
         let to = try file.strings("alerts", "to") ?? []
         reportTo = try file.strings("report", "to") ?? to
+        try readDingTalkDelivery(file)
         guard readingMail, let url = try file.string("alerts", "smtp_url"), !url.isEmpty else { return }
         var tls = MailSettings.TLS.starttls
         if let text = try file.string("alerts", "tls") {
@@ -101,6 +118,42 @@ struct ServiceConfig {
             throw CommandFailure("config error: \(error.message)")
         }
         mail = settings
+    }
+
+    /// Reads the robots, the work notification and `server.public_url`.
+    /// - Throws: ``CommandFailure`` for a value of the wrong type or an unreadable secret file.
+    private mutating func readDingTalkDelivery(_ file: ConfigFile) throws {
+        if let url = try file.string("server", "public_url"), !url.isEmpty { publicURL = url }
+        if let webhook = try file.string("alerts", "robot_webhook"), !webhook.isEmpty {
+            robot = RobotSettings(
+                webhook: webhook,
+                secret: try file.secret("alerts", "robot_secret"),
+                section: "alerts"
+            )
+        }
+        if let webhook = try file.string("report", "robot_webhook"), !webhook.isEmpty {
+            var secret = try file.secret("report", "robot_secret")
+            if secret == nil, webhook == robot?.webhook { secret = robot?.secret }
+            reportRobot = RobotSettings(webhook: webhook, secret: secret, section: "report")
+        } else {
+            reportRobot = robot
+        }
+        let userIds = try file.strings("report", "to_userids") ?? []
+        if let agentId = try file.integer("report", "agent_id") {
+            guard agentId > 0 else {
+                throw CommandFailure(
+                    "config error: \(file.source("report", "agent_id")): report.agent_id must be the app's positive "
+                        + "AgentId from the DingTalk developer console"
+                )
+            }
+            guard !userIds.isEmpty else {
+                throw CommandFailure(
+                    "config error: \(file.source("report", "agent_id")): report.agent_id is set but report.to_userids "
+                        + "is empty; list the DingTalk user ids to notify"
+                )
+            }
+            workNotification = WorkNotificationSettings(agentId: Int64(agentId), userIds: userIds)
+        }
     }
 
     /// Whether the DingTalk app key and a secret (value, file or environment) are configured; without them

@@ -93,10 +93,11 @@ struct ServeCommandTests {
     /// Starts `leanstats serve` on a free port and waits until it serves.
     private func startServe(
         _ arguments: [String],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        port: UInt16 = 0
     ) throws -> (process: Process, stderr: StderrCollector, port: UInt16) {
         let (process, _, errorPipe) = try LeanStats.start(
-            ["serve"] + arguments + ["--port", "0"],
+            ["serve"] + arguments + ["--port", "\(port)"],
             environment: environment
         )
         let stderr = StderrCollector(errorPipe)
@@ -282,5 +283,141 @@ struct ServeCommandTests {
         #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
         #expect(try rowCount(reference) == records.count)
         #expect(try rowCount(data) == rowCount(reference))
+    }
+
+    /// A loopback port nothing listens on at the moment.
+    private func freePort() throws -> UInt16 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
+            }
+        }
+        guard bound else { throw ServeDidNotStart(log: "no free port") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// The JSON of a message the emulated robot received.
+    private func card(_ message: EmulatedMessage) -> [String: Any] {
+        let body = (try? JSONSerialization.jsonObject(with: Data(message.json))) as? [String: Any]
+        return body?["actionCard"] as? [String: Any] ?? [:]
+    }
+
+    @Test func aCompressedScheduleMailsAndPostsASignedAlertAndTheMonthlySummaryWithWorkingLinks() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-cli-serve-robot")
+        defer { directory.remove() }
+        var options = EmulatorOptions()
+        options.qps = 400
+        let emulator = try DingTalkEmulator(
+            dataset: EmulatorDataset(instances: Self.recentInstances(count: 120)),
+            options: options,
+            clock: EmulatorClock()
+        )
+        let server = try EmulatorServer(emulator: emulator)
+        defer { server.stop() }
+        let smtp = try TestSMTPServer()
+        defer { smtp.stop() }
+        let port = try freePort()
+        let config = try directory.write(
+            "leanstats.toml",
+            """
+            [dingtalk]
+            api = "v1"
+            api_url = "\(server.baseURL)"
+            oapi_url = "\(server.baseURL)"
+            app_key = "\(options.appKey)"
+            app_secret = "\(options.appSecret)"
+            process_code = "\(options.processCode)"
+            [sync]
+            qps = 200
+            contacts = false
+            [schedule]
+            daily = "every 10s"
+            weekly_full = "sun 03:00"
+            monthly_report = "every 10s"
+            [alerts]
+            smtp_url = "\(smtp.url)"
+            tls = "off"
+            from = "LeanStats <leanstats@example.com>"
+            to = ["ops@example.com"]
+            robot_webhook = "\(server.baseURL)/robot/send?access_token=\(options.robotAccessToken)"
+            [alerts.thresholds]
+            sync_duration_s = 0
+            [report]
+            agent_id = 4242
+            to_userids = ["manager01"]
+            [server]
+            token = "robot-token"
+            public_url = "http://127.0.0.1:\(port)/"
+
+            """
+        )
+        chmod(config, 0o600)
+        let data = directory.file("data")
+        let environment = ["LEANSTATS_ALERTS_ROBOT_SECRET": options.robotSecret ?? ""]
+        let serve = try startServe(["--config", config, "--data", data], environment: environment, port: port)
+        defer { if serve.process.isRunning { serve.process.terminate() } }
+
+        // The first sync crosses sync_duration_s = 0; a monthly run after it reports on the synced data.
+        let summaries = { emulator.robotMessages.filter { $0.messageType == "actionCard" } }
+        let arrived = wait(seconds: 60) {
+            emulator.robotMessages.contains { $0.messageType == "markdown" }
+                && summaries().contains { !((card($0)["text"] as? String) ?? "").contains("**0**") }
+                && smtp.messages.count >= 2
+        }
+        #expect(arrived, "\(serve.stderr.current)")
+        #expect(emulator.statistics.robotRejections.isEmpty)
+
+        let alert = try #require(emulator.robotMessages.first { $0.messageType == "markdown" })
+        #expect(alert.timestamp != nil, "the emulator accepts only signed posts")
+        #expect(alert.title.hasSuffix("sync duration 超过阈值 / sync duration above 0 s"), "\(alert.title)")
+        let alertText = String(decoding: alert.json, as: UTF8.self)
+        #expect(alertText.contains("\(data) (LeanStats)") && alertText.contains("(http://127.0.0.1:\(port)/)"))
+
+        let summary = try #require(summaries().last { !((card($0)["text"] as? String) ?? "").contains("**0**") })
+        let text = try #require(card(summary)["text"] as? String)
+        for label in ["提案数 (proposals)", "通过率 (pass rate)", "参与人数 (participants)", "预计收益 (benefit)"] {
+            #expect(text.contains(label), "\(text)")
+        }
+        // The card's count is the one the mailed report states.
+        let count = text.split(separator: "\n").first { $0.contains("提案数") }?.split(separator: "*").dropFirst().first
+        let reportMail = try #require(smtp.messages.last { $0.data.contains("xlsx") })
+        let mailText = String(decoding: MailParsing.parts(reportMail.data).first ?? [], as: UTF8.self)
+        #expect(count.map { mailText.contains("提案数: \($0)") } == true, "\(text)\n\(mailText)")
+
+        let buttons = try #require(card(summary)["btns"] as? [[String: String]])
+        #expect(buttons.count == 2)
+        for button in buttons {
+            let url = try #require(button["actionURL"])
+            #expect(url.hasPrefix("http://127.0.0.1:\(port)/"), "\(url)")
+            let path = String(url.dropFirst("http://127.0.0.1:\(port)".count))
+            let request =
+                "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer robot-token\r\n"
+                + "Connection: close\r\n\r\n"
+            // The dashboard notices the synced snapshot within a few seconds.
+            var reply = try HTTPReply.exchange(port: port, request: request)
+            for _ in 0..<50 where reply.status == 503 {
+                usleep(200_000)
+                reply = try HTTPReply.exchange(port: port, request: request)
+            }
+            #expect(reply.status == 200, "\(path): \(reply.statusLine)")
+            if path.hasPrefix("/api/report") { #expect(reply.body.starts(with: Array("PK".utf8))) }
+        }
+
+        let notification = try #require(emulator.workNotifications.first)
+        #expect(notification.agentId == 4242 && notification.userIds == ["manager01"])
+        #expect(notification.messageType == "action_card")
+        #expect(serve.stderr.current.contains("robot message sent: "))
+
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(wait(seconds: 15) { !serve.process.isRunning }, "\(serve.stderr.current)")
+        serve.process.waitUntilExit()
+        #expect(serve.process.terminationStatus == 0)
+        #expect(!serve.stderr.current.contains(options.robotSecret ?? "-"))
     }
 }

@@ -138,4 +138,81 @@ struct ServiceCommandTests {
             #expect(!text.contains("hunter2-secret"))
         }
     }
+
+    /// The `[alerts]` robot and `[report]` work-notification keys for an emulator.
+    private func robotKeys(_ server: EmulatorServer, secret: String? = nil) -> String {
+        let options = server.emulator.options
+        return """
+            robot_webhook = "\(server.baseURL)/robot/send?access_token=\(options.robotAccessToken)"
+            robot_secret = "\(secret ?? options.robotSecret ?? "")"
+            [report]
+            agent_id = 4242
+            to_userids = ["manager01", "manager02"]
+
+            """
+    }
+
+    @Test func alertTestPrintsOneLinePerChannelAndFailsWhenTheRobotRefuses() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-cli-alert-channels")
+        defer { directory.remove() }
+        let server = try emulator()
+        defer { server.stop() }
+        let smtp = try TestSMTPServer()
+        defer { smtp.stop() }
+        let config = try config(directory, emulator: server, smtp: smtp, extra: robotKeys(server))
+        let environment = ["LEANSTATS_ALERTS_PASSWORD": "hunter2-secret"]
+        let output = try LeanStats.run(["alert", "test", "--config", config], environment: environment)
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n").filter { !$0.hasPrefix("server: ") }
+        #expect(lines.count == 3, "\(output.stdout)")
+        #expect(lines[0].hasPrefix("mail: ok — accepted by smtp://"))
+        #expect(lines[1].hasPrefix("robot: ok — posted to \(server.baseURL)/robot/send (alerts.robot_webhook, signed)"))
+        #expect(lines[2].hasPrefix("work: ok — sent by agent 4242 to manager01, manager02"))
+        #expect(smtp.messages.count == 1)
+        #expect(server.emulator.robotMessages.count == 1)
+        #expect(server.emulator.robotMessages.first?.title.hasSuffix("LeanStats 测试消息 / test message") == true)
+        #expect(server.emulator.workNotifications.first?.userIds == ["manager01", "manager02"])
+
+        let wrongSecret = ["LEANSTATS_ALERTS_ROBOT_SECRET": "SECwrong-robot-secret"]
+        let refused = try LeanStats.run(
+            ["alert", "test", "--config", config, "--channel", "robot"],
+            environment: wrongSecret
+        )
+        #expect(refused.status == 1)
+        #expect(refused.stdout.hasPrefix("robot: failed — the robot \(server.baseURL)/robot/send"), "\(refused.stdout)")
+        #expect(refused.stdout.split(separator: "\n").count == 1)
+        #expect(refused.stdout.contains("errcode 310000: sign not match"))
+        #expect(refused.stderr.contains("check alerts.robot_secret"))
+        for text in [output.stdout, output.stderr, refused.stdout, refused.stderr] {
+            #expect(!text.contains("hunter2-secret") && !text.contains("SECwrong-robot-secret"))
+            #expect(!text.contains(server.emulator.options.robotAccessToken))
+            #expect(!text.contains(server.emulator.options.robotSecret ?? "-"))
+        }
+        #expect(server.emulator.robotMessages.count == 1)
+    }
+
+    @Test func doctorNamesARobotWebhookWithoutAccessTokenAndASecretThatIsNotASigningSecret() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-cli-doctor-robot")
+        defer { directory.remove() }
+        _ = try ServiceFixtures.store(at: directory.file("data"), count: 30)
+        let server = try emulator()
+        defer { server.stop() }
+        let smtp = try TestSMTPServer()
+        defer { smtp.stop() }
+        let extra = """
+            robot_webhook = "https://oapi.dingtalk.com/robot/send"
+            robot_secret = "0123456789abcdef"
+
+            """
+        let config = try config(directory, emulator: server, smtp: smtp, extra: extra)
+        let output = try LeanStats.run(
+            ["doctor", "--config", config, "--data", directory.file("data")],
+            environment: ["LEANSTATS_ALERTS_PASSWORD": "pw"]
+        )
+        #expect(output.status == 1)
+        let line = try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("fail  robot") })
+        #expect(line.contains("alerts.robot_webhook has no access_token"))
+        #expect(line.contains("alerts.robot_secret does not start with SEC"))
+        #expect(!output.stdout.contains("0123456789abcdef"))
+    }
 }

@@ -12,12 +12,15 @@ enum DingTalkCall: Sendable, Equatable {
     case user(userId: String)
     /// One department (contacts, always legacy `/topapi/v2/department/get`).
     case department(id: Int64)
+    /// A work notification from the app to users (always legacy
+    /// `/topapi/message/corpconversation/asyncsend_v2`); `message` is the JSON of the `msg` object.
+    case workNotification(agentId: Int64, userIds: [String], message: [UInt8])
 
     /// Whether the call counts against the organisation's monthly quota: the approval APIs do; token and contacts
     /// APIs are exempt (`dingtalk-api.md` §9).
     var countsAgainstQuota: Bool {
         switch self {
-        case .listIds, .detail: true
+        case .listIds, .detail, .workNotification: true
         case .token, .user, .department: false
         }
     }
@@ -31,6 +34,14 @@ enum DingTalkCall: Sendable, Equatable {
     var isContacts: Bool {
         switch self {
         case .user, .department: true
+        default: false
+        }
+    }
+
+    /// Whether the API exists only in the legacy family (contacts, work notifications).
+    var isLegacyOnly: Bool {
+        switch self {
+        case .user, .department, .workNotification: true
         default: false
         }
     }
@@ -57,7 +68,7 @@ struct DingTalkWire: Sendable {
 
     /// Whether a call's answer has the legacy shape (HTTP 200 with `errcode`).
     func isLegacyShape(_ call: DingTalkCall) -> Bool {
-        api == .legacy || call.isContacts
+        api == .legacy || call.isLegacyOnly
     }
 
     /// The path of a call's endpoint: the QPS bucket, the statistics key, and what error messages name.
@@ -71,6 +82,7 @@ struct DingTalkWire: Sendable {
         case (.detail, .legacy): "/topapi/processinstance/get"
         case (.user, _): "/topapi/v2/user/get"
         case (.department, _): "/topapi/v2/department/get"
+        case (.workNotification, _): "/topapi/message/corpconversation/asyncsend_v2"
         }
     }
 
@@ -152,6 +164,10 @@ struct DingTalkWire: Sendable {
                 headers: [json],
                 body: JSONObject.encode(["dept_id": id, "language": "zh_CN"])
             )
+        case (.workNotification(let agentId, let userIds, let message), _):
+            let msg = (try? JSONSerialization.jsonObject(with: Data(message))) ?? [String: Any]()
+            let body: [String: Any] = ["agent_id": agentId, "userid_list": userIds.joined(separator: ","), "msg": msg]
+            return HTTPRequest(method: .post, url: legacyBase, headers: [json], body: JSONObject.encode(body))
         }
     }
 

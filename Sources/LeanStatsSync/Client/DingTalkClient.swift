@@ -187,6 +187,28 @@ public final class DingTalkClient: Sendable {
     }
 }
 
+extension DingTalkClient {
+    /// Sends a work notification from the app to users (`/topapi/message/corpconversation/asyncsend_v2`). It uses
+    /// the sync's access token, waits for the same rate limiter and counts as one metered call
+    /// (`docs/dingtalk-delivery.md`).
+    /// - Parameters:
+    ///   - agentId: The app's agent id (`report.agent_id`).
+    ///   - userIds: The DingTalk user ids to notify (`report.to_userids`).
+    ///   - message: The JSON of the `msg` object, e.g. `{"msgtype":"markdown","markdown":{…}}`.
+    /// - Returns: The task id DingTalk assigned.
+    /// - Throws: ``SyncError`` naming what to fix (credentials, agent id, user ids, permission).
+    @discardableResult
+    public func sendWorkNotification(
+        agentId: Int64,
+        userIds: [String],
+        message: [UInt8]
+    ) async throws(SyncError) -> String {
+        let call = DingTalkCall.workNotification(agentId: agentId, userIds: userIds, message: message)
+        let object = try await executor.perform(call, tokens: tokens)
+        return object.text("task_id") ?? ""
+    }
+}
+
 /// The retry loop shared by the token fetch and every other call.
 struct CallExecutor: Sendable {
     let wire: DingTalkWire
@@ -374,6 +396,13 @@ struct CallExecutor: Sendable {
                     + "(ca-certificates) and the URL"
             )
         default:
+            if case .workNotification = call {
+                return SyncError(
+                    .request,
+                    "DingTalk refused the work notification \(endpoint) (\(detail)); check report.agent_id, "
+                        + "report.to_userids and the app's permission to send work notifications"
+                )
+            }
             return SyncError(
                 .request,
                 "DingTalk refused \(endpoint) (\(detail)); check this machine's clock and the settings, and report "
