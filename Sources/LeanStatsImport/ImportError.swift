@@ -14,6 +14,8 @@ public struct ImportError: Error, Sendable, Hashable, CustomStringConvertible {
         case notRegularFile
         /// The file is larger than ``ImportError/maximumFileBytes``.
         case fileTooLarge
+        /// A CSV/TSV file is neither UTF-8 nor GB18030/GBK text, or is UTF-8 with damaged bytes in it.
+        case unknownEncoding
     }
 
     /// What went wrong.
@@ -66,6 +68,27 @@ public struct ImportError: Error, Sendable, Hashable, CustomStringConvertible {
             path: path,
             message: "\(path) is larger than \(limit) bytes, the most one import file may hold; "
                 + "split it into several files"
+        )
+    }
+
+    static func unknownEncoding(_ path: String, line: Int?, detail: String) -> ImportError {
+        ImportError(
+            code: .unknownEncoding,
+            path: path,
+            line: line,
+            message: "\(path) is not readable text: \(detail); save it from Excel as \"CSV UTF-8 (逗号分隔)\" "
+                + "(or convert it: iconv -f GB18030 -t UTF-8) and import it again"
+        )
+    }
+
+    static func damagedUTF8(_ path: String, line: Int, byte: UInt8) -> ImportError {
+        let hex = String(byte, radix: 16, uppercase: true)
+        return ImportError(
+            code: .unknownEncoding,
+            path: path,
+            line: line,
+            message: "\(path) is UTF-8 text with a byte that is not UTF-8 (0x\(hex) at line \(line)); the file is "
+                + "damaged or mixes encodings: fix or remove that line, or export the file again"
         )
     }
 

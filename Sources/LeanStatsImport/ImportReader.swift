@@ -56,7 +56,19 @@ public struct ImportReader: Sendable {
                 case .json(let layout):
                     try readJSON(path: path, bytes: buffer, layout: layout, into: &batch, progress: &ticker)
                 case .delimited:
-                    try readDelimited(path: path, bytes: buffer, into: &batch, progress: &ticker)
+                    switch TextEncoding.detect(buffer) {
+                    case .utf8:
+                        try readDelimited(path: path, bytes: buffer, into: &batch, progress: &ticker)
+                    case .gb18030:
+                        let text = try GB18030Converter.utf8(from: buffer, path: path)
+                        ticker = ProgressTicker(file: path, total: text.count, report: progress)
+                        try text.withUnsafeBufferPointer { converted throws(ImportError) in
+                            try readDelimited(path: path, bytes: converted, into: &batch, progress: &ticker)
+                        }
+                    case .damagedUTF8(let offset):
+                        let line = buffer.prefix(offset).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+                        throw ImportError.damagedUTF8(path, line: line, byte: buffer[offset])
+                    }
                 }
                 ticker.finish()
             }

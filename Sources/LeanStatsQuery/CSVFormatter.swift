@@ -1,8 +1,9 @@
 /// Renders a result as RFC 4180 comma-separated values.
 ///
 /// The header row holds the column names (the JSON keys, in order). A field is quoted when it contains a comma, a
-/// double quote, CR or LF, with quotes doubled inside. Numbers are unrounded (integers as digits, doubles with
-/// Swift's shortest round-trip text such as `71.42857142857143` or `50.0`); `null` is an empty field. Records end
+/// double quote, CR or LF, with quotes doubled inside. Numbers print as the table prints them (integers as digits,
+/// doubles rounded to at most two decimals such as `71.43` or `50`), so a spreadsheet shows what the terminal
+/// showed; JSON keeps full precision. `null` is an empty field. Records end
 /// with LF, as the exports and Unix text tools do (RFC 4180 quoting otherwise), or CRLF on request.
 public struct CSVFormatter: ResultFormatter {
     /// How records end.
@@ -31,13 +32,42 @@ public struct CSVFormatter: ResultFormatter {
     /// - Parameter table: the result.
     /// - Returns: the records, each ending with the line ending.
     public func render(_ table: ResultTable) -> String {
-        var output = byteOrderMark ? "\u{FEFF}" : ""
-        output += table.columns.map(Self.field).joined(separator: ",") + lineEnding.rawValue
-        for row in table.isSingleObject ? table.objectRows : table.rows {
+        header(table.columns) + records(table.isSingleObject ? table.objectRows : table.rows, of: table)
+    }
+
+    /// Writes a `list` as the header, then the records of one chunk of rows at a time.
+    public func write(
+        _ stream: ResultStream,
+        isCancelled: () -> Bool,
+        emit: (String) throws -> Void
+    ) rethrows
+        -> Bool
+    {
+        guard case .list(let rows) = stream else {
+            if case .table(let table) = stream { try emit(render(table)) }
+            return true
+        }
+        try emit(header(rows.columns))
+        return try rows.forEachChunk { chunk in
+            guard !isCancelled() else { return false }
+            try emit(records(chunk.rows, of: chunk))
+            return true
+        }
+    }
+
+    /// The byte order mark when asked for, and the header row.
+    private func header(_ columns: [String]) -> String {
+        (byteOrderMark ? "\u{FEFF}" : "") + columns.map(Self.field).joined(separator: ",") + lineEnding.rawValue
+    }
+
+    /// One record per row.
+    private func records(_ rows: [[ResultValue]], of table: ResultTable) -> String {
+        var output = ""
+        for row in rows {
             output += table.columns.indices.map { column in
                 switch table.value(row, column) {
                 case .string(let text): Self.field(text)
-                case let value: value.numberText ?? ""
+                case let value: value.roundedNumberText ?? ""
                 }
             }.joined(separator: ",")
             output += lineEnding.rawValue

@@ -1,9 +1,9 @@
 import LeanStatsCore
 
-/// One calendar day, month, quarter or year: the building block of a ``PeriodSpec``.
+/// One calendar day, month, quarter, half-year or year: the building block of a ``PeriodSpec``.
 ///
 /// Values made by the parser always denote real dates; code that builds one directly must keep months in 1…12,
-/// quarters in 1…4 and days valid for their month.
+/// quarters in 1…4, halves in 1…2 and days valid for their month.
 public enum CalendarPeriod: Sendable, Hashable, CustomStringConvertible {
     /// One day, written `2025-11-03`.
     case day(CivilDate)
@@ -11,6 +11,8 @@ public enum CalendarPeriod: Sendable, Hashable, CustomStringConvertible {
     case month(year: Int, month: Int)
     /// One quarter (1…4), written `2025-Q4`.
     case quarter(year: Int, quarter: Int)
+    /// One half-year (1: January to June, 2: July to December), written `2025-H1`.
+    case half(year: Int, half: Int)
     /// One year, written `2025`.
     case year(Int)
 
@@ -20,6 +22,7 @@ public enum CalendarPeriod: Sendable, Hashable, CustomStringConvertible {
         case .day(let date): date
         case .month(let year, let month): CivilDate(year: year, month: month, day: 1)
         case .quarter(let year, let quarter): CivilDate(year: year, month: quarter * 3 - 2, day: 1)
+        case .half(let year, let half): CivilDate(year: year, month: half * 6 - 5, day: 1)
         case .year(let year): CivilDate(year: year, month: 1, day: 1)
         }
     }
@@ -33,13 +36,15 @@ public enum CalendarPeriod: Sendable, Hashable, CustomStringConvertible {
             return CivilDate(year: year, month: month, day: CivilDate.daysIn(year: year, month: month))
         case .quarter(let year, let quarter):
             return CivilDate(year: year, month: quarter * 3, day: CivilDate.daysIn(year: year, month: quarter * 3))
+        case .half(let year, let half):
+            return CivilDate(year: year, month: half * 6, day: CivilDate.daysIn(year: year, month: half * 6))
         case .year(let year):
             return CivilDate(year: year, month: 12, day: 31)
         }
     }
 
-    /// The same period one year earlier: the whole month, quarter or year, or the same date (29 February becomes
-    /// the 28th).
+    /// The same period one year earlier: the whole month, quarter, half-year or year, or the same date (29 February
+    /// becomes the 28th).
     public var yearEarlier: CalendarPeriod {
         switch self {
         case .day(let date):
@@ -47,19 +52,37 @@ public enum CalendarPeriod: Sendable, Hashable, CustomStringConvertible {
             return .day(CivilDate(year: date.year - 1, month: date.month, day: day))
         case .month(let year, let month): return .month(year: year - 1, month: month)
         case .quarter(let year, let quarter): return .quarter(year: year - 1, quarter: quarter)
+        case .half(let year, let half): return .half(year: year - 1, half: half)
         case .year(let year): return .year(year - 1)
+        }
+    }
+
+    /// The period of the same kind just before this one: the previous day, month, quarter, half-year or year.
+    public var previous: CalendarPeriod {
+        switch self {
+        case .day(let date):
+            return .day(CivilDate(dayNumber: date.dayNumber - 1))
+        case .month(let year, let month):
+            return month == 1 ? .month(year: year - 1, month: 12) : .month(year: year, month: month - 1)
+        case .quarter(let year, let quarter):
+            return quarter == 1 ? .quarter(year: year - 1, quarter: 4) : .quarter(year: year, quarter: quarter - 1)
+        case .half(let year, let half):
+            return half == 1 ? .half(year: year - 1, half: 2) : .half(year: year, half: 1)
+        case .year(let year):
+            return .year(year - 1)
         }
     }
 
     /// The days of the period, both ends included.
     public var dayRange: DayRange { DayRange(from: firstDay, through: lastDay) }
 
-    /// The canonical text: `2025-11-03`, `2025-11`, `2025-Q4` or `2025`.
+    /// The canonical text: `2025-11-03`, `2025-11`, `2025-Q4`, `2025-H1` or `2025`.
     public var description: String {
         switch self {
         case .day(let date): date.description
         case .month(let year, let month): CivilDate(year: year, month: month, day: 1).monthText
         case .quarter(let year, let quarter): "\(Self.yearText(year))-Q\(quarter)"
+        case .half(let year, let half): "\(Self.yearText(year))-H\(half)"
         case .year(let year): Self.yearText(year)
         }
     }
@@ -72,7 +95,8 @@ public enum CalendarPeriod: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension CalendarPeriod {
-    /// Parses `YYYY`, `YYYY-MM`, `YYYY-Qn` (or `qn`) or `YYYY-MM-DD`, checking that the date exists.
+    /// Parses `YYYY`, `YYYY-MM`, `YYYY-Qn` (or `qn`), `YYYY-Hn` (or `hn`) or `YYYY-MM-DD`, checking that the date
+    /// exists.
     ///
     /// - Parameters:
     ///   - text: the text of one calendar period, without `..`.
@@ -98,6 +122,14 @@ extension CalendarPeriod {
                 throw invalid("there is no quarter \(quarter) (quarters are Q1 to Q4)")
             }
             return .quarter(year: year, quarter: quarter)
+        case 2 where parts[1].count == 2 && (parts[1].first == "H" || parts[1].first == "h"):
+            guard let half = decimal(parts[1].dropFirst(), digits: 1) else {
+                throw invalid(PeriodSpec.acceptedForms)
+            }
+            guard (1...2).contains(half) else {
+                throw invalid("there is no half-year \(half) (half-years are H1 and H2)")
+            }
+            return .half(year: year, half: half)
         case 2, 3:
             guard let month = decimal(parts[1], digits: 2) else { throw invalid(PeriodSpec.acceptedForms) }
             guard (1...12).contains(month) else { throw invalid("there is no month \(parts[1]) (months are 01 to 12)") }

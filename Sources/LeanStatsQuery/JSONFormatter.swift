@@ -23,6 +23,37 @@ public struct JSONFormatter: ResultFormatter {
         }
         return text + "]\n"
     }
+
+    /// Writes a `list` as `[`, the objects of one chunk of rows at a time, and `]`.
+    public func write(
+        _ stream: ResultStream,
+        isCancelled: () -> Bool,
+        emit: (String) throws -> Void
+    ) rethrows
+        -> Bool
+    {
+        guard case .list(let rows) = stream else {
+            if case .table(let table) = stream { try emit(render(table)) }
+            return true
+        }
+        let keys = rows.columns.map { JSONText.string($0) + ":" }
+        var first = true
+        try emit("[")
+        let complete = try rows.forEachChunk { chunk in
+            guard !isCancelled() else { return false }
+            var text = ""
+            for row in chunk.rows {
+                if !first { text += "," }
+                first = false
+                text += JSONText.object(row, of: chunk, keys: keys)
+            }
+            try emit(text)
+            return true
+        }
+        guard complete else { return false }
+        try emit("]\n")
+        return true
+    }
 }
 
 /// The JSON encoding shared by the JSON formatters.

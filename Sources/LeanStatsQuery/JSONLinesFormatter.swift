@@ -12,4 +12,23 @@ public struct JSONLinesFormatter: ResultFormatter {
         let keys = JSONText.keys(of: table)
         return table.objectRows.map { JSONText.object($0, of: table, keys: keys) + "\n" }.joined()
     }
+
+    /// Writes a `list` one chunk of rows at a time.
+    public func write(
+        _ stream: ResultStream,
+        isCancelled: () -> Bool,
+        emit: (String) throws -> Void
+    ) rethrows
+        -> Bool
+    {
+        guard case .list(let rows) = stream else {
+            if case .table(let table) = stream { try emit(render(table)) }
+            return true
+        }
+        return try rows.forEachChunk { chunk in
+            guard !isCancelled() else { return false }
+            try emit(render(chunk))
+            return true
+        }
+    }
 }

@@ -101,7 +101,7 @@ public enum PeriodSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// The accepted forms, for error messages.
     static let acceptedForms =
-        "expected 2025-11 (month), 2025-Q4 (quarter), 2025 (year), 2025-11-03 (day), "
+        "expected 2025-11 (month), 2025-Q4 (quarter), 2025-H1 (half-year), 2025 (year), 2025-11-03 (day), "
         + "2025-01..2025-06 (range), this-month, last-month, last 90d, ytd or all"
 
     /// Parses one word of a query line as a period.
@@ -122,7 +122,7 @@ public enum PeriodSpec: Sendable, Hashable, CustomStringConvertible {
                 column: column,
                 word: String(end),
                 end.isEmpty ? "missing \(side) of range" : "invalid range \(side) '\(end)'",
-                hint: "each end of a range is a month, quarter, year or day, e.g. 2025-01..2025-06"
+                hint: "each end of a range is a month, quarter, half-year, year or day, e.g. 2025-01..2025-06"
             )
         }
         if left.isEmpty || left.lowercased() == "all" { throw invalidEnd(left, column: token.column, side: "start") }

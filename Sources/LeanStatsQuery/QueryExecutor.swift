@@ -26,6 +26,14 @@ public struct QueryExecutor: Sendable {
         run(try Query(parsing: line))
     }
 
+    /// Runs a parsed query for printing: a `list` comes back as rows made on demand (``ListRows``), everything
+    /// else as a table.
+    public func stream(_ query: Query) -> ResultStream {
+        guard case .list(_, let limit) = query.expanded else { return .table(run(query)) }
+        let scope = query.scope
+        return .list(list(period: scope.period.dayRange(today: today), filter: scope.filter, limit: limit))
+    }
+
     /// Runs a parsed query.
     /// - Complexity: O(rows in the period / workers) plus O(groups log groups) to sort.
     public func run(_ query: Query) -> ResultTable {
@@ -47,7 +55,7 @@ public struct QueryExecutor: Sendable {
         case .breakdown(let breakdown):
             return run(breakdown, columns: query.resultColumns)
         case .list(_, let limit):
-            return list(period: period, filter: scope.filter, limit: limit)
+            return list(period: period, filter: scope.filter, limit: limit).table
         case .describe:
             return describe()
         case .trend:
@@ -157,28 +165,12 @@ public struct QueryExecutor: Sendable {
     }
 
     /// `list`: one row per instance, newest first.
-    private func list(period: DayRange?, filter: StatisticsFilter, limit: Int?) -> ResultTable {
-        let table = engine.table
-        let clock = engine.clock
-        let category = table.category
-        let (businessIds, titles) = (table.businessId, table.title)
-        // Decoded only if some instance has no business id.
-        lazy var instanceIds = table.instanceId
-        let rows = engine.instanceRows(period: period, filter: filter, limit: limit).map { row -> [ResultValue] in
-            func text(_ value: String?) -> ResultValue { value.map(ResultValue.string) ?? .null }
-            let finish = table.finishTime[row]
-            let user = engine.latestName(ofUserCode: table.userId.codes[row]) ?? table.userName[row]
-            return [
-                text(businessIds[row] ?? instanceIds[row]), text(titles[row]), text(user),
-                text(table.deptName[row]), text(category?[row]),
-                text(InstanceStatus(rawValue: table.status[row])?.code),
-                text(InstanceResult(rawValue: table.result[row])?.code),
-                .string(clock.format(table.createTime[row])),
-                finish == InstanceTable.missingTime ? .null : .string(clock.format(finish)),
-                engine.processingDays(ofRow: row).map(ResultValue.int) ?? .null,
-            ]
-        }
-        return ResultTable(columns: Query.listColumns, rows: rows)
+    private func list(period: DayRange?, filter: StatisticsFilter, limit: Int?) -> ListRows {
+        ListRows(
+            columns: Query.listColumns,
+            selection: engine.instanceRows(period: period, filter: filter, limit: limit),
+            engine: engine
+        )
     }
 
     /// `describe`: the row count and time range, then each column with its distinct and missing counts.

@@ -154,25 +154,29 @@ public enum Comparison: Sendable, Hashable, CustomStringConvertible {
                 )
             }
         case .previous:
-            if case .single(let calendar) = period {
-                switch calendar {
-                case .month(let year, let month):
-                    return month == 1
-                        ? CalendarPeriod.month(year: year - 1, month: 12).dayRange
-                        : CalendarPeriod.month(year: year, month: month - 1).dayRange
-                case .quarter(let year, let quarter):
-                    return quarter == 1
-                        ? CalendarPeriod.quarter(year: year - 1, quarter: 4).dayRange
-                        : CalendarPeriod.quarter(year: year, quarter: quarter - 1).dayRange
-                case .year(let year):
-                    return CalendarPeriod.year(year - 1).dayRange
-                case .day:
-                    break
-                }
-            }
-            let length = current.last - current.first + 1
-            return DayRange(first: current.first - length, last: current.first - 1)
+            if case .single(let calendar) = period { return calendar.previous.dayRange }
+            return Self.precedingSpan(of: current)
         }
+    }
+}
+
+extension Comparison {
+    /// The span just before `range` and as long: as many whole months when `range` is whole months
+    /// (`2025-01..2025-06` → `2024-07..2024-12`), else as many days.
+    public static func precedingSpan(of range: DayRange) -> DayRange {
+        let first = CivilDate(dayNumber: range.first)
+        let last = CivilDate(dayNumber: range.last)
+        let isWholeMonths =
+            first.day == 1 && last.day == CivilDate.daysIn(year: last.year, month: last.month)
+        guard isWholeMonths else {
+            let length = range.last - range.first + 1
+            return DayRange(first: range.first - length, last: range.first - 1)
+        }
+        let months = last.monthNumber - first.monthNumber + 1
+        let start = first.monthNumber - months
+        let startYear = 1970 + Int((Double(start) / 12).rounded(.down))
+        let from = CivilDate(year: startYear, month: start - (startYear - 1970) * 12 + 1, day: 1)
+        return DayRange(first: from.dayNumber, last: range.first - 1)
     }
 }
 

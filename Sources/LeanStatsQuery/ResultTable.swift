@@ -62,6 +62,17 @@ public enum ResultValue: Sendable, Hashable, ExpressibleByIntegerLiteral, Expres
         }
     }
 
+    /// The number as tables, CSV and Markdown print it: integers as digits, doubles rounded half away from zero to
+    /// at most two decimals without trailing zeros (`71.43`, `12.5`, `50`); `nil` for text, `null` and non-finite
+    /// numbers. JSON keeps ``numberText``'s full precision.
+    public var roundedNumberText: String? {
+        switch self {
+        case .int(let value): String(value)
+        case .double(let value): value.isFinite ? TableFormatter.twoDecimals(value) : nil
+        case .string, .null: nil
+        }
+    }
+
     /// The unrounded text of a number for CSV and JSON: integers as digits, doubles with Swift's shortest
     /// round-trip `description` (`71.42857142857143`, `50.0`); `nil` for text, `null` and non-finite doubles.
     var numberText: String? {

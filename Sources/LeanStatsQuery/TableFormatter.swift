@@ -41,6 +41,56 @@ public struct TableFormatter: ResultFormatter {
         return output
     }
 
+    /// Writes a `list` in two passes over its chunks: the first finds each column's width and alignment, the
+    /// second prints; other results as ``render(_:)``. The output is the same as ``render(_:)``'s.
+    public func write(
+        _ stream: ResultStream,
+        isCancelled: () -> Bool,
+        emit: (String) throws -> Void
+    ) rethrows
+        -> Bool
+    {
+        guard case .list(let rows) = stream else {
+            if case .table(let table) = stream { try emit(render(table)) }
+            return true
+        }
+        let header = rows.columns.map(Self.escaped)
+        var layout = ColumnLayout(headerWidths: header.map(displayWidth))
+        let measured = rows.forEachChunk { chunk in
+            guard !isCancelled() else { return false }
+            for row in chunk.rows {
+                layout.add(cellWidths: row.map { displayWidth(Self.cellText($0)) }, values: row) { $0.isNumber }
+            }
+            return true
+        }
+        guard measured else { return false }
+        func line(_ texts: [String], rightAligned: (Int) -> Bool) -> String {
+            var text = ""
+            for (column, cell) in texts.enumerated() {
+                let padding = String(repeating: " ", count: max(layout.widths[column] - displayWidth(cell), 0))
+                if column > 0 { text += "  " }
+                text += rightAligned(column) ? padding + cell : cell + padding
+            }
+            while text.last == " " { text.removeLast() }
+            return text + "\n"
+        }
+        try emit(
+            line(header) { layout.isNumeric($0) }
+                + line(layout.widths.map { String(repeating: "-", count: $0) }) { _ in false }
+        )
+        let printed = try rows.forEachChunk { chunk in
+            guard !isCancelled() else { return false }
+            var text = ""
+            for row in chunk.rows {
+                text += line(row.map(Self.cellText)) { chunk.value(row, $0).isNumber }
+            }
+            try emit(text)
+            return true
+        }
+        if printed && rows.count == 0 { try emit("(0 rows)\n") }
+        return printed
+    }
+
     /// The text of a cell in the table view.
     static func cellText(_ value: ResultValue) -> String {
         switch value {

@@ -8,7 +8,7 @@ import CXLSXWriter
 public struct ReportError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of failure this is; stable for scripts and tests.
     public enum Code: String, Sendable, Hashable, CaseIterable {
-        /// The period text is not a month, a quarter or a year.
+        /// The period text is not a month, quarter, half-year, year or range.
         case invalidPeriod
         /// `--top` is not a positive whole number.
         case invalidTopCount

@@ -3,7 +3,7 @@ public struct ReportRequest: Sendable, Hashable {
     /// The length of the proposer ranking when none is given.
     public static let defaultTopCount = 10
 
-    /// The month, quarter or year.
+    /// The month, quarter, half-year, year or range.
     public var period: ReportPeriod
     /// Only this department's instances (a per-recipient pack), or every department for `nil`.
     public var deptName: String?
@@ -12,7 +12,7 @@ public struct ReportRequest: Sendable, Hashable {
 
     /// Creates a request.
     /// - Parameters:
-    ///   - period: the month, quarter or year.
+    ///   - period: the month, quarter, half-year, year or range.
     ///   - deptName: one department's name, or `nil` for the whole company.
     ///   - topCount: how many proposers the ranking lists (at least 1).
     /// - Throws: ``ReportError`` with code ``ReportError/Code/invalidTopCount`` when `topCount` is below 1.

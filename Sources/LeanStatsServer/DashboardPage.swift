@@ -56,11 +56,11 @@ struct DashboardPage {
     private func pickers() -> String {
         var html =
             "<form class=\"pick\" method=\"get\" action=\"/\"><label>期间 <select name=\"period\" onchange=\"this.form.submit()\">"
-        var options = snapshot.months
+        var options = Self.periodOptions(months: snapshot.months)
         if !options.contains(period) { options.insert(period, at: 0) }
-        for month in options {
+        for option in options {
             html +=
-                "<option value=\"\(HTML.escape(month))\"\(month == period ? " selected" : "")>\(HTML.escape(month))</option>"
+                "<option value=\"\(HTML.escape(option))\"\(option == period ? " selected" : "")>\(HTML.escape(option))</option>"
         }
         html +=
             "</select></label><label>部门 <select name=\"dept\" onchange=\"this.form.submit()\"><option value=\"\">全部部门</option>"
@@ -69,7 +69,26 @@ struct DashboardPage {
                 "<option value=\"\(HTML.escape(name))\"\(name == dept ? " selected" : "")>\(HTML.escape(name))</option>"
         }
         html += "</select></label><noscript><button type=\"submit\">查看</button></noscript></form>"
+        html += "<form class=\"pick\" method=\"get\" action=\"/\"><label>自定义期间 <input name=\"period\" size=\"22\" "
+        html +=
+            "placeholder=\"2025-01..2025-06\" value=\"\(period.contains("..") ? HTML.escape(period) : "")\"></label>"
+        if let dept { html += "<input type=\"hidden\" name=\"dept\" value=\"\(HTML.escape(dept))\">" }
+        html += "<button type=\"submit\">查看</button></form>"
         return html
+    }
+
+    /// The periods the picker offers, newest first: the months with data, then per year with data its half-years,
+    /// quarters and the year itself (`2025-H2`, `2025-H1`, `2025-Q4`, …, `2025`).
+    static func periodOptions(months: [String]) -> [String] {
+        var years: [String] = []
+        for month in months {
+            let year = String(month.prefix(4))
+            if years.last != year { years.append(year) }
+        }
+        return months
+            + years.flatMap { year in
+                ["\(year)-H2", "\(year)-H1", "\(year)-Q4", "\(year)-Q3", "\(year)-Q2", "\(year)-Q1", year]
+            }
     }
 
     private func cards() -> String {

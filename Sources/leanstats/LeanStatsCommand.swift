@@ -1,4 +1,5 @@
 import ArgumentParser
+import LeanStatsCore
 
 /// The `leanstats` executable: counts and reports lean improvement proposals pulled from DingTalk.
 @main
@@ -10,6 +11,7 @@ struct LeanStatsCommand: ParsableCommand {
             Data lives in a store directory (--data, env LEANSTATS_DATA, default ./leanstats-data).
             Start with `leanstats demo`, or `leanstats import FILE...` and `leanstats query "overview all"`.
             """,
+        version: "leanstats \(ProductVersion.current)",
         subcommands: [
             DemoCommand.self, ImportCommand.self, QueryCommand.self, ReplCommand.self, SnapshotCommand.self,
             GenCommand.self, ExportCommand.self,

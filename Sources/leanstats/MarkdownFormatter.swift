@@ -4,8 +4,8 @@ import LeanStatsQuery
 ///
 /// A header row of the column names, a delimiter row (`---:` right-aligns columns whose values are all numbers),
 /// then one row per result row. Cells are padded to the column's display width (``displayWidth(_:)-(String)``, so
-/// Chinese names line up in the source too). Numbers are unrounded, as in CSV and JSON (integers as digits, doubles
-/// with Swift's shortest round-trip text); `null` is an empty cell. In text, `\` and `|` are escaped with a
+/// Chinese names line up in the source too). Numbers print as in the table and CSV (integers as digits, doubles
+/// rounded to at most two decimals); `null` is an empty cell. In text, `\` and `|` are escaped with a
 /// backslash and line breaks become `<br>`, so a value can never end its cell or its row early.
 struct MarkdownFormatter: ResultFormatter {
     /// Renders the table.
@@ -38,13 +38,52 @@ struct MarkdownFormatter: ResultFormatter {
         return line(header) + "| " + delimiter.joined(separator: " | ") + " |\n" + cells.map(line).joined()
     }
 
+    /// Writes a `list` in two passes over its chunks (widths and alignment first, then the rows); the output is
+    /// the same as ``render(_:)``'s.
+    func write(_ stream: ResultStream, isCancelled: () -> Bool, emit: (String) throws -> Void) rethrows -> Bool {
+        guard case .list(let rows) = stream else {
+            if case .table(let table) = stream { try emit(render(table)) }
+            return true
+        }
+        let header = rows.columns.map(Self.escaped)
+        var layout = ColumnLayout(headerWidths: header.map { max(displayWidth($0), 3) })
+        let measured = rows.forEachChunk { chunk in
+            guard !isCancelled() else { return false }
+            for row in chunk.rows {
+                layout.add(
+                    cellWidths: row.map { displayWidth(Self.cellText($0)) },
+                    values: row,
+                    isNumber: Self.isNumber
+                )
+            }
+            return true
+        }
+        guard measured else { return false }
+        func line(_ texts: [String]) -> String {
+            let padded = texts.enumerated().map { column, text in
+                let padding = String(repeating: " ", count: layout.widths[column] - displayWidth(text))
+                return layout.isNumeric(column) ? padding + text : text + padding
+            }
+            return "| " + padded.joined(separator: " | ") + " |\n"
+        }
+        let delimiter = layout.widths.indices.map { column in
+            layout.isNumeric(column)
+                ? String(repeating: "-", count: layout.widths[column] - 1) + ":"
+                : String(repeating: "-", count: layout.widths[column])
+        }
+        try emit(line(header) + "| " + delimiter.joined(separator: " | ") + " |\n")
+        return try rows.forEachChunk { chunk in
+            guard !isCancelled() else { return false }
+            try emit(chunk.rows.map { line($0.map(Self.cellText)) }.joined())
+            return true
+        }
+    }
+
     /// The text of one cell.
     static func cellText(_ value: ResultValue) -> String {
         switch value {
-        case .int(let number): String(number)
-        case .double(let number): number.isFinite ? number.description : ""
         case .string(let text): escaped(text)
-        case .null: ""
+        case let number: number.roundedNumberText ?? ""
         }
     }
 

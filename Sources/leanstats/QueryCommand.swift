@@ -38,7 +38,13 @@ struct QueryCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             let executor = try store.executor(answeringOnce: true)
-            print(format.formatter(csvByteOrderMark: bom).render(executor.run(query)), terminator: "")
+            // A `list` is written a chunk of rows at a time, so ten million rows never sit in memory as text.
+            let output = FileHandle.standardOutput
+            _ = try format.formatter(csvByteOrderMark: bom).write(
+                executor.stream(query),
+                isCancelled: { false },
+                emit: { try output.write(contentsOf: Data($0.utf8)) }
+            )
         }
     }
 }

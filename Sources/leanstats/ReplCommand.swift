@@ -5,8 +5,8 @@ import Foundation
 ///
 /// On a terminal it edits lines with libedit (``LineEditor``): history in `~/.leanstats_history`, Tab completion,
 /// Ctrl-C to drop the line, Ctrl-D to leave. When stdin is not a terminal it reads one line at a time and prints each
-/// result, with no prompt and no banner, so `leanstats repl < queries.txt` and pipes work; the exit status is 0
-/// unless stdin could not be read.
+/// result, with no prompt and no banner, so `leanstats repl < queries.txt` and pipes work; an error names its line
+/// (`line 3: …`), every line still runs, and the exit status is 1 when any line failed or stdin could not be read.
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repl",
@@ -67,14 +67,24 @@ struct ReplCommand: ParsableCommand {
 
     /// The pipe loop: each line as soon as it arrives, no prompt, no banner.
     /// - Throws: ``CommandFailure`` when stdin cannot be read.
+    /// Every line runs, even after one fails; errors name the line (`line 3: …`), and the exit status is 1 when
+    /// any line failed, after a summary line naming them.
+    /// - Throws: ``CommandFailure`` when stdin cannot be read; `ExitCode.failure` when a line failed.
     private func runFromPipe(_ session: ReplSession) throws {
         var reader = LineReader(descriptor: STDIN_FILENO)
+        var lineNumber = 0
         do {
             while let line = try reader.next() {
-                if session.handle(line) == .quit { return }
+                lineNumber += 1
+                if session.handle(line, at: "line \(lineNumber)") == .quit { break }
             }
         } catch {
             throw CommandFailure("cannot read standard input: \(error)")
         }
+        let failed = session.failedLines
+        guard !failed.isEmpty else { return }
+        let shown = failed.prefix(10).joined(separator: ", ") + (failed.count > 10 ? ", …" : "")
+        session.note("leanstats repl: \(failed.count) of \(lineNumber) lines failed (\(shown))")
+        throw ExitCode.failure
     }
 }

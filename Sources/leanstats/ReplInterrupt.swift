@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Ctrl-C in the interactive REPL while a query or a `.read` runs: it stops the `.read` instead of ending the
-/// process.
+/// Ctrl-C in the interactive REPL while a query or a `.read` runs: it stops a long `list` and the `.read` instead of
+/// ending the process.
 ///
 /// While a line is edited Ctrl-C is a key that ``LineEditor`` binds (the terminal's `isig` is off then); between
 /// lines it is SIGINT again, and ``install()`` sets a handler that only records that it came. The handler has no
@@ -32,6 +32,10 @@ enum ReplInterrupt {
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
     }
+
+    /// Whether Ctrl-C was pressed since the flag was last cleared; leaves it set, so that a `.read` running the
+    /// interrupted line stops too.
+    static var isPending: Bool { pending != 0 }
 
     /// Whether Ctrl-C was pressed since the last call; clears the flag.
     static func takePending() -> Bool {

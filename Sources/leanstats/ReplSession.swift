@@ -38,6 +38,11 @@ final class ReplSession {
     /// The file of `.output FILE`, when results go there instead.
     private var file: OutputTarget?
     private var readDepth = 0
+    /// Where the line being handled came from, innermost last: `line 3` of standard input, `queries.txt:7` of a
+    /// `.read` file; empty for a line typed at the prompt.
+    private var locations: [String] = []
+    /// The locations of the lines that failed, in order (an interactive line counts as `input`).
+    private(set) var failedLines: [String] = []
 
     /// The deepest `.read` nesting, which stops a file that reads itself.
     static let maximumReadDepth = 16
@@ -80,7 +85,11 @@ final class ReplSession {
     /// Handles one input line: a query, a dot command, a comment (`--`, `#`) or nothing.
     /// - Parameter rawLine: the line as read.
     /// - Returns: whether to go on.
-    func handle(_ rawLine: String) -> Outcome {
+    /// - Parameter location: where the line came from (`line 3`, `queries.txt:7`), or `nil` for a typed line;
+    ///   errors about the line name it, and it joins ``failedLines`` when the line fails.
+    func handle(_ rawLine: String, at location: String? = nil) -> Outcome {
+        if let location { locations.append(location) }
+        defer { if location != nil { locations.removeLast() } }
         let line = rawLine.trimmingCharacters(in: .whitespaces)
         if line.isEmpty || line.hasPrefix("--") || line.hasPrefix("#") { return .proceed }
         if line.hasPrefix(".") { return command(line) }
@@ -89,18 +98,21 @@ final class ReplSession {
     }
 
     /// Runs one query and prints its result, and the time it took when the timer is on.
+    ///
+    /// A `list` is printed a chunk of rows at a time; Ctrl-C stops it between chunks and the prompt comes back.
     private func run(_ line: String) {
         guard let executor else { return }
         let started = ContinuousClock.now
-        let text: String
+        let stream: ResultStream
         do {
-            text = mode.formatter.render(try executor.run(line))
+            stream = executor.stream(try Query(parsing: line))
         } catch {
-            note(Self.describe(error, line: line))
+            record(failure: Self.describe(error, line: line, location: locations.last))
             return
         }
+        let complete = mode.formatter.write(stream, isCancelled: { ReplInterrupt.isPending }, emit: { write($0) })
         let elapsed = ContinuousClock.now - started
-        write(text)
+        if !complete { note("interrupted; the rest of the list was not printed") }
         if timer { printError(Self.timerLine(elapsed)) }
     }
 
@@ -113,9 +125,26 @@ final class ReplSession {
     }
 
     /// A query error with the line and a caret under the word; anything else as one line.
-    private static func describe(_ error: any Error, line: String) -> String {
-        if let error = error as? QueryError { return error.rendered(line: line) }
-        return "error: \(error)"
+    /// With a location, the message line starts with it: `line 3: unknown metric …`, under the query and caret.
+    private static func describe(_ error: any Error, line: String, location: String?) -> String {
+        let prefix = location.map { "\($0): " } ?? ""
+        if let error = error as? QueryError {
+            let rendered = error.rendered(line: line)
+            guard let lastBreak = rendered.lastIndex(of: "\n") else { return prefix + rendered }
+            return rendered[...lastBreak] + prefix + rendered[rendered.index(after: lastBreak)...]
+        }
+        return "\(prefix)error: \(error)"
+    }
+
+    /// Reports a failed line on stderr, prefixed with where it came from, and counts it in ``failedLines``.
+    func fail(_ text: String) {
+        record(failure: locations.last.map { "\($0): \(text)" } ?? text)
+    }
+
+    /// Writes a failure message that already names its location and counts it in ``failedLines``.
+    private func record(failure message: String) {
+        failedLines.append(locations.last ?? "input")
+        note(message)
     }
 
     /// Writes lines to stderr; a line that would end in `ms` gets a `⏎` after it, so that only the timer's lines
@@ -143,7 +172,7 @@ final class ReplSession {
             try target.handle.write(contentsOf: Data((prefix + text).utf8))
             target.isEmpty = false
         } catch {
-            note("error: cannot write to '\(target.name)': \(error.localizedDescription)")
+            fail("error: cannot write to '\(target.name)': \(error.localizedDescription)")
         }
     }
 
@@ -153,7 +182,7 @@ final class ReplSession {
         let name = String(line.prefix { !$0.isWhitespace })
         let argument = Self.argument(String(line.dropFirst(name.count)))
         guard let command = DotCommand(name: name) else {
-            note("error: unknown command '\(name)'; type .help for the list")
+            fail("error: unknown command '\(name)'; type .help for the list")
             return .proceed
         }
         switch command {
@@ -167,9 +196,7 @@ final class ReplSession {
             } else if let mode = ReplMode(name: argument) {
                 self.mode = mode
             } else {
-                note(
-                    "error: unknown mode '\(argument)'; .mode takes \(Self.list(ReplMode.allCases.map(\.description)))"
-                )
+                fail(Self.unknownModeMessage(argument))
             }
         case .timer:
             if let on = onOff(argument, command: command, current: timer) { timer = on }
@@ -184,7 +211,7 @@ final class ReplSession {
                 try reload()
                 note("loaded \(rowCount) instances")
             } catch {
-                note("error: \(error); still using the snapshot loaded before")
+                fail("error: \(error); still using the snapshot loaded before")
             }
         }
         return .proceed
@@ -199,6 +226,15 @@ final class ReplSession {
         return argument.hasPrefix("~") ? (argument as NSString).expandingTildeInPath : argument
     }
 
+    /// The error for `.mode` with a name that is not a mode: the nearest mode when it looks like a typo, then all.
+    static func unknownModeMessage(_ name: String) -> String {
+        let names = ReplMode.allCases.map(\.description)
+        guard let guess = Suggestion.nearest(to: name, among: names) else {
+            return "error: unknown mode '\(name)'; .mode takes \(list(names))"
+        }
+        return "error: unknown mode '\(name)'; did you mean '\(guess)'? (.mode takes \(list(names)))"
+    }
+
     /// `a, b or c`.
     private static func list(_ words: [String]) -> String {
         words.count < 2 ? words.joined() : words.dropLast().joined(separator: ", ") + " or " + words.last!
@@ -210,7 +246,7 @@ final class ReplSession {
         case "on": return true
         case "off": return false
         case "": note("\(command.rawValue): \(current ? "on" : "off")")
-        default: note("error: \(command.name) takes on or off, not '\(argument)'")
+        default: fail("error: \(command.name) takes on or off, not '\(argument)'")
         }
         return nil
     }
@@ -223,7 +259,7 @@ final class ReplSession {
         }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            note("error: cannot write '\(path)': \(ReadFailure(code: errno))")
+            fail("error: cannot write '\(path)': \(ReadFailure(code: errno))")
             return
         }
         file = OutputTarget(handle: FileHandle(fileDescriptor: descriptor, closeOnDealloc: true), name: path)
@@ -232,32 +268,34 @@ final class ReplSession {
     /// `.read FILE`: handles each line of the file as if typed; stops at `.quit`, at Ctrl-C or at a read error.
     private func read(_ path: String) -> Outcome {
         guard !path.isEmpty else {
-            note("error: .read takes a file name")
+            fail("error: .read takes a file name")
             return .proceed
         }
         guard readDepth < Self.maximumReadDepth else {
-            note("error: .read nested more than \(Self.maximumReadDepth) deep; is '\(path)' reading itself?")
+            fail("error: .read nested more than \(Self.maximumReadDepth) deep; is '\(path)' reading itself?")
             return .proceed
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            note("error: cannot read '\(path)': \(ReadFailure(code: errno))")
+            fail("error: cannot read '\(path)': \(ReadFailure(code: errno))")
             return .proceed
         }
         defer { close(descriptor) }
         readDepth += 1
         defer { readDepth -= 1 }
         var reader = LineReader(descriptor: descriptor)
+        var lineNumber = 0
         do {
             while let line = try reader.next() {
+                lineNumber += 1
                 if ReplInterrupt.takePending() {
                     note("interrupted; the rest of '\(path)' was not run")
                     break
                 }
-                if handle(line) == .quit { return .quit }
+                if handle(line, at: "\(path):\(lineNumber)") == .quit { return .quit }
             }
         } catch {
-            note("error: cannot read '\(path)': \(error)")
+            fail("error: cannot read '\(path)': \(error)")
         }
         return .proceed
     }

@@ -4,11 +4,11 @@ import LeanStatsCore
 import LeanStatsQuery
 import LeanStatsReport
 
-/// `leanstats report PERIOD --out FILE.xlsx`: the Excel workbook for a month, a quarter or a year.
+/// `leanstats report PERIOD --out FILE.xlsx`: the Excel workbook for a month, quarter, half-year, year or range.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write the Excel report (总体概览, 部门统计, …, 明细, 口径说明) for a month, quarter or year.",
+        abstract: "Write the Excel report (总体概览, 部门统计, …, 明细, 口径说明) for a month, quarter, half-year, year or range.",
         discussion: """
             PERIOD is a month (2025-11), a quarter (2025-Q4) or a year (2025); last-month, last-quarter, \
             last-year, this-month, this-quarter and this-year count from today in --tz.
@@ -30,7 +30,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "How many proposers the ranking lists.")
     var top: Int = ReportRequest.defaultTopCount
 
-    @Argument(help: "The period: 2025-11, 2025-Q4, 2025 or last-month.")
+    @Argument(
+        help: "The period: 2025-11, 2025-Q4, 2025-H1, 2025, 2025-01..2025-06, 2025-11-01..2025-11-15 or last-month."
+    )
     var period: String
 
     func validate() throws {

@@ -62,17 +62,18 @@ struct ReplDotCommandTests {
         let store = try SampleStore()
         defer { store.remove() }
         let result = try store.repl(".mode\n.mode xml\n.mode csv\n.mode\n.timer\n.timer maybe\n.bom\n.bom yes\n")
-        #expect(result.status == 0)
+        #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(
             result.stderr == """
                 mode: table
-                error: unknown mode 'xml'; .mode takes table, csv, json, jsonl or markdown
+                line 2: error: unknown mode 'xml'; .mode takes table, csv, json, jsonl or markdown
                 mode: csv
                 timer: off
-                error: .timer takes on or off, not 'maybe'
+                line 6: error: .timer takes on or off, not 'maybe'
                 bom: off
-                error: .bom takes on or off, not 'yes'
+                line 8: error: .bom takes on or off, not 'yes'
+                leanstats repl: 3 of 8 lines failed (line 2, line 6, line 8)
 
                 """
         )
@@ -82,9 +83,13 @@ struct ReplDotCommandTests {
         let store = try SampleStore()
         defer { store.remove() }
         let result = try store.repl(".tables\n.mode csv\noverview 2025-11\n")
-        #expect(result.status == 0)
-        #expect(result.stderr == "error: unknown command '.tables'; type .help for the list\n")
-        #expect(result.stdout == "count,passed,pass_rate,participants,depts\n234,89,38.034188034188034,127,13\n")
+        #expect(result.status == 1)
+        #expect(
+            result.stderr
+                == "line 1: error: unknown command '.tables'; type .help for the list\n"
+                + "leanstats repl: 1 of 3 lines failed (line 1)\n"
+        )
+        #expect(result.stdout == "count,passed,pass_rate,participants,depts\n234,89,38.03,127,13\n")
     }
 
     @Test func theTimerPrintsExactlyOneMillisecondLinePerQueryAndNothingElseEndsInMs() throws {
@@ -103,7 +108,7 @@ struct ReplDotCommandTests {
 
             """
         )
-        #expect(result.status == 0)
+        #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         let timings = lines.filter { $0.hasPrefix("time: ") }
         #expect(timings.count == 2)
@@ -112,7 +117,8 @@ struct ReplDotCommandTests {
         }
         let others = lines.filter { !$0.hasPrefix("time: ") }
         #expect(others.contains { $0.hasPrefix("by dept count 2025-11 limit 3ms") })
-        #expect(others.contains("error: cannot read '/nonexistent/queries.ms': No such file or directory"))
+        #expect(others.contains("line 4: error: cannot read '/nonexistent/queries.ms': No such file or directory"))
+        #expect(others.last == "leanstats repl: 2 of 8 lines failed (line 3, line 4)")
         for line in others {
             #expect(!line.trimmingCharacters(in: .whitespaces).lowercased().hasSuffix("ms"), "\(line)")
         }
@@ -135,11 +141,11 @@ struct ReplDotCommandTests {
 
             """
         )
-        #expect(result.status == 0)
+        #expect(result.status == 1)
         #expect(
             try String(contentsOfFile: file, encoding: .utf8) == """
                 count,passed,pass_rate,participants,depts
-                234,89,38.034188034188034,127,13
+                234,89,38.03,127,13
                 status,count
                 COMPLETED,127
                 RUNNING,107
@@ -148,7 +154,11 @@ struct ReplDotCommandTests {
         )
         #expect(result.stdout.hasPrefix("avg_days,min_days,max_days,completed,within30_rate\n"))
         #expect(result.stdout.contains("count,passed,pass_rate,participants,depts\n215,"))
-        #expect(result.stderr == "error: cannot write '/nonexistent/out.csv': No such file or directory\n")
+        #expect(
+            result.stderr
+                == "line 7: error: cannot write '/nonexistent/out.csv': No such file or directory\n"
+                + "leanstats repl: 1 of 8 lines failed (line 7)\n"
+        )
         let again = try store.repl(".output \(file)\n.mode json\noverview 2025-11\n")
         #expect(again.status == 0)
         #expect(try String(contentsOfFile: file, encoding: .utf8).hasPrefix("{\"count\":234,"))
@@ -162,23 +172,24 @@ struct ReplDotCommandTests {
             "-- a comment\n.mode csv\noverview 2025-11\n\nnonsense\nby status count 2025-11\n"
         )
         let result = try store.repl(".read \(queries)\n.read /nonexistent/queries.txt\n.read\n")
-        #expect(result.status == 0)
+        #expect(result.status == 1)
         #expect(
             result.stdout == """
                 count,passed,pass_rate,participants,depts
-                234,89,38.034188034188034,127,13
+                234,89,38.03,127,13
                 status,count
                 COMPLETED,127
                 RUNNING,107
 
                 """
         )
-        #expect(result.stderr.hasPrefix("nonsense\n^~~~~~~~\nunknown command 'nonsense' at column 1;"))
+        #expect(result.stderr.hasPrefix("nonsense\n^~~~~~~~\n\(queries):5: unknown command 'nonsense' at column 1;"))
         #expect(
             result.stderr.hasSuffix(
                 """
-                error: cannot read '/nonexistent/queries.txt': No such file or directory
-                error: .read takes a file name
+                line 2: error: cannot read '/nonexistent/queries.txt': No such file or directory
+                line 3: error: .read takes a file name
+                leanstats repl: 3 of 3 lines failed (\(queries):5, line 2, line 3)
 
                 """
             )
@@ -186,13 +197,17 @@ struct ReplDotCommandTests {
 
         let quitting = try store.directory.write("quit.txt", ".mode csv\noverview 2025-11\n.quit\noverview 2025-10\n")
         let quit = try store.repl(".read \(quitting)\ntrend 2025\n")
-        #expect(quit.stdout == "count,passed,pass_rate,participants,depts\n234,89,38.034188034188034,127,13\n")
+        #expect(quit.stdout == "count,passed,pass_rate,participants,depts\n234,89,38.03,127,13\n")
 
         let looping = store.directory.file("loop.txt")
         try store.directory.write("loop.txt", ".read \(looping)\n")
         let loop = try store.repl(".read \(looping)\n.mode csv\noverview 2025-11\n")
-        #expect(loop.status == 0)
-        #expect(loop.stderr == "error: .read nested more than 16 deep; is '\(looping)' reading itself?\n")
+        #expect(loop.status == 1)
+        #expect(
+            loop.stderr.hasPrefix(
+                "\(looping):1: error: .read nested more than 16 deep; is '\(looping)' reading itself?\n"
+            )
+        )
         #expect(loop.stdout.hasPrefix("count,"))
     }
 
@@ -203,13 +218,13 @@ struct ReplDotCommandTests {
         #expect(result.status == 0)
         #expect(
             result.stdout == """
-                | status    | count |         pass_rate |
-                | --------- | ----: | ----------------: |
-                | COMPLETED |   127 | 70.07874015748031 |
-                | RUNNING   |   107 |               0.0 |
-                | count | passed |          pass_rate | participants | depts |
-                | ----: | -----: | -----------------: | -----------: | ----: |
-                |   234 |     89 | 38.034188034188034 |          127 |    13 |
+                | status    | count | pass_rate |
+                | --------- | ----: | --------: |
+                | COMPLETED |   127 |     70.08 |
+                | RUNNING   |   107 |         0 |
+                | count | passed | pass_rate | participants | depts |
+                | ----: | -----: | --------: | -----------: | ----: |
+                |   234 |     89 |     38.03 |          127 |    13 |
 
                 """
         )
@@ -266,16 +281,36 @@ struct ReplDotCommandTests {
         #expect(result.stderr.isEmpty)
         #expect(
             result.stdout
-                == "count,passed,pass_rate,participants,depts\n234,89,38.034188034188034,127,13\n"
+                == "count,passed,pass_rate,participants,depts\n234,89,38.03,127,13\n"
                 + "status,count\nCOMPLETED,127\nRUNNING,107\n"
         )
     }
 
-    @Test func unreadableInputIsTheOnlyReasonForAFailingExitStatus() throws {
+    @Test func pipedLinesThatFailAreNamedByLineNumberAllLinesRunAndTheExitStatusIsOne() throws {
         let store = try SampleStore()
         defer { store.remove() }
-        let bad = try store.repl("nonsense\nby dept pass_rat 2025-11\n.nothing\n")
-        #expect(bad.status == 0)
+        let bad = try store.repl(".mode csv\nby dept pass_rat 2025-11\noverview 2025-11\n.nothing\n.mode cvs\n")
+        #expect(bad.status == 1)
+        #expect(bad.stdout == "count,passed,pass_rate,participants,depts\n234,89,38.03,127,13\n")
+        #expect(
+            bad.stderr == """
+                by dept pass_rat 2025-11
+                        ^~~~~~~~
+                line 2: unknown metric 'pass_rat' at column 9; did you mean 'pass_rate'?
+                line 4: error: unknown command '.nothing'; type .help for the list
+                line 5: error: unknown mode 'cvs'; did you mean 'csv'? (.mode takes table, csv, json, jsonl or markdown)
+                leanstats repl: 3 of 5 lines failed (line 2, line 4, line 5)
+
+                """
+        )
+        let good = try store.repl("overview 2025-11\n")
+        #expect(good.status == 0)
+        #expect(good.stderr.isEmpty)
+    }
+
+    @Test func unreadableInputFailsWithTheSystemReason() throws {
+        let store = try SampleStore()
+        defer { store.remove() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "exec \"$0\" repl --data \"$1\" < /", LeanStats.executable, store.path]

@@ -248,4 +248,34 @@ struct ReplTerminalTests {
         let history = try String(contentsOfFile: store.directory.file("history"), encoding: .utf8)
         #expect(history.hasSuffix(".mode csv\nby dept count 2025-11 where dept=生产部\n.quit\n"))
     }
+
+    @Test(
+        .enabled(if: TmuxSession.executable != nil, "tmux is not installed; apt-get install -y tmux to run this"),
+        .timeLimit(.minutes(3))
+    )
+    func ctrlCStopsALongListAndThePromptComesBack() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-repl-list")
+        defer { directory.remove() }
+        let store = directory.file("store")
+        let generated = try LeanStats.run(["gen", "--rows", "2000000", "--seed", "3", "--data", store])
+        try #require(generated.status == 0, "\(generated.stderr)")
+        let command =
+            "env LANG=C.UTF-8 LC_ALL= HOME='\(directory.path)' LEANSTATS_HISTORY= '\(LeanStats.executable)' repl "
+            + "--data '\(store)' --format csv; echo \"[exit $?]\"; sleep 600"
+        let tmux = try TmuxSession(socket: directory.file("tmux.sock"), command: command)
+        defer { tmux.kill() }
+        try tmux.waitFor("the prompt") { $0.lastLine == "leanstats>" }
+        try tmux.type("list all")
+        try tmux.press("Enter")
+        try tmux.waitFor("rows scrolling by") { $0.contains { $0.contains(",COMPLETED,") || $0.contains(",RUNNING,") } }
+        try tmux.press("C-c")
+        try tmux.waitFor("the list stopped and a fresh prompt") {
+            $0.contains("interrupted; the rest of the list was not printed") && $0.lastLine == "leanstats>"
+        }
+        try tmux.type("by status count all")
+        try tmux.press("Enter")
+        try tmux.waitFor("the next query's answer") { $0.contains("status,count") && $0.lastLine == "leanstats>" }
+        try tmux.press("C-d")
+        try tmux.waitFor("the exit") { $0.lastLine == "[exit 0]" }
+    }
 }

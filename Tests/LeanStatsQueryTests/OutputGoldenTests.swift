@@ -22,7 +22,7 @@ struct OutputGoldenTests {
         )
         #expect(
             try Self.render("overview 2025-11", .csv)
-                == "count,passed,pass_rate,participants,depts\n3,2,66.66666666666666,2,1\n"
+                == "count,passed,pass_rate,participants,depts\n3,2,66.67,2,1\n"
         )
         #expect(
             try Self.render("overview 2025-11", .json)
@@ -47,7 +47,7 @@ struct OutputGoldenTests {
         )
         #expect(
             try Self.render(line, .csv)
-                == "dept,count,pass_rate,avg_days\n生产部,4,75.0,4.666666666666667\n质量部,1,0.0,20.0\n"
+                == "dept,count,pass_rate,avg_days\n生产部,4,75,4.67\n质量部,1,0,20\n"
         )
         #expect(
             try Self.render(line, .json)
@@ -59,7 +59,7 @@ struct OutputGoldenTests {
     @Test func topInEveryFormat() throws {
         #expect(
             try Self.render("top 2 2025", .csv)
-                == "user_id,user,dept,count,passed,pass_rate\nu1,名u1,生产部,2,2,100.0\nu3,名u3,生产部,2,1,50.0\n"
+                == "user_id,user,dept,count,passed,pass_rate\nu1,名u1,生产部,2,2,100\nu3,名u3,生产部,2,1,50\n"
         )
         #expect(
             try Self.render("top 1 2025", .json)
@@ -82,7 +82,7 @@ struct OutputGoldenTests {
         )
         #expect(
             try Self.render("efficiency 2024-01", .csv)
-                == "avg_days,min_days,max_days,completed,within30_rate\n,,,0,0.0\n"
+                == "avg_days,min_days,max_days,completed,within30_rate\n,,,0,0\n"
         )
         #expect(
             try Self.render("efficiency 2024-01", .json)

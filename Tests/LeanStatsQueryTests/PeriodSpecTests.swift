@@ -26,6 +26,9 @@ struct PeriodSpecTests {
         ("2025-06..2025-06", "2025-06-01", "2025-06-30", "2025-06..2025-06"),
         ("2025..2025-03", "2025-01-01", "2025-03-31", "2025..2025-03"),
         ("2025-11-30..2025-11", "2025-11-30", "2025-11-30", "2025-11-30..2025-11"),
+        ("2025-H1", "2025-01-01", "2025-06-30", "2025-H1"),
+        ("2024-h2", "2024-07-01", "2024-12-31", "2024-H2"),
+        ("2024-H2..2025-Q1", "2024-07-01", "2025-03-31", "2024-H2..2025-Q1"),
     ]
 
     @Test(arguments: resolutions)
@@ -81,12 +84,16 @@ struct PeriodSpecTests {
             ),
             ("2025-04-31", .invalidPeriod, 1, "invalid period '2025-04-31' at column 1; 2025-04 has only 30 days"),
             (
+                "2025-H3", .invalidPeriod, 1,
+                "invalid period '2025-H3' at column 1; there is no half-year 3 (half-years are H1 and H2)"
+            ),
+            (
                 "2025-01..2025-02-30", .invalidPeriod, 10,
                 "invalid period '2025-02-30' at column 10; 2025-02 has only 28 days"
             ),
             (
                 "2025..2026..2027", .invalidPeriod, 7,
-                "invalid range end '2026..2027' at column 7; each end of a range is a month, quarter, year or day, e.g. 2025-01..2025-06"
+                "invalid range end '2026..2027' at column 7; each end of a range is a month, quarter, half-year, year or day, e.g. 2025-01..2025-06"
             ),
             (
                 "2025-11-03..2025-11-02", .invalidPeriod, 1,
@@ -109,5 +116,24 @@ struct PeriodSpecTests {
     @Test func printsYearsWithFourDigits() {
         #expect(PeriodSpec.year(987).description == "0987")
         #expect(PeriodSpec.quarter(987, 2).description == "0987-Q2")
+    }
+
+    @Test(
+        arguments: [
+            ("2025-H1 vs prev", "2024-07-01", "2024-12-31"),
+            ("2025-H2 vs prev", "2025-01-01", "2025-06-30"),
+            ("2025-H1 vs yoy", "2024-01-01", "2024-06-30"),
+            ("2025-01..2025-06 vs prev", "2024-07-01", "2024-12-31"),
+            ("2024-12..2025-02 vs prev", "2024-09-01", "2024-11-30"),
+            ("2025-11-01..2025-11-15 vs prev", "2025-10-17", "2025-10-31"),
+        ] as [(String, String, String)]
+    )
+    func comparesAHalfYearOrARangeWithTheSpanJustBefore(text: String, first: String, last: String) throws {
+        let query = try Query(parsing: "overview " + text)
+        let comparison = try #require(query.scope.comparison)
+        let today = CivilDate(year: 2025, month: 12, day: 5)
+        let range = try #require(comparison.dayRange(for: query.scope.period, today: today))
+        #expect(CivilDate(dayNumber: range.first).description == first)
+        #expect(CivilDate(dayNumber: range.last).description == last)
     }
 }

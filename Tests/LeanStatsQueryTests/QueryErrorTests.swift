@@ -4,7 +4,7 @@ import Testing
 
 struct QueryErrorTests {
     static let periodForms =
-        "expected 2025-11 (month), 2025-Q4 (quarter), 2025 (year), 2025-11-03 (day), 2025-01..2025-06 (range), this-month, last-month, last 90d, ytd or all"
+        "expected 2025-11 (month), 2025-Q4 (quarter), 2025-H1 (half-year), 2025 (year), 2025-11-03 (day), 2025-01..2025-06 (range), this-month, last-month, last 90d, ytd or all"
     static let metricNames =
         "count, passed, pass_rate, participants, depts, avg_days, min_days, max_days, completed, within30_rate, refused, running, benefit_sum, p50_days, p90_days, participation_rate"
 
@@ -96,15 +96,15 @@ struct QueryErrorTests {
         ),
         (
             "overview 2025..", .invalidPeriod,
-            "missing end of range at column 16; each end of a range is a month, quarter, year or day, e.g. 2025-01..2025-06"
+            "missing end of range at column 16; each end of a range is a month, quarter, half-year, year or day, e.g. 2025-01..2025-06"
         ),
         (
             "overview ..2025", .invalidPeriod,
-            "missing start of range at column 10; each end of a range is a month, quarter, year or day, e.g. 2025-01..2025-06"
+            "missing start of range at column 10; each end of a range is a month, quarter, half-year, year or day, e.g. 2025-01..2025-06"
         ),
         (
             "overview 2025..all", .invalidPeriod,
-            "invalid range end 'all' at column 16; each end of a range is a month, quarter, year or day, e.g. 2025-01..2025-06"
+            "invalid range end 'all' at column 16; each end of a range is a month, quarter, half-year, year or day, e.g. 2025-01..2025-06"
         ),
         (
             "top", .invalidCount,

@@ -80,9 +80,10 @@ struct QueryGenerator {
 
     mutating func calendarPeriod() -> CalendarPeriod {
         let year = int(1990...2035)
-        switch int(0...3) {
+        switch int(0...4) {
         case 0: return .year(year)
         case 1: return .quarter(year: year, quarter: int(1...4))
+        case 3: return .half(year: year, half: int(1...2))
         case 2: return .month(year: year, month: int(1...12))
         default:
             let month = int(1...12)

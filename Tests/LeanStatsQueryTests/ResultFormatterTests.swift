@@ -95,7 +95,7 @@ struct ResultFormatterTests {
 
     // MARK: - CSV
 
-    @Test func writesRFC4180WithUnroundedNumbers() {
+    @Test func writesRFC4180WithNumbersRoundedLikeTheTable() {
         let table = ResultTable(
             columns: ["dept", "count", "pass_rate", "note,with comma"],
             rows: [
@@ -107,8 +107,8 @@ struct ResultFormatterTests {
         #expect(
             CSVFormatter(lineEnding: .crlf).render(table)
                 == "dept,count,pass_rate,\"note,with comma\"\r\n"
-                + "生产部,7,71.42857142857143,plain\r\n"
-                + "\"a,b\",1,50.0,\"say \"\"hi\"\"\"\r\n"
+                + "生产部,7,71.43,plain\r\n"
+                + "\"a,b\",1,50,\"say \"\"hi\"\"\"\r\n"
                 + "\"line\nbreak\",0,,\"cr\rhere\"\r\n"
         )
     }

@@ -54,8 +54,8 @@ struct ReportCommandTests {
         #expect(period.status == 1)
         #expect(
             period.stderr
-                == "leanstats: report error: a report covers a month, a quarter or a year, not the day 2025-11-03; "
-                + "write 2025-11 for its month\n"
+                == "leanstats: report error: a report covers a month, a quarter, a half-year, a year or a range, not the "
+                + "day 2025-11-03; write 2025-11 for its month, or 2025-11-03..2025-11-03 for the day alone\n"
         )
         let store = directory.file("store")
         _ = try LeanStats.run(["import", "--data", store, "Data/ding_process_instances.csv"])

@@ -57,6 +57,18 @@ struct ReportContentTests {
         #expect(content.durations.prefix(3).map(\.count).reduce(0, +) == content.current.within30)
     }
 
+    @Test func aHalfYearAndARangeCountTheSameInstancesAsTheQueryLanguage() throws {
+        for (period, previous) in [("2025-H2", "2025-H1"), ("2025-09..2025-11", "2025-06..2025-08")] {
+            let content = try ReportFixture.content(period)
+            let now = try ReportFixture.executor.run("overview \(period)")
+            let before = try ReportFixture.executor.run("overview \(previous)")
+            #expect(now.rows.first?.first == .int(content.current.count), "\(period)")
+            #expect(before.rows.first?.first == .int(content.previous.count), "\(previous)")
+            #expect(content.details.count == content.current.count)
+            #expect(content.request.period.previous.description == previous)
+        }
+    }
+
     @Test func aDepartmentPackCountsOnlyThatDepartment() throws {
         let content = try ReportFixture.content("2025-11", dept: "质量部")
         let november = DayRange(

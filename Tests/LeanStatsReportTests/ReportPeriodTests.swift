@@ -17,9 +17,20 @@ struct ReportPeriodTests {
             ("last-month", "2025-11", "2025年11月", "2025-10", "2025-11-01", "2025-11-30"),
             ("last-quarter", "2025-Q3", "2025年第3季度", "2025-Q2", "2025-07-01", "2025-09-30"),
             ("this-year", "2025", "2025年", "2024", "2025-01-01", "2025-12-31"),
+            ("2025-H1", "2025-H1", "2025年上半年", "2024-H2", "2025-01-01", "2025-06-30"),
+            ("2025-h2", "2025-H2", "2025年下半年", "2025-H1", "2025-07-01", "2025-12-31"),
+            ("2025-01..2025-06", "2025-01..2025-06", "2025年1月至2025年6月", "2024-07..2024-12", "2025-01-01", "2025-06-30"),
+            (
+                "2024-11..2025-02", "2024-11..2025-02", "2024年11月至2025年2月", "2024-07..2024-10", "2024-11-01",
+                "2025-02-28"
+            ),
+            (
+                "2025-11-01..2025-11-15", "2025-11-01..2025-11-15", "2025年11月1日至2025年11月15日",
+                "2025-10-17..2025-10-31", "2025-11-01", "2025-11-15"
+            ),
         ] as [(String, String, String, String, String, String)]
     )
-    func readsAMonthAQuarterOrAYearAndKnowsThePeriodBefore(
+    func readsAMonthQuarterHalfYearYearOrRangeAndKnowsThePeriodBefore(
         text: String,
         canonical: String,
         label: String,
@@ -35,8 +46,8 @@ struct ReportPeriodTests {
         #expect(period.lastDay.description == last)
     }
 
-    @Test(arguments: ["2025-11-03", "2025-01..2025-06", "all", "last 90d", "ytd"])
-    func refusesPeriodsThatAreNotOneMonthQuarterOrYear(text: String) {
+    @Test(arguments: ["2025-11-03", "all", "last 90d", "ytd"])
+    func refusesPeriodsThatAreNotAMonthQuarterHalfYearYearOrRange(text: String) {
         #expect(throws: ReportError.self) { try ReportPeriod(parsing: text, today: Self.today) }
         do {
             _ = try ReportPeriod(parsing: text, today: Self.today)

@@ -133,6 +133,24 @@ import Testing
         #expect(try fixture.get("/?dept=" + encoded("没有这个部门")).status == 400)
     }
 
+    @Test func theDashboardAndTheReportCoverAHalfYearAndACustomRange() throws {
+        let half = try fixture.get("/?period=2025-H2")
+        #expect(half.status == 200)
+        #expect(half.text.contains("2025年下半年"))
+        #expect(half.text.contains("对比上期 2025年上半年"))
+        #expect(half.text.contains("<option value=\"2025-H2\" selected>"))
+        let range = try fixture.get("/?period=" + encoded("2025-09..2025-11"))
+        #expect(range.status == 200)
+        #expect(range.text.contains("2025年9月至2025年11月"))
+        #expect(range.text.contains("对比上期 2025年6月至2025年8月"))
+        #expect(range.text.contains("value=\"2025-09..2025-11\"></label>"))
+        let workbook = try fixture.get("/api/report?period=2025-H2")
+        #expect(workbook.status == 200)
+        #expect(workbook.body.starts(with: Array("PK".utf8)))
+        #expect(try fixture.get("/api/report?period=" + encoded("2025-09..2025-11")).status == 200)
+        #expect(try fixture.get("/?period=2025-H3").status == 400)
+    }
+
     @Test func theReportDownloadsAsAWorkbook() throws {
         let reply = try fixture.get("/api/report?period=2025-11")
         #expect(reply.status == 200)
