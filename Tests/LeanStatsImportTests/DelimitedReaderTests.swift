@@ -8,7 +8,7 @@ private func split(_ text: String, _ dialect: DelimitedReader.Dialect = .csv) ->
 
 private func split(bytes: [UInt8], _ dialect: DelimitedReader.Dialect) -> [(line: Int, values: [String?])] {
     var out: [(line: Int, values: [String?])] = []
-    bytes.withUnsafeBufferPointer { buffer in
+    _ = bytes.withUnsafeBufferPointer { buffer in
         DelimitedReader(dialect: dialect).forEachRecord(in: buffer) { record in
             out.append((record.line, record.values))
         }
@@ -18,7 +18,7 @@ private func split(bytes: [UInt8], _ dialect: DelimitedReader.Dialect) -> [(line
 
 private func problems(_ text: String) -> [DelimitedRecord.Problem?] {
     var out: [DelimitedRecord.Problem?] = []
-    Array(text.utf8).withUnsafeBufferPointer { buffer in
+    _ = Array(text.utf8).withUnsafeBufferPointer { buffer in
         DelimitedReader(dialect: .csv).forEachRecord(in: buffer) { out.append($0.problem) }
     }
     return out
