@@ -67,7 +67,7 @@ extension ReportComposer {
                 changeStyle: .daysChange,
                 showsRelativeChange: true
             ),
-            rate("30天内完成率", \.within30Rate),
+            rate("30天内完成率") { $0.within30Rate ?? 0 },
         ]
     }
 
@@ -90,7 +90,7 @@ extension ReportComposer {
         if content.request.deptName == nil { text += "，覆盖 \(Self.countText(now.depts)) 个部门" }
         if let average = now.avgDays {
             text += "；已完成审批 \(Self.countText(now.completed)) 件，平均处理 \(Self.decimalText(average)) 天"
-            text += "，30 天内完成率 \(Self.percentText(now.within30Rate / 100))"
+            text += "，30 天内完成率 \(Self.percentText((now.within30Rate ?? 0) / 100))"
         }
         return text + "。"
     }

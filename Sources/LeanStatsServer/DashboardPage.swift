@@ -98,8 +98,8 @@ struct DashboardPage {
         )
         html += card(
             "30天内办结率",
-            HTML.decimal(now.within30Rate) + "%",
-            change: pointChange(now.within30Rate, before.within30Rate, hasBefore: before.completed > 0),
+            HTML.decimal(now.within30Rate ?? 0) + "%",
+            change: pointChange(now.within30Rate ?? 0, before.within30Rate ?? 0, hasBefore: before.completed > 0),
             link: listLink(status: "COMPLETED")
         )
         return html

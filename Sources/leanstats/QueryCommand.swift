@@ -38,7 +38,9 @@ struct QueryCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             let executor = try store.executor(answeringOnce: true)
-            print(format.formatter(csvByteOrderMark: bom).render(executor.run(query)), terminator: "")
+            let result = executor.run(query)
+            print(format.formatter(csvByteOrderMark: bom).render(result), terminator: "")
+            for warning in result.warnings { printError("warning: \(warning)") }
         }
     }
 }

@@ -92,15 +92,18 @@ final class ReplSession {
     private func run(_ line: String) {
         guard let executor else { return }
         let started = ContinuousClock.now
+        let result: ResultTable
         let text: String
         do {
-            text = mode.formatter.render(try executor.run(line))
+            result = try executor.run(line)
+            text = mode.formatter.render(result)
         } catch {
             note(Self.describe(error, line: line))
             return
         }
         let elapsed = ContinuousClock.now - started
         write(text)
+        for warning in result.warnings { note("warning: \(warning)") }
         if timer { printError(Self.timerLine(elapsed)) }
     }
 
