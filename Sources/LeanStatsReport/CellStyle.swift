@@ -39,8 +39,10 @@ enum CellStyle: Hashable, CaseIterable {
     case month
     /// The change of a count: `+#,##0`.
     case countChange
-    /// The change of a rate, in percentage points, stored as a fraction: `+0.0%`.
+    /// A relative change (环比), stored as a fraction: `+0.0%`.
     case rateChange
+    /// The change of a rate in percentage points, stored as points: `+1.5个百分点`.
+    case pointChange
     /// The change of a number of days: `+0.0`.
     case daysChange
 
@@ -55,6 +57,7 @@ enum CellStyle: Hashable, CaseIterable {
         case .month: "yyyy-mm"
         case .countChange: "+#,##0;-#,##0;0"
         case .rateChange: "+0.0%;-0.0%;0.0%"
+        case .pointChange: "+0.0\"个百分点\";-0.0\"个百分点\";0.0\"个百分点\""
         case .daysChange: "+0.0;-0.0;0.0"
         case .title, .subtitle, .summary, .section, .header, .text, .centeredText, .label, .paragraph, .note: nil
         }
@@ -77,6 +80,8 @@ enum CellStyle: Hashable, CaseIterable {
             return digits + (digits - 1) / 3 + (self == .countChange ? 1 : 0)
         case .rate, .rateChange:
             return String(Int(abs(value * 100).rounded(.down))).count + 3 + (self == .rateChange ? 1 : 0)
+        case .pointChange:
+            return String(Int(abs(value).rounded(.down))).count + 3 + 10
         case .days, .ratio, .daysChange:
             return String(Int(abs(value).rounded(.down))).count + 2 + (self == .daysChange ? 1 : 0)
         case .wholeDays:

@@ -17,9 +17,7 @@ extension ReportComposer {
                 return .number(group.participants == 0 ? nil : Double(group.count) / Double(group.participants))
             },
             .init(title: "上期提案数", style: .count) { .number(Double(rows[$0].previousCount)) },
-            .init(title: "增减", style: .countChange) {
-                .number(Double(rows[$0].current.count - rows[$0].previousCount))
-            },
+            .init(title: "增减", style: .countChange) { Self.countChange(rows[$0]) },
         ]
         try frame(sheet, title: sheetTitle("部门统计"), width: 9 + 2 + 8)
         try sheet.list(columns, count: rows.count, headerRow: Self.headerRow)
@@ -42,9 +40,7 @@ extension ReportComposer {
             .init(title: "参与人数", style: .count) { .number(Double(rows[$0].current.participants)) },
             .init(title: "平均处理天数", style: .days) { .number(rows[$0].current.avgDays) },
             .init(title: "上期提案数", style: .count) { .number(Double(rows[$0].previousCount)) },
-            .init(title: "增减", style: .countChange) {
-                .number(Double(rows[$0].current.count - rows[$0].previousCount))
-            },
+            .init(title: "增减", style: .countChange) { Self.countChange(rows[$0]) },
         ]
         try frame(sheet, title: sheetTitle("提案类别统计"), width: 9 + 2 + 8)
         try sheet.list(columns, count: rows.count, headerRow: Self.headerRow)
@@ -75,6 +71,12 @@ extension ReportComposer {
             let height = Double(max(240, min(720, 60 + 26 * rows.count)))
             try sheet.sheet.insertChart(chart, row: Self.headerRow, column: 8, width: 520, height: height)
         }
+    }
+
+    /// A group's change against the previous period; empty when it had no instances then (as `count_change` of
+    /// `vs prev`).
+    static func countChange(_ row: ComparedGroup) -> SheetBuilder.Value {
+        .number(row.previousCount == 0 ? nil : Double(row.current.count - row.previousCount))
     }
 
     // MARK: - Charts

@@ -11,9 +11,12 @@ public struct ReportContent: Sendable {
     public let request: ReportRequest
     /// The zone that defines days and months, and in which times are shown.
     public let clock: ZoneClock
-    /// The latest creation or finish time in the whole store (Unix seconds): how fresh the data is. `nil` for an
+    /// The latest creation time in the whole store (Unix seconds): how fresh the data is (数据截至). A finish time
+    /// is not used, as the last approval step can come long after the newest proposal was synced. `nil` for an
     /// empty store.
     public let asOf: Int64?
+    /// The creation days of the store's first and last instance, `nil` for an empty store.
+    public let dataSpan: DayRange?
     /// `overview` and `efficiency` of the period.
     public let current: GroupStatistics
     /// `overview` and `efficiency` of the previous period (``ReportPeriod/previous``).
@@ -39,8 +42,7 @@ public struct ReportContent: Sendable {
     ///   - request: the period, department and ranking length.
     /// - Throws: ``ReportError`` with code ``ReportError/Code/unknownDepartment`` when the requested department
     ///   appears nowhere in the store.
-    /// - Complexity: O(r) for the r rows of the period and the trend months, plus O(n) once to find the data's
-    ///   as-of time.
+    /// - Complexity: O(r) for the r rows of the period and the trend months.
     public init(engine: StatisticsEngine, request: ReportRequest) throws(ReportError) {
         let table = engine.table
         var deptCode: UInt32?
@@ -57,6 +59,11 @@ public struct ReportContent: Sendable {
         self.request = request
         clock = engine.clock
         asOf = Self.latestTime(in: table)
+        if let first = table.createTime.first, let last = table.createTime.last {
+            dataSpan = DayRange(first: engine.clock.dayNumber(at: first), last: engine.clock.dayNumber(at: last))
+        } else {
+            dataSpan = nil
+        }
         current = engine.overview(period: period, filter: filter)
         previous = engine.overview(period: previousPeriod, filter: filter)
         departments = Self.compare(
@@ -82,14 +89,37 @@ public struct ReportContent: Sendable {
         durations = DurationBucket.count(details.compactMap(\.days))
     }
 
-    /// The latest creation or finish time in the table.
-    /// - Complexity: O(n) over the finish times.
-    static func latestTime(in table: InstanceTable) -> Int64? {
-        guard var latest = table.createTime.last else { return nil }
-        for finish in table.finishTime where finish != InstanceTable.missingTime && finish > latest {
-            latest = finish
+    /// What a reader should know before forwarding the workbook: a period without instances (the workbook then
+    /// holds zeros and empty rates) and a previous period without instances (its changes are left empty).
+    public var warnings: [String] {
+        let scope = request.deptName.map { " of \($0)" } ?? ""
+        let covered = dataSpan.map { "the data covers \(Self.text($0)) by creation time" } ?? "the store is empty"
+        var warnings: [String] = []
+        let period = request.period
+        if current.count == 0 {
+            warnings.append(
+                "no instances\(scope) in \(period) (\(Self.text(period.dayRange))): \(covered); "
+                    + "the workbook shows zeros and leaves rates empty"
+            )
         }
-        return latest
+        if previous.count == 0 && current.count > 0 {
+            warnings.append(
+                "no instances\(scope) in the previous period \(period.previous) (\(Self.text(period.previous.dayRange))): "
+                    + "\(covered); the changes against it are left empty"
+            )
+        }
+        return warnings
+    }
+
+    /// `2025-11-01..2025-11-30`.
+    static func text(_ range: DayRange) -> String {
+        "\(CivilDate(dayNumber: range.first))..\(CivilDate(dayNumber: range.last))"
+    }
+
+    /// The latest creation time in the table (the rows are in creation order).
+    /// - Complexity: O(1).
+    static func latestTime(in table: InstanceTable) -> Int64? {
+        table.createTime.last
     }
 
     /// Pairs each group with its count in the previous period (0 when it had none).

@@ -220,7 +220,7 @@ final class Workbook {
             format_set_font_size(format, 9)
             format_set_font_color(format, ReportColor.grey)
         case .text, .count, .rate, .days, .wholeDays, .ratio, .dateTime, .month, .countChange, .rateChange,
-            .daysChange:
+            .pointChange, .daysChange:
             break
         }
     }

@@ -49,6 +49,7 @@ struct ReportCommand: ParsableCommand {
             let destination = try ReportDestination(path: out)
             let content = try ReportContent(engine: try store.engine(), request: request)
             try ReportWriter().write(content, to: destination)
+            for warning in content.warnings { printError("leanstats report: warning: \(warning)") }
             let scope = dept.map { " for \($0)" } ?? ""
             print(
                 "wrote the \(reportPeriod) report\(scope) (\(content.current.count) instances, "

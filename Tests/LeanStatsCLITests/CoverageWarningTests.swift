@@ -33,4 +33,18 @@ struct CoverageWarningTests {
                 + "by creation time\n"
         )
     }
+
+    @Test func aReportOfAMonthWithoutInstancesIsWrittenWithAWarning() throws {
+        let store = try SampleStore()
+        defer { store.remove() }
+        let out = store.directory.file("empty.xlsx")
+        let result = try LeanStats.run(["report", "--data", store.path, "2026-01", "--out", out])
+        #expect(result.status == 0)
+        #expect(FileManager.default.fileExists(atPath: out))
+        #expect(
+            result.stderr
+                == "leanstats report: warning: no instances in 2026-01 (2026-01-01..2026-01-31): the data covers "
+                + "2024-12-01..2025-11-30 by creation time; the workbook shows zeros and leaves rates empty\n"
+        )
+    }
 }

@@ -99,13 +99,11 @@ struct ReportContentTests {
         #expect(buckets.map(\.label) == ["7天以内", "8–15天", "16–30天", "31–60天", "60天以上"])
     }
 
-    @Test func theAsOfTimeIsTheLatestCreationOrFinishInTheStore() throws {
+    @Test func theAsOfTimeIsTheNewestCreationInTheStoreNotTheNewestFinish() throws {
         let content = try ReportFixture.content("2025-03")
         let table = ReportFixture.engine.table
-        let latest = max(
-            table.createTime.max() ?? 0,
-            table.finishTime.filter { $0 != InstanceTable.missingTime }.max() ?? 0
-        )
-        #expect(content.asOf == latest)
+        let newestFinish = table.finishTime.filter { $0 != InstanceTable.missingTime }.max() ?? 0
+        #expect(content.asOf == table.createTime.max())
+        #expect(newestFinish > table.createTime.max() ?? 0)
     }
 }

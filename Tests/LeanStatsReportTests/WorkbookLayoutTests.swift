@@ -48,7 +48,9 @@ struct WorkbookLayoutTests {
         let overviewCells = try package.cells("总体概览")
         let rateRow = try #require(overview.row(labeled: "通过率"))
         #expect(formats[overviewCells["B\(rateRow)"]!.style] == "0.0%")
-        #expect(formats[overviewCells["D\(rateRow)"]!.style] == "+0.0%;-0.0%;0.0%")
+        #expect(formats[overviewCells["D\(rateRow)"]!.style] == "+0.0\"个百分点\";-0.0\"个百分点\";0.0\"个百分点\"")
+        let countRow = try #require(overview.row(labeled: "提案数"))
+        #expect(formats[overviewCells["E\(countRow)"]!.style] == "+0.0%;-0.0%;0.0%")
         let daysRow = try #require(overview.row(labeled: "平均处理天数"))
         #expect(formats[overviewCells["B\(daysRow)"]!.style] == "0.0")
     }
@@ -200,7 +202,7 @@ struct WorkbookLayoutTests {
         let second = try Data(contentsOf: URL(fileURLWithPath: try ReportFixture.write("2025-11", name: "b.xlsx")))
         #expect(first == second)
         let core = try #require(package.text("docProps/core.xml"))
-        #expect(core.contains("<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-12-30T05:01:09Z</dcterms:created>"))
+        #expect(core.contains("<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-11-30T13:53:07Z</dcterms:created>"))
         #expect(core.contains("<dc:title>精益提案统计报告 · 2025年11月</dc:title>"))
     }
 

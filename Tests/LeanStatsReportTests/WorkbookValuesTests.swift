@@ -34,7 +34,9 @@ struct WorkbookValuesTests {
             let expectedBefore = try #require(previous.value(0, metric).double) * scale
             #expect(same(values.number("B\(row)"), expectedNow), "\(label) this period")
             #expect(same(values.number("C\(row)"), expectedBefore), "\(label) previous period")
-            #expect(same(values.number("D\(row)"), expectedNow - expectedBefore), "\(label) change")
+            // Rates are fractions; their changes are percentage points.
+            let change = (expectedNow - expectedBefore) * (scale == 1 ? 1 : 100)
+            #expect(same(values.number("D\(row)"), change), "\(label) change")
             if scale == 1 && expectedBefore != 0 {
                 #expect(same(values.number("E\(row)"), (expectedNow - expectedBefore) / expectedBefore), "\(label) 环比")
             } else {
@@ -42,7 +44,7 @@ struct WorkbookValuesTests {
             }
         }
         #expect(values.text("A1") == "精益提案统计报告 · 2025年11月")
-        #expect(values.text("A2")?.contains("数据截至 2025-12-30 13:01（Asia/Shanghai）") == true)
+        #expect(values.text("A2")?.contains("数据截至 2025-11-30 21:53（Asia/Shanghai）") == true)
         #expect(values.text("A2")?.contains("对比上期 2025年10月") == true)
     }
 
