@@ -33,6 +33,8 @@ enum CellStyle: Hashable, CaseIterable {
     case wholeDays
     /// A ratio such as proposals per participant: `0.0`.
     case ratio
+    /// An amount of money in yuan: `#,##0.00`.
+    case amount
     /// A date and time: `yyyy-mm-dd hh:mm`.
     case dateTime
     /// A month: `yyyy-mm`.
@@ -52,6 +54,7 @@ enum CellStyle: Hashable, CaseIterable {
         case .count: "#,##0"
         case .rate: "0.0%"
         case .days, .ratio: "0.0"
+        case .amount: "#,##0.00"
         case .wholeDays: "0"
         case .dateTime: "yyyy-mm-dd hh:mm"
         case .month: "yyyy-mm"
@@ -75,6 +78,9 @@ enum CellStyle: Hashable, CaseIterable {
     /// - Parameter value: the number as stored.
     func displayedWidth(of value: Double) -> Int {
         switch self {
+        case .amount:
+            let digits = String(Int(abs(value).rounded(.down))).count
+            return digits + (digits - 1) / 3 + 3 + (value < 0 ? 1 : 0)
         case .count, .countChange:
             let digits = String(Int(abs(value).rounded())).count
             return digits + (digits - 1) / 3 + (self == .countChange ? 1 : 0)

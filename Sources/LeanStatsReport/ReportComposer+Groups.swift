@@ -18,12 +18,13 @@ extension ReportComposer {
             },
             .init(title: "上期提案数", style: .count) { .number(Double(rows[$0].previousCount)) },
             .init(title: "增减", style: .countChange) { Self.countChange(rows[$0]) },
+            .init(title: Self.benefitTitle, style: .amount) { .number(rows[$0].current.benefitSum ?? 0) },
         ]
-        try frame(sheet, title: sheetTitle("部门统计"), width: 9 + 2 + 8)
+        try frame(sheet, title: sheetTitle("部门统计"), width: columns.count + 2 + 8)
         try sheet.list(columns, count: rows.count, headerRow: Self.headerRow)
         try sheet.applyColumnWidths()
         if let chart = try departmentChart(for: sheet.name) {
-            try sheet.sheet.insertChart(chart, row: Self.headerRow, column: 10, width: 560, height: 340)
+            try sheet.sheet.insertChart(chart, row: Self.headerRow, column: columns.count + 1, width: 560, height: 340)
         }
     }
 
@@ -41,12 +42,13 @@ extension ReportComposer {
             .init(title: "平均处理天数", style: .days) { .number(rows[$0].current.avgDays) },
             .init(title: "上期提案数", style: .count) { .number(Double(rows[$0].previousCount)) },
             .init(title: "增减", style: .countChange) { Self.countChange(rows[$0]) },
+            .init(title: Self.benefitTitle, style: .amount) { .number(rows[$0].current.benefitSum ?? 0) },
         ]
-        try frame(sheet, title: sheetTitle("提案类别统计"), width: 9 + 2 + 8)
+        try frame(sheet, title: sheetTitle("提案类别统计"), width: columns.count + 2 + 8)
         try sheet.list(columns, count: rows.count, headerRow: Self.headerRow)
         try sheet.applyColumnWidths()
         if let chart = try categoryChart(for: sheet.name) {
-            try sheet.sheet.insertChart(chart, row: Self.headerRow, column: 10, width: 520, height: 340)
+            try sheet.sheet.insertChart(chart, row: Self.headerRow, column: columns.count + 1, width: 520, height: 340)
         }
     }
 
@@ -72,6 +74,9 @@ extension ReportComposer {
             try sheet.sheet.insertChart(chart, row: Self.headerRow, column: 8, width: 520, height: height)
         }
     }
+
+    /// The header of the expected-benefit columns: the sum of the form field `benefit_sum` reads.
+    static let benefitTitle = "预计收益(元)"
 
     /// A group's change against the previous period; empty when it had no instances then (as `count_change` of
     /// `vs prev`).

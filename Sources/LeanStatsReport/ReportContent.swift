@@ -21,9 +21,9 @@ public struct ReportContent: Sendable {
     public let current: GroupStatistics
     /// `overview` and `efficiency` of the previous period (``ReportPeriod/previous``).
     public let previous: GroupStatistics
-    /// `by dept` of the period, with each department's count in the previous period.
+    /// `by dept` of the period with `benefit_sum`, each department beside its count in the previous period.
     public let departments: [ComparedGroup]
-    /// `by category` of the period, with each category's count in the previous period.
+    /// `by category` of the period with `benefit_sum`, each category beside its count in the previous period.
     public let categories: [ComparedGroup]
     /// `top N` of the period, ranked.
     public let proposers: [RankedProposer]
@@ -35,6 +35,11 @@ public struct ReportContent: Sendable {
     public let trend: [TrendMonth]
     /// Every instance of the period (of the department, if one is requested), in creation order.
     public let details: [DetailRow]
+    /// Whether the form has a `提案名称` field, so that 明细 shows it.
+    public let hasProposalNames: Bool
+
+    /// The label of the form field holding a proposal's own name.
+    public static let proposalNameField = "提案名称"
 
     /// Computes the report.
     /// - Parameters:
@@ -66,12 +71,13 @@ public struct ReportContent: Sendable {
         }
         current = engine.overview(period: period, filter: filter)
         previous = engine.overview(period: previousPeriod, filter: filter)
+        let withBenefit = StatisticsOptions.standard.union(.benefit)
         departments = Self.compare(
-            engine.grouped(by: .dept, period: period, filter: filter),
+            engine.grouped(by: .dimension(.dept), period: period, filter: filter, options: withBenefit),
             with: engine.grouped(by: .dept, period: previousPeriod, filter: filter, distinct: false)
         )
         categories = Self.compare(
-            engine.grouped(by: .category, period: period, filter: filter),
+            engine.grouped(by: .dimension(.category), period: period, filter: filter, options: withBenefit),
             with: engine.grouped(by: .category, period: previousPeriod, filter: filter, distinct: false)
         )
         proposers = RankedProposer.rank(engine.topProposers(request.topCount, period: period, filter: filter))
@@ -85,7 +91,9 @@ public struct ReportContent: Sendable {
         trend = request.period.trailingMonths(12).map { month in
             TrendMonth(month: month, statistics: byMonth[month.monthText] ?? GroupStatistics(key: month.monthText))
         }
-        details = DetailRow.rows(of: engine, in: engine.rowRange(for: period), deptCode: deptCode)
+        let rows = engine.rowRange(for: period)
+        hasProposalNames = table.formColumn(named: Self.proposalNameField) != nil
+        details = DetailRow.rows(of: engine, in: rows, deptCode: deptCode)
         durations = DurationBucket.count(details.compactMap(\.days))
     }
 

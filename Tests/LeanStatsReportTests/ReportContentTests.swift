@@ -17,8 +17,15 @@ struct ReportContentTests {
         )
         #expect(content.current == engine.overview(period: november))
         #expect(content.previous == engine.overview(period: october))
-        #expect(content.departments.map(\.current) == engine.grouped(by: .dept, period: november))
-        #expect(content.categories.map(\.current) == engine.grouped(by: .category, period: november))
+        let withBenefit = StatisticsOptions.standard.union(.benefit)
+        #expect(
+            content.departments.map(\.current)
+                == engine.grouped(by: .dimension(.dept), period: november, options: withBenefit)
+        )
+        #expect(
+            content.categories.map(\.current)
+                == engine.grouped(by: .dimension(.category), period: november, options: withBenefit)
+        )
         #expect(content.proposers.map(\.statistics) == engine.topProposers(10, period: november))
         let octoberCounts = Dictionary(
             uniqueKeysWithValues: engine.grouped(by: .dept, period: october).map { ($0.key, $0.count) }

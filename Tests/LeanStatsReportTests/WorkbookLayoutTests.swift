@@ -14,7 +14,7 @@ struct WorkbookLayoutTests {
 
     /// The sheets with a filtered list, and the columns of that list.
     static let listSheets: [(sheet: String, lastColumn: String)] = [
-        ("部门统计", "I"), ("提案类别统计", "I"), ("个人排行榜", "G"), ("处理效率分析", "H"), ("月度趋势", "H"), ("明细", "J"),
+        ("部门统计", "J"), ("提案类别统计", "J"), ("个人排行榜", "G"), ("处理效率分析", "H"), ("月度趋势", "H"), ("明细", "L"),
     ]
 
     @Test func theSheetsComeInTheOrderManagersKnow() throws {
@@ -126,8 +126,8 @@ struct WorkbookLayoutTests {
             }.max() ?? 0
         #expect(try #require(departments[1]) >= Double(longestDept))
         let details = try widths("明细")
-        #expect(try #require(details[2]) > details[6] ?? 0, "titles are wider than statuses")
-        #expect(try #require(details[8]) >= 16, "a date and time fits")
+        #expect(try #require(details[2]) > details[7] ?? 0, "titles are wider than statuses")
+        #expect(try #require(details[9]) >= 16, "a date and time fits")
         #expect(try #require(details[1]) >= 21, "21-digit business ids fit")
     }
 
