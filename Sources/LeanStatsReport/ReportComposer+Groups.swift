@@ -94,10 +94,11 @@ extension ReportComposer {
         CellRange(firstRow: firstDataRow, firstColumn: column, lastRow: firstDataRow + count - 1, lastColumn: column)
     }
 
-    /// Column chart of the departments' proposal counts (the largest ``chartLimit``), `nil` without departments.
+    /// Column chart of the departments' proposal counts (the largest ``chartLimit``), `nil` with fewer than two
+    /// departments (a department pack): one bar says nothing the table does not.
     func departmentChart(for sheet: String) throws(ReportError) -> Chart? {
         let count = min(content.departments.count, Self.chartLimit)
-        guard count > 0 else { return nil }
+        guard count > 1 else { return nil }
         let chart = try workbook.addChart(.column, for: sheet)
         let series = try chart.addSeries(
             name: "提案数",
@@ -112,10 +113,10 @@ extension ReportComposer {
         return chart
     }
 
-    /// Doughnut of the categories' shares (the largest ``chartLimit``), `nil` without categories.
+    /// Doughnut of the categories' shares (the largest ``chartLimit``), `nil` with fewer than two categories.
     func categoryChart(for sheet: String) throws(ReportError) -> Chart? {
         let count = min(content.categories.count, Self.chartLimit)
-        guard count > 0 else { return nil }
+        guard count > 1 else { return nil }
         let chart = try workbook.addChart(.doughnut, for: sheet)
         let series = try chart.addSeries(
             name: "提案数",
@@ -135,10 +136,10 @@ extension ReportComposer {
         return chart
     }
 
-    /// Bar chart of the ranking's proposal counts, first place on top; `nil` for an empty ranking.
+    /// Bar chart of the ranking's proposal counts, first place on top; `nil` for a ranking of fewer than two.
     func rankingChart(for sheet: String) throws(ReportError) -> Chart? {
         let count = content.proposers.count
-        guard count > 0 else { return nil }
+        guard count > 1 else { return nil }
         let chart = try workbook.addChart(.bar, for: sheet)
         let series = try chart.addSeries(
             name: "提案数",

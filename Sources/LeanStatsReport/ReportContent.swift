@@ -33,13 +33,20 @@ public struct ReportContent: Sendable {
     public let durations: [DurationBucket]
     /// `by month` over the twelve months ending with the period, one entry per month (empty months included).
     public let trend: [TrendMonth]
-    /// Every instance of the period (of the department, if one is requested), in creation order.
+    /// Every instance of the period (of the department, if one is requested), in creation order; empty when the
+    /// request leaves the 明细 sheet out.
     public let details: [DetailRow]
     /// Whether the form has a `提案名称` field, so that 明细 shows it.
     public let hasProposalNames: Bool
 
     /// The label of the form field holding a proposal's own name.
     public static let proposalNameField = "提案名称"
+
+    /// The sheets of the workbook, in order: ``ReportWriter/sheetNames`` without 明细 when the request leaves
+    /// it out.
+    public var sheetNames: [String] {
+        request.includesDetails ? ReportWriter.sheetNames : ReportWriter.sheetNames.filter { $0 != "明细" }
+    }
 
     /// Computes the report.
     /// - Parameters:
@@ -93,8 +100,17 @@ public struct ReportContent: Sendable {
         }
         let rows = engine.rowRange(for: period)
         hasProposalNames = table.formColumn(named: Self.proposalNameField) != nil
-        details = DetailRow.rows(of: engine, in: rows, deptCode: deptCode)
-        durations = DurationBucket.count(details.compactMap(\.days))
+        if request.includesDetails {
+            details = DetailRow.rows(of: engine, in: rows, deptCode: deptCode)
+            durations = DurationBucket.count(details.compactMap(\.days))
+        } else {
+            details = []
+            durations = DurationBucket.count(
+                rows.compactMap { row in
+                    deptCode.map { table.deptName.codes[row] == $0 } ?? true ? engine.processingDays(ofRow: row) : nil
+                }
+            )
+        }
     }
 
     /// What a reader should know before forwarding the workbook: a period without instances (the workbook then

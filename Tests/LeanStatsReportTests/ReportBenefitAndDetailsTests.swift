@@ -5,7 +5,8 @@ import LeanStatsReport
 import LeanStatsTestSupport
 import Testing
 
-/// Expected benefit per department, category and instance, and the proposal's own name in 明细.
+/// Expected benefit per department, category and instance, the proposal's own name in 明细, a workbook without
+/// 明细, and no charts of a single bar.
 struct ReportBenefitAndDetailsTests {
     let package: XLSXPackage
 
@@ -93,5 +94,29 @@ struct ReportBenefitAndDetailsTests {
         #expect(!details.headers(row: 4).keys.contains("提案名称"))
         #expect(details.text("C4") == "发起人")
         #expect(details.number("\(try column("预计收益(元)", in: details))5") == 1200)
+    }
+
+    @Test func aReportWithoutDetailsLeavesOnlyThatSheetOut() throws {
+        let request = try ReportRequest(
+            period: try ReportPeriod(parsing: "2025-11", today: CivilDate(year: 2025, month: 12, day: 5)),
+            includesDetails: false
+        )
+        let content = try ReportContent(engine: ReportFixture.engine, request: request)
+        #expect(content.details.isEmpty)
+        #expect(content.durations == (try ReportFixture.content("2025-11")).durations)
+        let directory = try TemporaryDirectory(prefix: "leanstats-report")
+        let path = directory.file("report.xlsx")
+        try ReportWriter().write(content, to: path)
+        let package = try XLSXPackage(path: path)
+        #expect(try package.sheetNames() == ReportWriter.sheetNames.filter { $0 != "明细" })
+        #expect(try package.charts(on: "部门统计").count == 1)
+    }
+
+    @Test func aDepartmentPackDrawsNoChartOfASingleBar() throws {
+        let package = try XLSXPackage(path: try ReportFixture.write("2025-11", dept: "质量部"))
+        #expect(try package.charts(on: "部门统计").isEmpty)
+        let overview = try package.charts(on: "总体概览").map { $0.all("barChart").isEmpty ? "other" : "bar" }
+        #expect(!overview.contains("bar"))
+        #expect(try package.charts(on: "月度趋势").count == 1)
     }
 }
