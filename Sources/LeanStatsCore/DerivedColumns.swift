@@ -88,6 +88,8 @@ struct ProposerIndex: Sendable {
     let latestName: [UInt32]
     /// The department-name code of each user's first named instance.
     let firstDept: [UInt32]
+    /// The department-name code of each user id's most recent instance (0 when it has none).
+    let latestDept: [UInt32]
     /// Per row: ``primary``, ``other`` or 0.
     let place: [UInt8]
 
@@ -102,22 +104,26 @@ struct ProposerIndex: Sendable {
         let users = max(table.userId.dictionary.count, 1)
         var latest = [UInt32](repeating: 0, count: users)
         var first = [UInt32](repeating: .max, count: users)
+        var latestDepts = [UInt32](repeating: 0, count: users)
         var place = [UInt8](repeating: 0, count: table.rowCount)
         latest.withUnsafeMutableBufferPointer { latest in
-            first.withUnsafeMutableBufferPointer { first in
-                place.withUnsafeMutableBufferPointer { place in
-                    table.userId.codes.withCodeBuffer { userCodes in
-                        table.userName.codes.withCodeBuffer { nameCodes in
-                            table.deptName.codes.withCodeBuffer { deptCodes in
-                                for row in 0..<table.rowCount {
-                                    let name = nameCodes[row]
-                                    let user = Int(userCodes[row])
-                                    if name == 0 { continue }
-                                    latest[user] = name
-                                    if user == 0 { continue }
-                                    let dept = deptCodes[row]
-                                    if first[user] == .max { first[user] = dept }
-                                    place[row] = first[user] == dept ? Self.primary : Self.other
+            latestDepts.withUnsafeMutableBufferPointer { latestDepts in
+                first.withUnsafeMutableBufferPointer { first in
+                    place.withUnsafeMutableBufferPointer { place in
+                        table.userId.codes.withCodeBuffer { userCodes in
+                            table.userName.codes.withCodeBuffer { nameCodes in
+                                table.deptName.codes.withCodeBuffer { deptCodes in
+                                    for row in 0..<table.rowCount {
+                                        let name = nameCodes[row]
+                                        let user = Int(userCodes[row])
+                                        latestDepts[user] = deptCodes[row]
+                                        if name == 0 { continue }
+                                        latest[user] = name
+                                        if user == 0 { continue }
+                                        let dept = deptCodes[row]
+                                        if first[user] == .max { first[user] = dept }
+                                        place[row] = first[user] == dept ? Self.primary : Self.other
+                                    }
                                 }
                             }
                         }
@@ -126,6 +132,7 @@ struct ProposerIndex: Sendable {
             }
         }
         latestName = latest
+        latestDept = latestDepts
         firstDept = first
         self.place = place
     }

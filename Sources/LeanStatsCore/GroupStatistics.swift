@@ -7,6 +7,9 @@ public struct GroupStatistics: Sendable, Hashable {
     public var key: String
     /// The user id, for `by user` groups.
     public var userId: String?
+    /// The user's department (the department name of the user's most recent instance in the whole store), for
+    /// `by user` groups; `nil` when that instance has none.
+    public var userDept: String?
     /// Instances.
     public var count: Int = 0
     /// Instances with result `agree`.
@@ -46,8 +49,9 @@ public struct GroupStatistics: Sendable, Hashable {
     public var passRate: Double { count == 0 ? 0 : Double(passed) / Double(count) * 100 }
     /// Mean processing days, `nil` when nothing completed.
     public var avgDays: Double? { completed == 0 ? nil : Double(totalDays) / Double(completed) }
-    /// Share of completed instances processed within 30 days × 100, 0 when nothing completed.
-    public var within30Rate: Double { completed == 0 ? 0 : Double(within30) / Double(completed) * 100 }
+    /// Share of completed instances processed within 30 days × 100, `nil` when nothing completed (a share of
+    /// nothing is unknown, not 0).
+    public var within30Rate: Double? { completed == 0 ? nil : Double(within30) / Double(completed) * 100 }
 }
 
 /// One row of the proposer ranking (个人排行榜): a user in one department.

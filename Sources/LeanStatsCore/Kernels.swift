@@ -1,12 +1,23 @@
 /// Which column numbers the groups of a kernel run.
 enum GroupKey {
     case single
+    /// The department name; instances without one form group 0 (shown as ``StatisticsEngine/missingDeptLabel``).
     case deptName
     case user
     case status
     case result
-    /// A form-field column (the category is one).
-    case form(CodeArray)
+    /// A form-field column (the category is one); `keepsMissing` counts instances without a value in group 0
+    /// instead of leaving them out.
+    case form(CodeArray, keepsMissing: Bool)
+
+    /// Whether instances without a value form group 0 rather than being left out.
+    var keepsMissing: Bool {
+        switch self {
+        case .deptName: true
+        case .form(_, let keepsMissing): keepsMissing
+        case .single, .user, .status, .result: false
+        }
+    }
 }
 
 /// Borrowed views of the columns the kernels read; valid only inside ``StatisticsEngine/withKernelColumns(needsDays:_:)``.
@@ -45,12 +56,14 @@ struct SingleGroupReader: GroupKeyReader {
     @inline(__always) func group(_ row: Int) -> Int { 0 }
 }
 
-/// Rows grouped by a dictionary code of a given width; code 0 (missing) is left out.
+/// Rows grouped by a dictionary code of a given width; code 0 (missing) goes to group `missing`: −1 leaves it
+/// out, 0 keeps it as a group of its own.
 struct CodeGroupReader<Code: FixedWidthInteger & UnsignedInteger>: GroupKeyReader {
     let codes: UnsafeBufferPointer<Code>
+    var missing = -1
     @inline(__always) func group(_ row: Int) -> Int {
         let code = Int(codes[row])
-        return code == 0 ? -1 : code
+        return code == 0 ? missing : code
     }
 }
 
@@ -139,11 +152,12 @@ extension StatisticsEngine {
                     combine: { $0.combine($1) }
                 )
             }
+            let missing = key.keepsMissing ? 0 : -1
             func run(codes: CodeBuffer) -> GroupState {
                 switch codes {
-                case .u8(let buffer): run(CodeGroupReader(codes: buffer))
-                case .u16(let buffer): run(CodeGroupReader(codes: buffer))
-                case .u32(let buffer): run(CodeGroupReader(codes: buffer))
+                case .u8(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
+                case .u16(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
+                case .u32(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
                 }
             }
             switch key {
@@ -152,7 +166,7 @@ extension StatisticsEngine {
             case .user: return run(codes: columns.user)
             case .status: return run(CodeGroupReader(codes: columns.status))
             case .result: return run(CodeGroupReader(codes: columns.result))
-            case .form(let codes): return codes.withCodeBuffer { run(codes: $0) }
+            case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }
             }
         }
     }
@@ -344,11 +358,12 @@ extension StatisticsEngine {
                 }
                 return days
             }
+            let missing = key.keepsMissing ? 0 : -1
             func collect(codes: CodeBuffer) -> [Int: [Int32]] {
                 switch codes {
-                case .u8(let buffer): collect(CodeGroupReader(codes: buffer))
-                case .u16(let buffer): collect(CodeGroupReader(codes: buffer))
-                case .u32(let buffer): collect(CodeGroupReader(codes: buffer))
+                case .u8(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
+                case .u16(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
+                case .u32(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
                 }
             }
             let days: [Int: [Int32]]
@@ -358,7 +373,7 @@ extension StatisticsEngine {
             case .user: days = collect(codes: columns.user)
             case .status: days = collect(CodeGroupReader(codes: columns.status))
             case .result: days = collect(CodeGroupReader(codes: columns.result))
-            case .form(let codes): days = codes.withCodeBuffer { collect(codes: $0) }
+            case .form(let codes, _): days = codes.withCodeBuffer { collect(codes: $0) }
             }
             return days.mapValues { values in
                 let sorted = values.sorted()

@@ -8,6 +8,10 @@ import Foundation
 public final class StatisticsEngine: Sendable {
     /// The default label of the numeric form field that `benefit_sum` adds up.
     public static let defaultBenefitField = "预计收益(元)"
+    /// The `by dept` group of instances without a department name, so that the groups add up to the total.
+    public static let missingDeptLabel = "未填部门"
+    /// The `by category` group of instances without a `提案类别`, so that the groups add up to the total.
+    public static let missingCategoryLabel = "未分类"
 
     /// The data.
     public let table: InstanceTable
@@ -110,6 +114,11 @@ public final class StatisticsEngine: Sendable {
         table.userName.dictionary[proposerIndex().latestName[Int(code)]]
     }
 
+    /// The department name of the user's most recent instance in the whole store, `nil` when it has none.
+    public func latestDept(ofUserCode code: UInt32) -> String? {
+        table.deptName.dictionary[proposerIndex().latestDept[Int(code)]]
+    }
+
     // MARK: - Statistics
 
     /// `overview` and `efficiency`: all statistics of the instances in `period` that pass `filter`.
@@ -157,12 +166,12 @@ public final class StatisticsEngine: Sendable {
             return calendarBuckets(dimension, rows: rows, filter: resolved, options: options)
         case .dimension(.dept):
             key = .deptName
-            groupCount = table.deptName.dictionary.count
-            label = { (self.table.deptName.dictionary[UInt32($0)] ?? "", nil) }
+            groupCount = max(table.deptName.dictionary.count, 1)
+            label = { (self.table.deptName.dictionary[UInt32($0)] ?? Self.missingDeptLabel, nil) }
         case .dimension(.category):
-            key = .form(categoryCodes)
-            groupCount = categoryDictionary.count
-            label = { (self.categoryDictionary[UInt32($0)] ?? "", nil) }
+            key = .form(categoryCodes, keepsMissing: true)
+            groupCount = max(categoryDictionary.count, 1)
+            label = { (self.categoryDictionary[UInt32($0)] ?? Self.missingCategoryLabel, nil) }
         case .dimension(.user):
             key = .user
             groupCount = table.userId.dictionary.count
@@ -182,7 +191,7 @@ public final class StatisticsEngine: Sendable {
             preconditionFailure("calendar dimensions are handled above")
         case .field(let name):
             guard let column = table.formColumn(named: name) else { return [] }
-            key = .form(column.codes)
+            key = .form(column.codes, keepsMissing: false)
             groupCount = column.dictionary.count
             label = { (column.dictionary[UInt32($0)] ?? "", nil) }
         }
@@ -221,7 +230,7 @@ public final class StatisticsEngine: Sendable {
                     departments: options.contains(.departments)
                 )
             }
-            finalized = (1..<max(groupCount, 1)).compactMap { group in
+            finalized = ((key.keepsMissing ? 0 : 1)..<max(groupCount, 1)).compactMap { group in
                 guard totals[group].count > 0 else { return nil }
                 let name = label(group)
                 var statistics = totals[group].statistics(key: name.key, options: options)
@@ -260,6 +269,11 @@ public final class StatisticsEngine: Sendable {
             }
         }
         let byUser = grouping == .dimension(.user)
+        if byUser {
+            for (index, entry) in finalized.enumerated() {
+                groups[index].userDept = latestDept(ofUserCode: UInt32(entry.group))
+            }
+        }
         // Sorts positions, not the statistics themselves: moving a few hundred large values at every step of a
         // sort costs more than the whole kernel of a one-month query.
         let order = groups.indices.sorted { left, right in
@@ -423,7 +437,9 @@ public final class StatisticsEngine: Sendable {
     }
 
     /// `top N`: proposers ranked by count (descending) then user id, grouped by (user id, department name); rows
-    /// without a user name are left out and each user is shown with the latest name in the whole store.
+    /// without a user name are left out and each user is shown with the latest name in the whole store. Every
+    /// proposer whose count equals the `limit`-th one is kept, so ties at the cut-off can give more than `limit`
+    /// rows.
     public func topProposers(_ limit: Int, period: DayRange?, filter: StatisticsFilter = .none) -> [ProposerStatistics]
     {
         guard let resolved = resolve(filter), limit > 0 else { return [] }
@@ -452,7 +468,9 @@ public final class StatisticsEngine: Sendable {
             if lhs.userId != rhs.userId { return utf8Precedes(lhs.userId, rhs.userId) }
             return utf8Precedes(lhs.deptName ?? "", rhs.deptName ?? "")
         }
-        return Array(ranked.prefix(limit))
+        // Everyone tied with the last place is kept (the threshold above already cut below it): `top 10` may
+        // show 12 rows rather than drop two people with the same count as the tenth.
+        return ranked
     }
 
     /// The rows of a period that pass a filter, newest first, for drill-down lists.
@@ -562,7 +580,7 @@ extension StatisticsEngine {
         case .user: return table.userId.codes
         case .status: return .u8(table.status)
         case .result: return .u8(table.result)
-        case .form(let codes): return codes
+        case .form(let codes, _): return codes
         }
     }
 
@@ -584,7 +602,7 @@ extension StatisticsEngine {
             for row in 0..<table.rowCount {
                 let value = Int(values[row])
                 let group = groups[row]
-                if value == 0 || group == 0 { continue }
+                if value == 0 { continue }
                 let current = Int32(truncatingIfNeeded: row)
                 if primaryGroup[value] == .max {
                     primaryGroup[value] = group

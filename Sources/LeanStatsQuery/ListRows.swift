@@ -9,6 +9,8 @@ public struct ListRows: Sendable {
     public let selection: [Int]
     /// The data the rows come from.
     let engine: StatisticsEngine
+    /// Warnings about the period (``ResultTable/warnings``), printed after the rows.
+    public var warnings: [String] = []
 
     /// How many rows a chunk holds.
     public static let chunkRows = 4096
@@ -56,7 +58,11 @@ public struct ListRows: Sendable {
     }
 
     /// All rows in one table.
-    public var table: ResultTable { ResultTable(columns: columns, rows: values(0..<count)) }
+    public var table: ResultTable {
+        var table = ResultTable(columns: columns, rows: values(0..<count))
+        table.warnings = warnings
+        return table
+    }
 }
 
 /// A query's answer as it is printed: a whole table, or the rows of a `list` to be printed a chunk at a time.
@@ -65,4 +71,12 @@ public enum ResultStream: Sendable {
     case table(ResultTable)
     /// The rows of a `list`.
     case list(ListRows)
+
+    /// Warnings about the periods, printed on stderr after the result.
+    public var warnings: [String] {
+        switch self {
+        case .table(let table): table.warnings
+        case .list(let rows): rows.warnings
+        }
+    }
 }

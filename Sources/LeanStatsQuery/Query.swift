@@ -58,6 +58,8 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
         case .overview(let scope): scope.columns(for: Metric.overview)
         case .efficiency(let scope): scope.columns(for: Metric.efficiency)
         case .top: ["user_id", "user", "dept"] + Metric.top.map(\.rawValue)
+        case .breakdown(let breakdown) where breakdown.grouping == .dimension(.user):
+            ["user_id", "user", "dept"] + breakdown.scope.columns(for: breakdown.metrics)
         case .breakdown(let breakdown): [breakdown.keyColumn] + breakdown.scope.columns(for: breakdown.metrics)
         case .trend: [Dimension.month.rawValue] + Metric.trend.map(\.rawValue)
         case .list: Self.listColumns

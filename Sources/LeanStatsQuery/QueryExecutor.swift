@@ -31,7 +31,9 @@ public struct QueryExecutor: Sendable {
     public func stream(_ query: Query) -> ResultStream {
         guard case .list(_, let limit) = query.expanded else { return .table(run(query)) }
         let scope = query.scope
-        return .list(list(period: scope.period.dayRange(today: today), filter: scope.filter, limit: limit))
+        var rows = list(period: scope.period.dayRange(today: today), filter: scope.filter, limit: limit)
+        rows.warnings = coverageWarnings(scope)
+        return .list(rows)
     }
 
     /// Runs a parsed query.
@@ -39,11 +41,12 @@ public struct QueryExecutor: Sendable {
     public func run(_ query: Query) -> ResultTable {
         let scope = query.scope
         let period = scope.period.dayRange(today: today)
+        var result: ResultTable
         switch query.expanded {
         case .overview:
-            return summary(Metric.overview, scope: scope, columns: query.resultColumns)
+            result = summary(Metric.overview, scope: scope, columns: query.resultColumns)
         case .efficiency:
-            return summary(Metric.efficiency, scope: scope, columns: query.resultColumns)
+            result = summary(Metric.efficiency, scope: scope, columns: query.resultColumns)
         case .top(let limit, _):
             let rows = engine.topProposers(limit, period: period, filter: scope.filter).map { row -> [ResultValue] in
                 [
@@ -51,16 +54,55 @@ public struct QueryExecutor: Sendable {
                     .int(row.count), .int(row.passed), .double(row.passRate),
                 ]
             }
-            return ResultTable(columns: query.resultColumns, rows: rows)
+            result = ResultTable(columns: query.resultColumns, rows: rows)
         case .breakdown(let breakdown):
-            return run(breakdown, columns: query.resultColumns)
+            result = run(breakdown, columns: query.resultColumns)
         case .list(_, let limit):
-            return list(period: period, filter: scope.filter, limit: limit).table
+            result = list(period: period, filter: scope.filter, limit: limit).table
         case .describe:
             return describe()
         case .trend:
             preconditionFailure("expanded queries have no trend")
         }
+        result.warnings = coverageWarnings(scope)
+        return result
+    }
+
+    /// Warnings about periods the data does not cover: a period with no instances because it lies outside the
+    /// data, and a comparison period the data covers only in part or not at all.
+    ///
+    /// The data's span is the creation days of the first and the last instance of the whole store (filters do
+    /// not narrow it). An empty store gives no warnings.
+    /// - Parameter scope: the query's period and comparison.
+    /// - Returns: one sentence per finding, in the order current period, comparison period.
+    public func coverageWarnings(_ scope: QueryScope) -> [String] {
+        guard let period = scope.period.dayRange(today: today), let first = engine.table.createTime.first,
+            let last = engine.table.createTime.last
+        else { return [] }
+        let data = DayRange(first: engine.clock.dayNumber(at: first), last: engine.clock.dayNumber(at: last))
+        let covered = "the data covers \(Self.text(data)) by creation time"
+        var warnings: [String] = []
+        if period.last < data.first || period.first > data.last {
+            warnings.append("no instances in \(scope.period) (\(Self.text(period))): \(covered)")
+        }
+        if let comparison = scope.comparison, let base = comparison.dayRange(for: scope.period, today: today) {
+            let name = "the comparison period \(comparison) (\(Self.text(base)))"
+            if base.last < data.first || base.first > data.last {
+                warnings.append(
+                    "\(name) holds no instances: \(covered); the _change and _change_pct columns are null"
+                )
+            } else if base.first < data.first || base.last > data.last {
+                warnings.append(
+                    "\(name) is only partly covered: \(covered), so the changes compare a shorter span with a longer one"
+                )
+            }
+        }
+        return warnings
+    }
+
+    /// `2025-11-01..2025-11-30`.
+    private static func text(_ range: DayRange) -> String {
+        "\(CivilDate(dayNumber: range.first))..\(CivilDate(dayNumber: range.last))"
     }
 
     // MARK: - Forms
@@ -102,6 +144,7 @@ public struct QueryExecutor: Sendable {
             options: options
         )
         let byDept = breakdown.grouping == .dimension(.dept)
+        let byUser = breakdown.grouping == .dimension(.user)
         var previous: [String: GroupStatistics] = [:]
         if let comparison = scope.comparison {
             let earlier = engine.grouped(
@@ -158,6 +201,12 @@ public struct QueryExecutor: Sendable {
                 )
             } else {
                 values = breakdown.metrics.map { value(of: $0, in: group, headcount: headcount) }
+            }
+            if byUser {
+                return [
+                    ResultValue.string(group.userId ?? ""), .string(group.key),
+                    group.userDept.map(ResultValue.string) ?? .null,
+                ] + values
             }
             return [ResultValue.string(group.key)] + values
         }
@@ -221,7 +270,8 @@ public struct QueryExecutor: Sendable {
         return headcounts.isEmpty ? nil : headcounts.values.reduce(0, +)
     }
 
-    /// `m, m_prev, m_change, m_change_pct` for each metric.
+    /// `m, m_prev, m_change, m_change_pct` for each metric; the changes are `null` when the earlier period (or the
+    /// group in it) has no instances, as there is nothing to change from.
     private func compare(
         _ metrics: [Metric],
         current: GroupStatistics,
@@ -234,6 +284,7 @@ public struct QueryExecutor: Sendable {
             let before = value(of: metric, in: previous, headcount: previousHeadcount)
             var change = ResultValue.null
             var percent = ResultValue.null
+            guard previous.count > 0 else { return [now, before, change, percent] }
             switch (now, before) {
             case (.int(let a), .int(let b)):
                 change = .int(a - b)
@@ -268,7 +319,7 @@ public struct QueryExecutor: Sendable {
         case .min_days: group.minDays.map(ResultValue.int) ?? .null
         case .max_days: group.maxDays.map(ResultValue.int) ?? .null
         case .completed: .int(group.completed)
-        case .within30_rate: .double(group.within30Rate)
+        case .within30_rate: group.within30Rate.map(ResultValue.double) ?? .null
         case .refused: .int(group.refused)
         case .running: .int(group.running)
         case .benefit_sum: .double(group.benefitSum ?? 0)

@@ -7,6 +7,10 @@ public struct ResultTable: Sendable, Hashable {
     /// Whether the result is one object rather than a list (`overview`, `efficiency`): JSON prints the first row as
     /// an object instead of an array of objects.
     public var isSingleObject: Bool
+    /// Sentences about how far the data supports the answer, e.g. a comparison period the data does not cover;
+    /// printed on stderr by `leanstats query` and the REPL and sent as `X-LeanStats-Warning` headers by the HTTP
+    /// API, never part of the formatted result.
+    public var warnings: [String] = []
 
     /// Creates a result.
     /// - Parameters:

@@ -2,7 +2,7 @@
 ///
 /// A header line, a line of `-` under each column, then one line per row; columns are two spaces apart and as wide
 /// as their widest cell in terminal columns (``displayWidth(_:)-(String)``, so Chinese text lines up). Numbers are
-/// right-aligned, text left-aligned; doubles show at most two decimals (`71.43`, `12.5`, `50`); `null` is empty;
+/// right-aligned, text left-aligned; doubles show at most two decimals (`71.43`, `12.5`, `50`); `null` shows as `–`;
 /// control characters in text show as escapes (`\n`, `\u{1B}`). Trailing spaces are trimmed. An empty result
 /// prints the header and `(0 rows)`.
 public struct TableFormatter: ResultFormatter {
@@ -35,7 +35,10 @@ public struct TableFormatter: ResultFormatter {
         var output = line(table.columns.map(Self.escaped)) { numeric[$0] }
         output += line(widths.map { String(repeating: "-", count: $0) }) { _ in false }
         for (row, texts) in zip(rows, cells) {
-            output += line(texts) { table.value(row, $0).isNumber }
+            output += line(texts) { column in
+                let value = table.value(row, column)
+                return value.isNumber || (value == .null && numeric[column])
+            }
         }
         if rows.isEmpty { output += "(0 rows)\n" }
         return output
@@ -82,7 +85,10 @@ public struct TableFormatter: ResultFormatter {
             guard !isCancelled() else { return false }
             var text = ""
             for row in chunk.rows {
-                text += line(row.map(Self.cellText)) { chunk.value(row, $0).isNumber }
+                text += line(row.map(Self.cellText)) { column in
+                    let value = chunk.value(row, column)
+                    return value.isNumber || (value == .null && layout.isNumeric(column))
+                }
             }
             try emit(text)
             return true
@@ -97,7 +103,7 @@ public struct TableFormatter: ResultFormatter {
         case .int(let number): String(number)
         case .double(let number): twoDecimals(number)
         case .string(let text): escaped(text)
-        case .null: ""
+        case .null: "–"
         }
     }
 

@@ -33,14 +33,18 @@ enum CellStyle: Hashable, CaseIterable {
     case wholeDays
     /// A ratio such as proposals per participant: `0.0`.
     case ratio
+    /// An amount of money in yuan: `#,##0.00`.
+    case amount
     /// A date and time: `yyyy-mm-dd hh:mm`.
     case dateTime
     /// A month: `yyyy-mm`.
     case month
     /// The change of a count: `+#,##0`.
     case countChange
-    /// The change of a rate, in percentage points, stored as a fraction: `+0.0%`.
+    /// A relative change (环比), stored as a fraction: `+0.0%`.
     case rateChange
+    /// The change of a rate in percentage points, stored as points: `+1.5个百分点`.
+    case pointChange
     /// The change of a number of days: `+0.0`.
     case daysChange
 
@@ -50,11 +54,13 @@ enum CellStyle: Hashable, CaseIterable {
         case .count: "#,##0"
         case .rate: "0.0%"
         case .days, .ratio: "0.0"
+        case .amount: "#,##0.00"
         case .wholeDays: "0"
         case .dateTime: "yyyy-mm-dd hh:mm"
         case .month: "yyyy-mm"
         case .countChange: "+#,##0;-#,##0;0"
         case .rateChange: "+0.0%;-0.0%;0.0%"
+        case .pointChange: "+0.0\"个百分点\";-0.0\"个百分点\";0.0\"个百分点\""
         case .daysChange: "+0.0;-0.0;0.0"
         case .title, .subtitle, .summary, .section, .header, .text, .centeredText, .label, .paragraph, .note: nil
         }
@@ -72,11 +78,16 @@ enum CellStyle: Hashable, CaseIterable {
     /// - Parameter value: the number as stored.
     func displayedWidth(of value: Double) -> Int {
         switch self {
+        case .amount:
+            let digits = String(Int(abs(value).rounded(.down))).count
+            return digits + (digits - 1) / 3 + 3 + (value < 0 ? 1 : 0)
         case .count, .countChange:
             let digits = String(Int(abs(value).rounded())).count
             return digits + (digits - 1) / 3 + (self == .countChange ? 1 : 0)
         case .rate, .rateChange:
             return String(Int(abs(value * 100).rounded(.down))).count + 3 + (self == .rateChange ? 1 : 0)
+        case .pointChange:
+            return String(Int(abs(value).rounded(.down))).count + 3 + 10
         case .days, .ratio, .daysChange:
             return String(Int(abs(value).rounded(.down))).count + 2 + (self == .daysChange ? 1 : 0)
         case .wholeDays:

@@ -6,6 +6,8 @@ public struct DetailRow: Sendable, Hashable {
     public var businessId: String?
     /// The title.
     public var title: String?
+    /// The form's `提案名称`, if it has one.
+    public var proposalName: String?
     /// The originator's name as recorded on the instance, else the user id.
     public var proposer: String?
     /// The originator's department name.
@@ -22,6 +24,9 @@ public struct DetailRow: Sendable, Hashable {
     public var finishTime: Int64?
     /// Processing days as SPEC §3 defines them (COMPLETED with a finish time), else `nil`.
     public var days: Int?
+    /// The benefit form field (`预计收益(元)`) in yuan, as `benefit_sum` reads it; `nil` when missing or not a
+    /// number.
+    public var benefit: Double?
 
     /// Creates a row.
     public init(
@@ -34,7 +39,9 @@ public struct DetailRow: Sendable, Hashable {
         result: InstanceResult?,
         createTime: Int64,
         finishTime: Int64?,
-        days: Int?
+        days: Int?,
+        proposalName: String? = nil,
+        benefit: Double? = nil
     ) {
         self.businessId = businessId
         self.title = title
@@ -46,6 +53,8 @@ public struct DetailRow: Sendable, Hashable {
         self.createTime = createTime
         self.finishTime = finishTime
         self.days = days
+        self.proposalName = proposalName
+        self.benefit = benefit
     }
 
     /// The rows of a row range, optionally of one department only.
@@ -54,10 +63,21 @@ public struct DetailRow: Sendable, Hashable {
     ///   - rows: the row range of the period (``StatisticsEngine/rowRange(for:)``).
     ///   - deptCode: the department-name code to keep, or `nil` for every row.
     /// - Returns: the rows in creation order.
-    /// - Complexity: O(r) for r rows in the range.
+    /// - Complexity: O(r) for r rows in the range, plus O(d) once for the d distinct benefit texts.
     static func rows(of engine: StatisticsEngine, in rows: Range<Int>, deptCode: UInt32?) -> [DetailRow] {
         let table = engine.table
         let category = table.category
+        let names = table.formColumn(named: ReportContent.proposalNameField)
+        // Each distinct benefit text is read as a number once; rows look their amount up by code.
+        let benefitColumn = table.formColumn(named: engine.benefitField)
+        let amounts = benefitColumn.map { column in
+            (0..<column.dictionary.count).map { code -> Double? in
+                guard let text = column.dictionary[UInt32(code)],
+                    case .cents(let cents) = ValueLimits.benefitAmount(text)
+                else { return nil }
+                return Double(cents) / 100
+            }
+        }
         let (businessIds, titles) = (table.businessId, table.title)
         var result: [DetailRow] = []
         result.reserveCapacity(rows.count)
@@ -77,7 +97,9 @@ public struct DetailRow: Sendable, Hashable {
                     result: InstanceResult(rawValue: table.result[row]),
                     createTime: create,
                     finishTime: finish,
-                    days: engine.processingDays(ofRow: row)
+                    days: engine.processingDays(ofRow: row),
+                    proposalName: names?[row],
+                    benefit: benefitColumn.flatMap { amounts?[Int($0.codes[row])] ?? nil }
                 )
             )
         }

@@ -14,7 +14,7 @@ extension ReportComposer {
             .init(title: "最长天数", style: .wholeDays) { .number(rows[$0].maxDays.map(Double.init)) },
             .init(title: "30天内完成数", style: .count) { .number(Double(rows[$0].within30)) },
             .init(title: "30天内完成率", style: .rate, highlight: .colorScale) { index in
-                .number(rows[index].completed == 0 ? nil : rows[index].within30Rate / 100)
+                .number(rows[index].within30Rate.map { $0 / 100 })
             },
         ]
         try frame(sheet, title: sheetTitle("处理效率分析"), width: 8 + 1 + 3)
@@ -27,7 +27,7 @@ extension ReportComposer {
             ("平均处理天数", overall.avgDays, .days),
             ("最短处理天数", overall.minDays.map(Double.init), .wholeDays),
             ("最长处理天数", overall.maxDays.map(Double.init), .wholeDays),
-            ("30天内完成率", overall.completed == 0 ? nil : overall.within30Rate / 100, .rate),
+            ("30天内完成率", overall.within30Rate.map { $0 / 100 }, .rate),
         ]
         try sheet.list(
             [

@@ -17,15 +17,14 @@ extension ReportComposer {
                 return .number(group.participants == 0 ? nil : Double(group.count) / Double(group.participants))
             },
             .init(title: "上期提案数", style: .count) { .number(Double(rows[$0].previousCount)) },
-            .init(title: "增减", style: .countChange) {
-                .number(Double(rows[$0].current.count - rows[$0].previousCount))
-            },
+            .init(title: "增减", style: .countChange) { Self.countChange(rows[$0]) },
+            .init(title: Self.benefitTitle, style: .amount) { .number(rows[$0].current.benefitSum ?? 0) },
         ]
-        try frame(sheet, title: sheetTitle("部门统计"), width: 9 + 2 + 8)
+        try frame(sheet, title: sheetTitle("部门统计"), width: columns.count + 2 + 8)
         try sheet.list(columns, count: rows.count, headerRow: Self.headerRow)
         try sheet.applyColumnWidths()
         if let chart = try departmentChart(for: sheet.name) {
-            try sheet.sheet.insertChart(chart, row: Self.headerRow, column: 10, width: 560, height: 340)
+            try sheet.sheet.insertChart(chart, row: Self.headerRow, column: columns.count + 1, width: 560, height: 340)
         }
     }
 
@@ -42,15 +41,14 @@ extension ReportComposer {
             .init(title: "参与人数", style: .count) { .number(Double(rows[$0].current.participants)) },
             .init(title: "平均处理天数", style: .days) { .number(rows[$0].current.avgDays) },
             .init(title: "上期提案数", style: .count) { .number(Double(rows[$0].previousCount)) },
-            .init(title: "增减", style: .countChange) {
-                .number(Double(rows[$0].current.count - rows[$0].previousCount))
-            },
+            .init(title: "增减", style: .countChange) { Self.countChange(rows[$0]) },
+            .init(title: Self.benefitTitle, style: .amount) { .number(rows[$0].current.benefitSum ?? 0) },
         ]
-        try frame(sheet, title: sheetTitle("提案类别统计"), width: 9 + 2 + 8)
+        try frame(sheet, title: sheetTitle("提案类别统计"), width: columns.count + 2 + 8)
         try sheet.list(columns, count: rows.count, headerRow: Self.headerRow)
         try sheet.applyColumnWidths()
         if let chart = try categoryChart(for: sheet.name) {
-            try sheet.sheet.insertChart(chart, row: Self.headerRow, column: 10, width: 520, height: 340)
+            try sheet.sheet.insertChart(chart, row: Self.headerRow, column: columns.count + 1, width: 520, height: 340)
         }
     }
 
@@ -77,6 +75,15 @@ extension ReportComposer {
         }
     }
 
+    /// The header of the expected-benefit columns: the sum of the form field `benefit_sum` reads.
+    static let benefitTitle = "预计收益(元)"
+
+    /// A group's change against the previous period; empty when it had no instances then (as `count_change` of
+    /// `vs prev`).
+    static func countChange(_ row: ComparedGroup) -> SheetBuilder.Value {
+        .number(row.previousCount == 0 ? nil : Double(row.current.count - row.previousCount))
+    }
+
     // MARK: - Charts
 
     /// The first data row of every list sheet.
@@ -87,10 +94,11 @@ extension ReportComposer {
         CellRange(firstRow: firstDataRow, firstColumn: column, lastRow: firstDataRow + count - 1, lastColumn: column)
     }
 
-    /// Column chart of the departments' proposal counts (the largest ``chartLimit``), `nil` without departments.
+    /// Column chart of the departments' proposal counts (the largest ``chartLimit``), `nil` with fewer than two
+    /// departments (a department pack): one bar says nothing the table does not.
     func departmentChart(for sheet: String) throws(ReportError) -> Chart? {
         let count = min(content.departments.count, Self.chartLimit)
-        guard count > 0 else { return nil }
+        guard count > 1 else { return nil }
         let chart = try workbook.addChart(.column, for: sheet)
         let series = try chart.addSeries(
             name: "提案数",
@@ -105,10 +113,10 @@ extension ReportComposer {
         return chart
     }
 
-    /// Doughnut of the categories' shares (the largest ``chartLimit``), `nil` without categories.
+    /// Doughnut of the categories' shares (the largest ``chartLimit``), `nil` with fewer than two categories.
     func categoryChart(for sheet: String) throws(ReportError) -> Chart? {
         let count = min(content.categories.count, Self.chartLimit)
-        guard count > 0 else { return nil }
+        guard count > 1 else { return nil }
         let chart = try workbook.addChart(.doughnut, for: sheet)
         let series = try chart.addSeries(
             name: "提案数",
@@ -128,10 +136,10 @@ extension ReportComposer {
         return chart
     }
 
-    /// Bar chart of the ranking's proposal counts, first place on top; `nil` for an empty ranking.
+    /// Bar chart of the ranking's proposal counts, first place on top; `nil` for a ranking of fewer than two.
     func rankingChart(for sheet: String) throws(ReportError) -> Chart? {
         let count = content.proposers.count
-        guard count > 0 else { return nil }
+        guard count > 1 else { return nil }
         let chart = try workbook.addChart(.bar, for: sheet)
         let series = try chart.addSeries(
             name: "提案数",

@@ -31,13 +31,14 @@ extension ReportComposer {
                 showsRelativeChange: true
             )
         }
-        func rate(_ name: String, _ value: (GroupStatistics) -> Double) -> OverviewFigure {
+        // A rate of a period without instances is unknown rather than 0, so it has no change either.
+        func rate(_ name: String, _ value: (GroupStatistics) -> Double?) -> OverviewFigure {
             OverviewFigure(
                 name: name,
-                current: value(now) / 100,
-                previous: value(before) / 100,
+                current: now.count == 0 ? nil : value(now).map { $0 / 100 },
+                previous: before.count == 0 ? nil : value(before).map { $0 / 100 },
                 style: .rate,
-                changeStyle: .rateChange,
+                changeStyle: .pointChange,
                 showsRelativeChange: false
             )
         }
@@ -88,9 +89,9 @@ extension ReportComposer {
         text += "；通过 \(Self.countText(now.passed)) 件，通过率 \(Self.percentText(now.passRate / 100))"
         text += "；\(Self.countText(now.participants)) 人参与"
         if content.request.deptName == nil { text += "，覆盖 \(Self.countText(now.depts)) 个部门" }
-        if let average = now.avgDays {
+        if let average = now.avgDays, let within30 = now.within30Rate {
             text += "；已完成审批 \(Self.countText(now.completed)) 件，平均处理 \(Self.decimalText(average)) 天"
-            text += "，30 天内完成率 \(Self.percentText(now.within30Rate / 100))"
+            text += "，30 天内完成率 \(Self.percentText(within30 / 100))"
         }
         return text + "。"
     }
@@ -117,7 +118,12 @@ extension ReportComposer {
             try sheet.text(figure.name, row: row, column: 0, style: .label, banded: banded, measured: false)
             try sheet.number(figure.current, row: row, column: 1, style: figure.style, banded: banded)
             try sheet.number(figure.previous, row: row, column: 2, style: figure.style, banded: banded)
-            let change = figure.current.flatMap { now in figure.previous.map { now - $0 } }
+            // Rates are stored as fractions and their changes as percentage points.
+            let scale = figure.changeStyle == .pointChange ? 100.0 : 1
+            // Against a previous period without instances there is nothing to change from (as `vs` in queries).
+            let change =
+                content.previous.count == 0
+                ? nil : figure.current.flatMap { now in figure.previous.map { (now - $0) * scale } }
             try sheet.number(change, row: row, column: 3, style: figure.changeStyle, banded: banded)
             let relative =
                 figure.showsRelativeChange ? Self.relativeChange(figure.current, from: figure.previous) : nil

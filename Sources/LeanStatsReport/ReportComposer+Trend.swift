@@ -14,7 +14,7 @@ extension ReportComposer {
             .init(title: "平均处理天数", style: .days) { .number(months[$0].statistics.avgDays) },
             .init(title: "30天内完成率", style: .rate) { index in
                 let statistics = months[index].statistics
-                return .number(statistics.completed == 0 ? nil : statistics.within30Rate / 100)
+                return .number(statistics.within30Rate.map { $0 / 100 })
             },
         ]
         try frame(sheet, title: sheetTitle("月度趋势（近 12 个月）"), width: 8 + 2 + 8)

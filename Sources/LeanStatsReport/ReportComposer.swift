@@ -22,19 +22,22 @@ final class ReportComposer {
         self.workbook = workbook
     }
 
-    /// Writes every sheet, in order, and the document properties.
+    /// Writes every sheet, in order (明细 only when the request asks for it), and the document properties.
     /// - Throws: ``ReportError`` naming the failing sheet and cell.
     func compose() throws(ReportError) {
-        var sheets: [SheetBuilder] = []
-        for name in ReportWriter.sheetNames { sheets.append(try SheetBuilder(workbook: workbook, name: name)) }
-        try writeOverview(sheets[0])
-        try writeDepartments(sheets[1])
-        try writeCategories(sheets[2])
-        try writeRanking(sheets[3])
-        try writeEfficiency(sheets[4])
-        try writeTrend(sheets[5])
-        try writeDetails(sheets[6])
-        try writeDefinitions(sheets[7])
+        for name in content.sheetNames {
+            let sheet = try SheetBuilder(workbook: workbook, name: name)
+            switch name {
+            case "总体概览": try writeOverview(sheet)
+            case "部门统计": try writeDepartments(sheet)
+            case "提案类别统计": try writeCategories(sheet)
+            case "个人排行榜": try writeRanking(sheet)
+            case "处理效率分析": try writeEfficiency(sheet)
+            case "月度趋势": try writeTrend(sheet)
+            case "明细": try writeDetails(sheet)
+            default: try writeDefinitions(sheet)
+            }
+        }
         try workbook.setProperties(
             title: reportTitle,
             subject: "精益提案统计 \(content.request.period)",

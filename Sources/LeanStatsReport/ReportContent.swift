@@ -11,16 +11,19 @@ public struct ReportContent: Sendable {
     public let request: ReportRequest
     /// The zone that defines days and months, and in which times are shown.
     public let clock: ZoneClock
-    /// The latest creation or finish time in the whole store (Unix seconds): how fresh the data is. `nil` for an
+    /// The latest creation time in the whole store (Unix seconds): how fresh the data is (数据截至). A finish time
+    /// is not used, as the last approval step can come long after the newest proposal was synced. `nil` for an
     /// empty store.
     public let asOf: Int64?
+    /// The creation days of the store's first and last instance, `nil` for an empty store.
+    public let dataSpan: DayRange?
     /// `overview` and `efficiency` of the period.
     public let current: GroupStatistics
     /// `overview` and `efficiency` of the previous period (``ReportPeriod/previous``).
     public let previous: GroupStatistics
-    /// `by dept` of the period, with each department's count in the previous period.
+    /// `by dept` of the period with `benefit_sum`, each department beside its count in the previous period.
     public let departments: [ComparedGroup]
-    /// `by category` of the period, with each category's count in the previous period.
+    /// `by category` of the period with `benefit_sum`, each category beside its count in the previous period.
     public let categories: [ComparedGroup]
     /// `top N` of the period, ranked.
     public let proposers: [RankedProposer]
@@ -30,8 +33,20 @@ public struct ReportContent: Sendable {
     public let durations: [DurationBucket]
     /// `by month` over the twelve months ending with the period, one entry per month (empty months included).
     public let trend: [TrendMonth]
-    /// Every instance of the period (of the department, if one is requested), in creation order.
+    /// Every instance of the period (of the department, if one is requested), in creation order; empty when the
+    /// request leaves the 明细 sheet out.
     public let details: [DetailRow]
+    /// Whether the form has a `提案名称` field, so that 明细 shows it.
+    public let hasProposalNames: Bool
+
+    /// The label of the form field holding a proposal's own name.
+    public static let proposalNameField = "提案名称"
+
+    /// The sheets of the workbook, in order: ``ReportWriter/sheetNames`` without 明细 when the request leaves
+    /// it out.
+    public var sheetNames: [String] {
+        request.includesDetails ? ReportWriter.sheetNames : ReportWriter.sheetNames.filter { $0 != "明细" }
+    }
 
     /// Computes the report.
     /// - Parameters:
@@ -39,8 +54,7 @@ public struct ReportContent: Sendable {
     ///   - request: the period, department and ranking length.
     /// - Throws: ``ReportError`` with code ``ReportError/Code/unknownDepartment`` when the requested department
     ///   appears nowhere in the store.
-    /// - Complexity: O(r) for the r rows of the period and the trend months, plus O(n) once to find the data's
-    ///   as-of time.
+    /// - Complexity: O(r) for the r rows of the period and the trend months.
     public init(engine: StatisticsEngine, request: ReportRequest) throws(ReportError) {
         let table = engine.table
         var deptCode: UInt32?
@@ -57,14 +71,20 @@ public struct ReportContent: Sendable {
         self.request = request
         clock = engine.clock
         asOf = Self.latestTime(in: table)
+        if let first = table.createTime.first, let last = table.createTime.last {
+            dataSpan = DayRange(first: engine.clock.dayNumber(at: first), last: engine.clock.dayNumber(at: last))
+        } else {
+            dataSpan = nil
+        }
         current = engine.overview(period: period, filter: filter)
         previous = engine.overview(period: previousPeriod, filter: filter)
+        let withBenefit = StatisticsOptions.standard.union(.benefit)
         departments = Self.compare(
-            engine.grouped(by: .dept, period: period, filter: filter),
+            engine.grouped(by: .dimension(.dept), period: period, filter: filter, options: withBenefit),
             with: engine.grouped(by: .dept, period: previousPeriod, filter: filter, distinct: false)
         )
         categories = Self.compare(
-            engine.grouped(by: .category, period: period, filter: filter),
+            engine.grouped(by: .dimension(.category), period: period, filter: filter, options: withBenefit),
             with: engine.grouped(by: .category, period: previousPeriod, filter: filter, distinct: false)
         )
         proposers = RankedProposer.rank(engine.topProposers(request.topCount, period: period, filter: filter))
@@ -78,18 +98,52 @@ public struct ReportContent: Sendable {
         trend = request.period.trailingMonths(12).map { month in
             TrendMonth(month: month, statistics: byMonth[month.monthText] ?? GroupStatistics(key: month.monthText))
         }
-        details = DetailRow.rows(of: engine, in: engine.rowRange(for: period), deptCode: deptCode)
-        durations = DurationBucket.count(details.compactMap(\.days))
+        let rows = engine.rowRange(for: period)
+        hasProposalNames = table.formColumn(named: Self.proposalNameField) != nil
+        if request.includesDetails {
+            details = DetailRow.rows(of: engine, in: rows, deptCode: deptCode)
+            durations = DurationBucket.count(details.compactMap(\.days))
+        } else {
+            details = []
+            durations = DurationBucket.count(
+                rows.compactMap { row in
+                    deptCode.map { table.deptName.codes[row] == $0 } ?? true ? engine.processingDays(ofRow: row) : nil
+                }
+            )
+        }
     }
 
-    /// The latest creation or finish time in the table.
-    /// - Complexity: O(n) over the finish times.
-    static func latestTime(in table: InstanceTable) -> Int64? {
-        guard var latest = table.createTime.last else { return nil }
-        for finish in table.finishTime where finish != InstanceTable.missingTime && finish > latest {
-            latest = finish
+    /// What a reader should know before forwarding the workbook: a period without instances (the workbook then
+    /// holds zeros and empty rates) and a previous period without instances (its changes are left empty).
+    public var warnings: [String] {
+        let scope = request.deptName.map { " of \($0)" } ?? ""
+        let covered = dataSpan.map { "the data covers \(Self.text($0)) by creation time" } ?? "the store is empty"
+        var warnings: [String] = []
+        let period = request.period
+        if current.count == 0 {
+            warnings.append(
+                "no instances\(scope) in \(period) (\(Self.text(period.dayRange))): \(covered); "
+                    + "the workbook shows zeros and leaves rates empty"
+            )
         }
-        return latest
+        if previous.count == 0 && current.count > 0 {
+            warnings.append(
+                "no instances\(scope) in the previous period \(period.previous) (\(Self.text(period.previous.dayRange))): "
+                    + "\(covered); the changes against it are left empty"
+            )
+        }
+        return warnings
+    }
+
+    /// `2025-11-01..2025-11-30`.
+    static func text(_ range: DayRange) -> String {
+        "\(CivilDate(dayNumber: range.first))..\(CivilDate(dayNumber: range.last))"
+    }
+
+    /// The latest creation time in the table (the rows are in creation order).
+    /// - Complexity: O(1).
+    static func latestTime(in table: InstanceTable) -> Int64? {
+        table.createTime.last
     }
 
     /// Pairs each group with its count in the previous period (0 when it had none).

@@ -9,17 +9,22 @@ public struct ReportRequest: Sendable, Hashable {
     public var deptName: String?
     /// How many proposers the ranking lists.
     public var topCount: Int
+    /// Whether the workbook has the 明细 sheet (one row per instance); a year of a large company is left
+    /// without it to keep the file small.
+    public var includesDetails: Bool
 
     /// Creates a request.
     /// - Parameters:
     ///   - period: the month, quarter, half-year, year or range.
     ///   - deptName: one department's name, or `nil` for the whole company.
     ///   - topCount: how many proposers the ranking lists (at least 1).
+    ///   - includesDetails: whether the workbook has the 明细 sheet.
     /// - Throws: ``ReportError`` with code ``ReportError/Code/invalidTopCount`` when `topCount` is below 1.
     public init(
         period: ReportPeriod,
         deptName: String? = nil,
-        topCount: Int = ReportRequest.defaultTopCount
+        topCount: Int = ReportRequest.defaultTopCount,
+        includesDetails: Bool = true
     ) throws(ReportError) {
         guard topCount >= 1 else {
             throw ReportError(
@@ -31,5 +36,6 @@ public struct ReportRequest: Sendable, Hashable {
         self.period = period
         self.deptName = deptName
         self.topCount = topCount
+        self.includesDetails = includesDetails
     }
 }

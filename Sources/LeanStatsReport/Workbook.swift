@@ -219,8 +219,8 @@ final class Workbook {
         case .note:
             format_set_font_size(format, 9)
             format_set_font_color(format, ReportColor.grey)
-        case .text, .count, .rate, .days, .wholeDays, .ratio, .dateTime, .month, .countChange, .rateChange,
-            .daysChange:
+        case .text, .count, .rate, .days, .wholeDays, .ratio, .amount, .dateTime, .month, .countChange, .rateChange,
+            .pointChange, .daysChange:
             break
         }
     }

@@ -100,7 +100,7 @@ struct DashboardPage {
         html += card(
             "通过率",
             HTML.decimal(now.passRate) + "%",
-            change: pointChange(now.passRate, before.passRate, hasBefore: before.count > 0),
+            change: pointChange(now.passRate, before.count > 0 ? before.passRate : nil),
             link: listLink()
         )
         html += card(
@@ -117,8 +117,8 @@ struct DashboardPage {
         )
         html += card(
             "30天内办结率",
-            HTML.decimal(now.within30Rate) + "%",
-            change: pointChange(now.within30Rate, before.within30Rate, hasBefore: before.completed > 0),
+            now.within30Rate.map { HTML.decimal($0) + "%" } ?? "–",
+            change: pointChange(now.within30Rate, before.within30Rate),
             link: listLink(status: "COMPLETED")
         )
         return html
@@ -136,8 +136,10 @@ struct DashboardPage {
         return ("较上期 \(change > 0 ? "▲" : "▼")\(HTML.decimal(abs(change)))%", change > 0 ? "up" : "down")
     }
 
-    private func pointChange(_ now: Double, _ before: Double, hasBefore: Bool) -> (text: String, trend: String) {
-        guard hasBefore else { return ("上期无数据", "flat") }
+    /// The change of a rate in percentage points; `before` is `nil` when the previous period has no base for it.
+    private func pointChange(_ now: Double?, _ before: Double?) -> (text: String, trend: String) {
+        guard let before else { return ("上期无数据", "flat") }
+        guard let now else { return ("本期无数据", "flat") }
         let change = now - before
         if abs(change) < 0.05 { return ("较上期持平", "flat") }
         return ("较上期 \(change > 0 ? "▲" : "▼")\(HTML.decimal(abs(change)))个百分点", change > 0 ? "up" : "down")
@@ -182,7 +184,8 @@ struct DashboardPage {
     }
 
     private func categoryChart() -> String {
-        let total = max(content.categories.reduce(0) { $0 + $1.current.count }, 1)
+        // The same denominator as the report's 占比: every instance of the period (未分类 is a category row).
+        let total = max(content.current.count, 1)
         let items = content.categories.map { group in
             SVGChart.Item(
                 label: group.current.key.isEmpty ? "未填写" : group.current.key,
@@ -266,20 +269,24 @@ enum OpenAge {
     ]
 
     /// Counts the open instances of the store (of one department, if given) into ``brackets`` by their age at
-    /// `asOf` (the data's latest time, so an old store reads as it did when it was synced).
+    /// `asOf` (the data's as-of time, so an old store reads as it did when it was synced). The age is in calendar
+    /// days of the store's zone, as processing time is: the calendar date of `asOf` − that of the creation.
     /// - Complexity: O(n) over the status column.
     static func count(snapshot: ServedSnapshot, dept: String?, asOf: Int64?) -> [(label: String, count: Int)] {
         let table = snapshot.engine.table
+        let clock = snapshot.engine.clock
         var counts = [Int](repeating: 0, count: brackets.count)
         let deptCode = dept.flatMap { table.deptName.dictionary.code(of: $0) }
         if dept != nil && deptCode == nil { return zip(brackets, counts).map { ($0.label, $1) } }
-        let now = asOf ?? 0
-        let open: Set<UInt8> = [InstanceStatus.new.rawValue, InstanceStatus.running.rawValue]
-        for row in 0..<table.rowCount where open.contains(table.status[row]) {
+        let today = clock.dayNumber(at: asOf ?? 0)
+        // The bracket of each age in days up to the last bounded one; older ones go to the last bracket.
+        let longest = brackets.compactMap(\.max).max() ?? 0
+        let bracketOfAge = (0...longest).map { days in brackets.firstIndex { $0.max.map { days <= $0 } ?? true } ?? 0 }
+        let (new, running) = (InstanceStatus.new.rawValue, InstanceStatus.running.rawValue)
+        for row in 0..<table.rowCount where table.status[row] == new || table.status[row] == running {
             if let deptCode, table.deptName.codes[row] != deptCode { continue }
-            let days = Int(max(now - table.createTime[row], 0) / 86_400)
-            let index = brackets.firstIndex { $0.max.map { days <= $0 } ?? true } ?? 0
-            counts[index] += 1
+            let days = max(today - clock.dayNumber(at: table.createTime[row]), 0)
+            counts[days <= longest ? bracketOfAge[days] : brackets.count - 1] += 1
         }
         return zip(brackets, counts).map { ($0.label, $1) }
     }

@@ -275,7 +275,8 @@ public final class DashboardServer: Sendable {
             let table = try timed { () throws(QueryError) in try snapshot.executor.run(line) }
             return DashboardResponse(
                 status: 200,
-                headers: [("Content-Type", "application/json;charset=utf-8")],
+                headers: [("Content-Type", "application/json;charset=utf-8")]
+                    + table.warnings.map { ("X-LeanStats-Warning", $0) },
                 body: Array(JSONFormatter().render(table).utf8)
             )
         } catch {

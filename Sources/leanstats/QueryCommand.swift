@@ -40,11 +40,13 @@ struct QueryCommand: ParsableCommand {
             let executor = try store.executor(answeringOnce: true)
             // A `list` is written a chunk of rows at a time, so ten million rows never sit in memory as text.
             let output = FileHandle.standardOutput
+            let stream = executor.stream(query)
             _ = try format.formatter(csvByteOrderMark: bom).write(
-                executor.stream(query),
+                stream,
                 isCancelled: { false },
                 emit: { try output.write(contentsOf: Data($0.utf8)) }
             )
+            for warning in stream.warnings { printError("warning: \(warning)") }
         }
     }
 }

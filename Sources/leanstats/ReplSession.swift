@@ -113,6 +113,7 @@ final class ReplSession {
         let complete = mode.formatter.write(stream, isCancelled: { ReplInterrupt.isPending }, emit: { write($0) })
         let elapsed = ContinuousClock.now - started
         if !complete { note("interrupted; the rest of the list was not printed") }
+        for warning in stream.warnings { note("warning: \(warning)") }
         if timer { printError(Self.timerLine(elapsed)) }
     }
 

@@ -55,15 +55,20 @@ struct KernelTests {
         #expect(stats.count == 2)
     }
 
-    @Test func instancesWithoutDeptNameOrCategoryCountInOverviewButNotInTheirGrouping() {
+    @Test func instancesWithoutDeptNameOrCategoryFormGroupsOfTheirOwnThatAddUpToTheOverview() {
         let engine = engine([
             record("a", "2025-11-02 10:00:00", dept: nil, category: nil),
             record("b", "2025-11-03 10:00:00", dept: "质量部", category: nil),
             record("c", "2025-11-04 10:00:00", dept: nil, category: "效率提升"),
         ])
         #expect(engine.overview(period: november).count == 3)
-        #expect(engine.grouped(by: .dept, period: november).map(\.key) == ["质量部"])
-        #expect(engine.grouped(by: .category, period: november).map(\.key) == ["效率提升"])
+        let departments = engine.grouped(by: .dept, period: november)
+        #expect(departments.map(\.key) == ["未填部门", "质量部"])
+        #expect(departments.map(\.count) == [2, 1])
+        #expect(departments.map(\.participants) == [1, 1])
+        let categories = engine.grouped(by: .category, period: november)
+        #expect(categories.map(\.key) == ["未分类", "效率提升"])
+        #expect(categories.map(\.count) == [2, 1])
     }
 
     @Test func aUserWhoChangedDepartmentIsAParticipantOfBothAndRanksOncePerDepartment() {
@@ -150,7 +155,7 @@ struct KernelTests {
         #expect(stats.participants == 0)
         #expect(stats.avgDays == nil)
         #expect(stats.minDays == nil)
-        #expect(stats.within30Rate == 0)
+        #expect(stats.within30Rate == nil)
     }
 
     @Test func passRateIsPassedOverCountTimesHundred() {

@@ -56,20 +56,22 @@ struct OutputGoldenTests {
         )
     }
 
-    @Test func topInEveryFormat() throws {
+    @Test func topInEveryFormatKeepsTheTieAtTheCutOff() throws {
         #expect(
             try Self.render("top 2 2025", .csv)
                 == "user_id,user,dept,count,passed,pass_rate\nu1,名u1,生产部,2,2,100\nu3,名u3,生产部,2,1,50\n"
         )
         #expect(
             try Self.render("top 1 2025", .json)
-                == "[{\"user_id\":\"u1\",\"user\":\"名u1\",\"dept\":\"生产部\",\"count\":2,\"passed\":2,\"pass_rate\":100.0}]\n"
+                == "[{\"user_id\":\"u1\",\"user\":\"名u1\",\"dept\":\"生产部\",\"count\":2,\"passed\":2,\"pass_rate\":100.0},"
+                + "{\"user_id\":\"u3\",\"user\":\"名u3\",\"dept\":\"生产部\",\"count\":2,\"passed\":1,\"pass_rate\":50.0}]\n"
         )
         #expect(
             try Self.render("top 1 2025", .table) == """
                 user_id  user  dept    count  passed  pass_rate
                 -------  ----  ------  -----  ------  ---------
                 u1       名u1  生产部      2       2        100
+                u3       名u3  生产部      2       1         50
 
                 """
         )
@@ -82,11 +84,11 @@ struct OutputGoldenTests {
         )
         #expect(
             try Self.render("efficiency 2024-01", .csv)
-                == "avg_days,min_days,max_days,completed,within30_rate\n,,,0,0\n"
+                == "avg_days,min_days,max_days,completed,within30_rate\n,,,0,\n"
         )
         #expect(
             try Self.render("efficiency 2024-01", .json)
-                == "{\"avg_days\":null,\"min_days\":null,\"max_days\":null,\"completed\":0,\"within30_rate\":0.0}\n"
+                == "{\"avg_days\":null,\"min_days\":null,\"max_days\":null,\"completed\":0,\"within30_rate\":null}\n"
         )
     }
 

@@ -39,7 +39,7 @@ struct ResultFormatterTests {
                 dept        count  pass_rate  avg_days
                 ----------  -----  ---------  --------
                 生产部          7      71.43       3.5
-                质量管理部     12         50
+                质量管理部     12         50         –
                 IT              3      33.33        12
 
                 """

@@ -71,4 +71,20 @@ struct ReportCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.file("r.xlsx")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["store"])
     }
+
+    @Test(.enabled(if: built, "the leanstats executable is not built"))
+    func noDetailsWritesTheWorkbookWithoutTheDetailsSheet() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = directory.file("store")
+        let imported = try LeanStats.run(
+            ["import", "--data", store, "Data/ding_process_instances.csv", "Data/ding_form_component_values.csv"]
+        )
+        try #require(imported.status == 0, "\(imported.stderr)")
+        let out = directory.file("report-2025.xlsx")
+        let result = try LeanStats.run(["report", "--data", store, "2025", "--no-details", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "wrote the 2025 report (2205 instances, 7 sheets) to \(out)\n")
+        #expect(try XLSXPackage(path: out).sheetNames() == ReportWriter.sheetNames.filter { $0 != "明细" })
+    }
 }

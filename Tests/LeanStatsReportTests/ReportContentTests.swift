@@ -17,8 +17,15 @@ struct ReportContentTests {
         )
         #expect(content.current == engine.overview(period: november))
         #expect(content.previous == engine.overview(period: october))
-        #expect(content.departments.map(\.current) == engine.grouped(by: .dept, period: november))
-        #expect(content.categories.map(\.current) == engine.grouped(by: .category, period: november))
+        let withBenefit = StatisticsOptions.standard.union(.benefit)
+        #expect(
+            content.departments.map(\.current)
+                == engine.grouped(by: .dimension(.dept), period: november, options: withBenefit)
+        )
+        #expect(
+            content.categories.map(\.current)
+                == engine.grouped(by: .dimension(.category), period: november, options: withBenefit)
+        )
         #expect(content.proposers.map(\.statistics) == engine.topProposers(10, period: november))
         let octoberCounts = Dictionary(
             uniqueKeysWithValues: engine.grouped(by: .dept, period: october).map { ($0.key, $0.count) }
@@ -111,13 +118,11 @@ struct ReportContentTests {
         #expect(buckets.map(\.label) == ["7天以内", "8–15天", "16–30天", "31–60天", "60天以上"])
     }
 
-    @Test func theAsOfTimeIsTheLatestCreationOrFinishInTheStore() throws {
+    @Test func theAsOfTimeIsTheNewestCreationInTheStoreNotTheNewestFinish() throws {
         let content = try ReportFixture.content("2025-03")
         let table = ReportFixture.engine.table
-        let latest = max(
-            table.createTime.max() ?? 0,
-            table.finishTime.filter { $0 != InstanceTable.missingTime }.max() ?? 0
-        )
-        #expect(content.asOf == latest)
+        let newestFinish = table.finishTime.filter { $0 != InstanceTable.missingTime }.max() ?? 0
+        #expect(content.asOf == table.createTime.max())
+        #expect(newestFinish > table.createTime.max() ?? 0)
     }
 }

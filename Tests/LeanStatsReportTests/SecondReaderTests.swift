@@ -52,7 +52,7 @@ struct SecondReaderTests {
         sheet = book["明细"]
         out["details"] = [
             [sheet.cell(r, 2).value, sheet.cell(r, 2).data_type,
-             sheet.cell(r, 8).value.isoformat(sep=" ") if sheet.cell(r, 8).value else None, sheet.cell(r, 8).number_format]
+             sheet.cell(r, 9).value.isoformat(sep=" ") if sheet.cell(r, 9).value else None, sheet.cell(r, 9).number_format]
             for r in range(5, sheet.max_row + 1)]
         print(json.dumps(out, ensure_ascii=False))
         """#
@@ -79,7 +79,7 @@ struct SecondReaderTests {
             #expect(sheet["formulas"] as? Int == 0, "\(name)")
             #expect((sheet["titles"] as? String)?.hasPrefix(name == "总体概览" ? "$5" : "$4") == true, "\(name)")
         }
-        #expect(sheets["部门统计"]?["filter"] as? String == "A4:I18")
+        #expect(sheets["部门统计"]?["filter"] as? String == "A4:J19")
 
         let expected = try ReportFixture.executor.run("by dept count,pass_rate 2025-11")
         let departments = try #require(result["departments"] as? [[Any]])

@@ -14,7 +14,7 @@ struct WorkbookLayoutTests {
 
     /// The sheets with a filtered list, and the columns of that list.
     static let listSheets: [(sheet: String, lastColumn: String)] = [
-        ("部门统计", "I"), ("提案类别统计", "I"), ("个人排行榜", "G"), ("处理效率分析", "H"), ("月度趋势", "H"), ("明细", "J"),
+        ("部门统计", "J"), ("提案类别统计", "J"), ("个人排行榜", "G"), ("处理效率分析", "H"), ("月度趋势", "H"), ("明细", "L"),
     ]
 
     @Test func theSheetsComeInTheOrderManagersKnow() throws {
@@ -48,7 +48,9 @@ struct WorkbookLayoutTests {
         let overviewCells = try package.cells("总体概览")
         let rateRow = try #require(overview.row(labeled: "通过率"))
         #expect(formats[overviewCells["B\(rateRow)"]!.style] == "0.0%")
-        #expect(formats[overviewCells["D\(rateRow)"]!.style] == "+0.0%;-0.0%;0.0%")
+        #expect(formats[overviewCells["D\(rateRow)"]!.style] == "+0.0\"个百分点\";-0.0\"个百分点\";0.0\"个百分点\"")
+        let countRow = try #require(overview.row(labeled: "提案数"))
+        #expect(formats[overviewCells["E\(countRow)"]!.style] == "+0.0%;-0.0%;0.0%")
         let daysRow = try #require(overview.row(labeled: "平均处理天数"))
         #expect(formats[overviewCells["B\(daysRow)"]!.style] == "0.0")
     }
@@ -124,8 +126,8 @@ struct WorkbookLayoutTests {
             }.max() ?? 0
         #expect(try #require(departments[1]) >= Double(longestDept))
         let details = try widths("明细")
-        #expect(try #require(details[2]) > details[6] ?? 0, "titles are wider than statuses")
-        #expect(try #require(details[8]) >= 16, "a date and time fits")
+        #expect(try #require(details[2]) > details[7] ?? 0, "titles are wider than statuses")
+        #expect(try #require(details[9]) >= 16, "a date and time fits")
         #expect(try #require(details[1]) >= 21, "21-digit business ids fit")
     }
 
@@ -162,8 +164,9 @@ struct WorkbookLayoutTests {
         #expect(try kinds("月度趋势") == ["line"])
         let ranking = try #require(try package.charts(on: "个人排行榜").first)
         let references = ranking.all("f").map(\.text)
-        #expect(references.contains("'个人排行榜'!$B$5:$B$14"))
-        #expect(references.contains("'个人排行榜'!$E$5:$E$14"))
+        // The top 10 of 2025-11 lists 12 proposers: five have 4 instances, as the tenth has.
+        #expect(references.contains("'个人排行榜'!$B$5:$B$16"))
+        #expect(references.contains("'个人排行榜'!$E$5:$E$16"))
         let trend = try #require(try package.charts(on: "月度趋势").first)
         #expect(trend.all("f").map(\.text).contains("'月度趋势'!$A$5:$A$16"))
     }
@@ -199,7 +202,7 @@ struct WorkbookLayoutTests {
         let second = try Data(contentsOf: URL(fileURLWithPath: try ReportFixture.write("2025-11", name: "b.xlsx")))
         #expect(first == second)
         let core = try #require(package.text("docProps/core.xml"))
-        #expect(core.contains("<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-12-30T05:01:09Z</dcterms:created>"))
+        #expect(core.contains("<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-11-30T13:53:07Z</dcterms:created>"))
         #expect(core.contains("<dc:title>精益提案统计报告 · 2025年11月</dc:title>"))
     }
 

@@ -34,7 +34,9 @@ struct WorkbookValuesTests {
             let expectedBefore = try #require(previous.value(0, metric).double) * scale
             #expect(same(values.number("B\(row)"), expectedNow), "\(label) this period")
             #expect(same(values.number("C\(row)"), expectedBefore), "\(label) previous period")
-            #expect(same(values.number("D\(row)"), expectedNow - expectedBefore), "\(label) change")
+            // Rates are fractions; their changes are percentage points.
+            let change = (expectedNow - expectedBefore) * (scale == 1 ? 1 : 100)
+            #expect(same(values.number("D\(row)"), change), "\(label) change")
             if scale == 1 && expectedBefore != 0 {
                 #expect(same(values.number("E\(row)"), (expectedNow - expectedBefore) / expectedBefore), "\(label) 环比")
             } else {
@@ -42,7 +44,7 @@ struct WorkbookValuesTests {
             }
         }
         #expect(values.text("A1") == "精益提案统计报告 · 2025年11月")
-        #expect(values.text("A2")?.contains("数据截至 2025-12-30 13:01（Asia/Shanghai）") == true)
+        #expect(values.text("A2")?.contains("数据截至 2025-11-30 21:53（Asia/Shanghai）") == true)
         #expect(values.text("A2")?.contains("对比上期 2025年10月") == true)
     }
 
@@ -140,20 +142,20 @@ struct WorkbookValuesTests {
     @Test func detailsListEveryInstanceWithTimesAsExcelDates() throws {
         let values = try package.values("明细")
         let content = try ReportFixture.content("2025-11")
-        #expect(values.filledRows(in: "H", from: 5) == content.current.count)
+        #expect(values.filledRows(in: "I", from: 5) == content.current.count)
         let clock = ReportFixture.clock
         for (index, detail) in content.details.enumerated() {
             let row = 5 + index
             #expect(values.text("A\(row)") == detail.businessId)
             #expect(values.text("B\(row)") == detail.title)
-            #expect(values.text("D\(row)") == detail.deptName)
-            #expect(values.text("E\(row)") == detail.category)
+            #expect(values.text("E\(row)") == detail.deptName)
+            #expect(values.text("F\(row)") == detail.category)
             let created = Double(detail.createTime + clock.offset(at: detail.createTime)) / 86_400 + 25_569
-            #expect(same(values.number("H\(row)"), created))
-            #expect(same(values.number("J\(row)"), detail.days.map(Double.init)))
+            #expect(same(values.number("I\(row)"), created))
+            #expect(same(values.number("K\(row)"), detail.days.map(Double.init)))
         }
         // 2025-11-01 local midnight is serial 45962 exactly; every creation time lies within the month.
-        let serials = (5..<(5 + content.details.count)).compactMap { values.number("H\($0)") }
+        let serials = (5..<(5 + content.details.count)).compactMap { values.number("I\($0)") }
         #expect(serials.allSatisfy { $0 >= 45_962 && $0 < 45_992 })
     }
 
@@ -164,8 +166,8 @@ struct WorkbookValuesTests {
             let row = try #require(values.row(labeled: title, in: "B"), "title \(title) is missing")
             #expect(cells["B\(row)"]?.type == "s")
             #expect(cells["B\(row)"]?.formula == nil)
-            #expect(values.text("E\(row)") == ReportFixture.hostileCategories[index])
-            #expect(values.text("D\(row)") == ReportFixture.hostileDept)
+            #expect(values.text("F\(row)") == ReportFixture.hostileCategories[index])
+            #expect(values.text("E\(row)") == ReportFixture.hostileDept)
             #expect(values.text("A\(row)") == "-\(index)+1")
         }
         let categories = try package.values("提案类别统计")
@@ -186,9 +188,9 @@ struct WorkbookValuesTests {
         #expect(departments.filledRows(in: "A", from: 5) == 1)
         #expect(departments.text("A5") == "质量部")
         let details = try package.values("明细")
-        let rows = details.filledRows(in: "H", from: 5)
+        let rows = details.filledRows(in: "I", from: 5)
         #expect(Double(rows) == expected.value(0, "count").double)
-        #expect((5..<(5 + rows)).allSatisfy { details.text("D\($0)") == "质量部" })
+        #expect((5..<(5 + rows)).allSatisfy { details.text("E\($0)") == "质量部" })
         let trend = try run("trend 2024-12..2025-11 where dept=质量部")
         let months = try package.values("月度趋势")
         #expect(same(months.number("B16"), trend.value(trend.rows.count - 1, "count").double))

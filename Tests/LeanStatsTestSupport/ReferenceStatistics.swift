@@ -70,8 +70,12 @@ public struct ReferenceStatistics {
         for record in selected(period, filter) {
             let key: String?
             switch dimension {
-            case .dept: key = record.originatorDeptName
-            case .category: key = record.formValue(categoryFieldName)
+            case .dept:
+                key = record.originatorDeptName.flatMap { $0.isEmpty ? nil : $0 } ?? StatisticsEngine.missingDeptLabel
+            case .category:
+                key =
+                    record.formValue(categoryFieldName).flatMap { $0.isEmpty ? nil : $0 }
+                    ?? StatisticsEngine.missingCategoryLabel
             case .user: key = record.originatorUserId
             case .month: key = clock.date(at: record.createTime).monthText
             case .status: key = record.status?.code
@@ -84,9 +88,10 @@ public struct ReferenceStatistics {
             if let key, !key.isEmpty { groups[key, default: []].append(record) }
         }
         var result = groups.map { key, members in
-            dimension == .user
-                ? statistics(of: members, key: latestName(of: key) ?? key, userId: key)
-                : statistics(of: members, key: key)
+            guard dimension == .user else { return statistics(of: members, key: key) }
+            var user = statistics(of: members, key: latestName(of: key) ?? key, userId: key)
+            user.userDept = latestDept(of: key)
+            return user
         }
         result.sort { lhs, rhs in
             if dimension.isCalendar { return lhs.key < rhs.key }
@@ -103,7 +108,14 @@ public struct ReferenceStatistics {
             .element.originatorUserName
     }
 
-    /// `top N`.
+    /// The department name of a user id's most recent instance in the whole store.
+    public func latestDept(of userId: String) -> String? {
+        records.filter { $0.originatorUserId == userId }
+            .enumerated().max { ($0.element.createTime, $0.offset) < ($1.element.createTime, $1.offset) }?
+            .element.originatorDeptName
+    }
+
+    /// `top N`, with everyone tied with the `limit`-th place.
     public func top(_ limit: Int, _ period: DayRange?, _ filter: StatisticsFilter = .none) -> [ProposerStatistics] {
         struct Key: Hashable {
             let user: String
@@ -123,12 +135,13 @@ public struct ReferenceStatistics {
                 passed: members.filter { $0.result == .agree }.count
             )
         }
-        return Array(
-            rows.sorted { lhs, rhs in
-                if lhs.count != rhs.count { return lhs.count > rhs.count }
-                if lhs.userId != rhs.userId { return utf8Precedes(lhs.userId, rhs.userId) }
-                return utf8Precedes(lhs.deptName ?? "", rhs.deptName ?? "")
-            }.prefix(limit)
-        )
+        let sorted = rows.sorted { lhs, rhs in
+            if lhs.count != rhs.count { return lhs.count > rhs.count }
+            if lhs.userId != rhs.userId { return utf8Precedes(lhs.userId, rhs.userId) }
+            return utf8Precedes(lhs.deptName ?? "", rhs.deptName ?? "")
+        }
+        guard sorted.count > limit, limit > 0 else { return Array(sorted.prefix(max(limit, 0))) }
+        let cutOff = sorted[limit - 1].count
+        return sorted.filter { $0.count >= cutOff }
     }
 }
