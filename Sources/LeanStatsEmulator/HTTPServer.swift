@@ -122,12 +122,15 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Stops accepting, closes every open connection and waits for the accept thread to finish. Idempotent.
     public func stop() {
-        let (connections, started) = state.withLock { state -> (Set<Int32>, Bool) in
-            let open = state.stopped ? [] : state.connections
+        // Shut the connections down under the lock that their threads close them under: a descriptor closed in
+        // between could already number another socket of this process, which must not be shut down.
+        let started = state.withLock { state -> Bool in
+            if !state.stopped {
+                for connection in state.connections { shutdown(connection, Int32(SHUT_RDWR)) }
+            }
             state.stopped = true
-            return (open, state.started)
+            return state.started
         }
-        for connection in connections { shutdown(connection, Int32(SHUT_RDWR)) }
         guard started else { return }
         while !state.withLock({ $0.acceptThreadDone }) { usleep(2_000) }
     }
@@ -221,8 +224,10 @@ public final class HTTPServer: @unchecked Sendable {
     /// Serves requests on one connection until the peer closes it, an error occurs or a response asks to close.
     private func serve(_ connection: Int32) {
         defer {
-            state.withLock { _ = $0.connections.remove(connection) }
-            close(connection)
+            state.withLock {
+                _ = $0.connections.remove(connection)
+                close(connection)
+            }
         }
         var reader = ConnectionReader(descriptor: connection)
         while !isStopped {

@@ -21,6 +21,8 @@ final class TestSMTPServer: Sendable {
     private let listener: Int32
     private let stored = Locked<[Received]>([])
     private let refused: Set<String>
+    /// Whether ``stop()`` shut the listener down; the accept thread closes it under this lock.
+    private let listenerState = Locked(false)
 
     /// Starts the server.
     /// - Parameter refusing: Recipient addresses answered with `550`.
@@ -60,13 +62,25 @@ final class TestSMTPServer: Sendable {
     /// The messages accepted so far.
     var messages: [Received] { stored.withLock { $0 } }
 
-    /// Stops listening.
+    /// Stops listening. Idempotent.
+    ///
+    /// Only shuts the listener down; the accept thread closes it once it has stopped calling `accept`, so that
+    /// neither call can reach a socket of another test that got the same descriptor number.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        listenerState.withLock { stopped in
+            guard !stopped else { return }
+            stopped = true
+            shutdown(listener, Int32(SHUT_RDWR))
+        }
     }
 
     private func acceptLoop() {
+        defer {
+            listenerState.withLock { stopped in
+                stopped = true
+                close(listener)
+            }
+        }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {

@@ -60,17 +60,24 @@ final class StreamingServer: @unchecked Sendable {
     }
 
     /// Stops accepting connections. Idempotent.
+    ///
+    /// Only shuts the listener down; the accept thread closes it once it has stopped calling `accept`, so that
+    /// neither call can reach a socket of another test that got the same descriptor number.
     func stop() {
-        let first = lock.withLock {
-            defer { stopped = true }
-            return !stopped
+        lock.withLock {
+            guard !stopped else { return }
+            stopped = true
+            shutdown(listener, Int32(SHUT_RDWR))
         }
-        guard first else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop(head: [UInt8], prefix: [UInt8], chunk: [UInt8]) {
+        defer {
+            lock.withLock {
+                stopped = true
+                close(listener)
+            }
+        }
         while !lock.withLock({ stopped }) {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { return }
