@@ -50,7 +50,17 @@ public struct ReportContent: Sendable {
             }
             deptCode = code
         }
-        let filter = StatisticsFilter(deptName: request.deptName)
+        let filter = StatisticsFilter(deptName: request.deptName, deptNames: request.deptScope)
+        // The scope as one flag per department-name code, so the detail rows are kept without string work.
+        let scopeCodes = request.deptScope.map { names in
+            var flags = [Bool](repeating: false, count: max(table.deptName.dictionary.count, 1))
+            for name in names {
+                if let code = table.deptName.dictionary.code(of: name), Int(code) < flags.count {
+                    flags[Int(code)] = true
+                }
+            }
+            return flags
+        }
         let period = request.period.dayRange
         let previousPeriod = request.period.previous.dayRange
 
@@ -78,7 +88,12 @@ public struct ReportContent: Sendable {
         trend = request.period.trailingMonths(12).map { month in
             TrendMonth(month: month, statistics: byMonth[month.monthText] ?? GroupStatistics(key: month.monthText))
         }
-        details = DetailRow.rows(of: engine, in: engine.rowRange(for: period), deptCode: deptCode)
+        details = DetailRow.rows(
+            of: engine,
+            in: engine.rowRange(for: period),
+            deptCode: deptCode,
+            scopeCodes: scopeCodes
+        )
         durations = DurationBucket.count(details.compactMap(\.days))
     }
 

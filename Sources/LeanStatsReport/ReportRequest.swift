@@ -9,6 +9,18 @@ public struct ReportRequest: Sendable, Hashable {
     public var deptName: String?
     /// How many proposers the ranking lists.
     public var topCount: Int
+    /// Only instances of these departments (the departments a dashboard viewer may see), or no such limit for
+    /// `nil`; it narrows ``deptName`` too.
+    public var deptScope: Set<String>?
+
+    /// What the report covers, for titles: ``deptName``, else the scope's department (or its first one and how
+    /// many there are), `nil` for the whole company.
+    public var scopeName: String? {
+        if let deptName { return deptName }
+        guard let names = deptScope?.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }), let first = names.first
+        else { return nil }
+        return names.count == 1 ? first : "\(first)等\(names.count)个部门"
+    }
 
     /// Creates a request.
     /// - Parameters:
