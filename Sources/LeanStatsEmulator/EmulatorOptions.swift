@@ -18,6 +18,9 @@ public struct EmulatorOptions: Sendable {
     public var monthlyQuota: Int?
     /// Faults to inject.
     public var faults: FaultPlan = FaultPlan()
+    /// The user the login page signs in without asking (a user id, or ``EmulatedOrganisation/outsider``); `nil`
+    /// to show a page to pick one. A `login_as` query parameter on the login page overrides it.
+    public var loginAs: String?
 
     /// The defaults: DingTalk's limits, no quota, no faults.
     public init() {}

@@ -8,6 +8,16 @@ enum EmulatorRoute: Equatable {
     case legacyDetail
     case user
     case department
+    /// The login page of `login.dingtalk.com` (`/oauth2/auth`).
+    case loginPage
+    /// A login's authorisation code exchanged for the user's access token.
+    case userAccessToken
+    /// The signed-in user's own account, by the user's access token.
+    case currentUser
+    /// A union id's user id.
+    case userIdByUnionId
+    /// The direct sub-departments of a department.
+    case subDepartments
     /// A `/topapi/…` path the emulator does not know (legacy errcode 22).
     case unknownLegacy(String)
     /// A `/v1.0/…` path the emulator does not know.
@@ -25,6 +35,11 @@ enum EmulatorRoute: Equatable {
         case "/topapi/processinstance/get": self = .legacyDetail
         case "/topapi/v2/user/get": self = .user
         case "/topapi/v2/department/get": self = .department
+        case "/oauth2/auth": self = .loginPage
+        case "/v1.0/oauth2/userAccessToken": self = .userAccessToken
+        case "/v1.0/contact/users/me": self = .currentUser
+        case "/topapi/user/getbyunionid": self = .userIdByUnionId
+        case "/topapi/v2/department/listsub": self = .subDepartments
         default:
             if path.hasPrefix("/topapi/") {
                 self = .unknownLegacy(path)
@@ -47,6 +62,11 @@ enum EmulatorRoute: Equatable {
         case .legacyDetail: "topapi/processinstance/get"
         case .user: "topapi/v2/user/get"
         case .department: "topapi/v2/department/get"
+        case .loginPage: "oauth2/auth"
+        case .userAccessToken: "v1.0/oauth2/userAccessToken"
+        case .currentUser: "v1.0/contact/users/me"
+        case .userIdByUnionId: "topapi/user/getbyunionid"
+        case .subDepartments: "topapi/v2/department/listsub"
         case .unknownLegacy(let path), .unknownV1(let path): String(path.dropFirst())
         case .notFound: "other"
         }
@@ -55,15 +75,17 @@ enum EmulatorRoute: Equatable {
     /// Whether errors follow the legacy shape (HTTP 200 with `errcode`) rather than v1.0's (HTTP 4xx with `code`).
     var isLegacy: Bool {
         switch self {
-        case .legacyToken, .legacyList, .legacyDetail, .user, .department, .unknownLegacy: true
-        case .v1Token, .v1List, .v1Detail, .unknownV1, .notFound: false
+        case .legacyToken, .legacyList, .legacyDetail, .user, .department, .userIdByUnionId, .subDepartments,
+            .unknownLegacy:
+            true
+        case .v1Token, .v1List, .v1Detail, .unknownV1, .notFound, .loginPage, .userAccessToken, .currentUser: false
         }
     }
 
     /// Whether the call needs an access token.
     var needsToken: Bool {
         switch self {
-        case .legacyToken, .v1Token, .notFound: false
+        case .legacyToken, .v1Token, .notFound, .loginPage, .userAccessToken, .currentUser: false
         default: true
         }
     }
@@ -80,7 +102,7 @@ enum EmulatorRoute: Equatable {
     /// The method the API expects.
     var method: String {
         switch self {
-        case .legacyToken, .v1Detail: "GET"
+        case .legacyToken, .v1Detail, .loginPage, .currentUser: "GET"
         default: "POST"
         }
     }
