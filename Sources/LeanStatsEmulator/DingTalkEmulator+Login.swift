@@ -1,6 +1,6 @@
 import Foundation
 
-/// The login flow of `login.dingtalk.com` and the contacts calls a dashboard login makes (`dingtalk-api.md` §12).
+/// The login flow of `login.dingtalk.com` and the contacts calls a dashboard login makes (`docs/dashboard-login.md`).
 extension DingTalkEmulator {
     /// `GET /oauth2/auth`: checks the client id and redirect, then sends the browser back to `redirect_uri` with a
     /// fresh `authCode` and the `state` it was given, for the user named by `login_as` or

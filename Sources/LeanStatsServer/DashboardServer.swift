@@ -257,6 +257,10 @@ public final class DashboardServer: Sendable {
             let refusal: ScopeRefusal = scope.showsDetail ? .otherDepartment : .companyTotalsOnly("a department")
             return Self.html(403, Page.message(title: "无权查看", refusal.chinese))
         }
+        if scope != .everything, let dept = request.parameter("dept"), !snapshot.departments.contains(dept) {
+            // Not the report's error, which lists the store's other departments.
+            return Self.html(404, Page.message(title: "没有数据", "该部门在数据中没有提案。"))
+        }
         do {
             let page = try timed { () throws(ReportError) in
                 try DashboardPage(
@@ -339,6 +343,9 @@ public final class DashboardServer: Sendable {
         }
         if let dept, !scope.permits(dept: dept) {
             return .json(403, ["error": ScopeRefusal.otherDepartment.description])
+        }
+        if scope != .everything, let dept, !snapshot.departments.contains(dept) {
+            return .json(404, ["error": "no instance in the store has that department"])
         }
         let directory = FileManager.default.temporaryDirectory.path + "/leanstats-report-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }

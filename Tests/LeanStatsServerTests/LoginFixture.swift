@@ -18,12 +18,14 @@ final class LoginFixture: @unchecked Sendable {
     let port: UInt16
 
     /// Starts both servers.
-    /// - Parameter admins: `server.admins`; the emulator's suggested admins when `nil`.
-    init(admins: [String]? = nil) async throws {
+    /// - Parameters:
+    ///   - admins: `server.admins`; the emulator's suggested admins when `nil`.
+    ///   - stored: The instances of the store; ``ServerFixture/records`` by default.
+    init(admins: [String]? = nil, stored: [InstanceRecord] = ServerFixture.records) async throws {
         let dataset = try EmulatorDataset.sample(directory: LeanStats.repositoryRoot + "/Data")
         emulator = try EmulatorServer(emulator: try DingTalkEmulator(dataset: dataset))
         directory = try TemporaryDirectory(prefix: "leanstats-login")
-        try SnapshotStore(directory: directory.path).write(ServerFixture.table(), metadata: [:])
+        try SnapshotStore(directory: directory.path).write(ServerFixture.table(stored), metadata: [:])
         var settings = SyncSettings()
         settings.apiURL = emulator.baseURL
         settings.oapiURL = emulator.baseURL

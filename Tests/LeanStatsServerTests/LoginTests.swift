@@ -161,6 +161,23 @@ import Testing
         )
     }
 
+    @Test func aHeadAskingForHisDepartmentWithoutDataIsNotToldTheOthers() async throws {
+        let empty = "销售部"
+        let fixture = try await LoginFixture(stored: ServerFixture.records.filter { $0.originatorDeptName != empty })
+        let organisation = fixture.organisation
+        let dept = try #require(organisation.departments.first { $0.name == Self.headedDepartment })
+        #expect(organisation.subtree(of: dept.id).contains { $0.name == empty })
+        let head = try #require(organisation.heads[dept.id])
+        let session = try #require(try fixture.signIn(as: head).session)
+        let cookies = ["leanstats_session": session]
+        for target in ["/?dept=\(encoded(empty))", "/api/report?period=2025-11&dept=\(encoded(empty))"] {
+            let reply = try fixture.get(target, cookies: cookies)
+            #expect(reply.status == 404, "\(target)")
+            let names = reply.text.contains("生产部") || reply.text.contains("质量部")
+            #expect(!names, "\(target) lists other departments: \(reply.text)")
+        }
+    }
+
     @Test func aMemberSeesCompanyTotalsOnlyAndIsToldWhy() async throws {
         let fixture = try await LoginFixture()
         let organisation = fixture.organisation
