@@ -65,7 +65,7 @@ final class LoginFixture: @unchecked Sendable {
     }
 
     /// One exchange with the dashboard, every `Set-Cookie` kept.
-    func get(_ target: String, cookies: [String: String] = [:], token: String? = nil) throws -> RawReply {
+    func get(_ target: String, cookies: [String: String] = [:], token: String? = nil) async throws -> RawReply {
         var lines = ["GET \(target) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: close"]
         if !cookies.isEmpty {
             lines.append(
@@ -73,13 +73,13 @@ final class LoginFixture: @unchecked Sendable {
             )
         }
         if let token { lines.append("Authorization: Bearer \(token)") }
-        return try RawReply.exchange(port: port, lines: lines)
+        return try await RawReply.fetch(port: port, lines: lines)
     }
 
     /// Signs in through the whole flow: `/login`, the emulator's login page as `login`, then the callback.
     /// - Returns: The callback's reply and the session cookie it set, if any.
-    func signIn(as login: String) throws -> (reply: RawReply, session: String?) {
-        let start = try get("/login")
+    func signIn(as login: String) async throws -> (reply: RawReply, session: String?) {
+        let start = try await get("/login")
         guard start.status == 302, let location = start.header("location"),
             let state = start.cookies["leanstats_login"],
             let url = URLComponents(string: location)
@@ -87,7 +87,7 @@ final class LoginFixture: @unchecked Sendable {
             throw RawReply.Failure(description: "/login answered \(start.status) without a redirect and a state cookie")
         }
         let target = url.percentEncodedPath + "?" + (url.percentEncodedQuery ?? "") + "&login_as=" + login
-        let page = try RawReply.exchange(
+        let page = try await RawReply.fetch(
             port: emulator.port,
             lines: ["GET \(target) HTTP/1.1", "Host: 127.0.0.1:\(emulator.port)", "Connection: close"]
         )
@@ -96,7 +96,7 @@ final class LoginFixture: @unchecked Sendable {
             throw RawReply.Failure(description: "the login page answered \(page.status): \(page.text)")
         }
         let callback = String(back.dropFirst(Self.publicURL.count))
-        let reply = try get(callback, cookies: ["leanstats_login": state])
+        let reply = try await get(callback, cookies: ["leanstats_login": state])
         return (reply, reply.cookies["leanstats_session"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }
@@ -130,6 +130,14 @@ struct RawReply {
     /// The `Set-Cookie` field of one cookie, attributes included.
     func setCookie(_ name: String) -> String? {
         fields.first { $0.name == "set-cookie" && $0.value.hasPrefix(name + "=") }?.value
+    }
+
+    /// Exchanges on a thread of its own, so the waiting never holds one of the few threads of Swift's shared pool,
+    /// which the server's own tasks may need to answer.
+    static func fetch(port: UInt16, lines: [String]) async throws -> RawReply {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try exchange(port: port, lines: lines) }) }.start()
+        }
     }
 
     static func exchange(port: UInt16, lines: [String]) throws -> RawReply {

@@ -12,7 +12,7 @@ import Testing
 
     @Test func loginSendsTheBrowserToDingTalkWithAStateBoundToACookie() async throws {
         let fixture = try await LoginFixture()
-        let reply = try fixture.get("/login")
+        let reply = try await fixture.get("/login")
         #expect(reply.status == 302)
         let location = try #require(reply.header("location"))
         let url = try #require(URLComponents(string: location))
@@ -28,17 +28,17 @@ import Testing
         let cookie = try #require(reply.setCookie("leanstats_login"))
         #expect(cookie.hasPrefix("leanstats_login=\(state);"))
         #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"))
-        #expect(try fixture.get("/login").header("location") != location)
+        #expect(try await fixture.get("/login").header("location") != location)
     }
 
     @Test func aCallbackFromAnotherBrowserOrASecondTimeIsRefused() async throws {
         let fixture = try await LoginFixture()
         let head = try #require(fixture.head(of: Self.headedDepartment))
-        let start = try fixture.get("/login")
+        let start = try await fixture.get("/login")
         let state = try #require(start.cookies["leanstats_login"])
         let startLocation = try #require(start.header("location"))
         let url = try #require(URLComponents(string: startLocation))
-        let page = try RawReply.exchange(
+        let page = try await RawReply.fetch(
             port: fixture.emulator.port,
             lines: [
                 "GET \(url.percentEncodedPath)?\(url.percentEncodedQuery ?? "")&login_as=\(head) HTTP/1.1",
@@ -47,21 +47,21 @@ import Testing
         )
         let back = try #require(page.header("location"))
         let callback = String(back.dropFirst(LoginFixture.publicURL.count))
-        let foreign = try fixture.get(callback, cookies: ["leanstats_login": String(state.reversed())])
+        let foreign = try await fixture.get(callback, cookies: ["leanstats_login": String(state.reversed())])
         #expect(foreign.status == 400)
         #expect(foreign.cookies["leanstats_session"] == nil)
         #expect(foreign.text.contains("登录失败"))
-        let first = try fixture.get(callback, cookies: ["leanstats_login": state])
+        let first = try await fixture.get(callback, cookies: ["leanstats_login": state])
         #expect(first.status == 303)
         #expect(first.cookies["leanstats_session"]?.isEmpty == false)
-        let again = try fixture.get(callback, cookies: ["leanstats_login": state])
+        let again = try await fixture.get(callback, cookies: ["leanstats_login": state])
         #expect(again.status == 400)
         #expect(again.text.contains("already used"))
     }
 
     @Test func someoneOutsideTheOrganisationIsToldSoWith403() async throws {
         let fixture = try await LoginFixture()
-        let (reply, session) = try fixture.signIn(as: EmulatedOrganisation.outsider)
+        let (reply, session) = try await fixture.signIn(as: EmulatedOrganisation.outsider)
         #expect(reply.status == 403)
         #expect(session == nil)
         #expect(reply.text.contains("不是本组织成员"))
@@ -75,7 +75,7 @@ import Testing
         let head = try #require(organisation.heads[dept.id])
         let own = Set(organisation.subtree(of: dept.id).map(\.name))
         #expect(own.count >= 2, "the headed department has sub-departments")
-        let (reply, session) = try fixture.signIn(as: head)
+        let (reply, session) = try await fixture.signIn(as: head)
         #expect(reply.status == 303)
         #expect(reply.header("location") == "/")
         let cookie = try #require(reply.setCookie("leanstats_session"))
@@ -83,7 +83,7 @@ import Testing
         let signedIn = try #require(session)
         let cookies = ["leanstats_session": signedIn]
 
-        let page = try fixture.get("/", cookies: cookies)
+        let page = try await fixture.get("/", cookies: cookies)
         #expect(page.status == 200)
         #expect(page.text.contains("负责人"))
         for name in own {
@@ -91,15 +91,15 @@ import Testing
             #expect(shown, "the dashboard shows \(name)")
         }
 
-        let byDept = try fixture.get("/api/query?q=\(encoded("by dept count all"))", cookies: cookies)
-        let all = try fixture.get("/api/query?q=\(encoded("by dept count all"))", token: ServerFixture.token)
+        let byDept = try await fixture.get("/api/query?q=\(encoded("by dept count all"))", cookies: cookies)
+        let all = try await fixture.get("/api/query?q=\(encoded("by dept count all"))", token: ServerFixture.token)
         let mine = try rows(byDept.text)
         let everyone = try rows(all.text)
         #expect(Set(mine.keys) == own.intersection(everyone.keys))
         for (name, count) in mine { #expect(everyone[name] == count) }
         let overview =
             try JSONSerialization.jsonObject(
-                with: Data(try fixture.get("/api/query?q=\(encoded("overview all"))", cookies: cookies).body)
+                with: Data(try await fixture.get("/api/query?q=\(encoded("overview all"))", cookies: cookies).body)
             ) as? [String: Any]
         #expect((overview?["count"] as? Int) == mine.values.reduce(0, +))
     }
@@ -110,10 +110,10 @@ import Testing
         let dept = try #require(organisation.departments.first { $0.name == Self.headedDepartment })
         let own = Set(organisation.subtree(of: dept.id).map(\.name))
         let head = try #require(organisation.heads[dept.id])
-        let session = try #require(try fixture.signIn(as: head).session)
+        let session = try #require(try await fixture.signIn(as: head).session)
         let cookies = ["leanstats_session": session]
         let stored = try rows(
-            try fixture.get("/api/query?q=\(encoded("by dept count all"))", token: ServerFixture.token).text
+            try await fixture.get("/api/query?q=\(encoded("by dept count all"))", token: ServerFixture.token).text
         )
         let others = Set(stored.keys).subtracting(own)
         #expect(others.contains(ServerFixture.hostileDept) && others.contains("生产部"))
@@ -134,12 +134,12 @@ import Testing
         targets += queries.map { "/api/query?q=\(encoded($0))" }
         var bodies: [(String, String)] = []
         for target in targets {
-            let reply = try fixture.get(target, cookies: cookies)
+            let reply = try await fixture.get(target, cookies: cookies)
             #expect([200, 403].contains(reply.status), "\(target) answered \(reply.status)")
             bodies.append((target, reply.text))
         }
         for period in ["2025-11", "2025-Q4", "2025"] {
-            let reply = try fixture.get("/api/report?period=\(period)", cookies: cookies)
+            let reply = try await fixture.get("/api/report?period=\(period)", cookies: cookies)
             #expect(reply.status == 200)
             let text = try workbookText(reply.body)
             #expect(text.contains(Self.headedDepartment))
@@ -155,7 +155,7 @@ import Testing
             let leaksRow = text.contains("HOSTILE")
             #expect(!leaksRow, "\(target) shows an instance of another department")
         }
-        let listed = try fixture.get("/list?period=all", cookies: cookies).text
+        let listed = try await fixture.get("/list?period=all", cookies: cookies).text
         #expect(
             listed.components(separatedBy: "<tr>").count - 2 == min(own.compactMap { stored[$0] }.reduce(0, +), 500)
         )
@@ -168,10 +168,10 @@ import Testing
         let dept = try #require(organisation.departments.first { $0.name == Self.headedDepartment })
         #expect(organisation.subtree(of: dept.id).contains { $0.name == empty })
         let head = try #require(organisation.heads[dept.id])
-        let session = try #require(try fixture.signIn(as: head).session)
+        let session = try #require(try await fixture.signIn(as: head).session)
         let cookies = ["leanstats_session": session]
         for target in ["/?dept=\(encoded(empty))", "/api/report?period=2025-11&dept=\(encoded(empty))"] {
-            let reply = try fixture.get(target, cookies: cookies)
+            let reply = try await fixture.get(target, cookies: cookies)
             #expect(reply.status == 404, "\(target)")
             let names = reply.text.contains("生产部") || reply.text.contains("质量部")
             #expect(!names, "\(target) lists other departments: \(reply.text)")
@@ -183,9 +183,9 @@ import Testing
         let organisation = fixture.organisation
         let leaders = Set(organisation.heads.values).union(organisation.admins)
         let member = try #require(organisation.userIds.first { !leaders.contains($0) })
-        let session = try #require(try fixture.signIn(as: member).session)
+        let session = try #require(try await fixture.signIn(as: member).session)
         let cookies = ["leanstats_session": session]
-        let page = try fixture.get("/", cookies: cookies)
+        let page = try await fixture.get("/", cookies: cookies)
         #expect(page.status == 200)
         #expect(page.text.contains("您只能查看全公司的汇总数字"))
         #expect(page.text.contains("提案总数") && page.text.contains("月度趋势"))
@@ -195,21 +195,21 @@ import Testing
         }
         let links = page.text.contains("/list")
         #expect(!links)
-        let overview = try fixture.get("/api/query?q=\(encoded("overview all"))", cookies: cookies)
-        let company = try fixture.get("/api/query?q=\(encoded("overview all"))", token: ServerFixture.token)
+        let overview = try await fixture.get("/api/query?q=\(encoded("overview all"))", cookies: cookies)
+        let company = try await fixture.get("/api/query?q=\(encoded("overview all"))", token: ServerFixture.token)
         #expect(overview.status == 200)
         #expect(overview.text == company.text)
-        #expect(try fixture.get("/api/query?q=\(encoded("trend 2025"))", cookies: cookies).status == 200)
+        #expect(try await fixture.get("/api/query?q=\(encoded("trend 2025"))", cookies: cookies).status == 200)
         for refused in [
             "by dept count all", "top 10 all", "list all", "by user count all", "overview all where dept=生产部",
         ] {
-            let reply = try fixture.get("/api/query?q=\(encoded(refused))", cookies: cookies)
+            let reply = try await fixture.get("/api/query?q=\(encoded(refused))", cookies: cookies)
             #expect(reply.status == 403, "\(refused)")
             #expect(reply.text.contains("company totals only"))
         }
-        #expect(try fixture.get("/list", cookies: cookies).status == 403)
-        #expect(try fixture.get("/?dept=\(encoded("生产部"))", cookies: cookies).status == 403)
-        let report = try fixture.get("/api/report?period=2025-11", cookies: cookies)
+        #expect(try await fixture.get("/list", cookies: cookies).status == 403)
+        #expect(try await fixture.get("/?dept=\(encoded("生产部"))", cookies: cookies).status == 403)
+        let report = try await fixture.get("/api/report?period=2025-11", cookies: cookies)
         #expect(report.status == 403)
         #expect(report.text.contains("the Excel report is not available to you"))
     }
@@ -217,37 +217,38 @@ import Testing
     @Test func anAdminSeesEveryDepartment() async throws {
         let fixture = try await LoginFixture()
         let admin = try #require(fixture.organisation.admins.first)
-        let session = try #require(try fixture.signIn(as: admin).session)
+        let session = try #require(try await fixture.signIn(as: admin).session)
         let cookies = ["leanstats_session": session]
         let query = "/api/query?q=\(encoded("by dept count all"))"
         #expect(
-            try fixture.get(query, cookies: cookies).text == (try fixture.get(query, token: ServerFixture.token).text)
+            try await fixture.get(query, cookies: cookies).text
+                == (try await fixture.get(query, token: ServerFixture.token).text)
         )
-        #expect(try fixture.get("/", cookies: cookies).text.contains("管理员"))
-        #expect(try fixture.get("/api/report?period=2025-11", cookies: cookies).status == 200)
+        #expect(try await fixture.get("/", cookies: cookies).text.contains("管理员"))
+        #expect(try await fixture.get("/api/report?period=2025-11", cookies: cookies).status == 200)
     }
 
     @Test func logoutEndsTheSessionAndPagesThenGoToTheLogin() async throws {
         let fixture = try await LoginFixture()
         let admin = try #require(fixture.organisation.admins.first)
-        let session = try #require(try fixture.signIn(as: admin).session)
+        let session = try #require(try await fixture.signIn(as: admin).session)
         let cookies = ["leanstats_session": session]
-        #expect(try fixture.get("/", cookies: cookies).status == 200)
-        let logout = try fixture.get("/logout", cookies: cookies)
+        #expect(try await fixture.get("/", cookies: cookies).status == 200)
+        let logout = try await fixture.get("/logout", cookies: cookies)
         #expect(logout.status == 200)
         #expect(logout.setCookie("leanstats_session")?.contains("Max-Age=0") == true)
-        let after = try fixture.get("/", cookies: cookies)
+        let after = try await fixture.get("/", cookies: cookies)
         #expect(after.status == 303)
         #expect(after.header("location") == "/login")
-        #expect(try fixture.get("/api/query?q=describe", cookies: cookies).status == 401)
+        #expect(try await fixture.get("/api/query?q=describe", cookies: cookies).status == 401)
     }
 
     @Test func theBearerTokenKeepsFullAccessWithTheLoginOn() async throws {
         let fixture = try await LoginFixture()
-        let reply = try fixture.get("/api/query?q=\(encoded("by dept count all"))", token: ServerFixture.token)
+        let reply = try await fixture.get("/api/query?q=\(encoded("by dept count all"))", token: ServerFixture.token)
         #expect(reply.status == 200)
         #expect(try rows(reply.text).keys.contains(ServerFixture.hostileDept))
-        #expect(try fixture.get("/api/report?period=2025-11", token: ServerFixture.token).status == 200)
+        #expect(try await fixture.get("/api/report?period=2025-11", token: ServerFixture.token).status == 200)
     }
 
     /// `dept → count` of a `by dept count` answer.
