@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "LeanStatsServer",
             dependencies: [
-                "LeanStatsCore", "LeanStatsQuery", "LeanStatsSnapshot", "LeanStatsReport",
+                "LeanStatsCore", "LeanStatsQuery", "LeanStatsSnapshot", "LeanStatsReport", "LeanStatsSync",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -96,7 +96,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LeanStatsServerTests",
-            dependencies: ["LeanStatsServer", "LeanStatsTestSupport", "LeanStatsImport", "LeanStatsSnapshot"]
+            dependencies: [
+                "LeanStatsServer", "LeanStatsTestSupport", "LeanStatsImport", "LeanStatsSnapshot", "LeanStatsEmulator",
+                "LeanStatsSync",
+            ]
         ),
         .testTarget(
             name: "LeanStatsCLITests",

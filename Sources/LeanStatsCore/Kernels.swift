@@ -42,6 +42,7 @@ struct KernelColumns: @unchecked Sendable {
         if let dept = filter.dept, deptName[row] != dept { return false }
         if let category = filter.category, self.category[row] != category { return false }
         if let status = filter.status, self.status[row] != status { return false }
+        if let depts = filter.depts, depts.allowed[Int(deptName[row])] == 0 { return false }
         return true
     }
 }
@@ -198,7 +199,7 @@ extension StatisticsEngine {
         let depts = state.depts
         let processing = state.processing
         let outcomes = state.outcomes
-        let unfiltered = filter.dept == nil && filter.category == nil && filter.status == nil
+        let unfiltered = filter.isEmpty
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             let group = reader.group(row)
@@ -266,7 +267,7 @@ extension StatisticsEngine {
         let outcomes = state.outcomes
         let users = state.users
         let depts = state.depts
-        let unfiltered = filter.dept == nil && filter.category == nil && filter.status == nil
+        let unfiltered = filter.isEmpty
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             count &+= 1

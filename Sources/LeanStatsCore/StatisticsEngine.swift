@@ -508,6 +508,10 @@ public final class StatisticsEngine: Sendable {
             resolved.category = code
         }
         resolved.status = filter.status?.rawValue
+        if let names = filter.deptNames {
+            guard let codes = DepartmentCodeSet(names, in: table.deptName.dictionary) else { return nil }
+            resolved.depts = codes
+        }
         return resolved
     }
 }
@@ -533,9 +537,30 @@ struct ResolvedFilter: Sendable {
     var dept: UInt32?
     var category: UInt32?
     var status: UInt8?
+    var depts: DepartmentCodeSet?
 
     /// Whether the filter keeps every row.
-    var isEmpty: Bool { dept == nil && category == nil && status == nil }
+    var isEmpty: Bool { dept == nil && category == nil && status == nil && depts == nil }
+}
+
+/// A set of department-name dictionary codes as one flag per code, so a kernel tests a row with one indexed load.
+struct DepartmentCodeSet: Sendable {
+    /// `allowed[code]` is 1 when rows with that department-name code pass; code 0 (no department) never does.
+    let allowed: [UInt8]
+
+    /// The codes of the names the dictionary holds; `nil` when it holds none of them, so nothing can pass.
+    /// - Complexity: O(names + dictionary size).
+    init?(_ names: Set<String>, in dictionary: StringDictionary) {
+        var allowed = [UInt8](repeating: 0, count: max(dictionary.count, 1))
+        var found = false
+        for name in names {
+            guard let code = dictionary.code(of: name), Int(code) < allowed.count else { continue }
+            allowed[Int(code)] = 1
+            found = true
+        }
+        guard found else { return nil }
+        self.allowed = allowed
+    }
 }
 
 /// For each row, the previous row with the same user id (and with the same department id), or a value that never

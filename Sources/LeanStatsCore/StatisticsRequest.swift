@@ -65,12 +65,21 @@ public struct StatisticsFilter: Sendable, Hashable {
     public var category: String?
     /// Only instances with this status.
     public var status: InstanceStatus?
+    /// Only instances whose originator department name is one of these: the departments a dashboard viewer may
+    /// see. It narrows whatever the other parts select; the kernels test it as a set of dictionary codes.
+    public var deptNames: Set<String>?
 
     /// Creates a filter; omitted parts match everything.
-    public init(deptName: String? = nil, category: String? = nil, status: InstanceStatus? = nil) {
+    public init(
+        deptName: String? = nil,
+        category: String? = nil,
+        status: InstanceStatus? = nil,
+        deptNames: Set<String>? = nil
+    ) {
         self.deptName = deptName
         self.category = category
         self.status = status
+        self.deptNames = deptNames
     }
 
     /// A filter that keeps every instance.

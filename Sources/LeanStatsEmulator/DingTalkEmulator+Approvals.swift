@@ -186,13 +186,18 @@ extension DingTalkEmulator {
             return legacyError(60121, "找不到该用户")
         }
         let departments = user.departments.map { Int64($0) ?? 1 }
+        let headed = Set(state.withLock { $0.organisation.departmentsHeaded(by: id) })
+        let leaders = Set(departments).union(headed).sorted().map { dept -> [String: Any] in
+            ["dept_id": dept, "leader": headed.contains(dept)]
+        }
         return .json(
             200,
             [
                 "errcode": 0, "errmsg": "ok", "request_id": requestId(),
                 "result": [
-                    "userid": id, "name": user.name ?? "", "dept_id_list": departments, "active": true,
-                    "admin": false, "title": "员工",
+                    "userid": id, "unionid": EmulatedOrganisation.unionId(of: id), "name": user.name ?? "",
+                    "dept_id_list": departments, "leader_in_dept": leaders, "active": true, "admin": false,
+                    "title": headed.isEmpty ? "员工" : "部门负责人",
                 ] as [String: Any],
             ]
         )
@@ -208,7 +213,7 @@ extension DingTalkEmulator {
         var result: [String: Any] = [
             "dept_id": id, "name": department.name, "member_count": department.memberCount, "order": 0,
         ]
-        if id != 1 { result["parent_id"] = 1 }
+        if let parent = state.withLock({ $0.organisation.department(id)?.parentId }) { result["parent_id"] = parent }
         return .json(200, ["errcode": 0, "errmsg": "ok", "request_id": requestId(), "result": result])
     }
 }

@@ -36,6 +36,15 @@ public final class DingTalkEmulator: Sendable {
         if options.qps < 1 { throw EmulatorError(.option, "--qps must be at least 1") }
         if options.listCap < 1 { throw EmulatorError(.option, "--list-cap must be at least 1") }
         if options.tokenLifetimeSeconds < 1 { throw EmulatorError(.option, "--token-lifetime must be at least 1") }
+        if let login = options.loginAs, login != EmulatedOrganisation.outsider,
+            !EmulatedOrganisation(records: dataset.instances).isMember(login)
+        {
+            throw EmulatorError(
+                .option,
+                "--login-as '\(login)' is not a user of the served data; give an originator's user id or "
+                    + "'\(EmulatedOrganisation.outsider)'"
+            )
+        }
         if (options.monthlyQuota ?? 1) < 0 { throw EmulatorError(.option, "--monthly-quota must not be negative") }
         self.options = options
         self.clock = clock ?? EmulatorClock(now: dataset.defaultNow)
@@ -77,6 +86,9 @@ public final class DingTalkEmulator: Sendable {
     public func insert(_ records: [InstanceRecord]) {
         state.withLock { $0.upsert(records) }
     }
+
+    /// The organisation the contacts and login APIs describe.
+    public var organisation: EmulatedOrganisation { state.withLock { $0.organisation } }
 
     /// The faults injected now: ``EmulatorOptions/faults`` until ``setFaults(_:)`` changes them.
     public var faults: FaultPlan { state.withLock { $0.faults } }
@@ -176,6 +188,11 @@ public final class DingTalkEmulator: Sendable {
         case .department: response = department(request)
         case .robotSend: response = robotSend(request)
         case .workNotification: response = workNotification(request)
+        case .loginPage: response = loginPage(request)
+        case .userAccessToken: response = userAccessToken(request)
+        case .currentUser: response = currentUser(request)
+        case .userIdByUnionId: response = userIdByUnionId(request)
+        case .subDepartments: response = subDepartments(request)
         case .unknownLegacy, .unknownV1, .notFound: response = HTTPServerResponse(status: 404)
         }
         if route.countsAgainstQuota && Self.isSuccess(response, legacy: route.isLegacy) {

@@ -27,6 +27,9 @@ public struct EmulatorOptions: Sendable {
     /// Robot messages allowed per minute of emulated time before the robot is throttled for 10 minutes
     /// (DingTalk: 20).
     public var robotMessagesPerMinute: Int = 20
+    /// The user the login page signs in without asking (a user id, or ``EmulatedOrganisation/outsider``); `nil`
+    /// to show a page to pick one. A `login_as` query parameter on the login page overrides it.
+    public var loginAs: String?
 
     /// The defaults: DingTalk's limits, no quota, no faults.
     public init() {}

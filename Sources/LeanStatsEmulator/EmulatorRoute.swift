@@ -12,6 +12,16 @@ enum EmulatorRoute: Equatable {
     case robotSend
     /// A work notification (`/topapi/message/corpconversation/asyncsend_v2`).
     case workNotification
+    /// The login page of `login.dingtalk.com` (`/oauth2/auth`).
+    case loginPage
+    /// A login's authorisation code exchanged for the user's access token.
+    case userAccessToken
+    /// The signed-in user's own account, by the user's access token.
+    case currentUser
+    /// A union id's user id.
+    case userIdByUnionId
+    /// The direct sub-departments of a department.
+    case subDepartments
     /// A `/topapi/…` path the emulator does not know (legacy errcode 22).
     case unknownLegacy(String)
     /// A `/v1.0/…` path the emulator does not know.
@@ -31,6 +41,11 @@ enum EmulatorRoute: Equatable {
         case "/topapi/v2/department/get": self = .department
         case "/robot/send": self = .robotSend
         case "/topapi/message/corpconversation/asyncsend_v2": self = .workNotification
+        case "/oauth2/auth": self = .loginPage
+        case "/v1.0/oauth2/userAccessToken": self = .userAccessToken
+        case "/v1.0/contact/users/me": self = .currentUser
+        case "/topapi/user/getbyunionid": self = .userIdByUnionId
+        case "/topapi/v2/department/listsub": self = .subDepartments
         default:
             if path.hasPrefix("/topapi/") {
                 self = .unknownLegacy(path)
@@ -55,6 +70,11 @@ enum EmulatorRoute: Equatable {
         case .department: "topapi/v2/department/get"
         case .robotSend: "robot/send"
         case .workNotification: "topapi/message/corpconversation/asyncsend_v2"
+        case .loginPage: "oauth2/auth"
+        case .userAccessToken: "v1.0/oauth2/userAccessToken"
+        case .currentUser: "v1.0/contact/users/me"
+        case .userIdByUnionId: "topapi/user/getbyunionid"
+        case .subDepartments: "topapi/v2/department/listsub"
         case .unknownLegacy(let path), .unknownV1(let path): String(path.dropFirst())
         case .notFound: "other"
         }
@@ -64,16 +84,16 @@ enum EmulatorRoute: Equatable {
     var isLegacy: Bool {
         switch self {
         case .legacyToken, .legacyList, .legacyDetail, .user, .department, .robotSend, .workNotification,
-            .unknownLegacy:
+            .userIdByUnionId, .subDepartments, .unknownLegacy:
             true
-        case .v1Token, .v1List, .v1Detail, .unknownV1, .notFound: false
+        case .v1Token, .v1List, .v1Detail, .unknownV1, .notFound, .loginPage, .userAccessToken, .currentUser: false
         }
     }
 
     /// Whether the call needs an access token.
     var needsToken: Bool {
         switch self {
-        case .legacyToken, .v1Token, .robotSend, .notFound: false
+        case .legacyToken, .v1Token, .robotSend, .notFound, .loginPage, .userAccessToken, .currentUser: false
         default: true
         }
     }
@@ -90,7 +110,7 @@ enum EmulatorRoute: Equatable {
     /// The method the API expects.
     var method: String {
         switch self {
-        case .legacyToken, .v1Detail: "GET"
+        case .legacyToken, .v1Detail, .loginPage, .currentUser: "GET"
         default: "POST"
         }
     }

@@ -20,6 +20,12 @@ struct EmulatorState {
     private var index: [String: Int] = [:]
     private(set) var users: [String: EmulatedUser] = [:]
     private(set) var departments: [String: EmulatedDepartment] = [:]
+    /// The department tree, heads and admins derived from the records.
+    private(set) var organisation = EmulatedOrganisation(records: [])
+    /// Login authorisation codes not yet exchanged, with the login name each signs in.
+    var authCodes: [String: String] = [:]
+    /// Users' access tokens, with the login name each belongs to.
+    var userTokens: [String: String] = [:]
 
     /// The valid access token and when it expires (monotonic nanoseconds).
     var token: String?
@@ -119,5 +125,6 @@ struct EmulatorState {
         departments["1"] = EmulatedDepartment(name: departments["1"]?.name ?? "总公司", memberCount: users.count)
         self.users = users
         self.departments = departments
+        organisation = EmulatedOrganisation(records: records)
     }
 }

@@ -45,6 +45,29 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
     /// The row filter of the query (``StatisticsFilter/none`` when it has no `where`).
     public var filter: StatisticsFilter { scope.filter }
 
+    /// The query narrowed to instances of some departments, whatever its own filters say: the dashboard's way of
+    /// keeping a viewer to the departments they may see. The restriction is not part of the query's text.
+    /// - Parameter departments: The department names whose instances may count.
+    /// - Returns: The same query with ``StatisticsFilter/deptNames`` set on its scope (`describe` is unchanged).
+    public func restricted(to departments: Set<String>) -> Query {
+        func narrowed(_ scope: QueryScope) -> QueryScope {
+            var scope = scope
+            scope.filter.deptNames = departments.intersection(scope.filter.deptNames ?? departments)
+            return scope
+        }
+        switch self {
+        case .overview(let scope): return .overview(narrowed(scope))
+        case .breakdown(var breakdown):
+            breakdown.scope = narrowed(breakdown.scope)
+            return .breakdown(breakdown)
+        case .top(let count, let scope): return .top(count, narrowed(scope))
+        case .efficiency(let scope): return .efficiency(narrowed(scope))
+        case .trend(let scope): return .trend(narrowed(scope))
+        case .list(let scope, let limit): return .list(narrowed(scope), limit: limit)
+        case .describe: return .describe
+        }
+    }
+
     /// The query with shorthands spelled out: `trend` becomes its `by month` breakdown, the rest stay as they are.
     public var expanded: Query {
         guard case .trend(let scope) = self else { return self }

@@ -267,6 +267,10 @@ public struct QueryExecutor: Sendable {
     private func headcount(group: GroupStatistics?, filter: StatisticsFilter, byDept: Bool) -> Int? {
         if byDept, let group { return headcounts[group.key] }
         if let dept = filter.deptName { return headcounts[dept] }
+        if let depts = filter.deptNames {
+            let known = depts.compactMap { headcounts[$0] }
+            return known.isEmpty ? nil : known.reduce(0, +)
+        }
         return headcounts.isEmpty ? nil : headcounts.values.reduce(0, +)
     }
 

@@ -62,9 +62,15 @@ public struct DetailRow: Sendable, Hashable {
     ///   - engine: the engine whose table and zone to read.
     ///   - rows: the row range of the period (``StatisticsEngine/rowRange(for:)``).
     ///   - deptCode: the department-name code to keep, or `nil` for every row.
+    ///   - scopeCodes: one flag per department-name code, true for the codes to keep, or `nil` for every row.
     /// - Returns: the rows in creation order.
     /// - Complexity: O(r) for r rows in the range, plus O(d) once for the d distinct benefit texts.
-    static func rows(of engine: StatisticsEngine, in rows: Range<Int>, deptCode: UInt32?) -> [DetailRow] {
+    static func rows(
+        of engine: StatisticsEngine,
+        in rows: Range<Int>,
+        deptCode: UInt32?,
+        scopeCodes: [Bool]? = nil
+    ) -> [DetailRow] {
         let table = engine.table
         let category = table.category
         let names = table.formColumn(named: ReportContent.proposalNameField)
@@ -83,6 +89,7 @@ public struct DetailRow: Sendable, Hashable {
         result.reserveCapacity(rows.count)
         for row in rows {
             if let deptCode, table.deptName.codes[row] != deptCode { continue }
+            if let scopeCodes, !scopeCodes[Int(table.deptName.codes[row])] { continue }
             let status = InstanceStatus(rawValue: table.status[row])
             let create = table.createTime[row]
             let finish = table.finishTime[row] == InstanceTable.missingTime ? nil : table.finishTime[row]

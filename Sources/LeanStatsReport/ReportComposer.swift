@@ -57,7 +57,7 @@ final class ReportComposer {
 
     /// `生产部 · ` for a department pack, else empty.
     var scopePrefix: String {
-        content.request.deptName.map { "\($0) · " } ?? ""
+        content.request.scopeName.map { "\($0) · " } ?? ""
     }
 
     /// The data's as-of time as local text, or a dash for an empty store.
@@ -69,7 +69,7 @@ final class ReportComposer {
     var subtitle: String {
         let period = content.request.period
         return "统计期间 \(period.firstDay) 至 \(period.lastDay)　｜　对比上期 \(period.previous.label)"
-            + "　｜　范围 \(content.request.deptName ?? "全公司")"
+            + "　｜　范围 \(content.request.scopeName ?? "全公司")"
             + "　｜　数据截至 \(asOfText)（\(content.clock.identifier)）"
     }
 

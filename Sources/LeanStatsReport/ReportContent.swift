@@ -64,7 +64,17 @@ public struct ReportContent: Sendable {
             }
             deptCode = code
         }
-        let filter = StatisticsFilter(deptName: request.deptName)
+        let filter = StatisticsFilter(deptName: request.deptName, deptNames: request.deptScope)
+        // The scope as one flag per department-name code, so the detail rows are kept without string work.
+        let scopeCodes = request.deptScope.map { names in
+            var flags = [Bool](repeating: false, count: max(table.deptName.dictionary.count, 1))
+            for name in names {
+                if let code = table.deptName.dictionary.code(of: name), Int(code) < flags.count {
+                    flags[Int(code)] = true
+                }
+            }
+            return flags
+        }
         let period = request.period.dayRange
         let previousPeriod = request.period.previous.dayRange
 
@@ -101,13 +111,17 @@ public struct ReportContent: Sendable {
         let rows = engine.rowRange(for: period)
         hasProposalNames = table.formColumn(named: Self.proposalNameField) != nil
         if request.includesDetails {
-            details = DetailRow.rows(of: engine, in: rows, deptCode: deptCode)
+            details = DetailRow.rows(of: engine, in: rows, deptCode: deptCode, scopeCodes: scopeCodes)
             durations = DurationBucket.count(details.compactMap(\.days))
         } else {
             details = []
             durations = DurationBucket.count(
                 rows.compactMap { row in
-                    deptCode.map { table.deptName.codes[row] == $0 } ?? true ? engine.processingDays(ofRow: row) : nil
+                    let code = table.deptName.codes[row]
+                    guard deptCode.map({ code == $0 }) ?? true, scopeCodes.map({ $0[Int(code)] }) ?? true else {
+                        return nil
+                    }
+                    return engine.processingDays(ofRow: row)
                 }
             )
         }

@@ -12,6 +12,18 @@ public struct ReportRequest: Sendable, Hashable {
     /// Whether the workbook has the 明细 sheet (one row per instance); a year of a large company is left
     /// without it to keep the file small.
     public var includesDetails: Bool
+    /// Only instances of these departments (the departments a dashboard viewer may see), or no such limit for
+    /// `nil`; it narrows ``deptName`` too.
+    public var deptScope: Set<String>?
+
+    /// What the report covers, for titles: ``deptName``, else the scope's department (or its first one and how
+    /// many there are), `nil` for the whole company.
+    public var scopeName: String? {
+        if let deptName { return deptName }
+        guard let names = deptScope?.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }), let first = names.first
+        else { return nil }
+        return names.count == 1 ? first : "\(first)等\(names.count)个部门"
+    }
 
     /// Creates a request.
     /// - Parameters:

@@ -4,6 +4,9 @@ import LeanStatsReport
 /// The dashboard (`/`): overview cards with the change against the previous period, and server-rendered charts of
 /// departments, the monthly trend, categories, top proposers, processing times and open proposals by age, each
 /// linking to the drill-down list. All text in Chinese; no external resources.
+///
+/// What it shows follows the viewer's ``Scope``: everything, the viewer's departments only, or for company totals
+/// only the overview cards and the trend, with a note saying why.
 struct DashboardPage {
     /// The report figures of the chosen period and department.
     let content: ReportContent
@@ -13,21 +16,45 @@ struct DashboardPage {
     let period: String
     /// The department picked, `nil` for all.
     let dept: String?
+    /// Who is looking.
+    let viewer: Viewer
+    /// Whether people sign in with DingTalk (then the page offers to log out).
+    let loginEnabled: Bool
 
     /// Computes the page's figures.
+    /// - Parameters:
+    ///   - snapshot: The served store.
+    ///   - requested: The period asked for, `nil` for the latest month.
+    ///   - requestedDept: The department asked for (one the viewer may see), `nil` for all they may see.
+    ///   - viewer: Who is looking; the figures cover only their scope.
+    ///   - loginEnabled: Whether people sign in with DingTalk.
     /// - Throws: ``ReportError`` for a period or department the store cannot report on.
-    init(snapshot: ServedSnapshot, period requested: String?, dept requestedDept: String?) throws(ReportError) {
+    init(
+        snapshot: ServedSnapshot,
+        period requested: String?,
+        dept requestedDept: String?,
+        viewer: Viewer = .token,
+        loginEnabled: Bool = false
+    ) throws(ReportError) {
         let clock = snapshot.engine.clock
         let period =
             requested.flatMap { $0.isEmpty ? nil : $0 } ?? snapshot.months.first
             ?? CivilDate.today(in: clock).monthText
         let dept = requestedDept.flatMap { $0.isEmpty ? nil : $0 }
         let reportPeriod = try ReportPeriod(parsing: period, today: CivilDate.today(in: clock))
-        let request = try ReportRequest(period: reportPeriod, deptName: dept, topCount: 10)
+        var request = try ReportRequest(period: reportPeriod, deptName: dept, topCount: 10)
+        request.deptScope = viewer.scope.departmentNames
         content = try ReportContent(engine: snapshot.engine, request: request)
         self.snapshot = snapshot
         self.period = reportPeriod.description
         self.dept = dept
+        self.viewer = viewer
+        self.loginEnabled = loginEnabled
+    }
+
+    /// The departments of the store the viewer may pick.
+    private var pickableDepartments: [String] {
+        snapshot.departments.filter { viewer.scope.permits(dept: $0) }
     }
 
     /// The whole HTML document.
@@ -35,10 +62,26 @@ struct DashboardPage {
         var html = Page.head(title: "精益提案看板 · \(content.request.period.label)")
         html += "<header><div><h1>精益提案看板</h1>"
         html += "<p class=\"sub\">\(HTML.escape(content.request.period.label))"
-        html += dept.map { " · " + HTML.escape($0) } ?? " · 全部部门"
-        html += " · 对比上期 \(HTML.escape(content.request.period.previous.label))</p></div>"
+        html += dept.map { " · " + HTML.escape($0) } ?? (viewer.scope == .everything ? " · 全部部门" : "")
+        if viewer.scope.departmentNames != nil, dept == nil { html += " · 我的部门" }
+        if viewer.scope == .companyTotals { html += " · 全公司汇总" }
+        html += " · 对比上期 \(HTML.escape(content.request.period.previous.label))</p>"
+        if viewer.role != .token {
+            html += "<p class=\"sub viewer\">\(HTML.escape(viewer.scopeNote))"
+            if loginEnabled { html += " <a href=\"/logout\">退出登录</a>" }
+            html += "</p>"
+        }
+        html += "</div>"
         html += pickers() + "</header>"
         html += "<section class=\"cards\">" + cards() + "</section>"
+        guard viewer.scope.showsDetail else {
+            html += "<section class=\"grid\">"
+            html += panel("月度趋势（近12个月，柱：提案数，线：通过率）", trendChart(), more: nil)
+            html += "</section>"
+            html += "<footer>数据截至 " + (content.asOf.map { HTML.escape(Page.time($0, clock: content.clock)) } ?? "—")
+            html += " · 快照第 \(snapshot.generation) 代</footer>"
+            return html + "</body></html>\n"
+        }
         html += "<section class=\"grid\">"
         html += panel("各部门提案数与通过率", departmentChart(), more: listLink())
         html += panel("月度趋势（近12个月，柱：提案数，线：通过率）", trendChart(), more: nil)
@@ -62,9 +105,13 @@ struct DashboardPage {
             html +=
                 "<option value=\"\(HTML.escape(option))\"\(option == period ? " selected" : "")>\(HTML.escape(option))</option>"
         }
+        guard viewer.scope.showsDetail else {
+            return html + "</select></label><noscript><button type=\"submit\">查看</button></noscript></form>"
+        }
+        let all = viewer.scope == .everything ? "全部部门" : "我的全部部门"
         html +=
-            "</select></label><label>部门 <select name=\"dept\" onchange=\"this.form.submit()\"><option value=\"\">全部部门</option>"
-        for name in snapshot.departments {
+            "</select></label><label>部门 <select name=\"dept\" onchange=\"this.form.submit()\"><option value=\"\">\(all)</option>"
+        for name in pickableDepartments {
             html +=
                 "<option value=\"\(HTML.escape(name))\"\(name == dept ? " selected" : "")>\(HTML.escape(name))</option>"
         }
@@ -125,7 +172,13 @@ struct DashboardPage {
     }
 
     private func card(_ title: String, _ value: String, change: (text: String, trend: String), link: String) -> String {
-        "<a class=\"card\" href=\"\(link)\"><span class=\"k\">\(HTML.escape(title))</span><span class=\"v\">\(HTML.escape(value))</span>"
+        guard viewer.scope.showsDetail else {
+            return
+                "<div class=\"card\"><span class=\"k\">\(HTML.escape(title))</span><span class=\"v\">\(HTML.escape(value))</span>"
+                + "<span class=\"d \(change.trend)\">\(HTML.escape(change.text))</span></div>"
+        }
+        return
+            "<a class=\"card\" href=\"\(link)\"><span class=\"k\">\(HTML.escape(title))</span><span class=\"v\">\(HTML.escape(value))</span>"
             + "<span class=\"d \(change.trend)\">\(HTML.escape(change.text))</span></a>"
     }
 
@@ -177,7 +230,7 @@ struct DashboardPage {
                 label: String(month.month.monthText.suffix(5)),
                 value: Double(month.statistics.count),
                 note: String(month.statistics.count),
-                link: listLink(period: month.month.monthText)
+                link: viewer.scope.showsDetail ? listLink(period: month.month.monthText) : "#"
             )
         }
         return SVGChart.columns(items, title: "月度趋势", color: "#2f6fde", line: content.trend.map(\.statistics.passRate))
@@ -222,7 +275,12 @@ struct DashboardPage {
     }
 
     private func openAgeChart() -> String {
-        let items = OpenAge.count(snapshot: snapshot, dept: dept, asOf: content.asOf).map { bucket in
+        let items = OpenAge.count(
+            snapshot: snapshot,
+            dept: dept,
+            scope: viewer.scope.departmentNames,
+            asOf: content.asOf
+        ).map { bucket in
             SVGChart.Item(
                 label: bucket.label,
                 value: Double(bucket.count),
@@ -268,16 +326,32 @@ enum OpenAge {
         ("7天内", 7), ("8–15天", 15), ("16–30天", 30), ("31–60天", 60), ("60天以上", nil),
     ]
 
-    /// Counts the open instances of the store (of one department, if given) into ``brackets`` by their age at
-    /// `asOf` (the data's as-of time, so an old store reads as it did when it was synced). The age is in calendar
-    /// days of the store's zone, as processing time is: the calendar date of `asOf` − that of the creation.
+    /// Counts the open instances of the store (of one department, if given, and of the viewer's departments, if
+    /// they are limited) into ``brackets`` by their age at `asOf` (the data's as-of time, so an old store reads as
+    /// it did when it was synced). The age is in calendar days of the store's zone, as processing time is: the
+    /// calendar date of `asOf` − that of the creation.
     /// - Complexity: O(n) over the status column.
-    static func count(snapshot: ServedSnapshot, dept: String?, asOf: Int64?) -> [(label: String, count: Int)] {
+    static func count(
+        snapshot: ServedSnapshot,
+        dept: String?,
+        scope: Set<String>?,
+        asOf: Int64?
+    ) -> [(label: String, count: Int)] {
         let table = snapshot.engine.table
         let clock = snapshot.engine.clock
         var counts = [Int](repeating: 0, count: brackets.count)
         let deptCode = dept.flatMap { table.deptName.dictionary.code(of: $0) }
         if dept != nil && deptCode == nil { return zip(brackets, counts).map { ($0.label, $1) } }
+        // The viewer's departments as one flag per department-name code.
+        let scopeCodes = scope.map { names in
+            var flags = [Bool](repeating: false, count: max(table.deptName.dictionary.count, 1))
+            for name in names {
+                if let code = table.deptName.dictionary.code(of: name), Int(code) < flags.count {
+                    flags[Int(code)] = true
+                }
+            }
+            return flags
+        }
         let today = clock.dayNumber(at: asOf ?? 0)
         // The bracket of each age in days up to the last bounded one; older ones go to the last bracket.
         let longest = brackets.compactMap(\.max).max() ?? 0
@@ -285,6 +359,7 @@ enum OpenAge {
         let (new, running) = (InstanceStatus.new.rawValue, InstanceStatus.running.rawValue)
         for row in 0..<table.rowCount where table.status[row] == new || table.status[row] == running {
             if let deptCode, table.deptName.codes[row] != deptCode { continue }
+            if let scopeCodes, !scopeCodes[Int(table.deptName.codes[row])] { continue }
             let days = max(today - clock.dayNumber(at: table.createTime[row]), 0)
             counts[days <= longest ? bracketOfAge[days] : brackets.count - 1] += 1
         }

@@ -7,8 +7,9 @@ import LeanStatsReport
 /// metrics and a health check, behind the ``HTTPEdge`` (Hummingbird on SwiftNIO) that enforces the ``EdgeLimits``.
 ///
 /// Every request must name an allowed `Host` (against DNS rebinding). Every route except `/metrics` and `/healthz`
-/// needs `Authorization: Bearer TOKEN` or the session cookie that a one-time `?token=TOKEN` link sets; sessions
-/// expire. The served snapshot is swapped for a newer generation by a background reload once a sync writes one,
+/// needs `Authorization: Bearer TOKEN` or a session cookie, set by a one-time `?token=TOKEN` link or, with the
+/// DingTalk login on, by `/login`; sessions expire. Each authorised request carries its ``Viewer``, whose ``Scope``
+/// every route applies (`docs/dashboard-login.md`). The served snapshot is swapped for a newer generation by a background reload once a sync writes one,
 /// without a restart; a damaged generation is reported by `/healthz` and `/metrics` while the one before it is
 /// served.
 public final class DashboardServer: Sendable {
@@ -18,7 +19,9 @@ public final class DashboardServer: Sendable {
     public let source: SnapshotSource
     /// The request and query metrics.
     public let metrics = ServerMetrics()
-    private let sessions: SessionStore
+    let sessions: SessionStore
+    /// The DingTalk login, `nil` when it is off.
+    let login: DingTalkLogin?
     private let edge = Locked<HTTPEdge?>(nil)
     private let onQueryLatency: @Sendable (_ milliseconds: Double) -> Void
 
@@ -38,6 +41,7 @@ public final class DashboardServer: Sendable {
         self.configuration = configuration
         self.onQueryLatency = onQueryLatency
         sessions = SessionStore(lifetime: configuration.sessionLifetime, clock: configuration.now)
+        login = configuration.login.map { DingTalkLogin(configuration: $0, clock: configuration.now) }
         source = SnapshotSource(
             directory: configuration.dataDirectory,
             clock: configuration.clock,
@@ -58,7 +62,7 @@ public final class DashboardServer: Sendable {
                 port: configuration.port,
                 limits: configuration.limits
             ) { [self] request in
-                handle(request)
+                await handle(request)
             }
         } catch {
             source.stopWatching()
@@ -97,15 +101,15 @@ public final class DashboardServer: Sendable {
     // MARK: - Routing
 
     /// Answers one request: host check, authentication, then the route.
-    public func handle(_ request: DashboardRequest) -> DashboardResponse {
+    public func handle(_ request: DashboardRequest) async -> DashboardResponse {
         let route = Self.routeName(request.path)
-        var response = answer(request, route: route)
+        var response = await answer(request, route: route)
         response.headers += Self.securityHeaders
         metrics.countRequest(route: route, status: response.status)
         return response
     }
 
-    private func answer(_ request: DashboardRequest, route: String) -> DashboardResponse {
+    private func answer(_ request: DashboardRequest, route: String) async -> DashboardResponse {
         guard hostAllowed(request.headers["host"]) else {
             return .plain(403, "the Host header is not in server.allowed_hosts\n", close: true)
         }
@@ -115,21 +119,25 @@ public final class DashboardServer: Sendable {
         switch route {
         case "/healthz": return health()
         case "/metrics": return metricsResponse()
+        case "/login": return startLogin()
+        case "/auth/dingtalk": return await finishLogin(request)
+        case "/logout": return logout(request)
         default: break
         }
         if let token = request.query["token"] {
-            guard Self.constantTimeEqual(token, configuration.token) else { return unauthorized() }
+            guard Self.constantTimeEqual(token, configuration.token) else { return unauthorized(route) }
             return startSession(request)
         }
-        guard authenticated(request) else { return unauthorized() }
+        guard let viewer = viewer(of: request) else { return unauthorized(route) }
         guard let snapshot = source.current() else {
             return .plain(503, "the store holds no snapshot yet; run `leanstats sync` or `leanstats import`\n")
         }
+        let authorised = AuthorisedRequest(request: request, viewer: viewer)
         switch route {
-        case "/": return dashboard(request, snapshot)
-        case "/list": return list(request, snapshot)
-        case "/api/query": return query(request, snapshot)
-        case "/api/report": return report(request, snapshot)
+        case "/": return dashboard(authorised, snapshot)
+        case "/list": return list(authorised, snapshot)
+        case "/api/query": return query(authorised, snapshot)
+        case "/api/report": return report(authorised, snapshot)
         default: return .plain(404, "not found\n")
         }
     }
@@ -138,7 +146,7 @@ public final class DashboardServer: Sendable {
     static func routeName(_ path: String) -> String {
         switch path {
         case "/", "/index.html": "/"
-        case "/list", "/api/query", "/api/report", "/metrics", "/healthz": path
+        case "/list", "/api/query", "/api/report", "/metrics", "/healthz", "/login", "/auth/dingtalk", "/logout": path
         default: "other"
         }
     }
@@ -156,15 +164,16 @@ public final class DashboardServer: Sendable {
         return configuration.allowedHosts.contains(name)
     }
 
-    private func authenticated(_ request: DashboardRequest) -> Bool {
+    /// The viewer of a request: the bearer token's (everything), or the session's; `nil` when neither is valid.
+    private func viewer(of request: DashboardRequest) -> Viewer? {
         if let authorization = request.headers["authorization"], authorization.lowercased().hasPrefix("bearer ") {
             let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-            return Self.constantTimeEqual(token, configuration.token)
+            return Self.constantTimeEqual(token, configuration.token) ? .token : nil
         }
         if let session = Self.cookie(Self.cookieName, in: request.headers["cookie"]) {
-            return sessions.isValid(session)
+            return sessions.viewer(session)
         }
-        return false
+        return nil
     }
 
     /// Sets a session cookie for a browser that presented the token in the URL, and redirects to the same page
@@ -194,10 +203,14 @@ public final class DashboardServer: Sendable {
         )
     }
 
-    private func unauthorized() -> DashboardResponse {
-        .plain(
+    private func unauthorized(_ route: String) -> DashboardResponse {
+        if login != nil, route == "/" || route == "/list" {
+            return DashboardResponse(status: 303, headers: [("Location", "/login")])
+        }
+        return .plain(
             401,
-            "authentication required: send Authorization: Bearer <server.token>, or open /?token=<server.token> once\n",
+            "authentication required: send Authorization: Bearer <server.token>, or open /?token=<server.token> once"
+                + (login == nil ? "" : ", or sign in with DingTalk at /login") + "\n",
             headers: [("WWW-Authenticate", "Bearer realm=\"leanstats\"")]
         )
     }
@@ -238,10 +251,25 @@ public final class DashboardServer: Sendable {
         )
     }
 
-    private func dashboard(_ request: DashboardRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
+    private func dashboard(_ request: AuthorisedRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
+        let scope = request.viewer.scope
+        if let dept = request.parameter("dept"), !scope.permits(dept: dept) {
+            let refusal: ScopeRefusal = scope.showsDetail ? .otherDepartment : .companyTotalsOnly("a department")
+            return Self.html(403, Page.message(title: "无权查看", refusal.chinese))
+        }
+        if scope != .everything, let dept = request.parameter("dept"), !snapshot.departments.contains(dept) {
+            // Not the report's error, which lists the store's other departments.
+            return Self.html(404, Page.message(title: "没有数据", "该部门在数据中没有提案。"))
+        }
         do {
             let page = try timed { () throws(ReportError) in
-                try DashboardPage(snapshot: snapshot, period: request.query["period"], dept: request.query["dept"])
+                try DashboardPage(
+                    snapshot: snapshot,
+                    period: request.parameter("period"),
+                    dept: request.parameter("dept"),
+                    viewer: request.viewer,
+                    loginEnabled: login != nil
+                )
             }
             return Self.html(200, page.render())
         } catch {
@@ -249,30 +277,46 @@ public final class DashboardServer: Sendable {
         }
     }
 
-    private func list(_ request: DashboardRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
-        let period = request.query["period"].flatMap { $0.isEmpty ? nil : $0 } ?? snapshot.months.first ?? "all"
+    private func list(_ request: AuthorisedRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
+        let scope = request.viewer.scope
+        let dept = request.parameter("dept")
+        if let dept, !scope.permits(dept: dept), scope.showsDetail {
+            return Self.html(403, Page.message(title: "无权查看", ScopeRefusal.otherDepartment.chinese))
+        }
+        let period = request.parameter("period") ?? snapshot.months.first ?? "all"
         let line = ListPage.query(
             period: period,
-            dept: request.query["dept"],
-            category: request.query["category"],
-            status: request.query["status"]
+            dept: dept,
+            category: request.parameter("category"),
+            status: request.parameter("status")
         )
         do {
-            let table = try timed { () throws(QueryError) in try snapshot.executor.run(line) }
-            let caption = [period, request.query["dept"], request.query["category"], request.query["status"]]
-                .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
+            let query = try Query(parsing: line)
+            let allowed: Query
+            switch scope.authorise(query) {
+            case .success(let narrowed): allowed = narrowed
+            case .failure(let refusal): return Self.html(403, Page.message(title: "无权查看", refusal.chinese))
+            }
+            let table = timed { snapshot.executor.run(allowed) }
+            let caption = [period, dept, request.parameter("category"), request.parameter("status")]
+                .compactMap { $0 }.joined(separator: " · ")
             return Self.html(200, ListPage.render(table: table, line: line, caption: caption))
         } catch {
             return Self.html(400, Page.message(title: "查询有误", error.rendered(line: line)))
         }
     }
 
-    private func query(_ request: DashboardRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
-        guard let line = request.query["q"], !line.trimmingCharacters(in: .whitespaces).isEmpty else {
+    private func query(_ request: AuthorisedRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
+        guard let line = request.parameter("q"), !line.trimmingCharacters(in: .whitespaces).isEmpty else {
             return .json(400, ["error": "missing the query: pass it as ?q=LINE", "column": 0, "word": ""])
         }
         do {
-            let table = try timed { () throws(QueryError) in try snapshot.executor.run(line) }
+            let allowed: Query
+            switch request.viewer.scope.authorise(try Query(parsing: line)) {
+            case .success(let narrowed): allowed = narrowed
+            case .failure(let refusal): return .json(403, ["error": refusal.description])
+            }
+            let table = timed { snapshot.executor.run(allowed) }
             return DashboardResponse(
                 status: 200,
                 headers: [("Content-Type", "application/json;charset=utf-8")]
@@ -290,25 +334,38 @@ public final class DashboardServer: Sendable {
         }
     }
 
-    private func report(_ request: DashboardRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
+    private func report(_ request: AuthorisedRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
         let clock = snapshot.engine.clock
-        let periodText = request.query["period"].flatMap { $0.isEmpty ? nil : $0 } ?? snapshot.months.first ?? ""
-        let dept = request.query["dept"].flatMap { $0.isEmpty ? nil : $0 }
+        let scope = request.viewer.scope
+        let periodText = request.parameter("period") ?? snapshot.months.first ?? ""
+        let dept = request.parameter("dept")
+        guard scope.showsDetail else {
+            return .json(403, ["error": ScopeRefusal.companyTotalsOnly("the Excel report").description])
+        }
+        if let dept, !scope.permits(dept: dept) {
+            return .json(403, ["error": ScopeRefusal.otherDepartment.description])
+        }
+        if scope != .everything, let dept, !snapshot.departments.contains(dept) {
+            return .json(404, ["error": "no instance in the store has that department"])
+        }
         let directory = FileManager.default.temporaryDirectory.path + "/leanstats-report-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             let period = try ReportPeriod(parsing: periodText, today: CivilDate.today(in: clock))
-            let content = try ReportContent(
-                engine: snapshot.engine,
-                request: try ReportRequest(period: period, deptName: dept, topCount: ReportRequest.defaultTopCount)
+            var reportRequest = try ReportRequest(
+                period: period,
+                deptName: dept,
+                topCount: ReportRequest.defaultTopCount
             )
+            reportRequest.deptScope = scope.departmentNames
+            let content = try ReportContent(engine: snapshot.engine, request: reportRequest)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let path = directory + "/report.xlsx"
             try ReportWriter().write(content, to: path)
             guard let data = FileManager.default.contents(atPath: path) else {
                 return .plain(500, "the report could not be read back\n")
             }
-            let name = "精益提案报表-\(period)" + (dept.map { "-" + $0 } ?? "") + ".xlsx"
+            let name = "精益提案报表-\(period)" + (reportRequest.scopeName.map { "-" + $0 } ?? "") + ".xlsx"
             return DashboardResponse(
                 status: 200,
                 headers: [

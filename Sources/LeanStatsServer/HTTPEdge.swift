@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// (``DedicatedThreadExecutor``), never on an event loop or the shared cooperative pool.
 final class HTTPEdge: Sendable {
     /// Answers one request, synchronously, on a worker thread.
-    typealias Handler = @Sendable (DashboardRequest) -> DashboardResponse
+    typealias Handler = @Sendable (DashboardRequest) async -> DashboardResponse
 
     /// The limits enforced for every connection.
     let limits: EdgeLimits
@@ -39,7 +39,7 @@ final class HTTPEdge: Sendable {
         var logger = Logger(label: "leanstats.http") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .error
         let responder = CallbackResponder { (request: Request, _: BasicRequestContext) in
-            Self.respond(to: request, limits: limits, with: handler)
+            await Self.respond(to: request, limits: limits, with: handler)
         }
         let channel = HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestDeadlineHandler(limits: limits)],
@@ -108,7 +108,7 @@ final class HTTPEdge: Sendable {
 
     /// Turns a Hummingbird request into a dashboard request, refuses what the limits forbid, and runs the handler
     /// (on the edge's own threads).
-    private static func respond(to request: Request, limits: EdgeLimits, with handler: Handler) -> Response {
+    private static func respond(to request: Request, limits: EdgeLimits, with handler: Handler) async -> Response {
         var headers: [String: String] = [:]
         // The HTTP/1 codec moves the first Host field into the authority; any left among the fields is a second one.
         var hostCount = 0
@@ -138,7 +138,7 @@ final class HTTPEdge: Sendable {
                 target: request.head.path ?? "/",
                 headers: headers
             )
-            answer = handler(dashboardRequest)
+            answer = await handler(dashboardRequest)
         }
         var fields = HTTPFields()
         for header in answer.headers {

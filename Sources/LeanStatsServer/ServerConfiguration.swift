@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var monthlyCallBudget: Int
     /// How often (seconds) a background thread checks the store for a newer snapshot generation (at least 0.05).
     public var reloadInterval: Double
+    /// The DingTalk login of the dashboard (`server.login = "dingtalk"`), `nil` when it is off; the bearer token
+    /// and `?token=` links work either way.
+    public var login: LoginConfiguration?
 
     /// The host names always allowed: loopback in its usual spellings.
     public static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "::1", "[::1]"]
@@ -42,6 +45,7 @@ public struct ServerConfiguration: Sendable {
     ///   - sessionLifetime: Seconds a browser session stays valid (default 12 hours).
     ///   - reloadInterval: Seconds between checks for a new snapshot.
     ///   - now: The current time in Unix seconds (tests move it to expire sessions).
+    ///   - login: The DingTalk login, `nil` for none.
     public init(
         host: String = "127.0.0.1",
         port: UInt16 = 8080,
@@ -53,7 +57,8 @@ public struct ServerConfiguration: Sendable {
         limits: EdgeLimits = EdgeLimits(),
         sessionLifetime: Double = 12 * 3600,
         reloadInterval: Double = 2,
-        now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        login: LoginConfiguration? = nil
     ) {
         self.host = host
         self.port = port
@@ -66,5 +71,6 @@ public struct ServerConfiguration: Sendable {
         self.sessionLifetime = sessionLifetime
         self.reloadInterval = reloadInterval
         self.now = now
+        self.login = login
     }
 }

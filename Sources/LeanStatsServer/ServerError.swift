@@ -4,6 +4,12 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// The listening address could not be bound.
         case bind
+        /// The login configuration is incomplete or wrong.
+        case configuration
+        /// A DingTalk login failed: a bad or replayed callback, or DingTalk refused a step.
+        case login
+        /// The DingTalk account is not a member of the organisation.
+        case notInOrganisation
     }
 
     /// The kind of failure.

@@ -24,7 +24,9 @@ struct ConfigFile {
 
     /// The keys this tool reads, by section, for warnings about typos. `[alerts.thresholds]` is its own section.
     static let knownKeys: [String: [String]] = [
-        "dingtalk": ["api", "api_url", "oapi_url", "app_key", "app_secret", "app_secret_file", "process_code"],
+        "dingtalk": [
+            "api", "api_url", "oapi_url", "app_key", "app_secret", "app_secret_file", "process_code", "login_url",
+        ],
         "sync": [
             "qps", "timeout_s", "retries", "monthly_call_budget", "concurrency", "batch_size", "backoff_ms",
             "backoff_max_ms", "list_cap", "max_response_mib", "contacts",
@@ -38,7 +40,7 @@ struct ConfigFile {
         "report": ["to", "robot_webhook", "robot_secret", "robot_secret_file", "agent_id", "to_userids"],
         "server": [
             "host", "port", "token", "token_file", "allowed_hosts", "max_connections", "max_connections_per_client",
-            "header_timeout_s", "session_hours", "public_url",
+            "header_timeout_s", "session_hours", "login", "public_url", "admins",
         ],
     ]
 

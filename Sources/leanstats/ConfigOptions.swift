@@ -17,7 +17,20 @@ struct ConfigOptions: ParsableArguments {
     ///   printed twice); else it is read here.
     /// - Throws: ``CommandFailure`` for a malformed value, an unreadable secret file or a missing key.
     func syncSettings(from loaded: ConfigFile? = nil) throws -> SyncSettings {
-        let file = try loaded ?? load()
+        let settings = try Self.dingTalkSettings(from: loaded ?? load())
+        do {
+            try settings.validate()
+        } catch {
+            throw CommandFailure("config error: \(error.message)")
+        }
+        return settings
+    }
+
+    /// The `[dingtalk]` and `[sync]` values as they are, not yet checked for completeness (the dashboard's login
+    /// needs the app but no process code).
+    /// - Parameter file: The configuration.
+    /// - Throws: ``CommandFailure`` for a malformed value or an unreadable secret file.
+    static func dingTalkSettings(from file: ConfigFile) throws -> SyncSettings {
         var settings = SyncSettings()
         if let api = try file.string("dingtalk", "api") {
             guard let parsed = DingTalkAPI(rawValue: api.lowercased()) else {
@@ -43,11 +56,6 @@ struct ConfigOptions: ParsableArguments {
         if let value = try file.integer("sync", "list_cap") { settings.listCap = value }
         if let value = try file.integer("sync", "max_response_mib") { settings.maxResponseMebibytes = value }
         if let value = try file.boolean("sync", "contacts") { settings.contacts = value }
-        do {
-            try settings.validate()
-        } catch {
-            throw CommandFailure("config error: \(error.message)")
-        }
         return settings
     }
 }

@@ -22,6 +22,8 @@ struct EmulatorCommand: ParsableCommand {
             and work notifications; GET /_emulator/robot/messages and /_emulator/work/messages show what they \
             received. The clock is shifted: "now" starts at midnight (Beijing) after the newest \
             instance unless --now says otherwise, so a year-old sample is in reach; sync with the same --now. \
+            It also serves the dashboard's DingTalk login (/oauth2/auth, userAccessToken, users/me, getbyunionid) \
+            and a department tree derived from the data: --login-as USERID signs that user in without asking. \
             Runs until interrupted (Ctrl-C).
             """
     )
@@ -97,6 +99,14 @@ struct EmulatorCommand: ParsableCommand {
 
     @Option(name: .long, help: "A keyword every robot message must contain (else errcode 310000).")
     var robotKeyword: String?
+    @Option(
+        name: .long,
+        help: "The user the login page signs in without asking (a user id, or 'outsider' for someone outside the org)."
+    )
+    var loginAs: String?
+
+    @Option(name: .long, help: "The dashboard address printed as server.public_url in the config.")
+    var publicUrl: String = "http://127.0.0.1:8080"
 
     func validate() throws {
         if (data == nil) == !sample { throw ValidationError("give either --data DIR or --sample") }
@@ -119,6 +129,7 @@ struct EmulatorCommand: ParsableCommand {
             options.robotAccessToken = robotToken
             options.robotSecret = robotSecret == "none" ? nil : robotSecret
             options.robotKeyword = robotKeyword
+            options.loginAs = loginAs
             options.faults = FaultPlan(
                 failEvery: failEvery,
                 throttleEvery: throttleEvery,
@@ -150,6 +161,15 @@ struct EmulatorCommand: ParsableCommand {
                 "leanstats: emulator serving \(dataset.instances.count) instances of \(processCode) on \(server.baseURL) "
                     + "(v1.0 and legacy); emulated now \(nowText) Asia/Shanghai"
             )
+            let organisation = emulator.organisation
+            let heads = organisation.heads.sorted { $0.key < $1.key }.map { dept, user in
+                "\(user) (\(organisation.department(dept)?.name ?? String(dept)))"
+            }
+            printError(
+                "leanstats: emulator login: heads \(heads.joined(separator: ", ")); admins "
+                    + "\(organisation.admins.joined(separator: ", ")); '\(EmulatedOrganisation.outsider)' is outside the org"
+                    + (loginAs.map { "; signing in as \($0) without asking" } ?? "")
+            )
             let snippet = """
                 # leanstats.toml for this emulator (then: leanstats sync --now "\(nowText)" --tz Asia/Shanghai)
                 [dingtalk]
@@ -159,9 +179,14 @@ struct EmulatorCommand: ParsableCommand {
                 app_key = "\(appKey)"
                 app_secret = "\(secret)"
                 process_code = "\(processCode)"
+                login_url = "\(server.baseURL)"
                 [alerts]
                 robot_webhook = "\(server.baseURL)/robot/send?access_token=\(robotToken)"
                 \(robotSecretLine)
+                [server]
+                login = "dingtalk"
+                public_url = "\(publicUrl)"
+                admins = [\(organisation.admins.map { "\"\($0)\"" }.joined(separator: ", "))]
 
                 """
             // Unbuffered, so a script reading the pipe sees it before the emulator is stopped.

@@ -19,6 +19,10 @@ struct ServeCommand: ParsableCommand {
             Routes: / (dashboard, ?period=2025-11&dept=NAME), /list (drill-down), /api/query?q=LINE (as \
             `leanstats query --format json`), /api/report?period=2025-11 (xlsx), /metrics (Prometheus), /healthz.
 
+            With server.login = "dingtalk" people sign in at /login with DingTalk (server.public_url, \
+            server.admins): admins see everything, a department head his departments and those below them, \
+            everyone else company totals only; /logout ends the session. The token keeps full access.
+
             While serving it runs the [schedule] jobs: the daily incremental sync, the weekly full sync (both only \
             with DingTalk credentials), the monthly report mailed to report.to, and the [alerts], by mail and to the \
             DingTalk group robot of alerts.robot_webhook (the monthly summary to report.robot_webhook and, with \
@@ -60,7 +64,8 @@ struct ServeCommand: ParsableCommand {
                     clock: try store.clock(),
                     monthlyCallBudget: settings.monthlyCallBudget,
                     limits: settings.limits,
-                    sessionLifetime: settings.sessionLifetime
+                    sessionLifetime: settings.sessionLifetime,
+                    login: try settings.login(file, address: "http://\(host ?? settings.host):\(port ?? settings.port)")
                 ),
                 onQueryLatency: { latencies.record(milliseconds: $0) }
             )

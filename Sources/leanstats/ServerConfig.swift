@@ -18,6 +18,14 @@ struct ServerConfig {
     var sessionLifetime: Double = 12 * 3600
     /// `sync.monthly_call_budget`, for the quota ratio in `/metrics`.
     var monthlyCallBudget = 5000
+    /// `server.login = "dingtalk"`: people sign in to the dashboard with DingTalk (off by default).
+    var dingTalkLogin = false
+    /// `server.public_url`: the address browsers use, for the login's redirect; default `http://HOST:PORT`.
+    var publicURL: String?
+    /// `server.admins`: DingTalk user ids who see everything.
+    var admins: [String] = []
+    /// `dingtalk.login_url`: the login page's host.
+    var loginURL = "https://login.dingtalk.com"
 
     /// Reads the section from a configuration.
     /// - Throws: ``CommandFailure`` for a malformed value or an unreadable token file.
@@ -64,6 +72,41 @@ struct ServerConfig {
             sessionLifetime = value * 3600
         }
         if let value = try file.integer("sync", "monthly_call_budget") { monthlyCallBudget = value }
+        if let value = try file.string("server", "login") {
+            switch value.lowercased() {
+            case "dingtalk": dingTalkLogin = true
+            case "", "off", "none": dingTalkLogin = false
+            default:
+                throw CommandFailure(
+                    "config error: \(file.source("server", "login")): server.login must be \"dingtalk\" or \"off\", "
+                        + "not '\(value)'"
+                )
+            }
+        }
+        publicURL = try file.string("server", "public_url")
+        admins = try file.strings("server", "admins") ?? []
+        if let value = try file.string("dingtalk", "login_url") { loginURL = value }
+    }
+
+    /// The dashboard's DingTalk login, `nil` when `server.login` is off.
+    /// - Parameters:
+    ///   - file: The configuration, for the `[dingtalk]` app.
+    ///   - address: The address `serve` listens on, the default `server.public_url`.
+    /// - Throws: ``CommandFailure`` when the app credentials or a URL are missing or malformed.
+    func login(_ file: ConfigFile, address: String) throws -> LoginConfiguration? {
+        guard dingTalkLogin else { return nil }
+        let login = LoginConfiguration(
+            settings: try ConfigOptions.dingTalkSettings(from: file),
+            loginURL: loginURL,
+            publicURL: publicURL ?? address,
+            admins: admins
+        )
+        do {
+            try login.validate()
+        } catch {
+            throw CommandFailure("config error: \(error.message)")
+        }
+        return login
     }
 
     /// A count that must be at least 1 and at most `limit`.

@@ -15,25 +15,44 @@ enum DingTalkCall: Sendable, Equatable {
     /// A work notification from the app to users (always legacy
     /// `/topapi/message/corpconversation/asyncsend_v2`); `message` is the JSON of the `msg` object.
     case workNotification(agentId: Int64, userIds: [String], message: [UInt8])
+    /// A login's authorisation code exchanged for the user's access token (v1.0, no app token).
+    case userAccessToken(code: String)
+    /// The signed-in user's own account, read with the user's access token (v1.0 `contact/users/me`).
+    case currentUser(userToken: String)
+    /// The user id of a union id (contacts, legacy `/topapi/user/getbyunionid`).
+    case userIdByUnionId(unionId: String)
+    /// The direct sub-departments of a department (contacts, legacy `/topapi/v2/department/listsub`).
+    case subDepartments(id: Int64)
 
     /// Whether the call counts against the organisation's monthly quota: the approval APIs do; token and contacts
     /// APIs are exempt (`dingtalk-api.md` §9).
     var countsAgainstQuota: Bool {
         switch self {
         case .listIds, .detail, .workNotification: true
-        case .token, .user, .department: false
+        case .token, .user, .department, .userAccessToken, .currentUser, .userIdByUnionId, .subDepartments: false
         }
     }
 
-    /// Whether the call carries an access token.
+    /// Whether the call carries the app's access token.
     var needsToken: Bool {
-        self != .token
+        switch self {
+        case .token, .userAccessToken, .currentUser: false
+        default: true
+        }
     }
 
     /// Whether the contacts APIs are meant.
     var isContacts: Bool {
         switch self {
-        case .user, .department: true
+        case .user, .department, .userIdByUnionId, .subDepartments: true
+        default: false
+        }
+    }
+
+    /// Whether a dashboard login's v1.0 calls are meant (always v1.0, whatever `dingtalk.api` says).
+    var isLogin: Bool {
+        switch self {
+        case .userAccessToken, .currentUser: true
         default: false
         }
     }
@@ -68,7 +87,7 @@ struct DingTalkWire: Sendable {
 
     /// Whether a call's answer has the legacy shape (HTTP 200 with `errcode`).
     func isLegacyShape(_ call: DingTalkCall) -> Bool {
-        api == .legacy || call.isLegacyOnly
+        call.isContacts || call.isLegacyOnly || (api == .legacy && !call.isLogin)
     }
 
     /// The path of a call's endpoint: the QPS bucket, the statistics key, and what error messages name.
@@ -83,6 +102,10 @@ struct DingTalkWire: Sendable {
         case (.user, _): "/topapi/v2/user/get"
         case (.department, _): "/topapi/v2/department/get"
         case (.workNotification, _): "/topapi/message/corpconversation/asyncsend_v2"
+        case (.userAccessToken, _): "/v1.0/oauth2/userAccessToken"
+        case (.currentUser, _): "/v1.0/contact/users/me"
+        case (.userIdByUnionId, _): "/topapi/user/getbyunionid"
+        case (.subDepartments, _): "/topapi/v2/department/listsub"
         }
     }
 
@@ -96,7 +119,8 @@ struct DingTalkWire: Sendable {
 
     /// The method and path, for messages: `POST /v1.0/workflow/processes/instanceIds/query`.
     func endpoint(_ call: DingTalkCall) -> String {
-        let method = (call == .token && api == .legacy) || (call.isDetail && api == .v1) ? "GET" : "POST"
+        var method = (call == .token && api == .legacy) || (call.isDetail && api == .v1) ? "GET" : "POST"
+        if case .currentUser = call { method = "GET" }
         return "\(method) \(path(call))"
     }
 
@@ -157,7 +181,7 @@ struct DingTalkWire: Sendable {
                 headers: [json],
                 body: JSONObject.encode(["userid": id, "language": "zh_CN"])
             )
-        case (.department(let id), _):
+        case (.department(let id), _), (.subDepartments(let id), _):
             return HTTPRequest(
                 method: .post,
                 url: legacyBase,
@@ -168,6 +192,24 @@ struct DingTalkWire: Sendable {
             let msg = (try? JSONSerialization.jsonObject(with: Data(message))) ?? [String: Any]()
             let body: [String: Any] = ["agent_id": agentId, "userid_list": userIds.joined(separator: ","), "msg": msg]
             return HTTPRequest(method: .post, url: legacyBase, headers: [json], body: JSONObject.encode(body))
+        case (.userAccessToken(let code), _):
+            let body: [String: Any] = [
+                "clientId": appKey, "clientSecret": appSecret, "code": code, "grantType": "authorization_code",
+            ]
+            return HTTPRequest(method: .post, url: apiURL + path(call), headers: [json], body: JSONObject.encode(body))
+        case (.currentUser(let userToken), _):
+            return HTTPRequest(
+                method: .get,
+                url: apiURL + path(call),
+                headers: [HTTPHeader("x-acs-dingtalk-access-token", userToken)]
+            )
+        case (.userIdByUnionId(let unionId), _):
+            return HTTPRequest(
+                method: .post,
+                url: legacyBase,
+                headers: [json],
+                body: JSONObject.encode(["unionid": unionId])
+            )
         }
     }
 

@@ -71,8 +71,8 @@ public struct ClientStatistics: Sendable, Equatable {
 /// failures back off exponentially with jitter, up to `sync.retries` times; permanent errors and the monthly quota
 /// stop at once with a message that says what to fix.
 public final class DingTalkClient: Sendable {
-    private let executor: CallExecutor
-    private let tokens: AccessTokenCache
+    let executor: CallExecutor
+    let tokens: AccessTokenCache
 
     /// Creates a client.
     /// - Parameters:

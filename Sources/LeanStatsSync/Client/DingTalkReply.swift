@@ -129,14 +129,14 @@ enum DingTalkReply: Sendable {
     /// v1.0 answers: HTTP 200 with the result, or HTTP 4xx with `{"code","message","requestid"}`.
     private static func classifyV1(_ object: JSONObject, status: Int, call: DingTalkCall) -> DingTalkReply {
         if status == 200 {
-            if object.has("result") || object.has("accessToken") { return .success(object) }
+            if object.has("result") || object.has("accessToken") || object.has("unionId") { return .success(object) }
             return .transient(.invalidResponse, "HTTP 200 without a result")
         }
         let code = object.text("code") ?? ""
         let detail = "\(code.isEmpty ? "HTTP \(status)" : code): \(object.text("message") ?? "")"
         switch code {
         case "InvalidAuthentication":
-            return call == .token ? .failure(.credentials, detail) : .authentication(detail)
+            return call.needsToken ? .authentication(detail) : .failure(.credentials, detail)
         case "invalidClientIdOrSecret", "unauthorized.client", "Unauthorized":
             return .failure(.credentials, detail)
         case "Forbidden.AccessDenied.ApiCountLimitForOrg", "integrated.qps.exceed":
@@ -156,7 +156,7 @@ enum DingTalkReply: Sendable {
             {
                 return .throttled(retryAfter: nil, detail)
             }
-            if status == 401 { return call == .token ? .failure(.credentials, detail) : .authentication(detail) }
+            if status == 401 { return call.needsToken ? .authentication(detail) : .failure(.credentials, detail) }
             if status == 403 { return .failure(.permission, detail) }
             return .failure(.request, detail)
         }
