@@ -25,13 +25,23 @@ struct KernelColumns: @unchecked Sendable {
     let benefitHigh: UnsafeBufferPointer<Int>
     let benefitLow: UnsafeBufferPointer<Int>
 
-    /// Whether a row passes the filter.
+    /// Whether a row passes the filter: it meets every condition of some alternative.
     @inline(__always)
     func passes(_ row: Int, _ filter: ResolvedFilter) -> Bool {
-        if let dept = filter.dept, deptName[row] != dept { return false }
-        if let category = filter.category, self.category[row] != category { return false }
-        if let status = filter.status, self.status[row] != status { return false }
-        return true
+        if filter.terms.isEmpty { return true }
+        let words = filter.words
+        @inline(__always) func admits(_ offset: Int, _ code: UInt32) -> Bool {
+            offset < 0 || words[offset &+ Int(code >> 6)] & (1 << UInt64(code & 63)) != 0
+        }
+        for term in filter.terms {
+            if term.statuses & (1 << UInt64(status[row] & 63)) == 0 { continue }
+            if term.results & (1 << UInt64(result[row] & 63)) == 0 { continue }
+            if !admits(term.dept, deptName[row]) { continue }
+            if !admits(term.category, category[row]) { continue }
+            if !admits(term.user, user[row]) { continue }
+            return true
+        }
+        return false
     }
 }
 
@@ -184,7 +194,7 @@ extension StatisticsEngine {
         let depts = state.depts
         let processing = state.processing
         let outcomes = state.outcomes
-        let unfiltered = filter.dept == nil && filter.category == nil && filter.status == nil
+        let unfiltered = filter.isEmpty
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             let group = reader.group(row)
@@ -252,7 +262,7 @@ extension StatisticsEngine {
         let outcomes = state.outcomes
         let users = state.users
         let depts = state.depts
-        let unfiltered = filter.dept == nil && filter.category == nil && filter.status == nil
+        let unfiltered = filter.isEmpty
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             count &+= 1
@@ -365,6 +375,77 @@ extension StatisticsEngine {
                 return (quantile(sorted, 0.5), quantile(sorted, 0.9))
             }
         }
+    }
+}
+
+extension StatisticsEngine {
+    /// Open instances (NEW or RUNNING) per group and the sum of their creation days in the engine's zone, for
+    /// `age_days`. Runs only when a query asks for it; the creation day is derived only for open rows.
+    /// - Complexity: O(rows / workers) plus O(groups × workers) to combine.
+    func openAges(
+        rows: Range<Int>,
+        key: GroupKey,
+        groupCount: Int,
+        filter: ResolvedFilter
+    ) -> (open: [Int], createdDays: [Int]) {
+        final class Tally {
+            let open: UnsafeMutableBufferPointer<Int>
+            let days: UnsafeMutableBufferPointer<Int>
+            init(_ groups: Int) {
+                open = .allocate(capacity: max(groups, 1))
+                open.initialize(repeating: 0)
+                days = .allocate(capacity: max(groups, 1))
+                days.initialize(repeating: 0)
+            }
+            deinit {
+                open.deallocate()
+                days.deallocate()
+            }
+        }
+        let openMask: UInt64 = 1 << UInt64(InstanceStatus.new.rawValue) | 1 << UInt64(InstanceStatus.running.rawValue)
+        let clock = clock
+        let tally = table.createTime.withUnsafeBufferPointer { createTime in
+            withKernelColumns(needsDays: false) { columns in
+                func run<Reader: GroupKeyReader>(_ reader: Reader) -> Tally {
+                    runMorsels(
+                        rows: rows,
+                        options: options,
+                        makeState: { Tally(groupCount) },
+                        body: { morsel, tally in
+                            for row in morsel where openMask & (1 << UInt64(columns.status[row] & 63)) != 0 {
+                                guard columns.passes(row, filter) else { continue }
+                                let group = reader.group(row)
+                                if group < 0 { continue }
+                                tally.open[group] &+= 1
+                                tally.days[group] &+= clock.dayNumber(at: createTime[row])
+                            }
+                        },
+                        combine: { total, part in
+                            for group in 0..<max(groupCount, 1) {
+                                total.open[group] &+= part.open[group]
+                                total.days[group] &+= part.days[group]
+                            }
+                        }
+                    )
+                }
+                func run(codes: CodeBuffer) -> Tally {
+                    switch codes {
+                    case .u8(let buffer): run(CodeGroupReader(codes: buffer))
+                    case .u16(let buffer): run(CodeGroupReader(codes: buffer))
+                    case .u32(let buffer): run(CodeGroupReader(codes: buffer))
+                    }
+                }
+                switch key {
+                case .single: return run(SingleGroupReader())
+                case .deptName: return run(codes: columns.deptName)
+                case .user: return run(codes: columns.user)
+                case .status: return run(CodeGroupReader(codes: columns.status))
+                case .result: return run(CodeGroupReader(codes: columns.result))
+                case .form(let codes): return codes.withCodeBuffer { run(codes: $0) }
+                }
+            }
+        }
+        return (Array(tally.open), Array(tally.days))
     }
 }
 

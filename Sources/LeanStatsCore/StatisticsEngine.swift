@@ -259,6 +259,13 @@ public final class StatisticsEngine: Sendable {
                 groups[index].p90Days = percentiles[entry.group]?.p90
             }
         }
+        if options.contains(.openAge) {
+            let ages = openAges(rows: rows, key: key, groupCount: groupCount, filter: resolved)
+            for (index, entry) in finalized.enumerated() {
+                groups[index].open = ages.open[entry.group]
+                groups[index].openCreatedDays = ages.createdDays[entry.group]
+            }
+        }
         let byUser = grouping == .dimension(.user)
         // Sorts positions, not the statistics themselves: moving a few hundred large values at every step of a
         // sort costs more than the whole kernel of a one-month query.
@@ -352,6 +359,7 @@ public final class StatisticsEngine: Sendable {
                 statistics.p50Days = percentiles[0]?.p50
                 statistics.p90Days = percentiles[0]?.p90
             }
+            addOpenAge(to: &statistics, rows: bucket.rows, filter: filter, options: options)
             result.append(statistics)
         }
         return result
@@ -387,6 +395,7 @@ public final class StatisticsEngine: Sendable {
                 statistics.p50Days = percentiles[0]?.p50
                 statistics.p90Days = percentiles[0]?.p90
             }
+            addOpenAge(to: &statistics, rows: rows, filter: filter, options: options)
             return statistics
         }
         let state = aggregate(
@@ -412,7 +421,21 @@ public final class StatisticsEngine: Sendable {
             statistics.p50Days = percentiles[0]?.p50
             statistics.p90Days = percentiles[0]?.p90
         }
+        addOpenAge(to: &statistics, rows: rows, filter: filter, options: options)
         return statistics
+    }
+
+    /// Adds the open-instance figures of a row range as one group, when the options ask for them.
+    private func addOpenAge(
+        to statistics: inout GroupStatistics,
+        rows: Range<Int>,
+        filter: ResolvedFilter,
+        options: StatisticsOptions
+    ) {
+        guard options.contains(.openAge) else { return }
+        let ages = openAges(rows: rows, key: .single, groupCount: 1, filter: filter)
+        statistics.open = ages.open[0]
+        statistics.openCreatedDays = ages.createdDays[0]
     }
 
     /// An empty result with the optional parts present as asked.
@@ -477,20 +500,70 @@ public final class StatisticsEngine: Sendable {
 
     // MARK: - Filters
 
-    /// Turns filter strings into codes once per query; `nil` when a value is absent from the store, so the
-    /// filter can match nothing.
-    private func resolve(_ filter: StatisticsFilter) -> ResolvedFilter? {
-        var resolved = ResolvedFilter()
-        if let name = filter.deptName {
-            guard let code = table.deptName.dictionary.code(of: name) else { return nil }
-            resolved.dept = code
+    /// Turns filter strings into code sets once per query; `nil` when no alternative can match (every one names
+    /// only values absent from the store), so the query can skip the scan.
+    /// - Complexity: O(values × dictionary bytes) plus O(users) for a `user` condition; never per row.
+    func resolve(_ filter: StatisticsFilter) -> ResolvedFilter? {
+        if filter.isEmpty { return ResolvedFilter(terms: [], words: []) }
+        var terms: [ResolvedFilter.Term] = []
+        var words: [UInt64] = []
+        /// Appends a bitmap of the codes and returns its offset; `nil` when it holds no code.
+        func bitmap(_ codes: [UInt32], count: Int) -> Int? {
+            guard !codes.isEmpty else { return nil }
+            let offset = words.count
+            words.append(contentsOf: repeatElement(0, count: (max(count, 1) + 63) >> 6))
+            for code in codes { words[offset + Int(code >> 6)] |= 1 << UInt64(code & 63) }
+            return offset
         }
-        if let category = filter.category {
-            guard let code = categoryDictionary.code(of: category) else { return nil }
-            resolved.category = code
+        func codes(_ names: [String], in dictionary: StringDictionary, missing: String) -> [UInt32] {
+            names.flatMap { name -> [UInt32] in
+                let code = dictionary.code(of: name).map { [$0] } ?? []
+                return name == missing ? code + [0] : code
+            }
         }
-        resolved.status = filter.status?.rawValue
-        return resolved
+        alternatives: for conditions in filter.alternatives {
+            var term = ResolvedFilter.Term()
+            if let names = conditions.deptNames {
+                let found = codes(names, in: table.deptName.dictionary, missing: StatisticsFilter.missingDeptName)
+                guard let offset = bitmap(found, count: table.deptName.dictionary.count) else { continue alternatives }
+                term.dept = offset
+            }
+            if let names = conditions.categories {
+                let found = codes(names, in: categoryDictionary, missing: StatisticsFilter.missingCategory)
+                guard let offset = bitmap(found, count: categoryDictionary.count) else { continue alternatives }
+                term.category = offset
+            }
+            if let users = conditions.users {
+                guard let offset = bitmap(userCodes(users), count: table.userId.dictionary.count) else {
+                    continue alternatives
+                }
+                term.user = offset
+            }
+            if let statuses = conditions.statuses {
+                term.statuses = statuses.reduce(0) { $0 | 1 << UInt64($1.rawValue) }
+            }
+            if let results = conditions.results {
+                term.results = results.reduce(0) { $0 | 1 << UInt64($1?.rawValue ?? 0) }
+            }
+            terms.append(term)
+        }
+        return terms.isEmpty ? nil : ResolvedFilter(terms: terms, words: words)
+    }
+
+    /// The user-id codes a `user` condition selects: each value as a user id, and the users whose latest name it
+    /// is.
+    private func userCodes(_ values: [String]) -> [UInt32] {
+        var codes: [UInt32] = []
+        let latest = proposerIndex().latestName
+        for value in values {
+            if let code = table.userId.dictionary.code(of: value) { codes.append(code) }
+            if let name = table.userName.dictionary.code(of: value) {
+                for (user, latestName) in latest.enumerated() where user > 0 && latestName == name {
+                    codes.append(UInt32(user))
+                }
+            }
+        }
+        return codes
     }
 }
 
@@ -510,14 +583,54 @@ func rankThreshold<Counts: Collection<Int>>(_ counts: Counts, limit: Int) -> Int
     return 0
 }
 
-/// A filter in code space, as the kernels test it.
-struct ResolvedFilter: Sendable {
-    var dept: UInt32?
-    var category: UInt32?
-    var status: UInt8?
+/// A filter in code space, as the kernels test it: per alternative, a bitmap of the accepted codes of each
+/// filtered text column and a bit mask of the accepted status and result bytes. Testing a row is a few loads and
+/// bit tests, with no string or hash work.
+struct ResolvedFilter: @unchecked Sendable {
+    /// One alternative: offsets of the code bitmaps in ``words`` (−1 for "any") and accepted byte masks.
+    struct Term: Sendable {
+        var dept = -1
+        var category = -1
+        var user = -1
+        /// Bit `s` set: status byte `s` passes.
+        var statuses = UInt64.max
+        /// Bit `r` set: result byte `r` passes (bit 0: no result).
+        var results = UInt64.max
+    }
+
+    /// Owns the memory behind ``terms`` and ``words``, which never changes after creation.
+    private final class Storage: @unchecked Sendable {
+        let terms: UnsafeMutableBufferPointer<Term>
+        let words: UnsafeMutableBufferPointer<UInt64>
+
+        init(_ terms: [Term], _ words: [UInt64]) {
+            self.terms = .allocate(capacity: terms.count)
+            _ = self.terms.initialize(from: terms)
+            self.words = .allocate(capacity: words.count)
+            _ = self.words.initialize(from: words)
+        }
+
+        deinit {
+            terms.deallocate()
+            words.deallocate()
+        }
+    }
+
+    private let storage: Storage
+    /// The alternatives; none means every row passes.
+    let terms: UnsafeBufferPointer<Term>
+    /// The code bitmaps of all terms, one after another.
+    let words: UnsafeBufferPointer<UInt64>
+
+    /// Creates a filter from its alternatives and their bitmaps.
+    init(terms: [Term], words: [UInt64]) {
+        storage = Storage(terms, words)
+        self.terms = UnsafeBufferPointer(storage.terms)
+        self.words = UnsafeBufferPointer(storage.words)
+    }
 
     /// Whether the filter keeps every row.
-    var isEmpty: Bool { dept == nil && category == nil && status == nil }
+    var isEmpty: Bool { terms.isEmpty }
 }
 
 /// For each row, the previous row with the same user id (and with the same department id), or a value that never

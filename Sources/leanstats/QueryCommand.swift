@@ -30,15 +30,16 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let query: Query
+            // A line that does not parse is refused before the store is loaded; values are checked against it.
+            let result: ResultTable
             do {
-                query = try Query(parsing: line)
+                _ = try Query(parsing: line)
+                result = try store.executor(answeringOnce: true).run(line)
             } catch let error as QueryError {
                 printError(error.rendered(line: line))
                 throw ExitCode.failure
             }
-            let executor = try store.executor(answeringOnce: true)
-            print(format.formatter(csvByteOrderMark: bom).render(executor.run(query)), terminator: "")
+            print(format.formatter(csvByteOrderMark: bom).render(result), terminator: "")
         }
     }
 }

@@ -93,7 +93,7 @@ struct CLITests {
         )
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("count,passed,pass_rate,participants,depts\n"))
-        #expect(result.stdout.contains("month,count,passed,participants\n2025-10,"))
+        #expect(result.stdout.contains("month,count,passed,pass_rate,participants\n2025-10,"))
         let timings = result.stderr.split(separator: "\n").filter { $0.hasPrefix("time: ") && $0.hasSuffix(" ms") }
         #expect(timings.count == 2)
         #expect(result.stderr.contains("unknown"))
