@@ -27,21 +27,25 @@ struct KernelColumns: @unchecked Sendable {
 
     /// Whether a row passes the filter: it meets every condition of some alternative.
     @inline(__always)
-    func passes(_ row: Int, _ filter: ResolvedFilter) -> Bool {
-        if filter.terms.isEmpty { return true }
-        let words = filter.words
-        @inline(__always) func admits(_ offset: Int, _ code: UInt32) -> Bool {
-            offset < 0 || words[offset &+ Int(code >> 6)] & (1 << UInt64(code & 63)) != 0
-        }
-        for term in filter.terms {
-            if term.statuses & (1 << UInt64(status[row] & 63)) == 0 { continue }
-            if term.results & (1 << UInt64(result[row] & 63)) == 0 { continue }
-            if !admits(term.dept, deptName[row]) { continue }
-            if !admits(term.category, category[row]) { continue }
-            if !admits(term.user, user[row]) { continue }
-            return true
-        }
+    func passes(_ row: Int, _ filter: ResolvedFilter.View) -> Bool {
+        if filter.isEmpty || admits(row, filter.first, filter.words) { return true }
+        if filter.others.isEmpty { return false }
+        for term in filter.others where admits(row, term, filter.words) { return true }
         return false
+    }
+
+    /// Whether a row meets every condition of one alternative. A column without a condition is not read, and the
+    /// columns are tested in the order a selective filter usually rejects a row soonest (department first), so
+    /// that most rows cost one load.
+    @inline(__always)
+    func admits(_ row: Int, _ term: ResolvedFilter.Term, _ words: UnsafeBufferPointer<UInt64>) -> Bool {
+        let any = ResolvedFilter.CodeTest.any
+        if term.dept.offset != any, !term.dept.admits(deptName[row], words) { return false }
+        if term.category.offset != any, !term.category.admits(category[row], words) { return false }
+        if term.statuses != .max, term.statuses & (1 &<< UInt64(status[row])) == 0 { return false }
+        if term.user.offset != any, !term.user.admits(user[row], words) { return false }
+        if term.results != .max, term.results & (1 &<< UInt64(result[row])) == 0 { return false }
+        return true
     }
 }
 
@@ -195,6 +199,7 @@ extension StatisticsEngine {
         let processing = state.processing
         let outcomes = state.outcomes
         let unfiltered = filter.isEmpty
+        let filter = filter.view
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             let group = reader.group(row)
@@ -263,6 +268,7 @@ extension StatisticsEngine {
         let users = state.users
         let depts = state.depts
         let unfiltered = filter.isEmpty
+        let filter = filter.view
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             count &+= 1
@@ -319,6 +325,7 @@ extension StatisticsEngine {
                 makeState: { ProposerState(users: userCount) },
                 body: { morsel, state in
                     let agree = InstanceResult.agree.rawValue
+                    let filter = filter.view
                     for row in morsel where columns.passes(row, filter) {
                         let user = columns.user[row]
                         if user == 0 || columns.userName[row] == 0 { continue }
@@ -346,6 +353,7 @@ extension StatisticsEngine {
         withKernelColumns { columns in
             func collect<Reader: GroupKeyReader>(_ reader: Reader) -> [Int: [Int32]] {
                 var days: [Int: [Int32]] = [:]
+                let filter = filter.view
                 for row in rows where columns.passes(row, filter) {
                     let value = columns.days[row]
                     if value == Self.noDays { continue }
@@ -412,7 +420,8 @@ extension StatisticsEngine {
                         options: options,
                         makeState: { Tally(groupCount) },
                         body: { morsel, tally in
-                            for row in morsel where openMask & (1 << UInt64(columns.status[row] & 63)) != 0 {
+                            let filter = filter.view
+                            for row in morsel where openMask & (1 &<< UInt64(columns.status[row])) != 0 {
                                 guard columns.passes(row, filter) else { continue }
                                 let group = reader.group(row)
                                 if group < 0 { continue }

@@ -484,7 +484,8 @@ public final class StatisticsEngine: Sendable {
         guard let resolved = resolve(filter) else { return [] }
         var rows: [Int] = []
         withKernelColumns(needsDays: false) { columns in
-            for row in rowRange(for: period).reversed() where columns.passes(row, resolved) {
+            let filter = resolved.view
+            for row in rowRange(for: period).reversed() where columns.passes(row, filter) {
                 rows.append(row)
                 if let limit, rows.count >= limit { break }
             }
@@ -507,37 +508,30 @@ public final class StatisticsEngine: Sendable {
         if filter.isEmpty { return ResolvedFilter(terms: [], words: []) }
         var terms: [ResolvedFilter.Term] = []
         var words: [UInt64] = []
-        /// Appends a bitmap of the codes and returns its offset; `nil` when it holds no code.
-        func bitmap(_ codes: [UInt32], count: Int) -> Int? {
-            guard !codes.isEmpty else { return nil }
-            let offset = words.count
-            words.append(contentsOf: repeatElement(0, count: (max(count, 1) + 63) >> 6))
-            for code in codes { words[offset + Int(code >> 6)] |= 1 << UInt64(code & 63) }
-            return offset
-        }
-        func codes(_ names: [String], in dictionary: StringDictionary, missing: String) -> [UInt32] {
-            names.flatMap { name -> [UInt32] in
-                let code = dictionary.code(of: name).map { [$0] } ?? []
-                return name == missing ? code + [0] : code
-            }
+        func codes(_ names: [String], in dictionary: StringDictionary, missing: String) -> Set<UInt32> {
+            Set(
+                names.flatMap { name -> [UInt32] in
+                    let code = dictionary.code(of: name).map { [$0] } ?? []
+                    return name == missing ? code + [0] : code
+                }
+            )
         }
         alternatives: for conditions in filter.alternatives {
             var term = ResolvedFilter.Term()
             if let names = conditions.deptNames {
                 let found = codes(names, in: table.deptName.dictionary, missing: StatisticsFilter.missingDeptName)
-                guard let offset = bitmap(found, count: table.deptName.dictionary.count) else { continue alternatives }
-                term.dept = offset
+                if found.isEmpty { continue alternatives }
+                term.dept = .init(accepting: found, bitmapWords: table.deptName.dictionary.count, into: &words)
             }
             if let names = conditions.categories {
                 let found = codes(names, in: categoryDictionary, missing: StatisticsFilter.missingCategory)
-                guard let offset = bitmap(found, count: categoryDictionary.count) else { continue alternatives }
-                term.category = offset
+                if found.isEmpty { continue alternatives }
+                term.category = .init(accepting: found, bitmapWords: categoryDictionary.count, into: &words)
             }
             if let users = conditions.users {
-                guard let offset = bitmap(userCodes(users), count: table.userId.dictionary.count) else {
-                    continue alternatives
-                }
-                term.user = offset
+                let found = Set(userCodes(users))
+                if found.isEmpty { continue alternatives }
+                term.user = .init(accepting: found, bitmapWords: table.userId.dictionary.count, into: &words)
             }
             if let statuses = conditions.statuses {
                 term.statuses = statuses.reduce(0) { $0 | 1 << UInt64($1.rawValue) }
@@ -583,27 +577,61 @@ func rankThreshold<Counts: Collection<Int>>(_ counts: Counts, limit: Int) -> Int
     return 0
 }
 
-/// A filter in code space, as the kernels test it: per alternative, a bitmap of the accepted codes of each
-/// filtered text column and a bit mask of the accepted status and result bytes. Testing a row is a few loads and
-/// bit tests, with no string or hash work.
+/// A filter in code space, as the kernels test it: per alternative, for each filtered text column one code or a
+/// bitmap of the accepted codes, and bit masks of the accepted status and result bytes. Testing a row is a few
+/// compares, loads and bit tests, with no string or hash work; the first alternative is held by value so that a
+/// kernel keeps it in registers.
 struct ResolvedFilter: @unchecked Sendable {
-    /// One alternative: offsets of the code bitmaps in ``words`` (−1 for "any") and accepted byte masks.
+    /// The test of one dictionary-coded column.
+    struct CodeTest: Sendable {
+        /// ``any``, ``single`` (the code must equal ``code``) or the offset of a bitmap in ``ResolvedFilter/words``.
+        var offset = CodeTest.any
+        /// The one accepted code when ``offset`` is ``single``.
+        var code: UInt32 = 0
+
+        static let any = -1
+        static let single = -2
+
+        /// A test that accepts the codes: one code compared, several looked up in a bitmap appended to `words`.
+        init(accepting codes: Set<UInt32>, bitmapWords count: Int, into words: inout [UInt64]) {
+            if codes.count == 1 {
+                offset = Self.single
+                code = codes.first!
+                return
+            }
+            offset = words.count
+            words.append(contentsOf: repeatElement(0, count: (max(count, 1) + 63) >> 6))
+            for code in codes { words[offset + Int(code >> 6)] |= 1 << UInt64(code & 63) }
+        }
+
+        init() {}
+
+        /// Whether a row's code passes.
+        @inline(__always)
+        func admits(_ value: UInt32, _ words: UnsafeBufferPointer<UInt64>) -> Bool {
+            if offset == Self.any { return true }
+            if offset == Self.single { return value == code }
+            return words[offset &+ Int(value &>> 6)] & (1 &<< UInt64(value & 63)) != 0
+        }
+    }
+
+    /// One alternative.
     struct Term: Sendable {
-        var dept = -1
-        var category = -1
-        var user = -1
-        /// Bit `s` set: status byte `s` passes.
+        var dept = CodeTest()
+        var category = CodeTest()
+        var user = CodeTest()
+        /// Bit `s` set: status byte `s` passes; all bits set: no status condition.
         var statuses = UInt64.max
-        /// Bit `r` set: result byte `r` passes (bit 0: no result).
+        /// Bit `r` set: result byte `r` passes (bit 0: no result); all bits set: no result condition.
         var results = UInt64.max
     }
 
-    /// Owns the memory behind ``terms`` and ``words``, which never changes after creation.
+    /// Owns the memory behind ``others`` and ``words``, which never changes after creation.
     private final class Storage: @unchecked Sendable {
         let terms: UnsafeMutableBufferPointer<Term>
         let words: UnsafeMutableBufferPointer<UInt64>
 
-        init(_ terms: [Term], _ words: [UInt64]) {
+        init(_ terms: ArraySlice<Term>, _ words: [UInt64]) {
             self.terms = .allocate(capacity: terms.count)
             _ = self.terms.initialize(from: terms)
             self.words = .allocate(capacity: words.count)
@@ -617,20 +645,36 @@ struct ResolvedFilter: @unchecked Sendable {
     }
 
     private let storage: Storage
-    /// The alternatives; none means every row passes.
-    let terms: UnsafeBufferPointer<Term>
+    /// Whether the filter keeps every row (it has no alternative).
+    let isEmpty: Bool
+    /// The first alternative (unused when ``isEmpty``).
+    let first: Term
+    /// The other alternatives.
+    let others: UnsafeBufferPointer<Term>
     /// The code bitmaps of all terms, one after another.
     let words: UnsafeBufferPointer<UInt64>
 
-    /// Creates a filter from its alternatives and their bitmaps.
-    init(terms: [Term], words: [UInt64]) {
-        storage = Storage(terms, words)
-        self.terms = UnsafeBufferPointer(storage.terms)
-        self.words = UnsafeBufferPointer(storage.words)
+    /// What a kernel loop tests rows against: the filter's parts without its owner, a value that holds no
+    /// reference, so that a kernel copies it into registers once instead of reloading it for every row. Valid
+    /// while the filter lives.
+    struct View {
+        let isEmpty: Bool
+        let first: Term
+        let others: UnsafeBufferPointer<Term>
+        let words: UnsafeBufferPointer<UInt64>
     }
 
-    /// Whether the filter keeps every row.
-    var isEmpty: Bool { terms.isEmpty }
+    /// The view a kernel loop reads.
+    var view: View { View(isEmpty: isEmpty, first: first, others: others, words: words) }
+
+    /// Creates a filter from its alternatives, none for one that keeps every row, and their bitmaps.
+    init(terms: [Term], words: [UInt64]) {
+        isEmpty = terms.isEmpty
+        first = terms.first ?? Term()
+        storage = Storage(terms.dropFirst(), words)
+        others = UnsafeBufferPointer(storage.terms)
+        self.words = UnsafeBufferPointer(storage.words)
+    }
 }
 
 /// For each row, the previous row with the same user id (and with the same department id), or a value that never
