@@ -74,6 +74,25 @@ struct CLITests {
         )
     }
 
+    @Test func aMisspelledDepartmentIsRefusedWithASuggestionInTheQueryCommandAndTheRepl() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        let line = "by dept count 2025-11 where dept=生产部门"
+        let message = "unknown dept '生产部门' at column 34; did you mean '生产部'?"
+        let result = try LeanStats.run(["query", "--data", directory.path, line])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == line + "\n" + String(repeating: " ", count: 33) + "^~~~~~~~\n" + message + "\n")
+        let repl = try LeanStats.run(
+            ["repl", "--data", directory.path],
+            stdin: line + "\nlist 2025-11 where dept in (生产部，质量部) and status=审批中 limit 1\n"
+        )
+        #expect(repl.status == 0)
+        #expect(repl.stderr.contains(message))
+        #expect(repl.stdout.contains("RUNNING"))
+    }
+
     @Test func queryingAnEmptyStoreSaysHowToGetData() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
