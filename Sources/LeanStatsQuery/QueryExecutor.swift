@@ -297,10 +297,19 @@ public struct QueryExecutor: Sendable {
     }
 
     /// The headcount behind `participation_rate`: the group's department for `by dept`, else the filtered
-    /// department, else the whole organisation; `nil` when the contacts directory does not say.
+    /// departments (when every alternative of the filter names some, the sum over all they name), else the whole
+    /// organisation; `nil` when the contacts directory does not say.
     private func headcount(group: GroupStatistics?, filter: StatisticsFilter, byDept: Bool) -> Int? {
         if byDept, let group { return headcounts[group.key] }
-        if let dept = filter.deptName { return headcounts[dept] }
+        let named = filter.alternatives.map(\.deptNames)
+        if !filter.isEmpty, !named.contains(where: { $0 == nil }) {
+            var total = 0
+            for dept in Set(named.compactMap { $0 }.joined()) {
+                guard let count = headcounts[dept] else { return nil }
+                total += count
+            }
+            return total
+        }
         return headcounts.isEmpty ? nil : headcounts.values.reduce(0, +)
     }
 
