@@ -38,6 +38,10 @@ public struct GroupStatistics: Sendable, Hashable {
     public var minDays: Int?
     /// Longest processing time in days, `nil` when nothing completed.
     public var maxDays: Int?
+    /// Open instances (status NEW or RUNNING); 0 unless asked for.
+    public var open: Int = 0
+    /// Sum of the open instances' creation days (day numbers in the configured zone); 0 unless asked for.
+    public var openCreatedDays: Int = 0
 
     /// Creates an empty group.
     public init(key: String, userId: String? = nil) {
@@ -52,6 +56,13 @@ public struct GroupStatistics: Sendable, Hashable {
     /// Share of completed instances processed within 30 days × 100, `nil` when nothing completed (a share of
     /// nothing is unknown, not 0).
     public var within30Rate: Double? { completed == 0 ? nil : Double(within30) / Double(completed) * 100 }
+
+    /// Mean age of the open instances in calendar days: `today` minus the creation date, as processing days are
+    /// counted; `nil` when none is open.
+    /// - Parameter today: the date the ages count to.
+    public func ageDays(asOf today: CivilDate) -> Double? {
+        open == 0 ? nil : Double(today.dayNumber &* open &- openCreatedDays) / Double(open)
+    }
 }
 
 /// One row of the proposer ranking (个人排行榜): a user in one department.

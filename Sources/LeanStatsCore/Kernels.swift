@@ -36,13 +36,26 @@ struct KernelColumns: @unchecked Sendable {
     let benefitHigh: UnsafeBufferPointer<Int>
     let benefitLow: UnsafeBufferPointer<Int>
 
-    /// Whether a row passes the filter.
+    /// Whether a row passes the filter: it meets every condition of some alternative.
     @inline(__always)
-    func passes(_ row: Int, _ filter: ResolvedFilter) -> Bool {
-        if let dept = filter.dept, deptName[row] != dept { return false }
-        if let category = filter.category, self.category[row] != category { return false }
-        if let status = filter.status, self.status[row] != status { return false }
-        if let depts = filter.depts, depts.allowed[Int(deptName[row])] == 0 { return false }
+    func passes(_ row: Int, _ filter: ResolvedFilter.View) -> Bool {
+        if filter.isEmpty || admits(row, filter.first, filter.words) { return true }
+        if filter.others.isEmpty { return false }
+        for term in filter.others where admits(row, term, filter.words) { return true }
+        return false
+    }
+
+    /// Whether a row meets every condition of one alternative. A column without a condition is not read, and the
+    /// columns are tested in the order a selective filter usually rejects a row soonest (department first), so
+    /// that most rows cost one load.
+    @inline(__always)
+    func admits(_ row: Int, _ term: ResolvedFilter.Term, _ words: UnsafeBufferPointer<UInt64>) -> Bool {
+        let any = ResolvedFilter.CodeTest.any
+        if term.dept.offset != any, !term.dept.admits(deptName[row], words) { return false }
+        if term.category.offset != any, !term.category.admits(category[row], words) { return false }
+        if term.statuses != .max, term.statuses & (1 &<< UInt64(status[row])) == 0 { return false }
+        if term.user.offset != any, !term.user.admits(user[row], words) { return false }
+        if term.results != .max, term.results & (1 &<< UInt64(result[row])) == 0 { return false }
         return true
     }
 }
@@ -200,6 +213,7 @@ extension StatisticsEngine {
         let processing = state.processing
         let outcomes = state.outcomes
         let unfiltered = filter.isEmpty
+        let filter = filter.view
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             let group = reader.group(row)
@@ -268,6 +282,7 @@ extension StatisticsEngine {
         let users = state.users
         let depts = state.depts
         let unfiltered = filter.isEmpty
+        let filter = filter.view
         for row in rows {
             if !unfiltered && !columns.passes(row, filter) { continue }
             count &+= 1
@@ -324,6 +339,7 @@ extension StatisticsEngine {
                 makeState: { ProposerState(users: userCount) },
                 body: { morsel, state in
                     let agree = InstanceResult.agree.rawValue
+                    let filter = filter.view
                     for row in morsel where columns.passes(row, filter) {
                         let user = columns.user[row]
                         if user == 0 || columns.userName[row] == 0 { continue }
@@ -351,6 +367,7 @@ extension StatisticsEngine {
         withKernelColumns { columns in
             func collect<Reader: GroupKeyReader>(_ reader: Reader) -> [Int: [Int32]] {
                 var days: [Int: [Int32]] = [:]
+                let filter = filter.view
                 for row in rows where columns.passes(row, filter) {
                     let value = columns.days[row]
                     if value == Self.noDays { continue }
@@ -381,6 +398,78 @@ extension StatisticsEngine {
                 return (quantile(sorted, 0.5), quantile(sorted, 0.9))
             }
         }
+    }
+}
+
+extension StatisticsEngine {
+    /// Open instances (NEW or RUNNING) per group and the sum of their creation days in the engine's zone, for
+    /// `age_days`. Runs only when a query asks for it; the creation day is derived only for open rows.
+    /// - Complexity: O(rows / workers) plus O(groups × workers) to combine.
+    func openAges(
+        rows: Range<Int>,
+        key: GroupKey,
+        groupCount: Int,
+        filter: ResolvedFilter
+    ) -> (open: [Int], createdDays: [Int]) {
+        final class Tally {
+            let open: UnsafeMutableBufferPointer<Int>
+            let days: UnsafeMutableBufferPointer<Int>
+            init(_ groups: Int) {
+                open = .allocate(capacity: max(groups, 1))
+                open.initialize(repeating: 0)
+                days = .allocate(capacity: max(groups, 1))
+                days.initialize(repeating: 0)
+            }
+            deinit {
+                open.deallocate()
+                days.deallocate()
+            }
+        }
+        let openMask: UInt64 = 1 << UInt64(InstanceStatus.new.rawValue) | 1 << UInt64(InstanceStatus.running.rawValue)
+        let clock = clock
+        let tally = table.createTime.withUnsafeBufferPointer { createTime in
+            withKernelColumns(needsDays: false) { columns in
+                func run<Reader: GroupKeyReader>(_ reader: Reader) -> Tally {
+                    runMorsels(
+                        rows: rows,
+                        options: options,
+                        makeState: { Tally(groupCount) },
+                        body: { morsel, tally in
+                            let filter = filter.view
+                            for row in morsel where openMask & (1 &<< UInt64(columns.status[row])) != 0 {
+                                guard columns.passes(row, filter) else { continue }
+                                let group = reader.group(row)
+                                if group < 0 { continue }
+                                tally.open[group] &+= 1
+                                tally.days[group] &+= clock.dayNumber(at: createTime[row])
+                            }
+                        },
+                        combine: { total, part in
+                            for group in 0..<max(groupCount, 1) {
+                                total.open[group] &+= part.open[group]
+                                total.days[group] &+= part.days[group]
+                            }
+                        }
+                    )
+                }
+                func run(codes: CodeBuffer) -> Tally {
+                    switch codes {
+                    case .u8(let buffer): run(CodeGroupReader(codes: buffer))
+                    case .u16(let buffer): run(CodeGroupReader(codes: buffer))
+                    case .u32(let buffer): run(CodeGroupReader(codes: buffer))
+                    }
+                }
+                switch key {
+                case .single: return run(SingleGroupReader())
+                case .deptName: return run(codes: columns.deptName)
+                case .user: return run(codes: columns.user)
+                case .status: return run(CodeGroupReader(codes: columns.status))
+                case .result: return run(CodeGroupReader(codes: columns.result))
+                case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }
+                }
+            }
+        }
+        return (Array(tally.open), Array(tally.days))
     }
 }
 

@@ -268,6 +268,13 @@ public final class StatisticsEngine: Sendable {
                 groups[index].p90Days = percentiles[entry.group]?.p90
             }
         }
+        if options.contains(.openAge) {
+            let ages = openAges(rows: rows, key: key, groupCount: groupCount, filter: resolved)
+            for (index, entry) in finalized.enumerated() {
+                groups[index].open = ages.open[entry.group]
+                groups[index].openCreatedDays = ages.createdDays[entry.group]
+            }
+        }
         let byUser = grouping == .dimension(.user)
         if byUser {
             for (index, entry) in finalized.enumerated() {
@@ -366,6 +373,7 @@ public final class StatisticsEngine: Sendable {
                 statistics.p50Days = percentiles[0]?.p50
                 statistics.p90Days = percentiles[0]?.p90
             }
+            addOpenAge(to: &statistics, rows: bucket.rows, filter: filter, options: options)
             result.append(statistics)
         }
         return result
@@ -401,6 +409,7 @@ public final class StatisticsEngine: Sendable {
                 statistics.p50Days = percentiles[0]?.p50
                 statistics.p90Days = percentiles[0]?.p90
             }
+            addOpenAge(to: &statistics, rows: rows, filter: filter, options: options)
             return statistics
         }
         let state = aggregate(
@@ -426,7 +435,21 @@ public final class StatisticsEngine: Sendable {
             statistics.p50Days = percentiles[0]?.p50
             statistics.p90Days = percentiles[0]?.p90
         }
+        addOpenAge(to: &statistics, rows: rows, filter: filter, options: options)
         return statistics
+    }
+
+    /// Adds the open-instance figures of a row range as one group, when the options ask for them.
+    private func addOpenAge(
+        to statistics: inout GroupStatistics,
+        rows: Range<Int>,
+        filter: ResolvedFilter,
+        options: StatisticsOptions
+    ) {
+        guard options.contains(.openAge) else { return }
+        let ages = openAges(rows: rows, key: .single, groupCount: 1, filter: filter)
+        statistics.open = ages.open[0]
+        statistics.openCreatedDays = ages.createdDays[0]
     }
 
     /// An empty result with the optional parts present as asked.
@@ -479,7 +502,8 @@ public final class StatisticsEngine: Sendable {
         guard let resolved = resolve(filter) else { return [] }
         var rows: [Int] = []
         withKernelColumns(needsDays: false) { columns in
-            for row in rowRange(for: period).reversed() where columns.passes(row, resolved) {
+            let filter = resolved.view
+            for row in rowRange(for: period).reversed() where columns.passes(row, filter) {
                 rows.append(row)
                 if let limit, rows.count >= limit { break }
             }
@@ -495,24 +519,63 @@ public final class StatisticsEngine: Sendable {
 
     // MARK: - Filters
 
-    /// Turns filter strings into codes once per query; `nil` when a value is absent from the store, so the
-    /// filter can match nothing.
-    private func resolve(_ filter: StatisticsFilter) -> ResolvedFilter? {
-        var resolved = ResolvedFilter()
-        if let name = filter.deptName {
-            guard let code = table.deptName.dictionary.code(of: name) else { return nil }
-            resolved.dept = code
+    /// Turns filter strings into code sets once per query; `nil` when no alternative can match (every one names
+    /// only values absent from the store), so the query can skip the scan.
+    /// - Complexity: O(values × dictionary bytes) plus O(users) for a `user` condition; never per row.
+    func resolve(_ filter: StatisticsFilter) -> ResolvedFilter? {
+        if filter.isEmpty { return ResolvedFilter(terms: [], words: []) }
+        var terms: [ResolvedFilter.Term] = []
+        var words: [UInt64] = []
+        func codes(_ names: [String], in dictionary: StringDictionary, missing: String) -> Set<UInt32> {
+            Set(
+                names.flatMap { name -> [UInt32] in
+                    let code = dictionary.code(of: name).map { [$0] } ?? []
+                    return name == missing ? code + [0] : code
+                }
+            )
         }
-        if let category = filter.category {
-            guard let code = categoryDictionary.code(of: category) else { return nil }
-            resolved.category = code
+        alternatives: for conditions in filter.scopedAlternatives {
+            var term = ResolvedFilter.Term()
+            if let names = conditions.deptNames {
+                let found = codes(names, in: table.deptName.dictionary, missing: StatisticsFilter.missingDeptName)
+                if found.isEmpty { continue alternatives }
+                term.dept = .init(accepting: found, bitmapWords: table.deptName.dictionary.count, into: &words)
+            }
+            if let names = conditions.categories {
+                let found = codes(names, in: categoryDictionary, missing: StatisticsFilter.missingCategory)
+                if found.isEmpty { continue alternatives }
+                term.category = .init(accepting: found, bitmapWords: categoryDictionary.count, into: &words)
+            }
+            if let users = conditions.users {
+                let found = Set(userCodes(users))
+                if found.isEmpty { continue alternatives }
+                term.user = .init(accepting: found, bitmapWords: table.userId.dictionary.count, into: &words)
+            }
+            if let statuses = conditions.statuses {
+                term.statuses = statuses.reduce(0) { $0 | 1 << UInt64($1.rawValue) }
+            }
+            if let results = conditions.results {
+                term.results = results.reduce(0) { $0 | 1 << UInt64($1?.rawValue ?? 0) }
+            }
+            terms.append(term)
         }
-        resolved.status = filter.status?.rawValue
-        if let names = filter.deptNames {
-            guard let codes = DepartmentCodeSet(names, in: table.deptName.dictionary) else { return nil }
-            resolved.depts = codes
+        return terms.isEmpty ? nil : ResolvedFilter(terms: terms, words: words)
+    }
+
+    /// The user-id codes a `user` condition selects: each value as a user id, and the users whose latest name it
+    /// is.
+    private func userCodes(_ values: [String]) -> [UInt32] {
+        var codes: [UInt32] = []
+        let latest = proposerIndex().latestName
+        for value in values {
+            if let code = table.userId.dictionary.code(of: value) { codes.append(code) }
+            if let name = table.userName.dictionary.code(of: value) {
+                for (user, latestName) in latest.enumerated() where user > 0 && latestName == name {
+                    codes.append(UInt32(user))
+                }
+            }
         }
-        return resolved
+        return codes
     }
 }
 
@@ -532,34 +595,103 @@ func rankThreshold<Counts: Collection<Int>>(_ counts: Counts, limit: Int) -> Int
     return 0
 }
 
-/// A filter in code space, as the kernels test it.
-struct ResolvedFilter: Sendable {
-    var dept: UInt32?
-    var category: UInt32?
-    var status: UInt8?
-    var depts: DepartmentCodeSet?
+/// A filter in code space, as the kernels test it: per alternative, for each filtered text column one code or a
+/// bitmap of the accepted codes, and bit masks of the accepted status and result bytes. Testing a row is a few
+/// compares, loads and bit tests, with no string or hash work; the first alternative is held by value so that a
+/// kernel keeps it in registers.
+struct ResolvedFilter: @unchecked Sendable {
+    /// The test of one dictionary-coded column.
+    struct CodeTest: Sendable {
+        /// ``any``, ``single`` (the code must equal ``code``) or the offset of a bitmap in ``ResolvedFilter/words``.
+        var offset = CodeTest.any
+        /// The one accepted code when ``offset`` is ``single``.
+        var code: UInt32 = 0
 
-    /// Whether the filter keeps every row.
-    var isEmpty: Bool { dept == nil && category == nil && status == nil && depts == nil }
-}
+        static let any = -1
+        static let single = -2
 
-/// A set of department-name dictionary codes as one flag per code, so a kernel tests a row with one indexed load.
-struct DepartmentCodeSet: Sendable {
-    /// `allowed[code]` is 1 when rows with that department-name code pass; code 0 (no department) never does.
-    let allowed: [UInt8]
-
-    /// The codes of the names the dictionary holds; `nil` when it holds none of them, so nothing can pass.
-    /// - Complexity: O(names + dictionary size).
-    init?(_ names: Set<String>, in dictionary: StringDictionary) {
-        var allowed = [UInt8](repeating: 0, count: max(dictionary.count, 1))
-        var found = false
-        for name in names {
-            guard let code = dictionary.code(of: name), Int(code) < allowed.count else { continue }
-            allowed[Int(code)] = 1
-            found = true
+        /// A test that accepts the codes: one code compared, several looked up in a bitmap appended to `words`.
+        init(accepting codes: Set<UInt32>, bitmapWords count: Int, into words: inout [UInt64]) {
+            if codes.count == 1 {
+                offset = Self.single
+                code = codes.first!
+                return
+            }
+            offset = words.count
+            words.append(contentsOf: repeatElement(0, count: (max(count, 1) + 63) >> 6))
+            for code in codes { words[offset + Int(code >> 6)] |= 1 << UInt64(code & 63) }
         }
-        guard found else { return nil }
-        self.allowed = allowed
+
+        init() {}
+
+        /// Whether a row's code passes.
+        @inline(__always)
+        func admits(_ value: UInt32, _ words: UnsafeBufferPointer<UInt64>) -> Bool {
+            if offset == Self.any { return true }
+            if offset == Self.single { return value == code }
+            return words[offset &+ Int(value &>> 6)] & (1 &<< UInt64(value & 63)) != 0
+        }
+    }
+
+    /// One alternative.
+    struct Term: Sendable {
+        var dept = CodeTest()
+        var category = CodeTest()
+        var user = CodeTest()
+        /// Bit `s` set: status byte `s` passes; all bits set: no status condition.
+        var statuses = UInt64.max
+        /// Bit `r` set: result byte `r` passes (bit 0: no result); all bits set: no result condition.
+        var results = UInt64.max
+    }
+
+    /// Owns the memory behind ``others`` and ``words``, which never changes after creation.
+    private final class Storage: @unchecked Sendable {
+        let terms: UnsafeMutableBufferPointer<Term>
+        let words: UnsafeMutableBufferPointer<UInt64>
+
+        init(_ terms: ArraySlice<Term>, _ words: [UInt64]) {
+            self.terms = .allocate(capacity: terms.count)
+            _ = self.terms.initialize(from: terms)
+            self.words = .allocate(capacity: words.count)
+            _ = self.words.initialize(from: words)
+        }
+
+        deinit {
+            terms.deallocate()
+            words.deallocate()
+        }
+    }
+
+    private let storage: Storage
+    /// Whether the filter keeps every row (it has no alternative).
+    let isEmpty: Bool
+    /// The first alternative (unused when ``isEmpty``).
+    let first: Term
+    /// The other alternatives.
+    let others: UnsafeBufferPointer<Term>
+    /// The code bitmaps of all terms, one after another.
+    let words: UnsafeBufferPointer<UInt64>
+
+    /// What a kernel loop tests rows against: the filter's parts without its owner, a value that holds no
+    /// reference, so that a kernel copies it into registers once instead of reloading it for every row. Valid
+    /// while the filter lives.
+    struct View {
+        let isEmpty: Bool
+        let first: Term
+        let others: UnsafeBufferPointer<Term>
+        let words: UnsafeBufferPointer<UInt64>
+    }
+
+    /// The view a kernel loop reads.
+    var view: View { View(isEmpty: isEmpty, first: first, others: others, words: words) }
+
+    /// Creates a filter from its alternatives, none for one that keeps every row, and their bitmaps.
+    init(terms: [Term], words: [UInt64]) {
+        isEmpty = terms.isEmpty
+        first = terms.first ?? Term()
+        storage = Storage(terms.dropFirst(), words)
+        others = UnsafeBufferPointer(storage.terms)
+        self.words = UnsafeBufferPointer(storage.words)
     }
 }
 

@@ -37,6 +37,9 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
     /// `participants / headcount × 100`, the headcount coming from the contacts directory (the group's department
     /// for `by dept`, else the filtered department or the whole organisation); `null` without a headcount.
     case participation_rate
+    /// Mean age of open instances (NEW or RUNNING) in calendar days: today minus the creation date in the
+    /// configured zone, counted like processing days; `null` when none is open.
+    case age_days
 
     /// Whether the metric needs exact distinct counts.
     var needsDistinct: Bool { self == .participants || self == .depts || self == .participation_rate }
@@ -50,6 +53,7 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
         case .p50_days, .p90_days: .percentiles
         case .avg_days, .min_days, .max_days, .completed, .within30_rate: .processing
         case .refused, .running: .outcomes
+        case .age_days: .openAge
         case .count, .passed, .pass_rate: []
         }
     }
@@ -60,8 +64,8 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
     /// The metrics of `efficiency`, in result column order.
     public static let efficiency: [Metric] = [.avg_days, .min_days, .max_days, .completed, .within30_rate]
 
-    /// The metrics of `trend`, which is `by month count,passed,participants`.
-    public static let trend: [Metric] = [.count, .passed, .participants]
+    /// The metrics of `trend`, which is `by month count,passed,pass_rate,participants`.
+    public static let trend: [Metric] = [.count, .passed, .pass_rate, .participants]
 
     /// The metrics of a `top N` row after its `user_id, user, dept` key columns.
     public static let top: [Metric] = [.count, .passed, .pass_rate]

@@ -6,15 +6,16 @@ import LeanStatsCore
 /// spaces, metrics joined by `,`, values quoted only where needed), which parses back to an equal value. The
 /// grammar is in <doc:QueryLanguage>.
 public enum Query: Sendable, Hashable, CustomStringConvertible {
-    /// `overview PERIOD [FILTERS]`: one object with ``Metric/overview``.
-    case overview(QueryScope)
+    /// `overview [METRICS] PERIOD [FILTERS]`: one object with the metrics, ``Metric/overview`` unless others are
+    /// listed.
+    case overview(QueryScope, metrics: [Metric] = Metric.overview)
     /// `by DIM METRICS PERIOD [FILTERS] [order by METRIC [asc|desc]] [limit N]`: one row per group.
     case breakdown(Breakdown)
     /// `top N PERIOD [FILTERS]`: the N proposers with the most instances (N ≥ 1).
     case top(Int, QueryScope)
     /// `efficiency PERIOD [FILTERS]`: one object with ``Metric/efficiency``.
     case efficiency(QueryScope)
-    /// `trend PERIOD [FILTERS]`: shorthand for `by month count,passed,participants PERIOD [FILTERS]`.
+    /// `trend PERIOD [FILTERS]`: shorthand for `by month count,passed,pass_rate,participants PERIOD [FILTERS]`.
     case trend(QueryScope)
     /// `list PERIOD [FILTERS] [limit N]`: the instances themselves, newest first (drill-down).
     case list(QueryScope, limit: Int?)
@@ -25,14 +26,28 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter line: the query text.
     /// - Throws: ``QueryError`` pointing at the first word that does not fit, saying what was expected.
     public init(parsing line: String) throws(QueryError) {
-        var parser = try QueryParser(line: line)
-        self = try parser.parseQuery()
+        self = try Self.parse(line).query
     }
+
+    /// Parses one line and returns, besides the query, the filter values that must name something in the store,
+    /// with their place in the line.
+    static func parse(_ line: String) throws(QueryError) -> (query: Query, mentions: [FilterValueMention]) {
+        var parser = try QueryParser(line: line)
+        let query = try parser.parseQuery()
+        return (query, parser.mentions)
+    }
+
+    /// A filter value as the canonical form writes it: as is when it reads back as one word, else in double quotes
+    /// with `"` and `\` escaped.
+    /// - Parameter value: the value.
+    /// - Returns: the word or the quoted value.
+    public static func canonicalValue(_ value: String) -> String { QueryLexer.quoteIfNeeded(value) }
 
     /// The period and filters, which every query form has.
     public var scope: QueryScope {
         switch self {
-        case .overview(let scope), .top(_, let scope), .efficiency(let scope), .trend(let scope), .list(let scope, _):
+        case .overview(let scope, _), .top(_, let scope), .efficiency(let scope), .trend(let scope),
+            .list(let scope, _):
             scope
         case .breakdown(let breakdown): breakdown.scope
         case .describe: QueryScope(period: .all)
@@ -48,15 +63,15 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
     /// The query narrowed to instances of some departments, whatever its own filters say: the dashboard's way of
     /// keeping a viewer to the departments they may see. The restriction is not part of the query's text.
     /// - Parameter departments: The department names whose instances may count.
-    /// - Returns: The same query with ``StatisticsFilter/deptNames`` set on its scope (`describe` is unchanged).
+    /// - Returns: The same query with ``StatisticsFilter/deptScope`` set on its scope (`describe` is unchanged).
     public func restricted(to departments: Set<String>) -> Query {
         func narrowed(_ scope: QueryScope) -> QueryScope {
             var scope = scope
-            scope.filter.deptNames = departments.intersection(scope.filter.deptNames ?? departments)
+            scope.filter.deptScope = departments.intersection(scope.filter.deptScope ?? departments)
             return scope
         }
         switch self {
-        case .overview(let scope): return .overview(narrowed(scope))
+        case .overview(let scope, let metrics): return .overview(narrowed(scope), metrics: metrics)
         case .breakdown(var breakdown):
             breakdown.scope = narrowed(breakdown.scope)
             return .breakdown(breakdown)
@@ -78,7 +93,7 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
     /// columns of `overview`, `top` and `efficiency`.
     public var resultColumns: [String] {
         switch self {
-        case .overview(let scope): scope.columns(for: Metric.overview)
+        case .overview(let scope, let metrics): scope.columns(for: metrics)
         case .efficiency(let scope): scope.columns(for: Metric.efficiency)
         case .top: ["user_id", "user", "dept"] + Metric.top.map(\.rawValue)
         case .breakdown(let breakdown) where breakdown.grouping == .dimension(.user):
@@ -106,7 +121,9 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
     /// The canonical text of the query.
     public var description: String {
         switch self {
-        case .overview(let scope): "overview \(scope)"
+        case .overview(let scope, let metrics):
+            metrics == Metric.overview
+                ? "overview \(scope)" : "overview \(metrics.map(\.rawValue).joined(separator: ",")) \(scope)"
         case .breakdown(let breakdown): breakdown.description
         case .top(let count, let scope): "top \(count) \(scope)"
         case .efficiency(let scope): "efficiency \(scope)"
@@ -142,19 +159,16 @@ public struct QueryScope: Sendable, Hashable, CustomStringConvertible {
     func columns(for metrics: [Metric]) -> [String] {
         guard comparison != nil else { return metrics.map(\.rawValue) }
         return metrics.flatMap { metric in
-            ["", "_prev", "_change", "_change_pct"].map { metric.rawValue + $0 }
+            ComparedColumn.allCases.map { metric.rawValue + $0.rawValue }
         }
     }
 
-    /// The canonical text: the period, then `where` with the filters in the order dept, category, status.
+    /// The canonical text: the period, then `where` with the alternatives joined by `or`, each with its conditions
+    /// in the order dept, category, status, user, result.
     public var description: String {
-        var conditions: [String] = []
-        if let dept = filter.deptName { conditions.append("dept=\(QueryLexer.quoteIfNeeded(dept))") }
-        if let category = filter.category { conditions.append("category=\(QueryLexer.quoteIfNeeded(category))") }
-        if let status = filter.status { conditions.append("status=\(status.code)") }
         let base = comparison.map { "\(period) vs \($0)" } ?? period.description
-        guard !conditions.isEmpty else { return base }
-        return "\(base) where " + conditions.joined(separator: " and ")
+        guard !filter.alternatives.isEmpty else { return base }
+        return "\(base) where " + filter.alternatives.map(FilterKey.text(of:)).joined(separator: " or ")
     }
 }
 
@@ -243,14 +257,17 @@ public struct Breakdown: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// An `order by METRIC [asc|desc]` clause.
+/// An `order by METRIC[_prev|_change|_change_pct] [asc|desc]` clause.
 ///
 /// The metric may be any metric, also one that is not selected: the rows are then sorted by it without it being
-/// shown. Rows with equal values (and rows whose value is `null`, which sort last in either direction) keep
-/// the default order among themselves.
+/// shown. With `vs`, the rows may also be sorted by a comparison column of a metric (`count_change`). Rows with
+/// equal values (and rows whose value is `null`, which sort last in either direction) keep the default order
+/// among themselves.
 public struct SortOrder: Sendable, Hashable, CustomStringConvertible {
     /// The metric whose values order the rows.
     public var metric: Metric
+    /// Which of the metric's columns orders the rows: its value, or with `vs` a comparison column.
+    public var column: ComparedColumn
     /// Whether larger values come first.
     public var direction: SortDirection
 
@@ -258,13 +275,30 @@ public struct SortOrder: Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - metric: the metric whose values order the rows.
     ///   - direction: the direction; descending (largest first) by default, as in rankings.
-    public init(_ metric: Metric, _ direction: SortDirection = .desc) {
+    ///   - column: the metric's value, or with `vs` one of its comparison columns.
+    public init(_ metric: Metric, _ direction: SortDirection = .desc, column: ComparedColumn = .value) {
         self.metric = metric
         self.direction = direction
+        self.column = column
     }
 
-    /// The canonical text, the direction always spelled out: `pass_rate desc`.
-    public var description: String { "\(metric.rawValue) \(direction.rawValue)" }
+    /// The name of the sorting column, e.g. `pass_rate` or `count_change`.
+    public var columnName: String { metric.rawValue + column.rawValue }
+
+    /// The canonical text, the direction always spelled out: `pass_rate desc`, `count_change asc`.
+    public var description: String { "\(columnName) \(direction.rawValue)" }
+}
+
+/// The columns a metric has in a `vs` comparison, named by the suffix they add to the metric's name.
+public enum ComparedColumn: String, Sendable, Hashable, CaseIterable {
+    /// The value in the period itself (`count`).
+    case value = ""
+    /// The value in the compared period (`count_prev`).
+    case previous = "_prev"
+    /// Current − previous (`count_change`).
+    case change = "_change"
+    /// The change relative to the previous value × 100 (`count_change_pct`).
+    case changePercent = "_change_pct"
 }
 
 /// The direction of an `order by` clause.

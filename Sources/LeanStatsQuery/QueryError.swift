@@ -30,16 +30,24 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidCount
         /// `where` or `and` is not followed by a filter.
         case missingFilter
-        /// The filter key is not `dept`, `category` or `status`.
+        /// The filter key is not `dept`, `category`, `status`, `user` or `result`.
         case unknownFilter
-        /// The same filter key is given twice.
+        /// The same filter key is given twice in one `and` group.
         case duplicateFilter
-        /// A filter key is not followed by `=`.
+        /// A filter key is not followed by `=` or `in`.
         case missingEquals
         /// A filter has no value after `=`, or an empty one.
         case missingValue
-        /// The `status=` value is not a DingTalk status code.
+        /// The `status=` value is not a DingTalk status code or status name.
         case unknownStatus
+        /// The `result=` value is not `agree`, `refuse` or `none`.
+        case unknownResult
+        /// A `dept`, `category` or `user` value names nothing the store holds (checked when the query runs).
+        case unknownValue
+        /// An `in` list or a parenthesised group is not opened or not closed.
+        case missingParenthesis
+        /// The filter multiplies out to more `or` alternatives than a query may have.
+        case tooManyAlternatives
         /// A quoted value is not closed.
         case unterminatedQuote
         /// `order` is not followed by `by`.

@@ -21,15 +21,40 @@ public struct QueryExecutor: Sendable {
     }
 
     /// Parses and runs one line.
-    /// - Throws: ``QueryError`` when the line does not parse.
+    /// - Throws: ``QueryError`` when the line does not parse, or with code ``QueryError/Code/unknownValue`` when a
+    ///   `dept`, `category` or `user` value names nothing the store holds (the column points into `line`).
     public func run(_ line: String) throws(QueryError) -> ResultTable {
-        run(try Query(parsing: line))
+        let (query, mentions) = try Query.parse(line)
+        try check(mentions)
+        return execute(query)
+    }
+
+    /// Parses a line and checks its filter values against the store, without running it.
+    /// - Throws: as ``run(_:)-(String)``.
+    public func validate(_ line: String) throws(QueryError) {
+        try check(Query.parse(line).mentions)
+    }
+
+    /// Parses and runs one line for printing: a `list` comes back as rows made on demand (``ListRows``),
+    /// everything else as a table.
+    /// - Throws: as ``run(_:)-(String)``.
+    public func stream(_ line: String) throws(QueryError) -> ResultStream {
+        let (query, mentions) = try Query.parse(line)
+        try check(mentions)
+        return streamChecked(query)
     }
 
     /// Runs a parsed query for printing: a `list` comes back as rows made on demand (``ListRows``), everything
     /// else as a table.
-    public func stream(_ query: Query) -> ResultStream {
-        guard case .list(_, let limit) = query.expanded else { return .table(run(query)) }
+    /// - Throws: as ``run(_:)-(Query)``.
+    public func stream(_ query: Query) throws(QueryError) -> ResultStream {
+        if !query.filter.alternatives.isEmpty { try check(Query.parse(query.description).mentions) }
+        return streamChecked(query)
+    }
+
+    /// ``stream(_:)-(Query)`` of a query whose filter values are known to the store.
+    private func streamChecked(_ query: Query) -> ResultStream {
+        guard case .list(_, let limit) = query.expanded else { return .table(execute(query)) }
         let scope = query.scope
         var rows = list(period: scope.period.dayRange(today: today), filter: scope.filter, limit: limit)
         rows.warnings = coverageWarnings(scope)
@@ -37,14 +62,78 @@ public struct QueryExecutor: Sendable {
     }
 
     /// Runs a parsed query.
+    /// - Throws: ``QueryError`` with code ``QueryError/Code/unknownValue`` when a `dept`, `category` or `user`
+    ///   value names nothing the store holds; its column points into the query's canonical text.
     /// - Complexity: O(rows in the period / workers) plus O(groups log groups) to sort.
-    public func run(_ query: Query) -> ResultTable {
+    public func run(_ query: Query) throws(QueryError) -> ResultTable {
+        if !query.filter.alternatives.isEmpty { try check(Query.parse(query.description).mentions) }
+        return execute(query)
+    }
+
+    /// Refuses filter values that name no department, category or user of the store, suggesting the nearest
+    /// one. A value the store knows but that has no instance in the period is fine (the result is empty).
+    /// - Complexity: O(values × dictionary bytes); the dictionaries are listed only to suggest.
+    private func check(_ mentions: [FilterValueMention]) throws(QueryError) {
+        let table = engine.table
+        for mention in mentions {
+            let known: Bool
+            switch mention.kind {
+            case .dept:
+                known =
+                    mention.value == StatisticsFilter.missingDeptName
+                    || table.deptName.dictionary.code(of: mention.value) != nil
+            case .category:
+                known =
+                    mention.value == StatisticsFilter.missingCategory
+                    || table.category?.dictionary.code(of: mention.value) != nil
+            case .user:
+                known =
+                    table.userId.dictionary.code(of: mention.value) != nil
+                    || table.userName.dictionary.code(of: mention.value) != nil
+            }
+            if !known { throw unknownValue(mention) }
+        }
+    }
+
+    /// The error for a filter value the store does not hold.
+    private func unknownValue(_ mention: FilterValueMention) -> QueryError {
+        let table = engine.table
+        func entries(_ dictionary: StringDictionary?) -> [String] {
+            guard let dictionary else { return [] }
+            return (1..<max(dictionary.count, 1)).compactMap { dictionary[UInt32($0)] }.sorted(by: utf8Precedes)
+        }
+        let candidates: [String]
+        let what: String
+        switch mention.kind {
+        case .dept:
+            candidates = entries(table.deptName.dictionary) + [StatisticsFilter.missingDeptName]
+            what = "departments"
+        case .category:
+            candidates = entries(table.category?.dictionary) + [StatisticsFilter.missingCategory]
+            what = "categories"
+        case .user:
+            candidates = entries(table.userId.dictionary) + entries(table.userName.dictionary)
+            what = "users"
+        }
+        let shown = candidates.prefix(8).joined(separator: ", ") + (candidates.count > 8 ? ", …" : "")
+        return QueryError(
+            .unknownValue,
+            column: mention.token.column,
+            word: mention.token.source,
+            "unknown \(mention.kind.rawValue) '\(mention.value)'",
+            hint: "no instance in the store has it; known \(what): \(shown)",
+            suggestion: Suggestion.nearestName(to: mention.value, among: candidates)
+        )
+    }
+
+    /// Runs a parsed query whose filter values are known to the store.
+    private func execute(_ query: Query) -> ResultTable {
         let scope = query.scope
         let period = scope.period.dayRange(today: today)
         var result: ResultTable
         switch query.expanded {
-        case .overview:
-            result = summary(Metric.overview, scope: scope, columns: query.resultColumns)
+        case .overview(_, let metrics):
+            result = summary(metrics, scope: scope, columns: query.resultColumns)
         case .efficiency:
             result = summary(Metric.efficiency, scope: scope, columns: query.resultColumns)
         case .top(let limit, _):
@@ -163,17 +252,25 @@ public struct QueryExecutor: Sendable {
         }
         if let order = breakdown.order {
             // Stable: equal values keep the default order; nulls go last either way.
+            let column = ComparedColumn.allCases.firstIndex(of: order.column) ?? 0
             let keyed = groups.enumerated().map { entry in
-                (
-                    offset: entry.offset, group: entry.element,
-                    key: number(
-                        value(
-                            of: order.metric,
-                            in: entry.element,
-                            headcount: headcount(group: entry.element, filter: scope.filter, byDept: byDept)
-                        )
-                    )
-                )
+                let group = entry.element
+                let headcount = headcount(group: group, filter: scope.filter, byDept: byDept)
+                let sortValue: ResultValue
+                if order.column == .value {
+                    sortValue = value(of: order.metric, in: group, headcount: headcount)
+                } else {
+                    let earlier = previous[group.userId ?? group.key] ?? GroupStatistics(key: group.key)
+                    sortValue =
+                        compare(
+                            [order.metric],
+                            current: group,
+                            previous: earlier,
+                            headcount: headcount,
+                            previousHeadcount: headcount
+                        )[column]
+                }
+                return (offset: entry.offset, group: group, key: number(sortValue))
             }
             groups = keyed.sorted { lhs, rhs in
                 switch (lhs.key, rhs.key) {
@@ -263,13 +360,18 @@ public struct QueryExecutor: Sendable {
     }
 
     /// The headcount behind `participation_rate`: the group's department for `by dept`, else the filtered
-    /// department, else the whole organisation; `nil` when the contacts directory does not say.
+    /// departments (when every alternative of the filter names some, the sum over all they name), else the whole
+    /// organisation; `nil` when the contacts directory does not say.
     private func headcount(group: GroupStatistics?, filter: StatisticsFilter, byDept: Bool) -> Int? {
         if byDept, let group { return headcounts[group.key] }
-        if let dept = filter.deptName { return headcounts[dept] }
-        if let depts = filter.deptNames {
-            let known = depts.compactMap { headcounts[$0] }
-            return known.isEmpty ? nil : known.reduce(0, +)
+        let named = filter.scopedAlternatives.map(\.deptNames)
+        if !filter.isEmpty, !named.contains(where: { $0 == nil }) {
+            var total = 0
+            for dept in Set(named.compactMap { $0 }.joined()) {
+                guard let count = headcounts[dept] else { return nil }
+                total += count
+            }
+            return total
         }
         return headcounts.isEmpty ? nil : headcounts.values.reduce(0, +)
     }
@@ -331,6 +433,7 @@ public struct QueryExecutor: Sendable {
         case .p90_days: group.p90Days.map(ResultValue.double) ?? .null
         case .participation_rate:
             headcount.flatMap { $0 > 0 ? .double(Double(group.participants) / Double($0) * 100) : nil } ?? .null
+        case .age_days: group.ageDays(asOf: today).map(ResultValue.double) ?? .null
         }
     }
 }

@@ -10,6 +10,10 @@ struct Token: Sendable, Hashable {
         case comma
         /// `=`
         case equals
+        /// `(` at the start of a word
+        case openParenthesis
+        /// `)` that closes no `(` of its own word
+        case closeParenthesis
     }
 
     /// What kind of token this is.
@@ -32,8 +36,10 @@ struct Token: Sendable, Hashable {
 
 /// Splits a query line into tokens.
 ///
-/// Whitespace (any `Character.isWhitespace`, including the ideographic space) separates words; `,` and `=` are
-/// tokens of their own; `"` starts a quoted value that runs to the next unescaped `"`, inside which `\"` stands for
+/// Whitespace (any `Character.isWhitespace`, including the ideographic space) separates words; `,` and `=` (and
+/// their full-width forms `，` and `＝`) are tokens of their own; `(` (or `（`) is one at the start of a word, and
+/// `)` (or `）`) is one unless it closes a `(` of the same word, so `预计收益(元)` stays one word (`in(` is the
+/// keyword and a parenthesis); `"` starts a quoted value that runs to the next unescaped `"`, inside which `\"` stands for
 /// a quote and `\\` for a backslash (any other backslash is kept as written).
 enum QueryLexer {
     /// Tokenizes one line.
@@ -51,12 +57,17 @@ enum QueryLexer {
             switch character {
             case _ where character.isWhitespace:
                 index += 1
-            case ",", "=":
+            case ",", "，", "=", "＝", "(", "（", ")", "）":
                 index += 1
-                let text = String(character)
-                tokens.append(
-                    Token(kind: character == "," ? .comma : .equals, text: text, source: text, column: start + 1)
-                )
+                let kind: Token.Kind =
+                    switch character {
+                    case ",", "，": .comma
+                    case "=", "＝": .equals
+                    case "(", "（": .openParenthesis
+                    default: .closeParenthesis
+                    }
+                let text = kind == .comma ? "," : kind == .equals ? "=" : String(character)
+                tokens.append(Token(kind: kind, text: text, source: String(character), column: start + 1))
             case "\"":
                 var value = ""
                 index += 1
@@ -90,7 +101,22 @@ enum QueryLexer {
                 }
                 tokens.append(Token(kind: .quoted, text: value, source: source, column: start + 1))
             default:
-                while index < characters.count, !Self.endsWord(characters[index]) { index += 1 }
+                var open = 0
+                while index < characters.count, !Self.endsWord(characters[index]) {
+                    // `in(` is the keyword and its list, not one word.
+                    if Self.isOpening(characters[index]), index - start == 2,
+                        String(characters[start..<index]).lowercased() == "in"
+                    {
+                        break
+                    }
+                    if Self.isOpening(characters[index]) {
+                        open += 1
+                    } else if Self.isClosing(characters[index]) {
+                        guard open > 0 else { break }
+                        open -= 1
+                    }
+                    index += 1
+                }
                 let text = String(characters[start..<index])
                 tokens.append(Token(kind: .word, text: text, source: text, column: start + 1))
             }
@@ -98,14 +124,37 @@ enum QueryLexer {
         return tokens
     }
 
-    /// Whether a character ends an unquoted word.
+    /// Whether a character ends an unquoted word (parentheses aside, see ``tokenize(_:)``).
     static func endsWord(_ character: Character) -> Bool {
-        character.isWhitespace || character == "," || character == "=" || character == "\""
+        character.isWhitespace || character == "," || character == "=" || character == "\"" || character == "，"
+            || character == "＝"
+    }
+
+    /// `(` or `（`.
+    static func isOpening(_ character: Character) -> Bool { character == "(" || character == "（" }
+
+    /// `)` or `）`.
+    static func isClosing(_ character: Character) -> Bool { character == ")" || character == "）" }
+
+    /// Whether the text reads back as one unquoted word: not empty, no character that ends a word, not starting
+    /// with a parenthesis, and its parentheses balanced (an open one would swallow the `)` of an `in` list).
+    static func readsAsWord(_ value: String) -> Bool {
+        guard let first = value.first, !isOpening(first), !value.contains(where: endsWord) else { return false }
+        var open = 0
+        for character in value {
+            if isOpening(character) {
+                open += 1
+            } else if isClosing(character) {
+                guard open > 0 else { return false }
+                open -= 1
+            }
+        }
+        return open == 0
     }
 
     /// The text as an unquoted word when that reads back the same, otherwise quoted with `"` and `\` escaped.
     static func quoteIfNeeded(_ value: String) -> String {
-        if !value.isEmpty, !value.contains(where: endsWord) { return value }
+        if readsAsWord(value) { return value }
         var quoted = "\""
         for character in value {
             if character == "\"" || character == "\\" { quoted.append("\\") }

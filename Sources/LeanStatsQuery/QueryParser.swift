@@ -2,26 +2,10 @@ import LeanStatsCore
 
 /// Reads one line of the query language into a ``Query``.
 ///
-/// The grammar (keywords, dimension, metric and filter names ignore case; values keep theirs):
-///
-/// ```
-/// query      = overview | by | top | efficiency | trend ;
-/// overview   = "overview" scope ;
-/// by         = "by" dimension metrics scope [ "order" "by" metric [ "asc" | "desc" ] ] [ "limit" count ] ;
-/// top        = "top" count scope ;
-/// efficiency = "efficiency" scope ;
-/// trend      = "trend" scope ;
-/// scope      = period [ "where" filter { "and" filter } ] ;
-/// metrics    = metric { "," metric } ;
-/// filter     = ( "dept" | "category" | "status" ) "=" value ;
-/// value      = word | quoted ;
-/// count      = digit { digit } ;                          (* a positive Int *)
-/// period     = "all" | point | point ".." point ;         (* one word *)
-/// point      = year | year "-" mm | year "-" ( "Q" | "q" ) q | year "-" mm "-" dd ;
-/// ```
-///
-/// Words are separated by whitespace; `,` and `=` are tokens of their own, so spaces around them are optional. A
-/// quoted value is `"…"` with `\"` and `\\` inside. A filter key may appear once per query.
+/// The grammar is in <doc:QueryLanguage> (keywords, dimension, metric and filter names ignore case; values keep
+/// theirs). Words are separated by whitespace; `,`, `=` and parentheses are tokens of their own, so spaces around
+/// them are optional. A quoted value is `"…"` with `\"` and `\\` inside. A filter key may appear once per `and`
+/// group; parenthesised groups are multiplied out into `or` alternatives.
 struct QueryParser {
     /// The tokens of the line.
     private let tokens: [Token]
@@ -31,24 +15,22 @@ struct QueryParser {
     private let endColumn: Int
     /// The `vs` keyword, once read, for errors about the comparison.
     private var comparisonToken: Token?
+    /// The filter values that name departments, categories or users, in the order written, for the executor to
+    /// check against the store.
+    private(set) var mentions: [FilterValueMention] = []
 
     /// The commands, the first word of every query.
     private enum Command: String, CaseIterable {
         case overview, by, top, efficiency, trend, list, describe
     }
 
-    /// The keys a `where` clause filters on.
-    private enum FilterKey: String, CaseIterable {
-        case dept, category, status
+    /// The greatest number of `or` alternatives a filter may expand to once parentheses are multiplied out.
+    static let maximumAlternatives = 64
 
-        /// What the value is, for error hints.
-        var valueDescription: String {
-            switch self {
-            case .dept: "a department name"
-            case .category: "a category (提案类别)"
-            case .status: "a status: \(InstanceStatus.allCases.map(\.code).joined(separator: ", "))"
-            }
-        }
+    /// One `and` group of a filter while it is read: the conditions and the key word of each, for errors.
+    private struct Conjunction {
+        var conditions = FilterConditions()
+        var keys: [FilterKey: Token] = [:]
     }
 
     /// Tokenizes a line.
@@ -80,7 +62,13 @@ struct QueryParser {
         let query: Query
         switch command {
         case .overview:
-            query = .overview(try parseScope(&continuations))
+            var metrics = Metric.overview
+            var listed = false
+            if let token = peek(), token.kind == .word, Metric(rawValue: token.text.lowercased()) != nil {
+                metrics = try parseMetrics()
+                listed = true
+            }
+            query = .overview(try parseScope(&continuations, afterMetrics: listed), metrics: metrics)
         case .efficiency:
             query = .efficiency(try parseScope(&continuations))
         case .trend:
@@ -173,7 +161,7 @@ struct QueryParser {
         var breakdown = Breakdown(grouping: grouping, metrics: metrics, scope: scope)
         continuations += ["order by", "limit"]
         if peek()?.isKeyword("order") == true {
-            let (order, explicitDirection) = try parseOrder()
+            let (order, explicitDirection) = try parseOrder(comparing: scope.comparison != nil)
             breakdown.order = order
             continuations = explicitDirection ? ["limit"] : ["asc", "desc", "limit"]
         }
@@ -273,7 +261,7 @@ struct QueryParser {
         }
         if advance(ifKeyword: "where") {
             scope.filter = try parseFilters()
-            continuations = ["and"]
+            continuations = ["and", "or"]
         }
         return scope
     }
@@ -360,67 +348,183 @@ struct QueryParser {
         }
     }
 
-    /// Parses `filter { "and" filter }` after `where`.
+    /// Parses the filters after `where`: `and` groups joined by `or`, `and` binding tighter; parenthesised groups
+    /// are multiplied out into alternatives.
     private mutating func parseFilters() throws(QueryError) -> StatisticsFilter {
-        var filter = StatisticsFilter.none
-        var seen: Set<FilterKey> = []
-        repeat {
-            let introducer = previous()?.source ?? "where"
-            guard let keyToken = peek() else {
-                throw missing(
-                    .missingFilter,
-                    "filter after '\(introducer)'",
-                    hint: "expected dept=…, category=… or status=…"
-                )
-            }
-            guard keyToken.kind == .word, let key = FilterKey(rawValue: keyToken.text.lowercased()) else {
-                throw unknown(.unknownFilter, "filter", keyToken, among: FilterKey.allCases.map(\.rawValue))
-            }
-            guard seen.insert(key).inserted else {
-                throw QueryError(
-                    .duplicateFilter,
-                    column: keyToken.column,
-                    word: keyToken.source,
-                    "filter '\(keyToken.source)' given twice",
-                    hint: "give each filter once"
-                )
-            }
-            position += 1
-            guard advance(if: .equals) else {
-                throw missing(.missingEquals, "'=' after '\(keyToken.source)'", hint: "expected \(key.rawValue)=VALUE")
-            }
-            let valueHint = "expected \(key.valueDescription); quote a value with spaces, e.g. \(key.rawValue)=\"a b\""
-            guard let valueToken = peek(), valueToken.kind == .word || valueToken.kind == .quoted else {
-                throw missing(.missingValue, "value after '\(keyToken.source)='", hint: valueHint)
-            }
-            guard !valueToken.text.isEmpty else {
-                throw QueryError(
-                    .missingValue,
-                    column: valueToken.column,
-                    word: valueToken.source,
-                    "empty value for '\(keyToken.source)'",
-                    hint: valueHint
-                )
-            }
-            switch key {
-            case .dept:
-                filter.deptName = valueToken.text
-            case .category:
-                filter.category = valueToken.text
-            case .status:
-                guard let status = InstanceStatus(code: valueToken.text) else {
-                    throw unknown(.unknownStatus, "status", valueToken, among: InstanceStatus.allCases.map(\.code))
-                }
-                filter.status = status
-            }
-            position += 1
-        } while advance(ifKeyword: "and")
-        return filter
+        let alternatives = try parseDisjunction()
+        return StatisticsFilter(alternatives: alternatives.map(\.conditions))
     }
 
-    /// Parses `order by METRIC [asc|desc]`.
+    /// `conjunction { "or" conjunction }`.
+    private mutating func parseDisjunction() throws(QueryError) -> [Conjunction] {
+        var alternatives = try parseConjunction()
+        while let token = peek(), token.isKeyword("or") {
+            position += 1
+            alternatives += try parseConjunction()
+            try checkAlternatives(alternatives.count, at: token)
+        }
+        return alternatives
+    }
+
+    /// `primary { "and" primary }`, as alternatives (more than one only when a parenthesised group has `or`).
+    ///
+    /// A key written twice directly in the group is an error; a key that also appears inside a parenthesised
+    /// group narrows to the values both allow, and alternatives left with none are dropped.
+    private mutating func parseConjunction() throws(QueryError) -> [Conjunction] {
+        var direct: Set<FilterKey> = []
+        var alternatives = try parsePrimaryFilter(direct: &direct)
+        while let token = peek(), token.isKeyword("and") {
+            position += 1
+            let right = try parsePrimaryFilter(direct: &direct)
+            try checkAlternatives(alternatives.count * right.count, at: token)
+            var product: [Conjunction] = []
+            for left in alternatives {
+                for other in right {
+                    if let merged = merge(left, other) { product.append(merged) }
+                }
+            }
+            guard !product.isEmpty else {
+                throw QueryError(
+                    .duplicateFilter,
+                    column: token.column,
+                    word: token.source,
+                    "the conditions joined by '\(token.source)' exclude each other, so no instance can match",
+                    hint: "give each key values that can hold together, or join the groups with 'or'"
+                )
+            }
+            alternatives = product
+        }
+        return alternatives
+    }
+
+    /// `condition` or `"(" disjunction ")"`.
+    /// - Parameter direct: the keys written directly in the enclosing `and` group; a condition's key is added,
+    ///   and one already there is an error.
+    private mutating func parsePrimaryFilter(direct: inout Set<FilterKey>) throws(QueryError) -> [Conjunction] {
+        if let open = peek(), open.kind == .openParenthesis {
+            position += 1
+            let inner = try parseDisjunction()
+            guard advance(if: .closeParenthesis) else {
+                throw missing(
+                    .missingParenthesis,
+                    "')' to close the '\(open.source)' at column \(open.column)",
+                    hint: "close the group, e.g. where (dept=A or dept=B) and status=RUNNING"
+                )
+            }
+            return inner
+        }
+        let condition = try parseCondition()
+        for (key, token) in condition.keys where !direct.insert(key).inserted { throw duplicateFilter(token) }
+        return [condition]
+    }
+
+    /// Refuses a filter that multiplies out to too many alternatives.
+    private func checkAlternatives(_ count: Int, at token: Token) throws(QueryError) {
+        guard count > Self.maximumAlternatives else { return }
+        throw QueryError(
+            .tooManyAlternatives,
+            column: token.column,
+            word: token.source,
+            "the filter expands to more than \(Self.maximumAlternatives) alternatives",
+            hint: "list values with in (…) instead of joining many groups"
+        )
+    }
+
+    /// Joins two `and` groups: a key in both keeps the values both allow; `nil` when that leaves none.
+    private func merge(_ left: Conjunction, _ right: Conjunction) -> Conjunction? {
+        var merged = left
+        for key in FilterKey.allCases {
+            guard let token = right.keys[key] else { continue }
+            if merged.keys[key] == nil { merged.keys[key] = token }
+            guard key.intersect(right.conditions, into: &merged.conditions) else { return nil }
+        }
+        return merged
+    }
+
+    private func duplicateFilter(_ token: Token) -> QueryError {
+        QueryError(
+            .duplicateFilter,
+            column: token.column,
+            word: token.source,
+            "filter '\(token.source)' given twice in one 'and' group",
+            hint: "list several values with in (…), e.g. dept in (生产部, 质量部), or join groups with 'or'"
+        )
+    }
+
+    /// One condition: `KEY=VALUE` or `KEY in (VALUE, …)`.
+    private mutating func parseCondition() throws(QueryError) -> Conjunction {
+        let introducer = previous()?.source ?? "where"
+        guard let keyToken = peek() else {
+            throw missing(
+                .missingFilter,
+                "filter after '\(introducer)'",
+                hint: "expected " + Self.alternatives(FilterKey.allCases.map { "\($0.rawValue)=…" })
+            )
+        }
+        guard keyToken.kind == .word, let key = FilterKey(rawValue: keyToken.text.lowercased()) else {
+            throw unknown(.unknownFilter, "filter", keyToken, among: FilterKey.allCases.map(\.rawValue))
+        }
+        position += 1
+        var valueTokens: [Token] = []
+        if advance(if: .equals) {
+            valueTokens = [try parseFilterValue(key, after: "'\(keyToken.source)='", keyToken)]
+        } else if advance(ifKeyword: "in") {
+            guard advance(if: .openParenthesis) else {
+                throw missing(.missingParenthesis, "'(' after 'in'", hint: "expected \(key.rawValue) in (A, B)")
+            }
+            repeat {
+                valueTokens.append(try parseFilterValue(key, after: "'\(previous()?.source ?? "(")'", keyToken))
+            } while advance(if: .comma)
+            guard advance(if: .closeParenthesis) else {
+                throw missing(
+                    .missingParenthesis,
+                    "',' or ')' in the list of '\(keyToken.source)'",
+                    hint: "expected \(key.rawValue) in (A, B)"
+                )
+            }
+        } else {
+            throw missing(
+                .missingEquals,
+                "'=' or 'in' after '\(keyToken.source)'",
+                hint: "expected \(key.rawValue)=VALUE or \(key.rawValue) in (A, B)"
+            )
+        }
+        var conjunction = Conjunction()
+        conjunction.keys[key] = keyToken
+        try key.set(valueTokens, on: &conjunction.conditions)
+        if let kind = key.storeValueKind {
+            mentions += valueTokens.map { FilterValueMention(kind: kind, value: $0.text, token: $0) }
+        }
+        return conjunction
+    }
+
+    /// Reads one filter value (a word or a quoted value, not empty).
+    private mutating func parseFilterValue(
+        _ key: FilterKey,
+        after introducer: String,
+        _ keyToken: Token
+    ) throws(QueryError) -> Token {
+        let valueHint = "expected \(key.valueDescription); quote a value with spaces, e.g. \(key.rawValue)=\"a b\""
+        guard let valueToken = peek(), valueToken.kind == .word || valueToken.kind == .quoted else {
+            throw missing(.missingValue, "value after \(introducer)", hint: valueHint)
+        }
+        guard !valueToken.text.isEmpty else {
+            throw QueryError(
+                .missingValue,
+                column: valueToken.column,
+                word: valueToken.source,
+                "empty value for '\(keyToken.source)'",
+                hint: valueHint
+            )
+        }
+        position += 1
+        return valueToken
+    }
+
+    /// Parses `order by METRIC[_prev|_change|_change_pct] [asc|desc]`.
+    /// - Parameter comparing: whether the scope has `vs`, which the comparison columns need.
     /// - Returns: the sort order and whether the direction was written out.
-    private mutating func parseOrder() throws(QueryError) -> (SortOrder, explicitDirection: Bool) {
+    private mutating func parseOrder(comparing: Bool) throws(QueryError) -> (SortOrder, explicitDirection: Bool) {
         let hint = "expected order by METRIC [asc|desc]"
         position += 1
         guard advance(ifKeyword: "by") else {
@@ -429,7 +533,39 @@ struct QueryParser {
         guard let token = peek() else {
             throw missing(.missingMetric, "metric after 'order by'", hint: hint)
         }
-        var order = SortOrder(try metric(token))
+        var order: SortOrder
+        let lowered = token.text.lowercased()
+        // Longest suffix first: `_change_pct` also ends in neither of the others, `_change` must not read as value.
+        let compared = ComparedColumn.allCases.filter { $0 != .value }.sorted { $0.rawValue.count > $1.rawValue.count }
+            .lazy.compactMap { column -> SortOrder? in
+                guard token.kind == .word, lowered.hasSuffix(column.rawValue),
+                    let metric = Metric(rawValue: String(lowered.dropLast(column.rawValue.count)))
+                else { return nil }
+                return SortOrder(metric, column: column)
+            }.first
+        if let compared, Metric(rawValue: lowered) == nil {
+            guard comparing else {
+                throw QueryError(
+                    .unknownMetric,
+                    column: token.column,
+                    word: token.source,
+                    "'\(token.source)' is a comparison column, but the query compares with nothing",
+                    hint: "add a comparison before where, e.g. vs prev, or order by \(compared.metric.rawValue)"
+                )
+            }
+            order = compared
+        } else {
+            let names =
+                Metric.allCases.map(\.rawValue)
+                + (comparing
+                    ? Metric.allCases.flatMap { metric in
+                        ComparedColumn.allCases.dropFirst().map { metric.rawValue + $0.rawValue }
+                    } : [])
+            guard token.kind == .word, let metric = Metric(rawValue: lowered) else {
+                throw unknown(.unknownMetric, "metric", token, among: names)
+            }
+            order = SortOrder(metric)
+        }
         position += 1
         if advance(ifKeyword: "asc") {
             order.direction = .asc

@@ -45,4 +45,17 @@ public enum Suggestion {
         }
         return previous[b.count]
     }
+
+    /// The name a mistyped filter value most likely meant: the nearest by ``nearest(to:among:)``, else the
+    /// shortest candidate that contains the value or is contained in it (`质量` → `质量部`), as the report's
+    /// department check does.
+    /// - Parameters:
+    ///   - word: the value as written.
+    ///   - candidates: the names the store holds, in a stable order.
+    /// - Returns: the suggested name, or `nil`.
+    public static func nearestName(to word: String, among candidates: [String]) -> String? {
+        if let nearest = nearest(to: word, among: candidates) { return nearest }
+        guard !word.isEmpty else { return nil }
+        return candidates.filter { $0.contains(word) || word.contains($0) }.min { $0.count < $1.count }
+    }
 }

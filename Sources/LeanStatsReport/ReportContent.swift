@@ -64,7 +64,7 @@ public struct ReportContent: Sendable {
             }
             deptCode = code
         }
-        let filter = StatisticsFilter(deptName: request.deptName, deptNames: request.deptScope)
+        let filter = StatisticsFilter(deptName: request.deptName, deptScope: request.deptScope)
         // The scope as one flag per department-name code, so the detail rows are kept without string work.
         let scopeCodes = request.deptScope.map { names in
             var flags = [Bool](repeating: false, count: max(table.deptName.dictionary.count, 1))

@@ -297,7 +297,7 @@ public final class DashboardServer: Sendable {
             case .success(let narrowed): allowed = narrowed
             case .failure(let refusal): return Self.html(403, Page.message(title: "无权查看", refusal.chinese))
             }
-            let table = timed { snapshot.executor.run(allowed) }
+            let table = try timed { () throws(QueryError) in try snapshot.executor.run(allowed) }
             let caption = [period, dept, request.parameter("category"), request.parameter("status")]
                 .compactMap { $0 }.joined(separator: " · ")
             return Self.html(200, ListPage.render(table: table, line: line, caption: caption))
@@ -310,13 +310,15 @@ public final class DashboardServer: Sendable {
         guard let line = request.parameter("q"), !line.trimmingCharacters(in: .whitespaces).isEmpty else {
             return .json(400, ["error": "missing the query: pass it as ?q=LINE", "column": 0, "word": ""])
         }
+        let scope = request.viewer.scope
         do {
             let allowed: Query
-            switch request.viewer.scope.authorise(try Query(parsing: line)) {
+            switch scope.authorise(try Query(parsing: line)) {
             case .success(let narrowed): allowed = narrowed
             case .failure(let refusal): return .json(403, ["error": refusal.description])
             }
-            let table = timed { snapshot.executor.run(allowed) }
+            try scope.validate(line, with: snapshot.executor)
+            let table = try timed { () throws(QueryError) in try snapshot.executor.run(allowed) }
             return DashboardResponse(
                 status: 200,
                 headers: [("Content-Type", "application/json;charset=utf-8")]

@@ -39,7 +39,11 @@ public enum Scope: Sendable, Hashable {
         case .departments(let names):
             return .success(query.restricted(to: names))
         case .companyTotals:
-            if query.filter.deptName != nil { return .failure(.companyTotalsOnly("a department filter")) }
+            let names = query.filter.alternatives
+            if names.contains(where: { $0.deptNames != nil }) {
+                return .failure(.companyTotalsOnly("a department filter"))
+            }
+            if names.contains(where: { $0.users != nil }) { return .failure(.companyTotalsOnly("a user filter")) }
             switch query {
             case .overview, .efficiency, .trend, .describe:
                 return .success(query)
@@ -55,6 +59,23 @@ public enum Scope: Sendable, Hashable {
             case .list:
                 return .failure(.companyTotalsOnly("the instance list"))
             }
+        }
+    }
+}
+
+extension Scope {
+    /// Checks a line's filter values against the store (``QueryExecutor/validate(_:)``). A viewer who may not see
+    /// every department gets the error without the store's names in it: no suggestion, no list of known values.
+    /// - Throws: ``QueryError`` when a value names nothing the store holds.
+    public func validate(_ line: String, with executor: QueryExecutor) throws(QueryError) {
+        do {
+            try executor.validate(line)
+        } catch {
+            guard self != .everything, error.code == .unknownValue else { throw error }
+            var quiet = error
+            quiet.suggestion = nil
+            quiet.hint = "no instance you may see has it"
+            throw quiet
         }
     }
 }

@@ -30,17 +30,17 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let query: Query
+            // A line that does not parse is refused before the store is loaded; values are checked against it.
+            let stream: ResultStream
             do {
-                query = try Query(parsing: line)
+                _ = try Query(parsing: line)
+                stream = try store.executor(answeringOnce: true).stream(line)
             } catch let error as QueryError {
                 printError(error.rendered(line: line))
                 throw ExitCode.failure
             }
-            let executor = try store.executor(answeringOnce: true)
             // A `list` is written a chunk of rows at a time, so ten million rows never sit in memory as text.
             let output = FileHandle.standardOutput
-            let stream = executor.stream(query)
             _ = try format.formatter(csvByteOrderMark: bom).write(
                 stream,
                 isCancelled: { false },

@@ -1,4 +1,6 @@
 import Foundation
+import LeanStatsCore
+import LeanStatsQuery
 
 /// What Tab offers for the word before the cursor, worked out from the words before it.
 ///
@@ -8,9 +10,11 @@ import Foundation
 ///
 /// - the first word: a verb, or a dot command when it starts with `.`;
 /// - after `by` a dimension, after the dimension or a `,` a metric, after `order` the word `by`, after `order by` a
-///   metric, after `where` or `and` a filter key (with its `=`), after `vs` `prev` or `yoy`;
-/// - after `dept=` a department name, after `category=` a category name, after `status=` a status code; names
-///   with spaces or punctuation are inserted in double quotes;
+///   metric, after `where`, `and`, `or` or an opening parenthesis a filter key (with its `=`), after `vs` `prev`
+///   or `yoy`;
+/// - after `dept=` or in `dept in (…)` a department name (or 未填部门), after `category=` a category name (or
+///   未分类), after `status=` a status code or name, after `result=` a result; names that would not read back
+///   as one word are inserted in double quotes;
 /// - after `.mode` a mode, after `.timer` or `.bom` `on` or `off`, after `.read` or `.output` a file name;
 /// - anywhere else a keyword or `all`.
 ///
@@ -89,20 +93,21 @@ struct ReplCompleter {
         switch previous {
         case .equals:
             let key = tokens.count >= 2 ? tokens[tokens.count - 2] : .equals
-            switch key.word?.lowercased() {
-            case "dept": return words(departments)
-            case "category": return words(categories)
-            case "status": return words(ReplVocabulary.statuses)
-            default: return words([])
-            }
+            return words(values(of: key.word))
         case .comma:
+            if let key = Self.keyOfOpenList(tokens) { return words(values(of: key)) }
             return words(ReplVocabulary.metrics)
-        case .quoted:
+        case .openParenthesis:
+            if let key = Self.keyOfOpenList(tokens) { return words(values(of: key)) }
+            return words(ReplVocabulary.filterKeys, terminator: "=")
+        case .quoted, .closeParenthesis:
             return words(ReplVocabulary.keywords)
         case .word(let text):
             switch text.lowercased() {
-            case "where", "and":
+            case "where", "and", "or":
                 return words(ReplVocabulary.filterKeys, terminator: "=")
+            case "in":
+                return words([])
             case "order":
                 return words(["by"])
             case "vs":
@@ -121,6 +126,26 @@ struct ReplCompleter {
                 )
             }
         }
+    }
+
+    /// The values a filter key takes: the store's names for `dept` and `category` (with the words for none), the
+    /// fixed words for `status` and `result`, nothing to offer for others.
+    private func values(of key: String?) -> [String] {
+        switch key?.lowercased() {
+        case "dept": departments + [StatisticsFilter.missingDeptName]
+        case "category": categories + [StatisticsFilter.missingCategory]
+        case "status": ReplVocabulary.statuses
+        case "result": ReplVocabulary.results
+        default: []
+        }
+    }
+
+    /// The filter key of the `in (…)` list the cursor is in, `nil` outside one.
+    static func keyOfOpenList(_ tokens: [Token]) -> String? {
+        guard let open = tokens.lastIndex(of: .openParenthesis), !tokens[open...].contains(.closeParenthesis),
+            open >= 2, tokens[open - 1].word?.lowercased() == "in"
+        else { return nil }
+        return tokens[open - 2].word
     }
 
     /// Completion inside a dot command: its name, then its argument.
@@ -161,14 +186,13 @@ struct ReplCompleter {
 
     /// The candidates among `list` that start with `prefix`, ignoring case, quoted where the lexer needs it.
     ///
-    /// When one candidate needs quotes (a space, `,`, `=` or `"` in it) all are quoted, so that their common prefix
+    /// When one candidate needs quotes (a space, `,`, `=`, `"` or an unbalanced parenthesis in it) all are quoted, so that their common prefix
     /// (`"生产`) can still be inserted and the rest typed inside the quotes.
     private static func matching(_ list: [String], prefix: String, quote: Bool, terminator: String) -> [Candidate] {
         let lowered = prefix.lowercased()
         var seen = Set<String>()
         let names = list.filter { $0.lowercased().hasPrefix(lowered) && seen.insert($0).inserted }
-        let quoteAll =
-            quote || names.contains { $0.contains { $0.isWhitespace || $0 == "," || $0 == "=" || $0 == "\"" } }
+        let quoteAll = quote || names.contains { Query.canonicalValue($0) != $0 }
         return names.map { Candidate(text: quoteAll ? quoted($0) : $0, terminator: terminator, display: $0) }
     }
 
@@ -204,6 +228,10 @@ struct ReplCompleter {
         case comma
         /// `=`
         case equals
+        /// `(` at the start of a word
+        case openParenthesis
+        /// `)` that closes no `(` of its own word
+        case closeParenthesis
 
         /// The text of a word, `nil` for anything else.
         var word: String? {
@@ -242,12 +270,28 @@ struct ReplCompleter {
             }
             switch character {
             case _ where character.isWhitespace: finishWord()
-            case ",":
+            case ",", "，":
                 finishWord()
                 tokens.append(.comma)
-            case "=":
+            case "=", "＝":
                 finishWord()
                 tokens.append(.equals)
+            case "(", "（":
+                // At the start of a word (or after `in`) a parenthesis; inside a name such as 预计收益(元) a letter.
+                if current.isEmpty || current.lowercased() == "in" {
+                    finishWord()
+                    tokens.append(.openParenthesis)
+                } else {
+                    current.append(character)
+                }
+            case ")", "）":
+                let opened = current.filter { $0 == "(" || $0 == "（" }.count
+                if opened > current.filter({ $0 == ")" || $0 == "）" }).count {
+                    current.append(character)
+                } else {
+                    finishWord()
+                    tokens.append(.closeParenthesis)
+                }
             case "\"":
                 finishWord()
                 current = "\""

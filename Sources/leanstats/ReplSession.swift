@@ -105,7 +105,7 @@ final class ReplSession {
         let started = ContinuousClock.now
         let stream: ResultStream
         do {
-            stream = executor.stream(try Query(parsing: line))
+            stream = try executor.stream(line)
         } catch {
             record(failure: Self.describe(error, line: line, location: locations.last))
             return

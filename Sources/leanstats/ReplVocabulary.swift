@@ -11,10 +11,13 @@ enum ReplVocabulary {
     static let verbs = ["overview", "by", "top", "efficiency", "trend", "list", "describe"]
 
     /// The words that join the parts of a query.
-    static let keywords = ["where", "and", "order", "by", "asc", "desc", "limit", "vs"]
+    static let keywords = ["where", "and", "or", "in", "order", "by", "asc", "desc", "limit", "vs"]
 
     /// The keys a `where` clause filters on (`where dept=生产部`).
-    static let filterKeys = ["dept", "category", "status"]
+    static let filterKeys = ["dept", "category", "status", "user", "result"]
+
+    /// The values of `result=`: the DingTalk result codes and `none`.
+    static let results = ["agree", "refuse", "none"]
 
     /// The period words that are not dates (`last` as in `last 90d`).
     static let periodWords = ["all", "last"]
@@ -28,6 +31,6 @@ enum ReplVocabulary {
     /// The metric names: `count`, `passed`, `pass_rate`, ….
     static var metrics: [String] { Metric.allCases.map(\.rawValue) }
 
-    /// The values of `status=`: the DingTalk codes.
-    static var statuses: [String] { InstanceStatus.allCases.map(\.code) }
+    /// The values of `status=`: the DingTalk codes, then the status names the approval pages show.
+    static var statuses: [String] { InstanceStatus.allCases.map(\.code) + ["审批中", "审批完成", "已完成", "已撤销"] }
 }

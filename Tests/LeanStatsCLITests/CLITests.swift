@@ -101,6 +101,25 @@ struct CLITests {
         )
     }
 
+    @Test func aMisspelledDepartmentIsRefusedWithASuggestionInTheQueryCommandAndTheRepl() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try LeanStats.run(["import", "--data", directory.path] + Self.sample)
+        let line = "by dept count 2025-11 where dept=生产部门"
+        let message = "unknown dept '生产部门' at column 34; did you mean '生产部'?"
+        let result = try LeanStats.run(["query", "--data", directory.path, line])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == line + "\n" + String(repeating: " ", count: 33) + "^~~~~~~~\n" + message + "\n")
+        let repl = try LeanStats.run(
+            ["repl", "--data", directory.path],
+            stdin: line + "\nlist 2025-11 where dept in (生产部，质量部) and status=审批中 limit 1\n"
+        )
+        #expect(repl.status == 1)
+        #expect(repl.stderr.contains("line 1: " + message))
+        #expect(repl.stdout.contains("RUNNING"))
+    }
+
     @Test func queryingAnEmptyStoreSaysHowToGetData() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -120,7 +139,7 @@ struct CLITests {
         )
         #expect(result.status == 1)
         #expect(result.stdout.hasPrefix("count,passed,pass_rate,participants,depts\n"))
-        #expect(result.stdout.contains("month,count,passed,participants\n2025-10,"))
+        #expect(result.stdout.contains("month,count,passed,pass_rate,participants\n2025-10,"))
         let timings = result.stderr.split(separator: "\n").filter { $0.hasPrefix("time: ") && $0.hasSuffix(" ms") }
         #expect(timings.count == 2)
         #expect(result.stderr.contains("line 4: unknown"))

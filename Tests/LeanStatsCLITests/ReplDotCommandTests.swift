@@ -55,7 +55,9 @@ struct ReplDotCommandTests {
         #expect(queries.contains { $0.hasPrefix("  verbs:") && $0.contains(" overview by top efficiency trend") })
         #expect(queries.contains { $0.hasPrefix("  dimensions:") && $0.contains(" dept category user month status") })
         #expect(queries.contains { $0.hasPrefix("  metrics:") && $0.contains(" count passed pass_rate participants") })
-        #expect(queries.contains { $0.hasPrefix("  keywords:") && $0.contains("where and order by asc desc limit") })
+        #expect(
+            queries.contains { $0.hasPrefix("  keywords:") && $0.contains("where and or in order by asc desc limit") }
+        )
     }
 
     @Test func modeAndTimerAnswerMistakesWithOneLineAndShowTheCurrentSetting() throws {

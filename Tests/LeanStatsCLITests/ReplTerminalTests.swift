@@ -172,6 +172,15 @@ struct ReplTerminalTests {
         try tmux.press("Enter")
         try tmux.waitFor("the 生产部 row") { $0.contains("生产部    120") && $0.lastLine == "leanstats>" }
 
+        // Inside `dept in (…)`, after a full-width comma, Tab completes department names too.
+        try tmux.type("by dept count 2025-11 where dept in (质量部，生")
+        try tmux.press("Tab")
+        try tmux.waitFor("`in (质量部，生` completed to 生产部") {
+            $0.lastLine == prompt + "by dept count 2025-11 where dept in (质量部，生产部"
+        }
+        try tmux.press("C-c")
+        try tmux.waitFor("a fresh prompt after the list") { $0.lastLine == "leanstats>" }
+
         // Left and Backspace move over and delete whole Chinese characters: 质量部X → 生产部.
         try tmux.type("by dept count 2025-11 where dept=质量部X")
         try tmux.press("BSpace", "Left", "BSpace", "BSpace")

@@ -48,6 +48,15 @@ struct ParallelKernelTests {
         let filters = [
             StatisticsFilter.none, StatisticsFilter(deptName: "生产部"), StatisticsFilter(status: .completed),
             StatisticsFilter(category: "安全改善"),
+            StatisticsFilter(alternatives: [
+                FilterConditions(deptNames: ["生产部", "质量部"], statuses: [.completed, .running]),
+                FilterConditions(categories: ["安全改善", StatisticsFilter.missingCategory]),
+            ]),
+            StatisticsFilter(alternatives: [FilterConditions(users: ["user3", "员工5", "新名7"], results: [.agree, nil])]),
+            StatisticsFilter(alternatives: [
+                FilterConditions(deptNames: [StatisticsFilter.missingDeptName, "设备部"]),
+                FilterConditions(deptNames: ["没有这个部门"]),
+            ]),
         ]
         for period in periods {
             for filter in filters {

@@ -23,7 +23,7 @@ struct DepartmentRestrictionTests {
     private func count(_ line: String, in departments: Set<String>? = nil) throws -> Int {
         var query = try Query(parsing: line)
         if let departments { query = query.restricted(to: departments) }
-        guard case .int(let value) = Self.executor.run(query).rows.first?.first else { return 0 }
+        guard case .int(let value) = try Self.executor.run(query).rows.first?.first else { return 0 }
         return value
     }
 
@@ -40,8 +40,8 @@ struct DepartmentRestrictionTests {
 
     @Test func aBreakdownByDepartmentShowsOnlyTheRestrictedOnesWithTheirFullCounts() throws {
         let names = Set(Self.departments.suffix(2))
-        let all = Self.executor.run(try Query(parsing: "by dept count all"))
-        let restricted = Self.executor.run(try Query(parsing: "by dept count all").restricted(to: names))
+        let all = try Self.executor.run(try Query(parsing: "by dept count all"))
+        let restricted = try Self.executor.run(try Query(parsing: "by dept count all").restricted(to: names))
         let expected = all.rows.filter { row in
             if case .string(let name) = row[0] { return names.contains(name) }
             return false
@@ -52,7 +52,7 @@ struct DepartmentRestrictionTests {
 
     @Test func listsAndRankingsKeepOnlyRowsOfTheRestrictedDepartments() throws {
         let names = Set(Self.departments.prefix(2))
-        let list = Self.executor.run(try Query(parsing: "list all limit 100000").restricted(to: names))
+        let list = try Self.executor.run(try Query(parsing: "list all limit 100000").restricted(to: names))
         let deptColumn = try #require(list.columns.firstIndex(of: "dept"))
         var expected = 0
         for name in names { expected += try count("overview all where dept=\("\"" + name + "\"")") }
@@ -64,7 +64,7 @@ struct DepartmentRestrictionTests {
             }
             #expect(names.contains(name))
         }
-        let top = Self.executor.run(try Query(parsing: "top 1000 all").restricted(to: names))
+        let top = try Self.executor.run(try Query(parsing: "top 1000 all").restricted(to: names))
         #expect(!top.rows.isEmpty)
         for row in top.rows {
             guard case .string(let name) = row[2] else { continue }

@@ -147,6 +147,30 @@ struct LanguageExtensionTests {
         )
     }
 
+    @Test func participationOfSeveralFilteredDepartmentsIsOverTheirSummedHeadcount() throws {
+        // 2025-10: u1 in 生产部 (10 people) and u2 in 质量部 (4).
+        let expected: [[ResultValue]] = [[2, .double(2.0 / 14 * 100)]]
+        #expect(
+            try Self.executor.run("overview participants,participation_rate 2025-10 where dept in (生产部, 质量部)").rows
+                == expected
+        )
+        #expect(
+            try Self.executor.run("overview participants,participation_rate 2025-10 where dept=生产部 or dept=质量部")
+                .rows == expected
+        )
+        // Two alternatives that both name 质量部 (4 people): its headcount, not the organisation's 14.
+        #expect(
+            try Self.executor.run("overview participation_rate 2025-10 where dept=质量部 or dept=质量部 and result=none")
+                .rows == [[25.0]]
+        )
+        // Not every alternative names a department: the whole organisation (14) is the base.
+        #expect(
+            try Self.executor.run("overview participation_rate 2025-10 where dept=生产部 or status=RUNNING").rows == [
+                [.double(1.0 / 14 * 100)]
+            ]
+        )
+    }
+
     @Test func orderByANewMetricAndLimitShapeTheRows() throws {
         let table = try Self.executor.run("by dept count 2025-10..2025-11 order by refused desc limit 1")
         #expect(table.rows == [["质量部", 1]])

@@ -14,7 +14,7 @@ struct ListStreamingTests {
     /// The pieces the formatter writes for a query, joined, and whether it finished.
     static func streamed(_ line: String, _ format: OutputFormat, stopAfter pieces: Int = .max) throws -> (String, Bool)
     {
-        let stream = executor.stream(try Query(parsing: line))
+        let stream = try executor.stream(try Query(parsing: line))
         var text = ""
         var written = 0
         let complete = format.formatter(csvByteOrderMark: true).write(
@@ -39,7 +39,7 @@ struct ListStreamingTests {
     }
 
     @Test func aListOfMoreThanOneChunkReallyIsWrittenInPieces() throws {
-        let stream = Self.executor.stream(try Query(parsing: "list all"))
+        let stream = try Self.executor.stream(try Query(parsing: "list all"))
         guard case .list(let rows) = stream else {
             Issue.record("list is not streamed")
             return

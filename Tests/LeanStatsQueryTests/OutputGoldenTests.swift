@@ -94,12 +94,14 @@ struct OutputGoldenTests {
 
     @Test func trendInEveryFormat() throws {
         #expect(
-            try Self.render("trend 2025", .csv) == "month,count,passed,participants\n2025-10,2,1,2\n2025-11,3,2,2\n"
+            try Self.render("trend 2025", .csv)
+                == "month,count,passed,pass_rate,participants\n2025-10,2,1,50,2\n2025-11,3,2,66.67,2\n"
         )
         #expect(
             try Self.render("trend 2025", .json)
-                == "[{\"month\":\"2025-10\",\"count\":2,\"passed\":1,\"participants\":2},"
-                + "{\"month\":\"2025-11\",\"count\":3,\"passed\":2,\"participants\":2}]\n"
+                == "[{\"month\":\"2025-10\",\"count\":2,\"passed\":1,\"pass_rate\":50.0,\"participants\":2},"
+                + "{\"month\":\"2025-11\",\"count\":3,\"passed\":2,\"pass_rate\":66.66666666666666,"
+                + "\"participants\":2}]\n"
         )
     }
 

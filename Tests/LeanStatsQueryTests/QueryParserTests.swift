@@ -162,7 +162,8 @@ struct QueryParserTests {
     @Test func expandsTrendToAMonthlyBreakdown() throws {
         let trend = try Query(parsing: "trend 2025 where status=COMPLETED")
         #expect(
-            trend.expanded == (try Query(parsing: "by month count,passed,participants 2025 where status=COMPLETED"))
+            trend.expanded
+                == (try Query(parsing: "by month count,passed,pass_rate,participants 2025 where status=COMPLETED"))
         )
         let overview = try Query(parsing: "overview 2025")
         #expect(overview.expanded == overview)
@@ -184,7 +185,9 @@ struct QueryParserTests {
                 == ["avg_days", "min_days", "max_days", "completed", "within30_rate"]
         )
         #expect(try Query(parsing: "by dept pass_rate,count 2025").resultColumns == ["dept", "pass_rate", "count"])
-        #expect(try Query(parsing: "trend 2025").resultColumns == ["month", "count", "passed", "participants"])
+        #expect(
+            try Query(parsing: "trend 2025").resultColumns == ["month", "count", "passed", "pass_rate", "participants"]
+        )
         #expect(try Query(parsing: "overview 2025").isSingleObject)
         #expect(try Query(parsing: "efficiency 2025").isSingleObject)
         #expect(try !Query(parsing: "trend 2025").isSingleObject)
@@ -205,7 +208,7 @@ struct QueryParserTests {
             Metric.allCases.map(\.rawValue) == [
                 "count", "passed", "pass_rate", "participants", "depts", "avg_days", "min_days", "max_days",
                 "completed", "within30_rate", "refused", "running", "benefit_sum", "p50_days", "p90_days",
-                "participation_rate",
+                "participation_rate", "age_days",
             ]
         )
     }

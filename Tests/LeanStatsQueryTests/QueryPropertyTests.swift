@@ -27,7 +27,8 @@ struct QueryGenerator {
         "overview", "by", "top", "efficiency", "trend", "OVERVIEW", "By", "Top", "TREND", "list", "describe",
         "dept", "category", "user", "month", "status", "Dept", "quarter", "field:提案类别",
         "count", "passed", "pass_rate", "participants", "depts", "avg_days", "min_days", "max_days", "completed",
-        "within30_rate", "COUNT", "pass_rat", "cnt", "count,passed", "count,", ",passed",
+        "within30_rate", "COUNT", "pass_rat", "cnt", "count,passed", "count,", ",passed", "or", "in", "(", ")",
+        "（", "，", "＝", "result", "age_days", "count_change", "vs", "prev", "user=u1", "dept in (a, b)",
         "2025-11", "2025-Q4", "2025-q1", "2025", "2025-11-03", "2024-02-29", "2025-02-29", "2025-13", "2025-Q5",
         "2025-01..2025-06", "2025-06..2025-01", "2025..", "..", "all", "ALL", "this-month", "90d", "2025-1",
         "where", "WHERE", "and", "AND", "order", "by", "asc", "desc", "DESC", "limit", "vs",
@@ -42,7 +43,7 @@ struct QueryGenerator {
     /// Pieces of filter values: spaces, quotes, backslashes, keywords and Chinese, to stress quoting.
     static let valuePieces = [
         "生产部", "安全改善", "a", "B", " ", "=", ",", "\"", "\\", "and", "where", "x y", "🙂", "Q", "ｆ", "\t", "..",
-        "2025", "'", "\u{3000}",
+        "2025", "'", "\u{3000}", "(", ")", "（", "）", "，", "＝", "or", "in", "审批中",
     ]
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
@@ -109,21 +110,39 @@ struct QueryGenerator {
         return text
     }
 
+    /// One to three values, or `nil` (no condition) by chance.
+    mutating func values<Value: Equatable>(_ percent: Int, _ make: (inout Self) -> Value) -> [Value]? {
+        guard chance(percent) else { return nil }
+        var values: [Value] = []
+        for _ in 0..<int(1...3) {
+            let value = make(&self)
+            if !values.contains(value) { values.append(value) }
+        }
+        return values
+    }
+
     mutating func scope() -> QueryScope {
-        QueryScope(
-            period: period(),
-            filter: StatisticsFilter(
-                deptName: chance(40) ? value() : nil,
-                category: chance(30) ? value() : nil,
-                status: chance(30) ? pick(InstanceStatus.allCases) : nil
+        var alternatives: [FilterConditions] = []
+        for _ in 0..<(chance(60) ? 1 : int(0...3)) {
+            let conditions = FilterConditions(
+                deptNames: values(40) { $0.value() },
+                categories: values(30) { $0.value() },
+                statuses: values(30) { $0.pick(InstanceStatus.allCases) },
+                users: values(20) { $0.value() },
+                results: values(20) { $0.pick([InstanceResult.agree, .refuse, nil]) }
             )
-        )
+            if !conditions.isEmpty { alternatives.append(conditions) }
+        }
+        return QueryScope(period: period(), filter: StatisticsFilter(alternatives: alternatives))
     }
 
     /// A random well-formed query.
     mutating func query() -> Query {
         switch int(0...4) {
-        case 0: return .overview(scope())
+        case 0:
+            var metrics = Metric.allCases.shuffled(using: &random)
+            metrics.removeLast(int(0...(metrics.count - 1)))
+            return .overview(scope(), metrics: chance(50) ? Metric.overview : metrics)
         case 1: return .efficiency(scope())
         case 2: return .trend(scope())
         case 3: return .top(int(1...500), scope())

@@ -205,6 +205,8 @@ import Testing
         #expect(try await fixture.get("/api/query?q=\(encoded("trend 2025"))", cookies: cookies).status == 200)
         for refused in [
             "by dept count all", "top 10 all", "list all", "by user count all", "overview all where dept=生产部",
+            "overview all where dept in (生产部, 质量部)", "overview all where status=RUNNING or dept=生产部",
+            "overview all where user=u1", "trend 2025 where (dept=生产部 or dept=质量部) and status=COMPLETED",
         ] {
             let reply = try await fixture.get("/api/query?q=\(encoded(refused))", cookies: cookies)
             #expect(reply.status == 403, "\(refused)")
@@ -215,6 +217,35 @@ import Testing
         let report = try await fixture.get("/api/report?period=2025-11", cookies: cookies)
         #expect(report.status == 403)
         #expect(report.text.contains("the Excel report is not available to you"))
+    }
+
+    @Test func aHeadsOrFilterCannotReachPastHisDepartmentsAndTyposSuggestNoOtherName() async throws {
+        let fixture = try await LoginFixture()
+        let organisation = fixture.organisation
+        let dept = try #require(organisation.departments.first { $0.name == Self.headedDepartment })
+        let head = try #require(organisation.heads[dept.id])
+        let session = try #require(try await fixture.signIn(as: head).session)
+        let cookies = ["leanstats_session": session]
+        let own = Set(organisation.subtree(of: dept.id).map(\.name))
+        let mine = try await fixture.get("/api/query?q=\(encoded("overview all"))", cookies: cookies).text
+        for line in [
+            "overview all where status=RUNNING or status=COMPLETED or status=NEW or status=TERMINATED or status=CANCELED",
+            "overview all where dept=生产部 or category=安全改善 or status=RUNNING",
+        ] {
+            let reply = try await fixture.get("/api/query?q=\(encoded(line))", cookies: cookies)
+            #expect(reply.status == 200, "\(line)")
+            let count =
+                try #require(
+                    try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
+                )["count"] as? Int
+            let all = try #require(try JSONSerialization.jsonObject(with: Data(mine.utf8)) as? [String: Any])
+            #expect(count ?? .max <= all["count"] as? Int ?? -1, "\(line) counts more than the head may see")
+        }
+        let typo = try await fixture.get("/api/query?q=\(encoded("overview all where dept=生产部门"))", cookies: cookies)
+        #expect(typo.status == 400)
+        #expect(!typo.text.contains("生产部\""), "a head is not told other departments' names")
+        #expect(!typo.text.contains("suggestion"))
+        #expect(!own.contains("生产部"))
     }
 
     @Test func anAdminSeesEveryDepartment() async throws {

@@ -74,6 +74,25 @@ import Testing
         #expect(try fixture.get("/api/query").status == 400)
     }
 
+    @Test func aMisspelledFilterValueIsAJSONErrorInTheAPIAndAnErrorPageInTheList() throws {
+        let reply = try fixture.get("/api/query?q=" + encoded("by dept count 2025-11 where dept=生产部门"))
+        #expect(reply.status == 400)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any])
+        #expect(object["code"] as? String == "unknownValue")
+        #expect(object["column"] as? Int == 34)
+        #expect(object["word"] as? String == "生产部门")
+        #expect(object["suggestion"] as? String == "生产部")
+        #expect(object["error"] as? String == "unknown dept '生产部门' at column 34; did you mean '生产部'?")
+        let list = try fixture.get("/list?period=2025-11&dept=" + encoded("生产部门"))
+        #expect(list.status == 400)
+        #expect(list.text.contains("unknown dept &#39;生产部门&#39;"))
+        #expect(list.text.contains("did you mean &#39;生产部&#39;?"))
+        let running = try fixture.get("/list?period=2025-11&status=" + encoded("审批中"))
+        #expect(running.status == 200)
+        #expect(running.text.contains("RUNNING"))
+        #expect(!running.text.contains("COMPLETED"))
+    }
+
     @Test func metricsAreInThePrometheusTextFormat() throws {
         _ = try fixture.get("/api/query?q=overview%20all")
         let reply = try fixture.get("/metrics", token: nil)

@@ -149,6 +149,13 @@ public final class LoopbackConnection {
         }
     }
 
+    /// Whether something (bytes or the end of the stream) can be read within `seconds`, without reading it.
+    public func isReadable(within seconds: Double) -> Bool {
+        if !buffer.isEmpty { return true }
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&poller, 1, Int32(seconds * 1000)) > 0
+    }
+
     /// Whether the server has closed the connection: waits up to `seconds` for the end of the stream, dropping
     /// what arrives before it.
     public func isClosedByServer(within seconds: Double) -> Bool {

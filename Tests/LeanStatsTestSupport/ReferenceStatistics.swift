@@ -25,11 +25,27 @@ public struct ReferenceStatistics {
         records.filter { record in
             let day = clock.dayNumber(at: record.createTime)
             if let period, day < period.first || day > period.last { return false }
-            if let dept = filter.deptName, record.originatorDeptName != dept { return false }
-            if let category = filter.category, record.formValue(categoryFieldName) != category { return false }
-            if let status = filter.status, record.status != status { return false }
-            return true
+            return filter.isEmpty || filter.alternatives.contains { meets($0, record) }
         }
+    }
+
+    /// Whether a record meets every condition of one filter alternative, compared as strings.
+    func meets(_ conditions: FilterConditions, _ record: InstanceRecord) -> Bool {
+        if let names = conditions.deptNames {
+            let dept = record.originatorDeptName ?? StatisticsFilter.missingDeptName
+            if !names.contains(dept) { return false }
+        }
+        if let categories = conditions.categories {
+            let category = record.formValue(categoryFieldName) ?? StatisticsFilter.missingCategory
+            if !categories.contains(category) { return false }
+        }
+        if let statuses = conditions.statuses, !statuses.contains(where: { $0 == record.status }) { return false }
+        if let results = conditions.results, !results.contains(where: { $0 == record.result }) { return false }
+        if let users = conditions.users {
+            guard let id = record.originatorUserId else { return false }
+            if !users.contains(id) && !users.contains(where: { latestName(of: id) == $0 }) { return false }
+        }
+        return true
     }
 
     /// The statistics of a set of records, computed directly.
