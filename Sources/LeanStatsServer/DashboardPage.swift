@@ -256,7 +256,7 @@ struct DashboardPage {
                 label: "\(row.rank). \(row.statistics.userName)",
                 value: Double(row.statistics.count),
                 note: "\(row.statistics.count)件 · \(row.statistics.deptName ?? "—")",
-                link: listLink(dept: row.statistics.deptName ?? dept)
+                link: HTML.link("/person", [("user", row.statistics.userId), ("period", period)])
             )
         }
         return SVGChart.horizontalBars(items, title: "个人排行榜", color: "#8e44ad")

@@ -136,6 +136,7 @@ public final class DashboardServer: Sendable {
         switch route {
         case "/": return dashboard(authorised, snapshot)
         case "/list": return list(authorised, snapshot)
+        case "/person": return person(authorised, snapshot)
         case "/api/query": return query(authorised, snapshot)
         case "/api/report": return report(authorised, snapshot)
         default: return .plain(404, "not found\n")
@@ -146,7 +147,9 @@ public final class DashboardServer: Sendable {
     static func routeName(_ path: String) -> String {
         switch path {
         case "/", "/index.html": "/"
-        case "/list", "/api/query", "/api/report", "/metrics", "/healthz", "/login", "/auth/dingtalk", "/logout": path
+        case "/list", "/person", "/api/query", "/api/report", "/metrics", "/healthz", "/login", "/auth/dingtalk",
+            "/logout":
+            path
         default: "other"
         }
     }
@@ -303,6 +306,38 @@ public final class DashboardServer: Sendable {
             return Self.html(200, ListPage.render(table: table, line: line, caption: caption))
         } catch {
             return Self.html(400, Page.message(title: "查询有误", error.rendered(line: line)))
+        }
+    }
+
+    /// `/person?user=ID&period=…`: one proposer's figures, months and proposals, within the viewer's scope.
+    private func person(_ request: AuthorisedRequest, _ snapshot: ServedSnapshot) -> DashboardResponse {
+        guard let user = request.parameter("user"), !user.isEmpty else {
+            return Self.html(400, Page.message(title: "缺少提案人", "请在地址中给出 user=用户ID。"))
+        }
+        let period = request.parameter("period") ?? "all"
+        let scope = request.viewer.scope
+        let lines = PersonPage.lines(user: user, period: period)
+        do {
+            var answers: [ResultTable] = []
+            for line in [lines.summary, lines.months, lines.list] {
+                switch scope.authorise(try Query(parsing: line)) {
+                case .success(let allowed):
+                    try scope.validate(line, with: snapshot.executor)
+                    answers.append(try timed { () throws(QueryError) in try snapshot.executor.run(allowed) })
+                case .failure(let refusal):
+                    return Self.html(403, Page.message(title: "无权查看", refusal.chinese))
+                }
+            }
+            guard !answers[0].rows.isEmpty else {
+                // Also what a head sees for someone outside his departments: nothing about them.
+                return Self.html(404, Page.message(title: "没有数据", "该提案人在此期间没有您可查看的提案。"))
+            }
+            return Self.html(
+                200,
+                PersonPage.render(summary: answers[0], months: answers[1], list: answers[2], period: period)
+            )
+        } catch {
+            return Self.html(400, Page.message(title: "查询有误", error.rendered(line: lines.summary)))
         }
     }
 

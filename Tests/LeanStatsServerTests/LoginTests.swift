@@ -248,6 +248,39 @@ import Testing
         #expect(!own.contains("生产部"))
     }
 
+    @Test func aPersonPageKeepsToTheViewersScope() async throws {
+        let fixture = try await LoginFixture()
+        let organisation = fixture.organisation
+        let dept = try #require(organisation.departments.first { $0.name == Self.headedDepartment })
+        let own = Set(organisation.subtree(of: dept.id).map(\.name))
+        let head = try #require(organisation.heads[dept.id])
+        let cookies = ["leanstats_session": try #require(try await fixture.signIn(as: head).session)]
+        let users = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    try await fixture.get("/api/query?q=\(encoded("by user count all"))", token: ServerFixture.token)
+                        .body
+                )
+            ) as? [[String: Any]]
+        )
+        let insider = try #require(users.first { own.contains($0["dept"] as? String ?? "") })
+        let outsider = try #require(users.first { !own.contains($0["dept"] as? String ?? "") && $0["dept"] != nil })
+        let mine = try await fixture.get("/person?user=\(encoded(insider["user_id"] as! String))", cookies: cookies)
+        #expect(mine.status == 200)
+        #expect(mine.text.contains(htmlEscaped(insider["user"] as! String)))
+        let theirs = try await fixture.get("/person?user=\(encoded(outsider["user_id"] as! String))", cookies: cookies)
+        #expect(theirs.status == 404)
+        #expect(!theirs.text.contains(htmlEscaped(outsider["user"] as! String)))
+        let leaders = Set(organisation.heads.values).union(organisation.admins)
+        let member = try #require(organisation.userIds.first { !leaders.contains($0) })
+        let memberCookies = ["leanstats_session": try #require(try await fixture.signIn(as: member).session)]
+        let refused = try await fixture.get(
+            "/person?user=\(encoded(insider["user_id"] as! String))",
+            cookies: memberCookies
+        )
+        #expect(refused.status == 403)
+    }
+
     @Test func anAdminSeesEveryDepartment() async throws {
         let fixture = try await LoginFixture()
         let admin = try #require(fixture.organisation.admins.first)
@@ -312,11 +345,5 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         return String(decoding: data, as: UTF8.self)
-    }
-
-    private func htmlEscaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-            .replacingOccurrences(of: "'", with: "&#39;")
     }
 }

@@ -170,6 +170,30 @@ import Testing
         #expect(try fixture.get("/?period=2025-H3").status == 400)
     }
 
+    @Test func aPersonPageShowsOneProposersFiguresMonthsAndProposals() throws {
+        let top = try fixture.get("/api/query?q=" + encoded("by user count,passed all order by count desc limit 1"))
+        let row = try #require(
+            (try JSONSerialization.jsonObject(with: Data(top.body)) as? [[String: Any]])?.first
+        )
+        let user = try #require(row["user_id"] as? String)
+        let name = try #require(row["user"] as? String)
+        let count = try #require(row["count"] as? Int)
+        let page = try fixture.get("/person?user=" + encoded(user))
+        #expect(page.status == 200)
+        #expect(page.text.contains("<h1>\(htmlEscaped(name))</h1>"))
+        #expect(page.text.contains("用户 ID \(htmlEscaped(user))"))
+        #expect(page.text.contains("<span class=\"k\">提案数</span><span class=\"v\">\(count)</span>"))
+        // One table row per proposal, under the months table.
+        let proposals = try #require(page.text.components(separatedBy: "<h2>提案").last)
+        #expect(proposals.components(separatedBy: "<tr>").count - 2 == min(count, 500))
+        let dashboard = try fixture.get("/?period=2025-11")
+        #expect(dashboard.text.contains("/person?user="))
+        let misspelled = try fixture.get("/person?user=" + encoded(user + "x"))
+        #expect(misspelled.status == 400)
+        #expect(misspelled.text.contains("unknown user"))
+        #expect(try fixture.get("/person").status == 400)
+    }
+
     @Test func theReportDownloadsAsAWorkbook() throws {
         let reply = try fixture.get("/api/report?period=2025-11")
         #expect(reply.status == 200)
