@@ -10,8 +10,8 @@ resident memory), Parquet (zstd) as the size yardstick, and DuckDB answering fro
 process. Every peer answer is checked against LeanStats' `query --format json` answer; a difference is printed as
 MISMATCH and makes the exit status 1.
 
-The peers run each statistic exactly as SPEC §3 defines it; the SQL and Polars code are one function per query
-family below. Times inside the CSV are local (Asia/Shanghai), so periods compare local timestamps directly.
+The peers run each statistic exactly as docs/definitions.md defines it; the SQL and Polars code are one function
+per query family below. Times inside the CSV are local (Asia/Shanghai), so periods compare local timestamps directly.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-# The six statistics of SPEC §3, as LeanStats query lines; `{p}` is the period.
+# The six statistics of docs/definitions.md, as LeanStats query lines; `{p}` is the period.
 STATS = [
     ("overview", "overview {p}"),
     ("by dept", "by dept count,pass_rate,participants {p}"),
@@ -118,7 +118,7 @@ def month_text(value) -> str:
 
 
 # Each engine's query returns plain rows in one fixed column order per family; these turn them into the exact
-# JSON shape of `leanstats query --format json` (SPEC §2), so answers compare field by field.
+# JSON shape of `leanstats query --format json` (docs/output-formats.md §2), so answers compare field by field.
 
 def shape_overview(rows):
     count, passed, participants, depts = rows[0]
@@ -257,8 +257,8 @@ def sql_top(d, variant, period):
 
 
 def sql_top_names(d, variant, user_ids):
-    """Each ranked user's most recent name in the whole store (SPEC §3): a lookup in the users table built at load,
-    or in the plain variant a scan for just these users."""
+    """Each ranked user's most recent name in the whole store (docs/definitions.md §4): a lookup in the users table
+    built at load, or in the plain variant a scan for just these users."""
     ids = ", ".join(sql_literal(u) for u in user_ids)
     if variant == "dict":
         return f"SELECT user_id, name FROM users WHERE user_id IN ({ids})"

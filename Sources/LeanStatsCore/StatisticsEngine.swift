@@ -1,6 +1,6 @@
 import Foundation
 
-/// Answers the statistics of SPEC §3 over one ``InstanceTable`` in one time zone.
+/// Answers the statistics of `docs/definitions.md` over one ``InstanceTable`` in one time zone.
 ///
 /// Creating an engine derives the per-row processing days, each user's latest name and the numeric value of each
 /// benefit-field entry once (O(n)); every query afterwards finds its rows by binary search on the creation time and
@@ -131,8 +131,8 @@ public final class StatisticsEngine: Sendable {
         return single(rows: rowRange(for: period), key: "", filter: resolved, options: options)
     }
 
-    /// `by DIM`: the statistics of each group, in the order SPEC §3 gives (count descending then key in UTF-8
-    /// order; calendar buckets ascending).
+    /// `by DIM`: the statistics of each group, in the order `docs/definitions.md` §6 gives (count descending then
+    /// key in UTF-8 order; calendar buckets ascending).
     /// - Parameter distinct: whether to compute `participants` and `depts` (skipping them is faster).
     public func grouped(
         by dimension: Dimension,
@@ -148,8 +148,8 @@ public final class StatisticsEngine: Sendable {
         )
     }
 
-    /// `by DIM` or `by field:NAME`: the statistics of each group, ordered as SPEC §3 says (count descending then
-    /// key in UTF-8 order; calendar buckets ascending).
+    /// `by DIM` or `by field:NAME`: the statistics of each group, ordered as `docs/definitions.md` §6 says (count
+    /// descending then key in UTF-8 order; calendar buckets ascending).
     public func grouped(
         by grouping: GroupingKey,
         period: DayRange?,

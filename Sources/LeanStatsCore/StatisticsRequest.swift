@@ -51,7 +51,7 @@ public struct StatisticsOptions: OptionSet, Sendable, Hashable {
     public static let departments = StatisticsOptions(rawValue: 32)
     /// The number of open instances (NEW or RUNNING) and the sum of their creation days (`age_days`).
     public static let openAge = StatisticsOptions(rawValue: 64)
-    /// What every statistic of SPEC §3 needs: distinct counts, processing time and outcomes.
+    /// What every statistic of `docs/definitions.md` needs: distinct counts, processing time and outcomes.
     public static let standard: StatisticsOptions = [.distinct, .departments, .processing, .outcomes]
     /// Everything.
     public static let all: StatisticsOptions = [

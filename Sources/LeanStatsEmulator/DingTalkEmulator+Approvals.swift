@@ -3,7 +3,7 @@ import LeanStatsCore
 
 /// The approval APIs: listing instance ids and reading one instance, in both families.
 extension DingTalkEmulator {
-    /// DingTalk's listing rules (`dingtalk-api.md` §3).
+    /// DingTalk's listing rules (`docs/dingtalk-api-notes.md` §5).
     enum ListRules {
         static let maxPageSize: Int64 = 20
         static let maxWindow: Int64 = 120 * 86_400_000

@@ -3,10 +3,10 @@ import LeanStatsCore
 
 /// A local stand-in for DingTalk's approval and contacts APIs, both families, for tests, trials and the demo.
 ///
-/// It serves what `dingtalk-api.md` documents, and enforces the same rules: access tokens (legacy in the query,
-/// v1.0 in the `x-acs-dingtalk-access-token` header, each family rejecting the other style; the same token returned
-/// while valid), listing windows of at most 120 days starting at most 365 days back, at most 20 ids per page, at
-/// most ``EmulatorOptions/listCap`` ids per listing loop, a per-API QPS limit, an optional monthly quota, and each
+/// It serves what `docs/dingtalk-api-notes.md` describes (§11), and enforces the same rules: access tokens (legacy in
+/// the query, v1.0 in the `x-acs-dingtalk-access-token` header, each family rejecting the other style; the same token
+/// returned while valid), listing windows of at most 120 days starting at most 365 days back, at most 20 ids per page,
+/// at most ``EmulatorOptions/listCap`` ids per listing loop, a per-API QPS limit, an optional monthly quota, and each
 /// family's error shapes. Detail bodies carry no instance id. On request it injects faults (``FaultPlan``).
 ///
 /// Time runs on an ``EmulatorClock``, so a year-old sample can be served as recent data. Instances created after

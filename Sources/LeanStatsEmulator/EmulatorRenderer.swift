@@ -1,10 +1,10 @@
 import Foundation
 import LeanStatsCore
 
-/// Writes instance details the way each DingTalk API family returns them (`dingtalk-api.md` §4, §5): no instance
-/// id in the body, Beijing wall-clock times (`yyyy-MM-dd HH:mm:ss` legacy, `yyyy-MM-ddTHH:mmZ` v1.0), `result`
-/// empty while running, select values as labels with `{label,key}` ext values, and empty optional fields as the
-/// string `"null"`.
+/// Writes instance details the way each DingTalk API family returns them (`docs/dingtalk-api-notes.md` §6, §7): no
+/// instance id in the body, Beijing wall-clock times (`yyyy-MM-dd HH:mm:ss` legacy, `yyyy-MM-ddTHH:mmZ` v1.0), `result`
+/// empty while running, select values as labels with `{label,key}` ext values, and empty optional fields as the string
+/// `"null"`.
 struct EmulatorRenderer: Sendable {
     let beijing: ZoneClock
     let processCode: String

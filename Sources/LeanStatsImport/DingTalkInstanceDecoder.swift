@@ -3,7 +3,7 @@ import LeanStatsCore
 
 /// Turns one DingTalk instance detail into an `InstanceRecord`, whichever API shape it comes in.
 ///
-/// Accepted shapes (see `dingtalk-api.md` §4):
+/// Accepted shapes (see `docs/dingtalk-api-notes.md` §6 and `docs/import-formats.md` §1):
 /// - the legacy response `{"errcode":0,"process_instance":{…}}` or the bare `process_instance` object
 ///   (snake_case keys, times `yyyy-MM-dd HH:mm:ss` local or epoch milliseconds);
 /// - the v1.0 response `{"result":{…}}` or the bare `result` object (camelCase keys, times like

@@ -1,7 +1,7 @@
 import LeanStatsCore
 
-/// Settles the creation time of a v1.0 detail, whose times are strings like `2022-08-31T11:52Z` (`dingtalk-api.md`
-/// §1.2): minute precision, and a `Z` that evidence says is Beijing wall time, not UTC.
+/// Settles the creation time of a v1.0 detail, whose times are strings like `2022-08-31T11:52Z`
+/// (`docs/dingtalk-api-notes.md` §2): minute precision, and a `Z` that evidence says is Beijing wall time, not UTC.
 ///
 /// The decoder reads the string as Beijing wall time. This cross-checks the result against the business id, whose
 /// first twelve digits are the creation minute in Beijing time (`yyyyMMddHHmm`): when they agree, the reading

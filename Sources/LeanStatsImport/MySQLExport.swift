@@ -1,9 +1,9 @@
 import Foundation
 import LeanStatsCore
 
-/// Writes a table as the original system's two MySQL tables (SPEC §4): `ding_process_instances.csv` and
-/// `ding_form_component_values.csv`, RFC 4180, UTF-8, header row, missing values empty, times as local
-/// `YYYY-MM-DD HH:MM:SS`. Importing the two files gives back the same statistics.
+/// Writes a table as the original system's two MySQL tables (`docs/import-formats.md` §2, §3):
+/// `ding_process_instances.csv` and `ding_form_component_values.csv`, RFC 4180, UTF-8, header row, missing values
+/// empty, times as local `YYYY-MM-DD HH:MM:SS`. Importing the two files gives back the same statistics.
 public struct MySQLExport: Sendable {
     /// The file name of the instances table.
     public static let instancesFile = "ding_process_instances.csv"

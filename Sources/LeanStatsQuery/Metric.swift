@@ -2,7 +2,8 @@ import LeanStatsCore
 
 /// A statistic that a query can ask for, named as it appears in the query language and as a result column.
 ///
-/// The definitions (口径) are those of SPEC §3; the executor computes them.
+/// The definitions (口径) are those of `docs/definitions.md` and the Metrics table of `docs/query-language.md`;
+/// the executor computes them.
 public enum Metric: String, Sendable, Hashable, CaseIterable {
     /// Instances in the period.
     case count

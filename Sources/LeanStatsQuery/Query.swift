@@ -89,8 +89,8 @@ public enum Query: Sendable, Hashable, CustomStringConvertible {
         return .breakdown(Breakdown(dimension: .month, metrics: Metric.trend, scope: scope))
     }
 
-    /// The result's keys in order (SPEC §2): the dimension and metric names for `by` and `trend`, the fixed
-    /// columns of `overview`, `top` and `efficiency`.
+    /// The result's keys in order (`docs/output-formats.md` §2): the dimension and metric names for `by` and `trend`,
+    /// the fixed columns of `overview`, `top` and `efficiency`.
     public var resultColumns: [String] {
         switch self {
         case .overview(let scope, let metrics): scope.columns(for: metrics)
@@ -180,8 +180,8 @@ public struct Breakdown: Sendable, Hashable, CustomStringConvertible {
     public var metrics: [Metric]
     /// The period and filters.
     public var scope: QueryScope
-    /// The requested sort; `nil` for the default order of SPEC §3 (count descending, ties by key; months in
-    /// calendar order).
+    /// The requested sort; `nil` for the default order of `docs/definitions.md` §6 (count descending, ties by
+    /// key; months in calendar order).
     public var order: SortOrder?
     /// The greatest number of rows to return, at least 1; `nil` for all.
     public var limit: Int?

@@ -1,6 +1,6 @@
 import LeanStatsCore
 
-/// Runs parsed queries against a ``StatisticsEngine`` and shapes the answers as SPEC §2 prescribes.
+/// Runs parsed queries against a ``StatisticsEngine`` and shapes the answers as `docs/output-formats.md` §2 prescribes.
 public struct QueryExecutor: Sendable {
     /// The engine holding the data.
     public let engine: StatisticsEngine
@@ -413,7 +413,8 @@ public struct QueryExecutor: Sendable {
         }
     }
 
-    /// The value of one metric for one group, as SPEC §2/§3 define it.
+    /// The value of one metric for one group, as `docs/definitions.md` and the Metrics table of
+    /// `docs/query-language.md` define it.
     public func value(of metric: Metric, in group: GroupStatistics, headcount: Int? = nil) -> ResultValue {
         switch metric {
         case .count: .int(group.count)

@@ -22,7 +22,7 @@ public struct DetailRow: Sendable, Hashable {
     public var createTime: Int64
     /// Finish time, Unix seconds, `nil` while open.
     public var finishTime: Int64?
-    /// Processing days as SPEC §3 defines them (COMPLETED with a finish time), else `nil`.
+    /// Processing days as `docs/definitions.md` §5 defines them (COMPLETED with a finish time), else `nil`.
     public var days: Int?
     /// The benefit form field (`预计收益(元)`) in yuan, as `benefit_sum` reads it; `nil` when missing or not a
     /// number.

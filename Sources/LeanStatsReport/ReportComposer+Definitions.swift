@@ -1,7 +1,7 @@
 import LeanStatsQuery
 
 extension ReportComposer {
-    /// The definitions (口径) of SPEC §3 and of this workbook, in Chinese: term and explanation.
+    /// The definitions (口径) of `docs/definitions.md` and of this workbook, in Chinese: term and explanation.
     var definitions: [(term: String, text: String)] {
         let zone = content.clock.identifier
         var items: [(String, String)] = [

@@ -1,7 +1,7 @@
 import Foundation
 import LeanStatsCore
 
-/// How `leanstats serve` listens and whom it answers (SPEC §5 `[server]`).
+/// How `leanstats serve` listens and whom it answers (`[server]`, `docs/configuration.md` §7).
 public struct ServerConfiguration: Sendable {
     /// The IPv4 address to bind; `127.0.0.1` by default, so only this machine can connect.
     public var host: String

@@ -32,7 +32,7 @@ public struct ScheduleSettings: Sendable, Equatable {
     /// Whether the monthly report job runs.
     public var reportEnabled = true
 
-    /// The defaults of SPEC §5.
+    /// The defaults of `docs/configuration.md` §4.
     public init() {}
 
     /// The schedule of a job.

@@ -62,7 +62,7 @@ public struct ServiceConfiguration: Sendable {
     /// The machine's name in subjects.
     public var origin = ProcessInfo.processInfo.hostName
 
-    /// Creates a configuration with the defaults of SPEC §5.
+    /// Creates a configuration with the defaults of `docs/configuration.md`.
     public init(dataDirectory: String, zone: ZoneClock) {
         self.dataDirectory = dataDirectory
         self.zone = zone

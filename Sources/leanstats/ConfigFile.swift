@@ -8,9 +8,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The configuration of SPEC §5: a TOML file (`--config`, default `./leanstats.toml` when present) whose every key
-/// `section.key` can be overridden by the environment variable `LEANSTATS_<SECTION>_<KEY>`, and whose secret keys
-/// may instead name a file readable only by its owner (`key_file`).
+/// The configuration of `docs/configuration.md`: a TOML file (`--config`, default `./leanstats.toml` when present)
+/// whose every key `section.key` can be overridden by the environment variable `LEANSTATS_<SECTION>_<KEY>`, and
+/// whose secret keys may instead name a file readable only by its owner (`key_file`).
 struct ConfigFile {
     /// The file read, `nil` when there is none.
     let path: String?

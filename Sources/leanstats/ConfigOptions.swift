@@ -12,7 +12,8 @@ struct ConfigOptions: ParsableArguments {
         try ConfigFile(explicitPath: config)
     }
 
-    /// The sync settings of the `[dingtalk]` and `[sync]` sections, with SPEC §5's defaults.
+    /// The sync settings of the `[dingtalk]` and `[sync]` sections, with their defaults (`docs/configuration.md` §2,
+    /// §3).
     /// - Parameter loaded: The configuration when the caller has read it already (so its warnings are not
     ///   printed twice); else it is read here.
     /// - Throws: ``CommandFailure`` for a malformed value, an unreadable secret file or a missing key.

@@ -9,7 +9,7 @@ struct ExportCommand: ParsableCommand {
         subcommands: [CSV.self]
     )
 
-    /// The two MySQL tables of SPEC §4 as CSV.
+    /// The two MySQL tables of `docs/import-formats.md` §2 as CSV.
     struct CSV: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "csv",

@@ -11,8 +11,8 @@ import Darwin
 /// The state of one REPL: the loaded engine, the output mode and target, the timer; runs queries and dot commands.
 ///
 /// Results go to the output target (stdout, or the file of `.output`); everything else — errors, `.help`, the
-/// timer — goes to stderr. Only the timer line ends in `ms` there (SPEC §2): every other line is written
-/// through ``note(_:)``, which marks the end of a line that would otherwise end in `ms` (an echoed query, say).
+/// timer — goes to stderr. Only the timer line ends in `ms` there (`docs/output-formats.md` §4): every other line is
+/// written through ``note(_:)``, which marks the end of a line that would otherwise end in `ms` (an echoed query, say).
 final class ReplSession {
     /// What the caller does after a line.
     enum Outcome {
@@ -149,7 +149,7 @@ final class ReplSession {
     }
 
     /// Writes lines to stderr; a line that would end in `ms` gets a `⏎` after it, so that only the timer's lines
-    /// do (SPEC §2).
+    /// do (`docs/output-formats.md` §4).
     func note(_ text: String) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             String(line.reversed().drop { $0.isWhitespace }.prefix(2)).lowercased() == "sm" ? line + " ⏎" : line

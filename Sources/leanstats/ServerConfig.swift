@@ -1,7 +1,8 @@
 import Foundation
 import LeanStatsServer
 
-/// The `[server]` section of the configuration (SPEC §5): where `serve` listens and its bearer token.
+/// The `[server]` section of the configuration: where `serve` listens and its bearer token
+/// (`docs/configuration.md` §7).
 struct ServerConfig {
     /// `server.host`, default `127.0.0.1`.
     var host = "127.0.0.1"

@@ -1,8 +1,8 @@
 import Foundation
 import LeanStatsService
 
-/// The sections of the configuration that unattended operation reads (SPEC §5): `[schedule]`, `[alerts]`,
-/// `[alerts.thresholds]` and `[report]`.
+/// The sections of the configuration that unattended operation reads (`docs/configuration.md` §4–§6):
+/// `[schedule]`, `[alerts]`, `[alerts.thresholds]` and `[report]`.
 ///
 /// ```toml
 /// [schedule]

@@ -3,7 +3,7 @@ import LeanStatsTestSupport
 import Testing
 
 /// A key or section the tool does not read gets one warning line naming the file, the line and what was probably
-/// meant, in every section of SPEC §5; the keys it does read get none.
+/// meant, in every section of `docs/configuration.md`; the keys it does read get none.
 struct ConfigWarningTests {
     /// The warning lines `leanstats doctor` prints for a configuration.
     private func warnings(_ text: String) throws -> [String] {

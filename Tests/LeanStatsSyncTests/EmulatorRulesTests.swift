@@ -4,7 +4,7 @@ import Testing
 
 @testable import LeanStatsSync
 
-/// The emulator enforces DingTalk's rules with each family's error shapes (`dingtalk-api.md` §11).
+/// The emulator enforces DingTalk's rules with each family's error shapes (`docs/dingtalk-api-notes.md` §11).
 struct EmulatorRulesTests {
     let harness: SyncHarness
     let transport = CurlTransport(timeoutSeconds: 5)

@@ -1,6 +1,6 @@
 import LeanStatsCore
 
-/// A deliberately naive implementation of SPEC §3 over plain records — the original system's SQL with the
+/// A deliberately naive implementation of `docs/definitions.md` over plain records — the original system's SQL with the
 /// whole-day fix, written row by row with dictionaries — that the columnar kernels must agree with.
 public struct ReferenceStatistics {
     /// The instances after upsert by instance id (later copies replace earlier ones).
@@ -74,7 +74,7 @@ public struct ReferenceStatistics {
         statistics(of: selected(period, filter), key: "")
     }
 
-    /// `by DIM`, sorted as SPEC §3 says.
+    /// `by DIM`, sorted as `docs/definitions.md` §6 says.
     public func grouped(
         by dimension: Dimension,
         _ period: DayRange?,

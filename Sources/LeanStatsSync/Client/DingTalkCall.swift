@@ -25,7 +25,7 @@ enum DingTalkCall: Sendable, Equatable {
     case subDepartments(id: Int64)
 
     /// Whether the call counts against the organisation's monthly quota: the approval APIs do; token and contacts
-    /// APIs are exempt (`dingtalk-api.md` §9).
+    /// APIs are exempt (`docs/dingtalk-api-notes.md` §10).
     var countsAgainstQuota: Bool {
         switch self {
         case .listIds, .detail, .workNotification: true
@@ -66,7 +66,7 @@ enum DingTalkCall: Sendable, Equatable {
     }
 }
 
-/// Builds the HTTP requests of each API family (`dingtalk-api.md` §2–§6) and names the endpoints.
+/// Builds the HTTP requests of each API family (`docs/dingtalk-api-notes.md` §4–§8) and names the endpoints.
 struct DingTalkWire: Sendable {
     let api: DingTalkAPI
     let apiURL: String

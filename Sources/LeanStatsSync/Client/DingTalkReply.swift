@@ -1,6 +1,6 @@
 import Foundation
 
-/// What one DingTalk answer means for the caller, whichever family produced it (`dingtalk-api.md` §8, §9).
+/// What one DingTalk answer means for the caller, whichever family produced it (`docs/dingtalk-api-notes.md` §9, §10).
 enum DingTalkReply: Sendable {
     /// The call worked.
     case success(JSONObject)
@@ -18,8 +18,8 @@ enum DingTalkReply: Sendable {
     case failure(SyncError.Code, String)
 
     /// Whether the call counts against the monthly quota. DingTalk does not count throttled calls or calls lost to
-    /// network errors (`dingtalk-api.md` §9); answered calls, refusals included, count, and so does an answer that
-    /// arrived damaged, since the server may well have done the work: the budget errs on the safe side.
+    /// network errors (`docs/dingtalk-api-notes.md` §10); answered calls, refusals included, count, and so does an
+    /// answer that arrived damaged, since the server may well have done the work: the budget errs on the safe side.
     var isCountedCall: Bool {
         switch self {
         case .success, .failure, .transient(.invalidResponse, _): true

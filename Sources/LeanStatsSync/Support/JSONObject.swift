@@ -1,7 +1,7 @@
 import Foundation
 
 /// A parsed JSON object, read leniently: DingTalk sends numbers as JSON numbers or numeric strings and booleans as
-/// booleans or `"true"` (`dingtalk-api.md` §1.1).
+/// booleans or `"true"` (`docs/dingtalk-api-notes.md` §1).
 ///
 /// It wraps what `JSONSerialization` returns, which is never mutated after parsing; hence `@unchecked Sendable`.
 struct JSONObject: @unchecked Sendable {

@@ -1,4 +1,4 @@
-/// DingTalk's listing rules (`dingtalk-api.md` §3) and the windows a sync lists.
+/// DingTalk's listing rules (`docs/dingtalk-api-notes.md` §5) and the windows a sync lists.
 public enum SyncPlanner {
     /// One day in milliseconds.
     public static let day: Int64 = 86_400_000

@@ -1,4 +1,4 @@
-/// The two DingTalk server API families (`dingtalk-api.md` §1.1).
+/// The two DingTalk server API families (`docs/dingtalk-api-notes.md` §1).
 public enum DingTalkAPI: String, Sendable, CaseIterable {
     /// `api.dingtalk.com/v1.0`: token in the `x-acs-dingtalk-access-token` header, HTTP 4xx errors.
     case v1
@@ -8,8 +8,8 @@ public enum DingTalkAPI: String, Sendable, CaseIterable {
 
 /// What a sync needs to know: where DingTalk is, who we are, what to fetch, and how gently.
 ///
-/// The fields mirror the `[dingtalk]` and `[sync]` sections of `leanstats.toml` (SPEC §5); the CLI fills them from
-/// the file, the environment and secret files. The description never shows the secret.
+/// The fields mirror the `[dingtalk]` and `[sync]` sections of `leanstats.toml` (`docs/configuration.md` §2, §3);
+/// the CLI fills them from the file, the environment and secret files. The description never shows the secret.
 public struct SyncSettings: Sendable, CustomStringConvertible {
     /// `dingtalk.api`.
     public var api: DingTalkAPI = .v1
@@ -47,7 +47,7 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
     /// `sync.contacts`: fetch user names and department member counts from the contacts APIs.
     public var contacts = true
 
-    /// The defaults of SPEC §5, without credentials or process codes.
+    /// The defaults of `docs/configuration.md` §2 and §3, without credentials or process codes.
     public init() {}
 
     /// ``maxResponseMebibytes`` in bytes.
