@@ -13,7 +13,7 @@ struct ExportCommand: ParsableCommand {
     struct CSV: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "csv",
-            abstract: "Write ding_process_instances.csv and ding_form_component_values.csv (SPEC §4)."
+            abstract: "Write ding_process_instances.csv and ding_form_component_values.csv (docs/import-formats.md §2)."
         )
 
         @OptionGroup var store: StoreOptions
