@@ -20,8 +20,8 @@ public struct DoctorCheck: Sendable, Equatable {
         }
     }
 
-    /// What was checked: `config`, `secrets`, `data`, `snapshots`, `timezone`, `dingtalk`, `quota`, `fonts`,
-    /// `mail`.
+    /// What was checked: `config`, `secrets`, `data`, `snapshots`, `timezone`, `dingtalk`, `quota`, `plan`,
+    /// `fonts`, `mail`.
     public var name: String
     /// How it came out.
     public var status: Status
@@ -62,6 +62,8 @@ public struct Doctor: Sendable {
     public var zoneIdentifier = "Asia/Shanghai"
     /// The DingTalk settings; `nil` or without app key/secret means scheduled sync is off.
     public var sync: SyncSettings?
+    /// The `[schedule]` section, for the projected monthly calls.
+    public var schedule = ScheduleSettings()
     /// The mail settings; `nil` when `[alerts]` is not configured.
     public var mail: MailSettings?
     /// A problem with the mail settings found while reading them (e.g. an unreadable password file).
@@ -98,6 +100,7 @@ public struct Doctor: Sendable {
         )
         checks.append(await dingTalkCheck())
         checks.append(quotaCheck(metadata: metadata, zone: zone))
+        checks.append(planCheck(zone: zone))
         checks.append(fontCheck())
         checks.append(mailCheck())
         if !robots.isEmpty { checks.append(robotCheck()) }
@@ -307,6 +310,21 @@ public struct Doctor: Sendable {
             return DoctorCheck("quota", .warn, text + "; less than 10% left, a full sync may stop early")
         }
         return DoctorCheck("quota", .ok, text)
+    }
+
+    /// The scheduled syncs' projected monthly calls against the budget, from the store's observed rates.
+    func planCheck(zone: ZoneClock?) -> DoctorCheck {
+        guard let sync, !sync.appKey.isEmpty, !sync.appSecret.isEmpty, schedule.syncEnabled else {
+            return DoctorCheck("plan", .ok, "scheduled sync is off (no DingTalk credentials); nothing to project")
+        }
+        guard let zone else { return DoctorCheck("plan", .warn, "no projection without a valid time zone") }
+        let plan: QuotaPlan
+        do {
+            plan = try SyncEngine(settings: sync, directory: dataDirectory, zone: zone).quotaPlan(schedule.syncCadence)
+        } catch {
+            return DoctorCheck("plan", .warn, "no projection: \(error.message)")
+        }
+        return DoctorCheck("plan", plan.isOverBudget ? .warn : .ok, plan.summary)
     }
 
     func fontCheck() -> DoctorCheck {

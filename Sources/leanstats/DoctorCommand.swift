@@ -7,7 +7,8 @@ import LeanStatsSync
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the configuration, secrets, data, snapshots, DingTalk, quota, fonts, mail and robot.",
+        abstract:
+            "Check the configuration, secrets, data, snapshots, DingTalk, quota and its projection, fonts, mail, robot.",
         discussion: """
             Prints one line per check: ok, warn (works, but look at it) or fail (must be fixed), with what to do. \
             Secret files must be readable only by their owner (chmod 600), like .pgpass. \
@@ -38,6 +39,7 @@ struct DoctorCommand: ParsableCommand {
             }
             do {
                 let service = try ServiceConfig(file, readingMail: false)
+                doctor.schedule = service.schedule
                 doctor.robots = [service.robot].compactMap { $0 }
                 if let report = service.reportRobot, report.webhook != service.robot?.webhook {
                     doctor.robots.append(report)

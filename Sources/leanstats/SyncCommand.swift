@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeanStatsCore
+import LeanStatsService
 import LeanStatsSync
 
 /// `leanstats sync`: pulls approval instances from DingTalk (or any server at the configured URLs) into the store.
@@ -14,6 +15,9 @@ struct SyncCommand: ParsableCommand {
             lists from a date. A sync that is interrupted (killed, out of budget, failing) continues where it \
             stopped on the next run. Settings come from leanstats.toml ([dingtalk], [sync]) and LEANSTATS_* \
             environment variables.
+            --plan projects the monthly API calls of the [schedule] (daily incremental, weekly full) from the \
+            store's observed rates against sync.monthly_call_budget and sync.monthly_push_budget, and says what \
+            schedule would fit; it exits 3 when the projection is over the budget.
             Exit status: 0 done, 1 error, 3 stopped at the monthly budget or DingTalk's quota (progress saved).
             """
     )
@@ -33,6 +37,12 @@ struct SyncCommand: ParsableCommand {
     )
     var dryRun = false
 
+    @Flag(
+        name: .long,
+        help: "Project the scheduled syncs' monthly API calls against the budgets; change nothing (exit 3 when over)."
+    )
+    var plan = false
+
     @Option(
         name: .long,
         help:
@@ -42,6 +52,9 @@ struct SyncCommand: ParsableCommand {
 
     func validate() throws {
         if full && since != nil { throw ValidationError("give either --full or --since, not both") }
+        if plan && (full || since != nil || dryRun) {
+            throw ValidationError("--plan projects the [schedule]; give it without --full, --since or --dry-run")
+        }
     }
 
     func run() throws {
@@ -53,13 +66,24 @@ struct SyncCommand: ParsableCommand {
             let mode: SyncMode =
                 full
                 ? .full : try since.map { .since(try parseTime($0, option: "--since", zone: zone)) } ?? .incremental
-            let settings = try configOptions.syncSettings()
+            let file = try configOptions.load()
+            // A plan needs no credentials, so one can be made before the app is set up.
+            let settings =
+                try plan ? ConfigOptions.dingTalkSettings(from: file) : configOptions.syncSettings(from: file)
             let progress = ProgressLine(enabled: stderrIsTerminal)
             let engine = SyncEngine(settings: settings, directory: store.directory, zone: zone, clock: clock) { event in
                 switch event {
                 case .progress(let report): progress.show(report.line)
                 case .notice(let line): progress.print(line)
                 }
+            }
+            if plan {
+                var schedule = try ServiceConfig(file, readingMail: false).schedule
+                schedule.syncEnabled = true
+                let projection = try engine.quotaPlan(schedule.syncCadence)
+                print(projection.report)
+                if projection.isOverBudget { throw ExitCode(3) }
+                return
             }
             if dryRun {
                 print(describe(try engine.estimate(mode), engine: engine))

@@ -57,11 +57,13 @@ struct DoctorTests {
         let checks = await doctor.run()
         #expect(
             checks.map(\.name) == [
-                "config", "secrets", "data", "snapshots", "timezone", "dingtalk", "quota", "fonts", "mail",
+                "config", "secrets", "data", "snapshots", "timezone", "dingtalk", "quota", "plan", "fonts",
+                "mail",
             ]
         )
         for result in checks { #expect(result.status == .ok, "\(result.line)") }
         #expect(check(checks, "quota").message.contains("120 of 5000"))
+        #expect(check(checks, "plan").message.hasPrefix("projected "))
         #expect(!Doctor.mustFix(checks))
     }
 
@@ -129,6 +131,30 @@ struct DoctorTests {
             check(fresh, "dingtalk").status == .warn
                 && check(fresh, "dingtalk").message.contains("scheduled sync is off")
         )
+    }
+
+    @Test func aScheduleOverTheBudgetIsAWarningThatSaysWhatWouldFit() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-doctor")
+        defer { directory.remove() }
+        var builder = InstanceTableBuilder()
+        for record in steadyPlant() { _ = builder.upsert(record) }
+        _ = try SnapshotStore(directory: directory.file("data")).write(builder.build())
+        var doctor = Doctor(dataDirectory: directory.file("data"))
+        var settings = SyncSettings()
+        settings.appKey = "key"
+        settings.appSecret = "secret"
+        settings.monthlyCallBudget = 9000
+        doctor.sync = settings
+        doctor.schedule.weeklyFull = try Schedule(parsing: "every 2160h")
+        let zone = try ZoneClock(identifier: "Asia/Shanghai")
+        let over = doctor.planCheck(zone: zone)
+        #expect(over.status == .warn)
+        #expect(over.message.hasPrefix("projected 14453 API calls a month"), "\(over.message)")
+        #expect(over.message.contains("5453 over; incremental sync every 3 days"))
+        doctor.sync?.monthlyCallBudget = 20_000
+        #expect(doctor.planCheck(zone: zone).status == .ok)
+        doctor.sync = nil
+        #expect(doctor.planCheck(zone: zone).message.contains("scheduled sync is off"))
     }
 
     @Test func instancesBeyondDingTalksYearAreNamedAsNoLongerRefreshable() async throws {

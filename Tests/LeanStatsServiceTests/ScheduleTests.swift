@@ -143,3 +143,25 @@ struct ScheduleTests {
         }
     }
 }
+
+/// How often the sync jobs run in an average month, for the quota plan.
+struct ScheduleCadenceTests {
+    static let month: Double = 365.25 / 12
+    static let cases: [(String, Double)] = [
+        ("02:00", month), ("sun 03:00", month / 7), ("1 08:00", 1), ("every 2160h", month / 90),
+        ("every 12h", month * 2),
+    ]
+
+    @Test(arguments: cases)
+    func firesPerMonth(text: String, expected: Double) throws {
+        #expect(abs(try Schedule(parsing: text).firesPerMonth - expected) < 1e-9)
+    }
+
+    @Test func theDefaultScheduleIsADailyIncrementalAndAWeeklyFullSync() {
+        var settings = ScheduleSettings()
+        #expect(settings.syncCadence.incrementalPerMonth == 365.25 / 12)
+        #expect(settings.syncCadence.fullPerMonth == 365.25 / 12 / 7)
+        settings.syncEnabled = false
+        #expect(settings.syncCadence.incrementalPerMonth == 0 && settings.syncCadence.fullPerMonth == 0)
+    }
+}

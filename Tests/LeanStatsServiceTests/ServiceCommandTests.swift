@@ -70,8 +70,8 @@ struct ServiceCommandTests {
         )
         #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
         let lines = output.stdout.split(separator: "\n")
-        #expect(lines.count == 9)
-        for name in ["config", "secrets", "data", "snapshots", "timezone", "dingtalk", "quota", "mail"] {
+        #expect(lines.count == 10)
+        for name in ["config", "secrets", "data", "snapshots", "timezone", "dingtalk", "quota", "plan", "mail"] {
             #expect(lines.contains { $0.hasPrefix("ok    \(name) ") }, "\(name): \(output.stdout)")
         }
         #expect(!output.stdout.contains("hunter2-secret"))

@@ -149,6 +149,22 @@ public struct SyncEngine: Sendable {
         )
     }
 
+    /// Projects the monthly calls of a sync cadence from the store's observed rates (`sync --plan`, `doctor`),
+    /// without calling DingTalk or changing the store.
+    /// - Parameter cadence: How often incremental and full syncs run.
+    /// - Returns: The plan against `sync.monthly_call_budget` and `sync.monthly_push_budget`.
+    /// - Throws: ``SyncError`` with code `.store` when the store cannot be read.
+    public func quotaPlan(_ cadence: SyncCadence) throws(SyncError) -> QuotaPlan {
+        let table = try load()?.table ?? .empty
+        return QuotaPlanner.plan(
+            rates: QuotaPlanner.rates(of: table, zone: zone),
+            cadence: cadence,
+            processCodes: max(1, settings.processCodes.count),
+            callBudget: settings.monthlyCallBudget,
+            pushBudget: settings.monthlyPushBudget
+        )
+    }
+
     // MARK: - Planning
 
     private func load() throws(SyncError) -> LoadedSnapshot? {

@@ -31,6 +31,8 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
     public var retries = 5
     /// `sync.monthly_call_budget`: quota-bearing calls allowed per calendar month.
     public var monthlyCallBudget = 5000
+    /// `sync.monthly_push_budget`: Stream/Webhook event pushes allowed per calendar month (DingTalk's free tier: 3,000).
+    public var monthlyPushBudget = 3000
     /// `sync.concurrency`: detail requests in flight at once.
     public var concurrency = 4
     /// `sync.batch_size`: instances fetched between two durable snapshot writes.
@@ -72,6 +74,7 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
         try require(timeoutSeconds > 0 && timeoutSeconds <= 600, "sync.timeout_s must be between 0 and 600 seconds")
         try require(retries >= 0 && retries <= 100, "sync.retries must be between 0 and 100")
         try require(monthlyCallBudget >= 0, "sync.monthly_call_budget must not be negative")
+        try require(monthlyPushBudget >= 0, "sync.monthly_push_budget must not be negative")
         try require(concurrency >= 1 && concurrency <= 64, "sync.concurrency must be between 1 and 64")
         try require(batchSize >= 1, "sync.batch_size must be at least 1")
         try require(backoffMilliseconds >= 0, "sync.backoff_ms must not be negative")
