@@ -48,6 +48,8 @@ public final class StatisticsEngine: Sendable {
     /// Rows of a grouping packed for histograms over all history, by the grouping's description (and `|first`
     /// when they mark first rows).
     let packedGroups = Locked<[String: PackedGroupRows]>([:])
+    /// ``userIdRanks()`` once built.
+    private let userIdRankCache = Locked<[Int32]?>(nil)
 
     /// Marks rows that do not count for processing time.
     static let noDays = Int32.min
@@ -150,11 +152,14 @@ public final class StatisticsEngine: Sendable {
 
     /// `by DIM` or `by field:NAME`: the statistics of each group, ordered as `docs/definitions.md` §6 says (count
     /// descending then key in UTF-8 order; calendar buckets ascending).
+    /// - Parameter limit: the most groups to return (the first ones in that order), `nil` for all; `by user … limit
+    ///   10` then sorts flat arrays and builds ten results instead of one per proposer.
     public func grouped(
         by grouping: GroupingKey,
         period: DayRange?,
         filter: StatisticsFilter = .none,
-        options: StatisticsOptions = .standard
+        options: StatisticsOptions = .standard,
+        limit: Int? = nil
     ) -> [GroupStatistics] {
         guard let resolved = resolve(filter) else { return [] }
         let rows = rowRange(for: period)
@@ -275,21 +280,48 @@ public final class StatisticsEngine: Sendable {
                 groups[index].openCreatedDays = ages.createdDays[entry.group]
             }
         }
-        let byUser = grouping == .dimension(.user)
-        if byUser {
-            for (index, entry) in finalized.enumerated() {
-                groups[index].userDept = latestDept(ofUserCode: UInt32(entry.group))
+        // Sorts positions by flat arrays, not the statistics themselves: copying a large value out of the array at
+        // every comparison costs more than the whole kernel of a one-month query, and `by user` has a group per
+        // proposer. Users compare by the rank of their id in UTF-8 order, worked out once per engine.
+        let order: [Int]
+        if grouping == .dimension(.user) {
+            let ranks = userIdRanks()
+            var keyed = finalized.enumerated().map { index, entry in
+                (count: groups[index].count, rank: ranks[entry.group], index: index)
             }
+            keyed.sort { $0.count != $1.count ? $0.count > $1.count : $0.rank < $1.rank }
+            order = keyed.prefix(limit ?? keyed.count).map(\.index)
+        } else {
+            let counts = groups.map(\.count)
+            let names = groups.map(\.key)
+            order = Array(
+                counts.indices.sorted { left, right in
+                    if counts[left] != counts[right] { return counts[left] > counts[right] }
+                    return utf8Precedes(names[left], names[right])
+                }.prefix(limit ?? counts.count)
+            )
         }
-        // Sorts positions, not the statistics themselves: moving a few hundred large values at every step of a
-        // sort costs more than the whole kernel of a one-month query.
-        let order = groups.indices.sorted { left, right in
-            let (lhs, rhs) = (groups[left], groups[right])
-            if lhs.count != rhs.count { return lhs.count > rhs.count }
-            if byUser { return utf8Precedes(lhs.userId ?? "", rhs.userId ?? "") }
-            return utf8Precedes(lhs.key, rhs.key)
+        return order.map { index in
+            var group = groups[index]
+            if grouping == .dimension(.user) { group.userDept = latestDept(ofUserCode: UInt32(finalized[index].group)) }
+            return group
         }
-        return order.map { groups[$0] }
+    }
+
+    /// The rank of each user-id code when the ids are in UTF-8 order (code 0, no id, first); built on first use.
+    /// - Complexity: O(u log u) once for u user ids, then O(1).
+    private func userIdRanks() -> [Int32] {
+        userIdRankCache.withLock { cached in
+            if let cached { return cached }
+            let dictionary = table.userId.dictionary
+            let ids = (0..<max(dictionary.count, 1)).map { dictionary[UInt32($0)] ?? "" }
+            var ranks = [Int32](repeating: 0, count: ids.count)
+            for (rank, code) in ids.indices.sorted(by: { utf8Precedes(ids[$0], ids[$1]) }).enumerated() {
+                ranks[code] = Int32(rank)
+            }
+            cached = ranks
+            return ranks
+        }
     }
 
     /// `by month|quarter|year`: each bucket with instances is a contiguous row range; each runs the ungrouped

@@ -226,11 +226,14 @@ public struct QueryExecutor: Sendable {
     private func run(_ breakdown: Breakdown, columns: [String]) -> ResultTable {
         let scope = breakdown.scope
         let options = Self.options(for: breakdown.computedMetrics)
+        // In the engine's own order a limit can be applied there, before a result is made for every group.
+        let engineLimit = breakdown.order == nil && scope.comparison == nil ? breakdown.limit : nil
         var groups = engine.grouped(
             by: breakdown.grouping,
             period: scope.period.dayRange(today: today),
             filter: scope.filter,
-            options: options
+            options: options,
+            limit: engineLimit
         )
         let byDept = breakdown.grouping == .dimension(.dept)
         let byUser = breakdown.grouping == .dimension(.user)
