@@ -11,9 +11,12 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Run one line of the query language and print the result.",
         discussion: """
-            Forms: overview PERIOD | by DIM METRICS PERIOD | top N PERIOD | efficiency PERIOD | trend PERIOD,
-            each with optional `where dept=… and category=… and status=…`.
-            Example: leanstats query "by dept count,pass_rate 2025-11"
+            Forms: overview [METRICS] PERIOD | by DIM METRICS PERIOD | top N PERIOD | efficiency PERIOD | \
+            trend PERIOD | list PERIOD [limit N] | describe, each with an optional filter: \
+            `where dept in (生产部, 质量部) and status=审批中 or category=安全改善`, also user=, result=. \
+            Periods: 2025-11, 2025-Q4, 2025-H1, 2025, 2025-01..2025-06, last-month, all. \
+            The whole language: docs/query-language.md.
+            Example: leanstats query "by dept count,pass_rate 2025-11 vs prev"
             """
     )
 
