@@ -365,37 +365,50 @@ extension StatisticsEngine {
         -> [Int: (p50: Double, p90: Double)]
     {
         withKernelColumns { columns in
-            func collect<Reader: GroupKeyReader>(_ reader: Reader) -> [Int: [Int32]] {
-                var days: [Int: [Int32]] = [:]
+            // Two passes over the rows, no hashing: count each group's days, then place them in one flat array at
+            // the group's offset; each group's part is then sorted in place.
+            func collect<Reader: GroupKeyReader>(_ reader: Reader) -> [Int: (p50: Double, p90: Double)] {
                 let filter = filter.view
-                for row in rows where columns.passes(row, filter) {
-                    let value = columns.days[row]
-                    if value == Self.noDays { continue }
+                var counts = [Int](repeating: 0, count: max(groupCount, 1) + 1)
+                for row in rows where columns.days[row] != Self.noDays && columns.passes(row, filter) {
                     let group = reader.group(row)
-                    if group >= 0 { days[group, default: []].append(value) }
+                    if group >= 0 { counts[group + 1] &+= 1 }
                 }
-                return days
+                for group in counts.indices.dropFirst() { counts[group] &+= counts[group - 1] }
+                var next = counts
+                var days = [Int32](repeating: 0, count: counts[counts.count - 1])
+                for row in rows where columns.days[row] != Self.noDays && columns.passes(row, filter) {
+                    let group = reader.group(row)
+                    guard group >= 0 else { continue }
+                    days[next[group]] = columns.days[row]
+                    next[group] &+= 1
+                }
+                var result: [Int: (p50: Double, p90: Double)] = [:]
+                days.withUnsafeMutableBufferPointer { all in
+                    for group in 0..<counts.count - 1 where counts[group + 1] > counts[group] {
+                        var part = UnsafeMutableBufferPointer(rebasing: all[counts[group]..<counts[group + 1]])
+                        part.sort()
+                        let sorted = UnsafeBufferPointer(part)
+                        result[group] = (quantile(sorted, 0.5), quantile(sorted, 0.9))
+                    }
+                }
+                return result
             }
             let missing = key.keepsMissing ? 0 : -1
-            func collect(codes: CodeBuffer) -> [Int: [Int32]] {
+            func collect(codes: CodeBuffer) -> [Int: (p50: Double, p90: Double)] {
                 switch codes {
                 case .u8(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
                 case .u16(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
                 case .u32(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
                 }
             }
-            let days: [Int: [Int32]]
             switch key {
-            case .single: days = collect(SingleGroupReader())
-            case .deptName: days = collect(codes: columns.deptName)
-            case .user: days = collect(codes: columns.user)
-            case .status: days = collect(CodeGroupReader(codes: columns.status))
-            case .result: days = collect(CodeGroupReader(codes: columns.result))
-            case .form(let codes, _): days = codes.withCodeBuffer { collect(codes: $0) }
-            }
-            return days.mapValues { values in
-                let sorted = values.sorted()
-                return (quantile(sorted, 0.5), quantile(sorted, 0.9))
+            case .single: return collect(SingleGroupReader())
+            case .deptName: return collect(codes: columns.deptName)
+            case .user: return collect(codes: columns.user)
+            case .status: return collect(CodeGroupReader(codes: columns.status))
+            case .result: return collect(CodeGroupReader(codes: columns.result))
+            case .form(let codes, _): return codes.withCodeBuffer { collect(codes: $0) }
             }
         }
     }
@@ -474,7 +487,7 @@ extension StatisticsEngine {
 }
 
 /// The q-quantile of sorted values by linear interpolation between closest ranks.
-func quantile(_ sorted: [Int32], _ q: Double) -> Double {
+func quantile(_ sorted: UnsafeBufferPointer<Int32>, _ q: Double) -> Double {
     guard !sorted.isEmpty else { return .nan }
     let position = q * Double(sorted.count - 1)
     let lower = Int(position.rounded(.down))
