@@ -51,7 +51,7 @@ enum FilterKey: String, CaseIterable, Hashable {
             var statuses: [InstanceStatus] = []
             for token in tokens {
                 guard let status = InstanceStatus(code: token.text) ?? Self.statusNames[token.text] else {
-                    throw Self.unknown(.unknownStatus, "status", token, among: Self.statusWords)
+                    throw QueryError.unknown(.unknownStatus, "status", token, among: Self.statusWords)
                 }
                 if !statuses.contains(status) { statuses.append(status) }
             }
@@ -64,7 +64,7 @@ enum FilterKey: String, CaseIterable, Hashable {
                 case "none": result = nil
                 default:
                     guard let known = InstanceResult(code: token.text) else {
-                        throw Self.unknown(.unknownResult, "result", token, among: Self.resultWords)
+                        throw QueryError.unknown(.unknownResult, "result", token, among: Self.resultWords)
                     }
                     result = known
                 }
@@ -112,22 +112,6 @@ enum FilterKey: String, CaseIterable, Hashable {
             return words.count == 1
                 ? "\(key.rawValue)=\(words[0])" : "\(key.rawValue) in (\(words.joined(separator: ", ")))"
         }.joined(separator: " and ")
-    }
-
-    private static func unknown(
-        _ code: QueryError.Code,
-        _ what: String,
-        _ token: Token,
-        among names: [String]
-    ) -> QueryError {
-        QueryError(
-            code,
-            column: token.column,
-            word: token.source,
-            "unknown \(what) '\(token.source)'",
-            hint: "expected one of " + names.joined(separator: ", "),
-            suggestion: token.kind == .word ? Suggestion.nearest(to: token.text, among: names) : nil
-        )
     }
 }
 

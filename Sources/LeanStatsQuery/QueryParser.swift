@@ -54,7 +54,7 @@ struct QueryParser {
             )
         }
         guard verb.kind == .word, let command = Command(rawValue: verb.text.lowercased()) else {
-            throw unknown(.unknownCommand, "command", verb, among: commands)
+            throw QueryError.unknown(.unknownCommand, "command", verb, among: commands)
         }
         position += 1
         // The clauses that may still follow, for the error about a word where the line should end.
@@ -202,7 +202,7 @@ struct QueryParser {
             throw missing(.missingDimension, "dimension", hint: "expected one of " + names.joined(separator: ", "))
         }
         guard token.kind == .word, let dimension = Dimension(rawValue: token.text.lowercased()) else {
-            throw unknown(.unknownDimension, "dimension", token, among: names)
+            throw QueryError.unknown(.unknownDimension, "dimension", token, among: names)
         }
         position += 1
         return dimension
@@ -462,7 +462,7 @@ struct QueryParser {
             )
         }
         guard keyToken.kind == .word, let key = FilterKey(rawValue: keyToken.text.lowercased()) else {
-            throw unknown(.unknownFilter, "filter", keyToken, among: FilterKey.allCases.map(\.rawValue))
+            throw QueryError.unknown(.unknownFilter, "filter", keyToken, among: FilterKey.allCases.map(\.rawValue))
         }
         position += 1
         var valueTokens: [Token] = []
@@ -562,7 +562,7 @@ struct QueryParser {
                         ComparedColumn.allCases.dropFirst().map { metric.rawValue + $0.rawValue }
                     } : [])
             guard token.kind == .word, let metric = Metric(rawValue: lowered) else {
-                throw unknown(.unknownMetric, "metric", token, among: names)
+                throw QueryError.unknown(.unknownMetric, "metric", token, among: names)
             }
             order = SortOrder(metric)
         }
@@ -581,7 +581,7 @@ struct QueryParser {
     /// - Throws: ``QueryError/Code/unknownMetric`` when the token is not one.
     private func metric(_ token: Token) throws(QueryError) -> Metric {
         guard token.kind == .word, let metric = Metric(rawValue: token.text.lowercased()) else {
-            throw unknown(.unknownMetric, "metric", token, among: Metric.allCases.map(\.rawValue))
+            throw QueryError.unknown(.unknownMetric, "metric", token, among: Metric.allCases.map(\.rawValue))
         }
         return metric
     }
@@ -663,8 +663,16 @@ struct QueryParser {
         return QueryError(code, column: token.column, word: token.source, "missing \(what)", hint: hint)
     }
 
+    /// `a`, `a or b`, `a, b or c`.
+    private static func alternatives(_ items: [String]) -> String {
+        guard items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " or " + items[items.count - 1]
+    }
+}
+
+extension QueryError {
     /// An error for a word that is not one of the valid names for its slot, suggesting the nearest.
-    private func unknown(_ code: QueryError.Code, _ what: String, _ token: Token, among names: [String]) -> QueryError {
+    static func unknown(_ code: QueryError.Code, _ what: String, _ token: Token, among names: [String]) -> QueryError {
         QueryError(
             code,
             column: token.column,
@@ -673,11 +681,5 @@ struct QueryParser {
             hint: "expected one of " + names.joined(separator: ", "),
             suggestion: token.kind == .word ? Suggestion.nearest(to: token.text, among: names) : nil
         )
-    }
-
-    /// `a`, `a or b`, `a, b or c`.
-    private static func alternatives(_ items: [String]) -> String {
-        guard items.count > 1 else { return items.first ?? "" }
-        return items.dropLast().joined(separator: ", ") + " or " + items[items.count - 1]
     }
 }
