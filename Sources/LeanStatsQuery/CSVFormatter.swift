@@ -36,17 +36,13 @@ public struct CSVFormatter: ResultFormatter {
     }
 
     /// Writes a `list` as the header, then the records of one chunk of rows at a time.
-    public func write(
-        _ stream: ResultStream,
+    public func writeList(
+        _ rows: ListRows,
         isCancelled: () -> Bool,
         emit: (String) throws -> Void
     ) rethrows
         -> Bool
     {
-        guard case .list(let rows) = stream else {
-            if case .table(let table) = stream { try emit(render(table)) }
-            return true
-        }
         try emit(header(rows.columns))
         return try rows.forEachChunk { chunk in
             guard !isCancelled() else { return false }

@@ -25,17 +25,13 @@ public struct JSONFormatter: ResultFormatter {
     }
 
     /// Writes a `list` as `[`, the objects of one chunk of rows at a time, and `]`.
-    public func write(
-        _ stream: ResultStream,
+    public func writeList(
+        _ rows: ListRows,
         isCancelled: () -> Bool,
         emit: (String) throws -> Void
     ) rethrows
         -> Bool
     {
-        guard case .list(let rows) = stream else {
-            if case .table(let table) = stream { try emit(render(table)) }
-            return true
-        }
         let keys = rows.columns.map { JSONText.string($0) + ":" }
         var first = true
         try emit("[")

@@ -14,18 +14,14 @@ public struct JSONLinesFormatter: ResultFormatter {
     }
 
     /// Writes a `list` one chunk of rows at a time.
-    public func write(
-        _ stream: ResultStream,
+    public func writeList(
+        _ rows: ListRows,
         isCancelled: () -> Bool,
         emit: (String) throws -> Void
     ) rethrows
         -> Bool
     {
-        guard case .list(let rows) = stream else {
-            if case .table(let table) = stream { try emit(render(table)) }
-            return true
-        }
-        return try rows.forEachChunk { chunk in
+        try rows.forEachChunk { chunk in
             guard !isCancelled() else { return false }
             try emit(render(chunk))
             return true

@@ -5,18 +5,32 @@ public protocol ResultFormatter: Sendable {
     /// - Returns: the text, ending with a newline unless it is empty.
     func render(_ table: ResultTable) -> String
 
-    /// Writes a result a piece at a time; a `list` one chunk of rows at a time, so that its text is never held
-    /// whole. The pieces, joined, are exactly ``render(_:)`` of the whole result.
+    /// Writes the rows of a `list` one chunk at a time, so that their text is never held whole. The pieces,
+    /// joined, are exactly ``render(_:)`` of all the rows.
     /// - Parameters:
-    ///   - stream: the result.
+    ///   - rows: the rows.
     ///   - isCancelled: asked before each chunk; when it answers `true`, writing stops.
     ///   - emit: receives each piece of text in order.
     /// - Returns: `false` when writing stopped because of `isCancelled`.
-    func write(_ stream: ResultStream, isCancelled: () -> Bool, emit: (String) throws -> Void) rethrows -> Bool
+    func writeList(_ rows: ListRows, isCancelled: () -> Bool, emit: (String) throws -> Void) rethrows -> Bool
 }
 
 extension ResultFormatter {
-    /// Renders the whole result at once, for formatters that cannot print a part before they have seen it all.
+    /// Renders all rows at once, for formatters that cannot print a part before they have seen it all.
+    public func writeList(
+        _ rows: ListRows,
+        isCancelled: () -> Bool,
+        emit: (String) throws -> Void
+    ) rethrows
+        -> Bool
+    {
+        guard !isCancelled() else { return false }
+        try emit(render(rows.table))
+        return true
+    }
+
+    /// Writes a result a piece at a time: a table whole, a `list` through ``writeList(_:isCancelled:emit:)``.
+    /// - Returns: `false` when writing stopped because of `isCancelled`.
     public func write(
         _ stream: ResultStream,
         isCancelled: () -> Bool,
@@ -27,11 +41,10 @@ extension ResultFormatter {
         switch stream {
         case .table(let table):
             try emit(render(table))
+            return true
         case .list(let rows):
-            guard !isCancelled() else { return false }
-            try emit(render(rows.table))
+            return try writeList(rows, isCancelled: isCancelled, emit: emit)
         }
-        return true
     }
 }
 

@@ -44,19 +44,15 @@ public struct TableFormatter: ResultFormatter {
         return output
     }
 
-    /// Writes a `list` in two passes over its chunks: the first finds each column's width and alignment, the
-    /// second prints; other results as ``render(_:)``. The output is the same as ``render(_:)``'s.
-    public func write(
-        _ stream: ResultStream,
+    /// Writes the rows in two passes over their chunks: the first finds each column's width and alignment, the
+    /// second prints. The output is the same as ``render(_:)``'s.
+    public func writeList(
+        _ rows: ListRows,
         isCancelled: () -> Bool,
         emit: (String) throws -> Void
     ) rethrows
         -> Bool
     {
-        guard case .list(let rows) = stream else {
-            if case .table(let table) = stream { try emit(render(table)) }
-            return true
-        }
         let header = rows.columns.map(Self.escaped)
         var layout = ColumnLayout(headerWidths: header.map(displayWidth))
         let measured = rows.forEachChunk { chunk in

@@ -40,11 +40,7 @@ struct MarkdownFormatter: ResultFormatter {
 
     /// Writes a `list` in two passes over its chunks (widths and alignment first, then the rows); the output is
     /// the same as ``render(_:)``'s.
-    func write(_ stream: ResultStream, isCancelled: () -> Bool, emit: (String) throws -> Void) rethrows -> Bool {
-        guard case .list(let rows) = stream else {
-            if case .table(let table) = stream { try emit(render(table)) }
-            return true
-        }
+    func writeList(_ rows: ListRows, isCancelled: () -> Bool, emit: (String) throws -> Void) rethrows -> Bool {
         let header = rows.columns.map(Self.escaped)
         var layout = ColumnLayout(headerWidths: header.map { max(displayWidth($0), 3) })
         let measured = rows.forEachChunk { chunk in
