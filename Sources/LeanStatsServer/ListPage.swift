@@ -34,18 +34,23 @@ struct ListPage {
         html += "<header><h1>提案明细</h1><p class=\"sub\">\(HTML.escape(caption)) · \(table.rows.count) 条"
         if table.rows.count >= limit { html += "（仅显示前 \(limit) 条）" }
         html += " · <a href=\"/\">返回看板</a></p></header>"
-        html += "<p class=\"sub\">查询：<code>\(HTML.escape(line))</code></p><div class=\"tbl\"><table><thead><tr>"
-        for column in table.columns { html += "<th>\(HTML.escape(headings[column] ?? column))</th>" }
-        html += "</tr></thead><tbody>"
-        for row in table.rows {
-            html += "<tr>"
-            for value in row { html += "<td>\(HTML.escape(text(value)))</td>" }
-            html += "</tr>"
-        }
-        return html + "</tbody></table></div></body></html>\n"
+        html += "<p class=\"sub\">查询：<code>\(HTML.escape(line))</code></p>" + Self.table(table, headings: headings)
+        return html + "</body></html>\n"
     }
 
-    private static func text(_ value: ResultValue) -> String {
+    /// A result as an HTML table, columns headed by `headings` where they name them.
+    static func table(_ result: ResultTable, headings: [String: String]) -> String {
+        var html = "<div class=\"tbl\"><table><thead><tr>"
+        for column in result.columns { html += "<th>\(HTML.escape(headings[column] ?? column))</th>" }
+        html += "</tr></thead><tbody>"
+        for row in result.rows {
+            html += "<tr>" + row.map { "<td>\(HTML.escape(text($0)))</td>" }.joined() + "</tr>"
+        }
+        return html + "</tbody></table></div>"
+    }
+
+    /// A value as the pages show it: numbers with at most one decimal, nothing for `null`.
+    static func text(_ value: ResultValue) -> String {
         switch value {
         case .string(let text): text
         case .int(let number): String(number)

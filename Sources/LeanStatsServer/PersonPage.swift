@@ -25,11 +25,12 @@ struct PersonPage {
             guard let index = summary.columns.firstIndex(of: column), index < row.count else { return .null }
             return row[index]
         }
-        let name = text(value("user"))
+        let name = ListPage.text(value("user"))
         var html = Page.head(title: "提案人 · \(name)")
         html +=
-            "<header><div><h1>\(HTML.escape(name))</h1><p class=\"sub\">用户 ID \(HTML.escape(text(value("user_id"))))"
-        html += " · \(HTML.escape(text(value("dept")).isEmpty ? "—" : text(value("dept")))) · 期间 \(HTML.escape(period))"
+            "<header><div><h1>\(HTML.escape(name))</h1><p class=\"sub\">用户 ID \(HTML.escape(ListPage.text(value("user_id"))))"
+        html +=
+            " · \(HTML.escape(ListPage.text(value("dept")).isEmpty ? "—" : ListPage.text(value("dept")))) · 期间 \(HTML.escape(period))"
         html += " · <a href=\"/\">返回看板</a></p></div></header><section class=\"cards\">"
         let cards: [(String, ResultValue, String)] = [
             ("提案数", value("count"), ""), ("通过数", value("passed"), ""), ("通过率", value("pass_rate"), "%"),
@@ -37,7 +38,7 @@ struct PersonPage {
             ("未结提案平均账龄(天)", value("age_days"), ""),
         ]
         for (title, figure, unit) in cards {
-            let shown = text(figure)
+            let shown = ListPage.text(figure)
             html += "<div class=\"card\"><span class=\"k\">\(HTML.escape(title))</span>"
             html += "<span class=\"v\">\(HTML.escape(shown.isEmpty ? "–" : shown + unit))</span></div>"
         }
@@ -50,23 +51,10 @@ struct PersonPage {
 
     /// A result as an HTML table with Chinese headings where known.
     private static func table(_ result: ResultTable, headings: [String: String]) -> String {
-        let names = headings.merging(["passed": "通过数", "pass_rate": "通过率(%)"]) { first, _ in first }
-        var html = "<div class=\"tbl\"><table><thead><tr>"
-        for column in result.columns { html += "<th>\(HTML.escape(names[column] ?? column))</th>" }
-        html += "</tr></thead><tbody>"
-        for row in result.rows {
-            html += "<tr>" + row.map { "<td>\(HTML.escape(text($0)))</td>" }.joined() + "</tr>"
-        }
-        return html + "</tbody></table></div>"
+        ListPage.table(
+            result,
+            headings: headings.merging(["passed": "通过数", "pass_rate": "通过率(%)"]) { first, _ in first }
+        )
     }
 
-    /// A value as the page shows it: numbers with at most one decimal, nothing for `null`.
-    private static func text(_ value: ResultValue) -> String {
-        switch value {
-        case .string(let text): text
-        case .int(let number): String(number)
-        case .double(let number): HTML.decimal(number)
-        case .null: ""
-        }
-    }
 }
