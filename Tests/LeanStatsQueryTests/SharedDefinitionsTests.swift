@@ -1,5 +1,6 @@
 import LeanStatsCore
 import LeanStatsQuery
+import LeanStatsTestSupport
 import Testing
 
 /// Definitions whose answers a plant manager forwards unchanged: comparisons with periods the data does not
@@ -16,20 +17,15 @@ struct SharedDefinitionsTests {
         status: InstanceStatus = .completed,
         days: Int? = 2
     ) -> InstanceRecord {
-        let create = clock.parseLocal(created)!
-        return InstanceRecord(
-            instanceId: id,
-            businessId: "B-\(id)",
-            title: "提案 \(id)",
-            createTime: create,
-            finishTime: status == .completed ? days.map { create + Int64($0) * 86_400 } : nil,
+        definitionRecord(
+            id,
+            created,
+            clock: clock,
+            dept: dept,
+            category: category,
+            user: user,
             status: status,
-            result: status == .completed ? .agree : nil,
-            originatorUserId: user,
-            originatorUserName: "名\(user)",
-            originatorDeptId: dept.map { $0 == "生产部" ? "1" : "2" },
-            originatorDeptName: dept,
-            formFields: category.map { [FormField(name: categoryFieldName, value: $0)] } ?? []
+            days: days
         )
     }
 

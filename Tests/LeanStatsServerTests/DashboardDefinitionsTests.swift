@@ -22,20 +22,15 @@ import Testing
         status: InstanceStatus = .completed,
         days: Int = 2
     ) -> InstanceRecord {
-        let create = ServerFixture.clock.parseLocal(created)!
-        return InstanceRecord(
-            instanceId: id,
-            businessId: "B-\(id)",
-            title: "提案 \(id)",
-            createTime: create,
-            finishTime: status == .completed ? create + Int64(days) * 86_400 : nil,
+        definitionRecord(
+            id,
+            created,
+            clock: ServerFixture.clock,
+            dept: dept,
+            category: category,
+            user: user,
             status: status,
-            result: status == .completed ? .agree : nil,
-            originatorUserId: user,
-            originatorUserName: "名\(user)",
-            originatorDeptId: dept.map { $0 == "生产部" ? "1" : "2" },
-            originatorDeptName: dept,
-            formFields: category.map { [FormField(name: categoryFieldName, value: $0)] } ?? []
+            days: days
         )
     }
 
