@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -41,9 +43,20 @@ let package = Package(
         .target(name: "LeanStatsReport", dependencies: ["LeanStatsCore", "LeanStatsQuery", "CXLSXWriter"]),
         .target(
             name: "LeanStatsSync",
-            dependencies: ["LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot", "CCurl"]
+            dependencies: [
+                "LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot", "CCurl",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
-        .target(name: "LeanStatsEmulator", dependencies: ["LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot"]),
+        .target(
+            name: "LeanStatsEmulator",
+            dependencies: [
+                "LeanStatsCore", "LeanStatsImport", "LeanStatsSnapshot",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ]
+        ),
         .target(
             name: "LeanStatsService",
             dependencies: [
