@@ -17,6 +17,8 @@ public struct SnapshotError: Error, Sendable, Equatable, CustomStringConvertible
         case compression
         case locked
         case noSnapshot
+        /// A journal record passed its checksum but does not decode, or a damaged record is followed by good ones.
+        case malformedJournal
     }
 
     /// The kind of failure.

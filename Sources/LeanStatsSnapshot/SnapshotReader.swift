@@ -18,6 +18,9 @@ public struct LoadedSnapshot: Sendable {
     public let fileSize: Int
     /// Per column: name, kind, stored and decoded bytes.
     public let columns: [ColumnSummary]
+    /// How far the journals on top of the snapshot were replayed into ``table`` and ``metadata``; `nil` for a
+    /// snapshot file read on its own.
+    public internal(set) var journal: JournalPosition? = nil
 }
 
 /// The size of one stored column, for `snapshot info`.

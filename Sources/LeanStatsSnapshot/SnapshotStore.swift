@@ -40,20 +40,29 @@ public struct SnapshotStore: Sendable {
         }.sorted(by: >)
     }
 
-    /// Loads the newest generation that verifies.
+    /// Loads the newest generation that verifies, with the changes journaled on top of it replayed
+    /// (docs/journal-format.md).
     /// - Parameter warn: receives one line per damaged generation that was skipped.
-    /// - Returns: `nil` when the directory holds no snapshot yet.
-    /// - Throws: ``SnapshotError`` when snapshots exist but none verifies (the newest error is reported).
+    /// - Returns: `nil` when the directory holds no snapshot and no journal yet.
+    /// - Throws: ``SnapshotError`` when snapshots exist but none verifies (the newest error is reported), or when a
+    ///   journal is damaged before its tail.
     public func loadLatest(warn: (String) -> Void = { _ in }) throws(SnapshotError) -> LoadedSnapshot? {
         var firstError: SnapshotError?
         for generation in generations() {
             let path = path(ofGeneration: generation)
+            let loaded: LoadedSnapshot
             do {
-                let loaded = try SnapshotReader.read(path: path)
-                if firstError != nil {
-                    warn("leanstats: using the older snapshot \(path) instead")
-                }
-                return LoadedSnapshot(
+                loaded = try SnapshotReader.read(path: path)
+            } catch {
+                warn("leanstats: \(error)")
+                if firstError == nil { firstError = error }
+                continue
+            }
+            if firstError != nil {
+                warn("leanstats: using the older snapshot \(path) instead")
+            }
+            return try withJournals(
+                LoadedSnapshot(
                     table: loaded.table,
                     generation: generation,
                     path: path,
@@ -62,17 +71,15 @@ public struct SnapshotStore: Sendable {
                     fileSize: loaded.fileSize,
                     columns: loaded.columns
                 )
-            } catch {
-                warn("leanstats: \(error)")
-                if firstError == nil { firstError = error }
-            }
+            )
         }
         if let firstError {
             var error = firstError
             error.message += "; no generation in \(directory) could be read — restore a backup or re-import"
             throw error
         }
-        return nil
+        guard FileManager.default.fileExists(atPath: journalPath(ofGeneration: 0)) else { return nil }
+        return try withJournals(emptyBase())
     }
 
     /// Reads one snapshot file, verifying every checksum; columns the statistics do not read decode on first use.
@@ -100,10 +107,22 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Writes `table` as the next generation and removes generations older than the previous one.
+    ///
+    /// The next generation is above every snapshot and every journal, so journals written before it are never
+    /// replayed on top of it (docs/journal-format.md); `table` should hold what ``loadLatest(warn:)`` gave plus the
+    /// caller's changes.
     /// - Returns: the new generation number.
     /// - Throws: ``SnapshotError``; on failure the existing generations are untouched and the temporary file removed.
     @discardableResult
     public func write(_ table: InstanceTable, metadata: [String: String] = [:]) throws(SnapshotError) -> Int {
+        let generation = max(generations().first ?? 0, journalGenerations().last ?? 0) + 1
+        try write(table, metadata: metadata, generation: generation)
+        return generation
+    }
+
+    /// Writes `table` as generation `generation`, then removes the generations (and journals) older than the
+    /// previous one.
+    func write(_ table: InstanceTable, metadata: [String: String], generation: Int) throws(SnapshotError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -114,7 +133,6 @@ public struct SnapshotStore: Sendable {
             )
         }
         removeStaleTemporaries()
-        let generation = (generations().first ?? 0) + 1
         let final = path(ofGeneration: generation)
         let temporary = "\(directory)/.snapshot-\(generation).\(getpid()).tmp"
         do {
@@ -126,16 +144,22 @@ public struct SnapshotStore: Sendable {
             if let error = error as? SnapshotError { throw error }
             throw SnapshotError(.io, message: "\(error)", file: final)
         }
-        for old in generations().dropFirst(Self.keptGenerations) {
+        let kept = generations()
+        for old in kept.dropFirst(Self.keptGenerations) {
             unlink(path(ofGeneration: old))
         }
-        return generation
+        if let oldest = kept.prefix(Self.keptGenerations).last {
+            for journal in journalGenerations() where journal < oldest {
+                unlink(journalPath(ofGeneration: journal))
+            }
+        }
     }
 
     /// Removes temporary files left behind by a writer that was killed.
     private func removeStaleTemporaries() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in names where name.hasPrefix(".snapshot-") && name.hasSuffix(".tmp") {
+        for name in names
+        where (name.hasPrefix(".snapshot-") || name.hasPrefix("journal-")) && name.hasSuffix(".tmp") {
             unlink("\(directory)/\(name)")
         }
     }
