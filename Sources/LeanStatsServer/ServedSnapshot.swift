@@ -76,6 +76,8 @@ public final class SnapshotSource: Sendable {
 
     private struct SourceState {
         var current: ServedSnapshot?
+        /// What ``current`` was prepared from, with how far its journals were replayed.
+        var loaded: LoadedSnapshot?
         var damage: SnapshotDamage?
         /// The file identity of each generation that failed to load, so it is not read again unchanged.
         var failed: [Int: FileIdentity] = [:]
@@ -114,25 +116,30 @@ public final class SnapshotSource: Sendable {
 
     /// Loads the newest generation when it is not the one served and was not already found damaged as it is.
     /// When the newest is damaged, the newest older generation that loads and is newer than the one served is
-    /// served instead.
-    /// - Complexity: O(1) when nothing changed; a full load of one generation otherwise.
+    /// served instead. When the served generation is still the newest, the records appended to its journals since
+    /// (by a sync or `leanstats listen` in another process) are applied to the served table.
+    /// - Complexity: O(1) when nothing changed (a directory listing and two `stat` calls); one upsert of the new
+    ///   records when the journal grew; a full load of one generation otherwise.
     public func refresh() {
         let generations = store.generations()
-        guard let newest = generations.first else { return }
-        let (served, failed) = state.withLock { ($0.current?.generation, $0.failed) }
-        if newest == served { return }
+        let (served, failed, loaded) = state.withLock { ($0.current?.generation, $0.failed, $0.loaded) }
+        let newest = generations.first ?? 0
+        if let loaded, newest == served {
+            followJournal(loaded)
+            return
+        }
+        if generations.isEmpty {
+            // A store written only through its journal so far.
+            guard let fresh = try? store.loadLatest() else { return }
+            install(fresh, newest: true)
+            return
+        }
         let identity = Self.identity(of: store.path(ofGeneration: newest))
         if let known = failed[newest], known == identity { return }
-        for generation in generations where generation > (served ?? 0) {
+        for generation in generations where generation > (served ?? -1) {
             let path = store.path(ofGeneration: generation)
             do {
-                let loaded = try store.read(path: path)
-                let fresh = ServedSnapshot(loaded: loaded, clock: clock)
-                state.withLock { state in
-                    state.current = fresh
-                    if generation == newest { state.damage = nil }
-                    state.failed = state.failed.filter { $0.key > generation }
-                }
+                install(try store.withJournals(try store.read(path: path)), newest: generation == newest)
                 return
             } catch {
                 let stamp = generation == newest ? identity : Self.identity(of: path)
@@ -144,6 +151,29 @@ public final class SnapshotSource: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// Applies what was appended to the served generation's journals since it was loaded.
+    private func followJournal(_ loaded: LoadedSnapshot) {
+        do {
+            guard let advanced = try store.advance(loaded) else { return }
+            install(advanced, newest: true)
+        } catch {
+            state.withLock { state in
+                state.loadFailures += 1
+                state.damage = SnapshotDamage(generation: loaded.generation, path: loaded.path, message: "\(error)")
+            }
+        }
+    }
+
+    private func install(_ loaded: LoadedSnapshot, newest: Bool) {
+        let fresh = ServedSnapshot(loaded: loaded, clock: clock)
+        state.withLock { state in
+            state.current = fresh
+            state.loaded = loaded
+            if newest { state.damage = nil }
+            state.failed = state.failed.filter { $0.key > loaded.generation }
         }
     }
 

@@ -23,8 +23,11 @@ public struct ServerConfiguration: Sendable {
     public var clock: ZoneClock
     /// `sync.monthly_call_budget`, for the quota-used ratio in `/metrics`.
     public var monthlyCallBudget: Int
-    /// How often (seconds) a background thread checks the store for a newer snapshot generation (at least 0.05).
+    /// How often (seconds) a background thread checks the store for a newer snapshot generation or journal records
+    /// (at least 0.05; the check is two `stat` calls and a directory listing when nothing changed).
     public var reloadInterval: Double
+    /// The default ``reloadInterval``: half a second, so a journaled change is served within a second.
+    public static let defaultReloadInterval = 0.5
     /// The DingTalk login of the dashboard (`server.login = "dingtalk"`), `nil` when it is off; the bearer token
     /// and `?token=` links work either way.
     public var login: LoginConfiguration?
@@ -56,7 +59,7 @@ public struct ServerConfiguration: Sendable {
         monthlyCallBudget: Int = 5000,
         limits: EdgeLimits = EdgeLimits(),
         sessionLifetime: Double = 12 * 3600,
-        reloadInterval: Double = 2,
+        reloadInterval: Double = ServerConfiguration.defaultReloadInterval,
         now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
         login: LoginConfiguration? = nil
     ) {

@@ -15,7 +15,7 @@ struct SnapshotCommand: ParsableCommand {
     /// Verifies every generation's checksums and structure, decoding every column.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify every snapshot file; exit status 1 when any is damaged."
+            abstract: "Verify every snapshot and journal file; exit status 1 when any is damaged."
         )
 
         @OptionGroup var store: StoreOptions
@@ -23,7 +23,10 @@ struct SnapshotCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let generations = store.store.generations()
-                if generations.isEmpty { throw CommandFailure("no snapshot files in \(store.directory)") }
+                let journals = store.store.verifyJournals()
+                if generations.isEmpty && journals.isEmpty {
+                    throw CommandFailure("no snapshot files in \(store.directory)")
+                }
                 var damaged = 0
                 for generation in generations {
                     let path = store.store.path(ofGeneration: generation)
@@ -35,9 +38,35 @@ struct SnapshotCommand: ParsableCommand {
                         print("DAMAGED  \(path)  \(error)")
                     }
                 }
+                var torn = 0
+                var damagedJournals = 0
+                for (path, outcome) in journals {
+                    switch outcome {
+                    case .success(let contents):
+                        print("ok       \(path)  \(contents.records) records, \(formatBytes(contents.bytes))")
+                    case .failure(let error) where error.code == .truncated:
+                        torn += 1
+                        print("TORN     \(path)  \(error)")
+                    case .failure(let error):
+                        damagedJournals += 1
+                        print("DAMAGED  \(path)  \(error)")
+                    }
+                }
                 if damaged > 0 {
                     throw CommandFailure(
                         "\(damaged) of \(generations.count) snapshot files are damaged; the newest good one is used"
+                    )
+                }
+                if damagedJournals > 0 {
+                    throw CommandFailure(
+                        "\(damagedJournals) journal files are damaged before their end; readers refuse the store "
+                            + "until the journal is restored or moved aside"
+                    )
+                }
+                if torn > 0 {
+                    printError(
+                        "leanstats: \(torn) journal(s) end in a torn record that was never acknowledged; readers "
+                            + "ignore it and the next writer cuts it off"
                     )
                 }
             }

@@ -8,7 +8,7 @@ enum JournalLayout {
     static let version: UInt32 = 1
     /// Header: magic, version, flags, base generation, xxh64 of the first 24 bytes.
     static let headerSize = 32
-    /// Record header: marker `JR`, kind, zero, payload length, xxh64 of the payload seeded with the first 8 bytes.
+    /// Record header: marker `JR`, kind, flags, payload length, xxh64 of the payload seeded with the first 8 bytes.
     static let recordHeaderSize = 16
     /// The largest payload a record may have (a batch of roughly a million instances).
     static let maximumPayload = 256 << 20
@@ -18,6 +18,8 @@ enum JournalLayout {
     static let recordsKind: UInt8 = 1
     /// Kind of a record holding metadata keys.
     static let metadataKind: UInt8 = 2
+    /// The flag of the last record of an append: the records of an append take effect together or not at all.
+    static let commitFlag: UInt8 = 1
 
     /// The header of a journal on top of generation `base`.
     static func header(base: Int) -> [UInt8] {
@@ -29,10 +31,10 @@ enum JournalLayout {
         return bytes
     }
 
-    /// One framed record.
-    static func frame(_ entry: JournalEntry) -> [UInt8] {
+    /// One framed record; `commits` marks the last record of an append.
+    static func frame(_ entry: JournalEntry, commits: Bool = true) -> [UInt8] {
         let payload = entry.encodedPayload()
-        var bytes: [UInt8] = [marker.0, marker.1, entry.kind, 0]
+        var bytes: [UInt8] = [marker.0, marker.1, entry.kind, commits ? commitFlag : 0]
         append(UInt32(payload.count), to: &bytes)
         let seed = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         append(payload.withUnsafeBytes { XXH64.hash($0, seed: UInt64(littleEndian: seed)) }, to: &bytes)

@@ -10,7 +10,7 @@ import Darwin
 struct JournalContents {
     /// The complete records, in order.
     var entries: [JournalEntry]
-    /// The offset just after the last complete record: where the next record starts.
+    /// The offset just after the last complete append (its commit record): where the next append starts.
     var validEnd: Int
     /// The file's size when it was read; bytes between `validEnd` and it are a torn (or still growing) tail.
     var fileSize: Int
@@ -38,6 +38,9 @@ enum JournalReader {
         }
         let end = bytes.start + all.count
         var entries: [JournalEntry] = []
+        // Records of an append not yet closed by its commit record, and where the last commit ended.
+        var group: [JournalEntry] = []
+        var committed = position
         while position < end {
             guard let length = completeRecord(all, at: position - bytes.start) else {
                 if let good = firstGoodRecord(all, after: position - bytes.start) {
@@ -57,7 +60,7 @@ enum JournalReader {
             let local = position - bytes.start
             let kind = all[local + 2]
             do {
-                entries.append(
+                group.append(
                     try JournalEntry.decode(
                         kind: kind,
                         payload: all[(local + JournalLayout.recordHeaderSize)..<(local + length)]
@@ -70,8 +73,13 @@ enum JournalReader {
                 throw located
             }
             position += length
+            if all[local + 3] & JournalLayout.commitFlag != 0 {
+                entries += group
+                group = []
+                committed = position
+            }
         }
-        return JournalContents(entries: entries, validEnd: position, fileSize: end)
+        return JournalContents(entries: entries, validEnd: committed, fileSize: end)
     }
 
     /// The length of the complete, checksum-verified record at `offset`, or `nil`.
@@ -79,7 +87,7 @@ enum JournalReader {
         guard offset + JournalLayout.recordHeaderSize <= bytes.count else { return nil }
         guard bytes[offset] == JournalLayout.marker.0, bytes[offset + 1] == JournalLayout.marker.1,
             bytes[offset + 2] == JournalLayout.recordsKind || bytes[offset + 2] == JournalLayout.metadataKind,
-            bytes[offset + 3] == 0
+            bytes[offset + 3] & ~JournalLayout.commitFlag == 0
         else { return nil }
         let slice = bytes[...]
         let payload = Int(JournalLayout.read(UInt32.self, slice, at: offset + 4))

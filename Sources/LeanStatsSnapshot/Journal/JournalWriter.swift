@@ -77,14 +77,17 @@ final class JournalWriter {
         )
     }
 
-    /// Appends entries as one write and makes them durable before returning.
+    /// Appends entries as one write and makes them durable before returning; a reader applies all of them or, when
+    /// the write was torn, none.
     /// - Returns: The bytes appended.
     /// - Throws: ``SnapshotError``; the file is cut back to its previous size, so a failed append leaves nothing.
     @discardableResult
     func append(_ entries: [JournalEntry]) throws(SnapshotError) -> Int {
         if let broken { throw broken }
         var bytes: [UInt8] = []
-        for entry in entries { bytes += JournalLayout.frame(entry) }
+        for (index, entry) in entries.enumerated() {
+            bytes += JournalLayout.frame(entry, commits: index == entries.count - 1)
+        }
         var written = 0
         var failure: SnapshotError?
         while written < bytes.count {

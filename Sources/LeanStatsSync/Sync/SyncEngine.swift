@@ -7,10 +7,11 @@ import LeanStatsSnapshot
 /// A sync plans its work as windows of at most 120 days (newest first) plus the store's open (NEW/RUNNING)
 /// instances, because the list APIs filter on creation time and would never show an old instance's new status.
 /// It lists the newest window first (which also proves the credentials and process codes before anything is
-/// written), then re-fetches the open instances, then works through the windows. Fetched instances are applied in
-/// batches through the store's atomic snapshot write, together with the plan and its progress (`sync.state`), the
-/// month's call count (`sync.quota`) and the contacts cache, so a sync killed at any point resumes where its last
-/// batch ended, losing and duplicating nothing. The store's writer lock keeps two syncs apart.
+/// written), then re-fetches the open instances, then works through the windows. Fetched instances are appended in
+/// batches to the store's journal (``LiveStore``, docs/journal-format.md), together with the plan and its progress
+/// (`sync.state`), the month's call count (`sync.quota`) and the contacts cache, so a sync killed at any point
+/// resumes where its last batch ended, losing and duplicating nothing; the run's journal is compacted into a new
+/// snapshot generation when it ends. The store's writer lock keeps two syncs apart.
 public struct SyncEngine: Sendable {
     /// The DingTalk settings.
     public let settings: SyncSettings
@@ -56,16 +57,19 @@ public struct SyncEngine: Sendable {
     public func run(_ mode: SyncMode) async throws(SyncError) -> SyncSummary {
         try settings.validate()
         let started = ContinuousClock.now
-        let lock: StoreLock
+        let live: LiveStore
         do {
-            lock = try store.lockForWriting("sync")
+            live = try LiveStore(directory: store.directory, purpose: "sync") { [events] warning in
+                events(.notice(warning))
+            }
         } catch {
-            throw SyncError(error.code == .locked ? .locked : .store, "cannot sync: \(error.message)")
+            throw SyncError(
+                error.code == .locked ? .locked : .store,
+                error.code == .locked ? "cannot sync: \(error.message)" : "cannot read the store: \(error)"
+            )
         }
-        defer { withExtendedLifetime(lock) {} }
-        let loaded = try load()
-        let metadata = loaded?.metadata ?? [:]
-        let table = loaded?.table ?? .empty
+        let metadata = live.metadata
+        let table = live.table
         var state = try SyncState(metadata: metadata)
         let index = StoreIndex(table: table)
         let (run, resumed) = try plan(mode, state: state, index: index)
@@ -105,7 +109,7 @@ public struct SyncEngine: Sendable {
         }
         let session = SyncSession(
             settings: settings,
-            store: store,
+            live: live,
             clock: clock,
             table: table,
             metadata: metadata,
@@ -122,7 +126,19 @@ public struct SyncEngine: Sendable {
             ),
             events: events
         )
-        var summary = try await session.execute()
+        var summary: SyncSummary
+        do {
+            summary = try await session.execute()
+        } catch {
+            try? live.close()
+            throw error
+        }
+        // The run's journal becomes the next snapshot generation (compaction on close).
+        do {
+            try live.close()
+        } catch {
+            events(.notice("leanstats: the synced instances are saved in the journal, but \(error)"))
+        }
         summary.resumed = resumed
         let elapsed = (ContinuousClock.now - started).components
         summary.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18

@@ -8,7 +8,7 @@ import LeanStatsSnapshot
 /// ``InstanceFetcher``.
 actor SyncSession {
     private let settings: SyncSettings
-    private let store: SnapshotStore
+    private let live: LiveStore
     private let clock: any SyncClock
     private let index: StoreIndex
     private let client: DingTalkClient
@@ -17,7 +17,8 @@ actor SyncSession {
     private let fetcher: InstanceFetcher
     private let events: @Sendable (SyncEvent) -> Void
 
-    private var builder: InstanceTableBuilder
+    /// Records fetched since the last write, in arrival order.
+    private var unsaved: [InstanceRecord] = []
     private var metadata: [String: String]
     private var state: SyncState
     private var run: SyncRun
@@ -37,7 +38,7 @@ actor SyncSession {
 
     init(
         settings: SyncSettings,
-        store: SnapshotStore,
+        live: LiveStore,
         clock: any SyncClock,
         table: InstanceTable,
         metadata: [String: String],
@@ -49,7 +50,7 @@ actor SyncSession {
         events: @escaping @Sendable (SyncEvent) -> Void
     ) {
         self.settings = settings
-        self.store = store
+        self.live = live
         self.clock = clock
         self.index = StoreIndex(table: table)
         self.client = client
@@ -57,7 +58,6 @@ actor SyncSession {
         self.contacts = contacts
         self.fetcher = fetcher
         self.events = events
-        self.builder = InstanceTableBuilder(table: table)
         self.metadata = metadata
         self.state = state
         self.run = state.run!
@@ -220,11 +220,7 @@ actor SyncSession {
     }
 
     private func apply(_ record: InstanceRecord, verdict: InstanceTimeReconciler.Verdict) {
-        switch builder.upsert(record) {
-        case .inserted: summary.inserted += 1
-        case .updated: summary.updated += 1
-        case .unchanged: summary.unchanged += 1
-        }
+        unsaved.append(record)
         if verdict == .inconsistent { summary.timeMismatches += 1 }
         summary.fetched += 1
         fetched.insert(record.instanceId)
@@ -234,7 +230,8 @@ actor SyncSession {
 
     // MARK: - Saving
 
-    /// Writes the table and the run's progress as one new snapshot generation.
+    /// Appends the records fetched since the last write and the run's progress to the store's journal as one
+    /// durable write (docs/journal-format.md).
     private func save(finished: Bool = false) async throws(SyncError) {
         if !completed.isEmpty {
             run.open.removeAll { completed.contains($0) }
@@ -257,10 +254,14 @@ actor SyncSession {
         metadata[QuotaRecord.metadataKey] = QuotaRecord.encode(await ledger.snapshot())
         for (key, value) in await contacts.metadata() { metadata[key] = value }
         do {
-            try store.write(builder.build(), metadata: metadata)
+            let counts = try live.apply(unsaved, metadata: metadata)
+            summary.inserted += counts.inserted
+            summary.updated += counts.updated
+            summary.unchanged += counts.unchanged
         } catch {
             throw SyncError(.store, "cannot save the synced instances: \(error)")
         }
+        unsaved = []
         unsavedRecords = 0
     }
 
