@@ -74,7 +74,10 @@ import Testing
         try reopened.apply([extra])
         try reopened.close()
         let recovered = try store.loadLatest()
-        #expect(Self.contents(recovered?.table) == Self.expected(Self.batches(count: 6, seed: 7).prefix(3).flatMap { $0 } + [extra]))
+        #expect(
+            Self.contents(recovered?.table)
+                == Self.expected(Self.batches(count: 6, seed: 7).prefix(3).flatMap { $0 } + [extra])
+        )
     }
 
     @Test func aDamagedRecordFollowedByGoodOnesIsRefusedNamingTheFileAndByte() throws {
@@ -118,8 +121,10 @@ import Testing
         #expect(try live.apply([batch[4], changed]) == UpsertCounts(updated: 1, unchanged: 1))
         #expect(try live.apply([changed]) == UpsertCounts(unchanged: 1))
         try live.close()
-        #expect(Self.contents(try SnapshotStore(directory: directory.path).loadLatest()?.table)
-            == Self.expected(batch + [changed]))
+        #expect(
+            Self.contents(try SnapshotStore(directory: directory.path).loadLatest()?.table)
+                == Self.expected(batch + [changed])
+        )
     }
 
     @Test func compactionWhileAppendsContinueLosesAndDoublesNothing() throws {

@@ -100,7 +100,8 @@ public final class LiveStore: Sendable {
         // Records in the journal being continued count towards the compaction threshold.
         if state.journalEnd > 0 {
             let path = store.journalPath(ofGeneration: state.journalGeneration)
-            state.journalRecords = (try? JournalReader.read(path: path, base: state.journalGeneration))?.entries.count ?? 0
+            state.journalRecords =
+                (try? JournalReader.read(path: path, base: state.journalGeneration))?.entries.count ?? 0
         }
         self.state = Locked(state)
     }
