@@ -20,6 +20,8 @@ public final class DingTalkEmulator: Sendable {
     public let clock: EmulatorClock
     let state: Locked<EmulatorState>
     let renderer: EmulatorRenderer
+    /// The Stream gateway's tickets, queue and acks; its WebSocket server runs in ``EmulatorServer``.
+    let streamHub: StreamHub
 
     /// Creates an emulator serving a dataset.
     /// - Parameters:
@@ -49,7 +51,18 @@ public final class DingTalkEmulator: Sendable {
         self.options = options
         self.clock = clock ?? EmulatorClock(now: dataset.defaultNow)
         self.renderer = EmulatorRenderer(beijing: try EmulatorDataset.beijing(), processCode: options.processCode)
-        self.state = Locked(EmulatorState(records: dataset.instances, faults: options.faults))
+        let state = Locked(EmulatorState(records: dataset.instances, faults: options.faults))
+        self.state = state
+        let beijing = renderer.beijing
+        let clock = self.clock
+        self.streamHub = StreamHub(
+            options: options,
+            faults: { state.withLock { $0.faults } },
+            count: { item in
+                let month = beijing.date(at: clock.now() / 1000).monthText
+                state.withLock { Self.record(item, month: month, in: &$0.statistics) }
+            }
+        )
     }
 
     // MARK: - Inspection and changes (for tests and trials)
@@ -72,19 +85,28 @@ public final class DingTalkEmulator: Sendable {
     /// - Returns: Whether the instance exists.
     @discardableResult
     public func update(_ id: String, _ change: (inout InstanceRecord) -> Void) -> Bool {
-        state.withLock { state in
-            guard var record = state.record(id) else { return false }
+        let events = state.withLock { state -> [StreamEvent]? in
+            guard let old = state.record(id) else { return nil }
+            var record = old
             change(&record)
             record.instanceId = id
             state.upsert([record])
-            return true
+            return streamEvents(from: old, to: record)
         }
+        guard let events else { return false }
+        emit(events)
+        return true
     }
 
     /// Adds instances (or replaces those with the same id).
     /// - Parameter records: The instances.
     public func insert(_ records: [InstanceRecord]) {
-        state.withLock { $0.upsert(records) }
+        let events = state.withLock { state -> [StreamEvent] in
+            let changes = records.flatMap { streamEvents(from: state.record($0.instanceId), to: $0) }
+            state.upsert(records)
+            return changes
+        }
+        emit(events)
     }
 
     /// The organisation the contacts and login APIs describe.
@@ -193,6 +215,7 @@ public final class DingTalkEmulator: Sendable {
         case .currentUser: response = currentUser(request)
         case .userIdByUnionId: response = userIdByUnionId(request)
         case .subDepartments: response = subDepartments(request)
+        case .streamOpen: response = openStreamConnection(request)
         case .unknownLegacy, .unknownV1, .notFound: response = HTTPServerResponse(status: 404)
         }
         if route.countsAgainstQuota && Self.isSuccess(response, legacy: route.isLegacy) {
@@ -200,6 +223,7 @@ public final class DingTalkEmulator: Sendable {
             state.withLock { state in
                 state.quota[month, default: 0] += 1
                 state.statistics.quotaCalls += 1
+                state.statistics.quotaCallsPerMonth[month, default: 0] += 1
             }
         }
         return response
@@ -287,7 +311,7 @@ public final class DingTalkEmulator: Sendable {
     }
 
     /// The month of the emulated clock, `YYYY-MM` in Beijing time.
-    private func monthKey() -> String {
+    func monthKey() -> String {
         renderer.beijing.date(at: clock.now() / 1000).monthText
     }
 
