@@ -23,11 +23,18 @@ import WSClient
         /// - Parameters:
         ///   - options: The emulator's options (the Stream intervals shortened here).
         ///   - failFirst: Whether the handler throws on each event's first delivery.
-        init(options: EmulatorOptions = SyncHarness.fastEmulator(), failFirst: Bool = false) throws {
+        ///   - records: The instances the emulator starts with.
+        ///   - api: The API family of the settings.
+        init(
+            options: EmulatorOptions = SyncHarness.fastEmulator(),
+            failFirst: Bool = false,
+            records: [InstanceRecord] = SyncHarness.newest(5),
+            api: DingTalkAPI = .v1
+        ) throws {
             var options = options
             options.streamAckTimeoutMilliseconds = min(options.streamAckTimeoutMilliseconds, 250)
-            harness = try SyncHarness(records: SyncHarness.newest(5), options: options)
-            var configuration = StreamConfiguration(settings: harness.settings(api: .v1))
+            harness = try SyncHarness(records: records, options: options)
+            var configuration = StreamConfiguration(settings: harness.settings(api: api))
             configuration.backoff = StreamBackoff(initialMilliseconds: 20, maximumMilliseconds: 100)
             let received = received
             let attempts = attempts
@@ -47,10 +54,13 @@ import WSClient
         }
 
         /// A fixture whose listener is connected.
-        static func started(options: EmulatorOptions = SyncHarness.fastEmulator(), failFirst: Bool = false)
-            async throws -> Fixture
-        {
-            let fixture = try Fixture(options: options, failFirst: failFirst)
+        static func started(
+            options: EmulatorOptions = SyncHarness.fastEmulator(),
+            failFirst: Bool = false,
+            records: [InstanceRecord] = SyncHarness.newest(5),
+            api: DingTalkAPI = .v1
+        ) async throws -> Fixture {
+            let fixture = try Fixture(options: options, failFirst: failFirst, records: records, api: api)
             try await fixture.start()
             return fixture
         }

@@ -13,7 +13,7 @@ public struct ApprovalEvent: Sendable, Equatable {
     }
 
     /// The event's `type`.
-    public enum EventType: Sendable, Equatable {
+    public enum EventType: Sendable, Hashable {
         case start
         case finish
         case terminate
