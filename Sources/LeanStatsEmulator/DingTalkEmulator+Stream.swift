@@ -8,7 +8,7 @@ struct StreamEvent: @unchecked Sendable {
 }
 
 /// The Stream gateway's HTTP side (`POST /v1.0/gateway/connections/open`), the events instance changes produce, and
-/// the statistics route (`docs/dingtalk-api-notes.md` §12.2).
+/// the statistics route (`docs/dingtalk-api-notes.md` §12.4).
 extension DingTalkEmulator {
     /// `POST /v1.0/gateway/connections/open`: checks `clientId` / `clientSecret` like the token API and answers the
     /// WebSocket endpoint with a ticket for one connection.

@@ -24,7 +24,7 @@ enum StreamAction: Sendable, Equatable {
 }
 
 /// The emulated Stream gateway's state, independent of the WebSocket server: tickets, the queue of undelivered
-/// events, events waiting for an ack, and the Stream faults (`docs/dingtalk-api-notes.md` §11, §12.2).
+/// events, events waiting for an ack, and the Stream faults (`docs/dingtalk-api-notes.md` §12.4).
 ///
 /// One connection is current at a time (the newest); events go to it, or wait in a bounded queue while no client
 /// is connected. An event not acknowledged `SUCCESS` within the ack timeout is sent again.
