@@ -99,7 +99,8 @@ enum EmulatorRoute: Equatable {
     /// Whether the call needs an access token.
     var needsToken: Bool {
         switch self {
-        case .legacyToken, .v1Token, .robotSend, .notFound, .loginPage, .userAccessToken, .currentUser, .streamOpen: false
+        case .legacyToken, .v1Token, .robotSend, .notFound, .loginPage, .userAccessToken, .currentUser, .streamOpen:
+            false
         default: true
         }
     }

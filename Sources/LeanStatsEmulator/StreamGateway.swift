@@ -52,7 +52,8 @@ final class StreamGateway: Sendable {
 
     /// Runs one connection: a reader for acks and ping replies, a ticker for redeliveries and pings, and a writer
     /// that sends what the hub says, until either side closes.
-    private static func serve(hub: StreamHub, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    private static func serve(hub: StreamHub, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async
+    {
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let id = hub.attach(wake)
         await withTaskGroup(of: Void.self) { group in

@@ -20,7 +20,12 @@ import Testing
         formFields: [FormField(name: "提案类别", value: "安全改善")]
     )
 
-    static func event(_ kind: ApprovalEvent.Kind, _ type: String, result: String? = nil, finish: Int64? = nil)
+    static func event(
+        _ kind: ApprovalEvent.Kind,
+        _ type: String,
+        result: String? = nil,
+        finish: Int64? = nil
+    )
         -> ApprovalEvent
     {
         ApprovalEvent(
@@ -65,15 +70,17 @@ import Testing
         #expect(Self.event(.instanceChange, "start").effect(on: Self.stored, api: .v1) == .unchanged)
     }
 
-    @Test(arguments: [
-        ("start", nil, nil, ApprovalEventEffect.FetchReason.unknownInstance, false),
-        ("finish", "agree", 1_764_815_437_000, .unknownInstance, false),
-        ("delete", nil, nil, .deleted, true),
-        ("archive", nil, nil, .incompleteEvent, true),
-        ("finish", nil, 1_764_815_437_000, .incompleteEvent, true),
-        ("finish", "agree", nil, .incompleteEvent, true),
-        ("terminate", nil, nil, .incompleteEvent, true),
-    ] as [(String, String?, Int64?, ApprovalEventEffect.FetchReason, Bool)])
+    @Test(
+        arguments: [
+            ("start", nil, nil, ApprovalEventEffect.FetchReason.unknownInstance, false),
+            ("finish", "agree", 1_764_815_437_000, .unknownInstance, false),
+            ("delete", nil, nil, .deleted, true),
+            ("archive", nil, nil, .incompleteEvent, true),
+            ("finish", nil, 1_764_815_437_000, .incompleteEvent, true),
+            ("finish", "agree", nil, .incompleteEvent, true),
+            ("terminate", nil, nil, .incompleteEvent, true),
+        ] as [(String, String?, Int64?, ApprovalEventEffect.FetchReason, Bool)]
+    )
     func eventsThatLackWhatTheStoreNeedsAskForTheDetail(
         type: String,
         result: String?,
@@ -97,9 +104,17 @@ import Testing
         #expect(
             event
                 == ApprovalEvent(
-                    eventId: "e9", kind: .instanceChange, type: .finish, processInstanceId: "p1", processCode: "PROC-1",
-                    result: "agree", createTime: 1_495_592_305_000, finishTime: 1_495_592_272_000, staffId: "manager75",
-                    title: "t", eventBornTime: 1_683_533_823_336
+                    eventId: "e9",
+                    kind: .instanceChange,
+                    type: .finish,
+                    processInstanceId: "p1",
+                    processCode: "PROC-1",
+                    result: "agree",
+                    createTime: 1_495_592_305_000,
+                    finishTime: 1_495_592_272_000,
+                    staffId: "manager75",
+                    title: "t",
+                    eventBornTime: 1_683_533_823_336
                 )
         )
         let ack = try #require(JSONObject(Array(frame.ack(success: true).utf8)))
@@ -118,7 +133,10 @@ import Testing
         }
         let fixture = try await StreamTests.Fixture.started(records: records, api: api)
         defer { Task { await fixture.stop() } }
-        let client = DingTalkClient(settings: fixture.harness.settings(api: api), transport: CurlTransport(timeoutSeconds: 5))
+        let client = DingTalkClient(
+            settings: fixture.harness.settings(api: api),
+            transport: CurlTransport(timeoutSeconds: 5)
+        )
         let decoder = DingTalkInstanceDecoder(clock: try ZoneClock(identifier: "Asia/Shanghai"))
         func detail(_ id: String) async throws -> InstanceRecord {
             try decoder.decodeReconciled(Data(try await client.instanceDetail(id)), instanceId: id).record

@@ -42,15 +42,16 @@ import WSClient
             listener = StreamListener(
                 configuration: configuration,
                 transport: CurlTransport(timeoutSeconds: 5),
-                status: { status in statuses.withLock { $0.append(status) } }
-            ) { event in
-                let attempt = attempts.withLock { counts -> Int in
-                    counts[event.eventId, default: 0] += 1
-                    return counts[event.eventId]!
+                status: { status in statuses.withLock { $0.append(status) } },
+                handler: { event in
+                    let attempt = attempts.withLock { counts -> Int in
+                        counts[event.eventId, default: 0] += 1
+                        return counts[event.eventId]!
+                    }
+                    if failFirst && attempt == 1 { throw CancellationError() }
+                    received.withLock { $0.append(event) }
                 }
-                if failFirst && attempt == 1 { throw CancellationError() }
-                received.withLock { $0.append(event) }
-            }
+            )
         }
 
         /// A fixture whose listener is connected.
@@ -276,8 +277,11 @@ import WSClient
     /// Whether a WebSocket upgrade to `url` succeeds.
     static func connects(_ url: String) async throws -> Bool {
         do {
-            try await WebSocketClient.connect(url: url, logger: .init(label: "test") { _ in SwiftLogNoOpLogHandler() }) {
-                _, outbound, _ in
+            try await WebSocketClient.connect(url: url, logger: .init(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            {
+                _,
+                outbound,
+                _ in
                 try await outbound.close(.normalClosure, reason: nil)
             }
             return true
@@ -303,7 +307,9 @@ import WSClient
 
     @Test func theBackoffDoublesFromItsStartUpToItsCapWithJitter() {
         let backoff = StreamBackoff()
-        #expect((1...8).map { backoff.ceiling(attempt: $0) } == [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000])
+        #expect(
+            (1...8).map { backoff.ceiling(attempt: $0) } == [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]
+        )
         #expect(backoff.ceiling(attempt: 1000) == 60_000)
         var generator = SeededGenerator(seed: 7)
         for attempt in 1...10 {
@@ -327,8 +333,9 @@ import WSClient
         let listener = StreamListener(
             configuration: configuration,
             transport: CurlTransport(timeoutSeconds: 2),
-            status: { status in statuses.withLock { $0.append(status) } }
-        ) { _ in }
+            status: { status in statuses.withLock { $0.append(status) } },
+            handler: { _ in }
+        )
         let task = Task { try await listener.run() }
         try await Fixture.wait("six attempts") {
             statuses.withLock { $0.filter { if case .reconnecting = $0 { true } else { false } }.count >= 6 }

@@ -124,7 +124,9 @@ public final class StreamListener: Sendable {
                 case .event:
                     let success = await self.receive(frame)
                     try await outbound.write(.text(frame.ack(success: success)))
-                    self.counters.withLock { success ? ($0.acks += 1) : ($0.laterReplies += 1) }
+                    self.counters.withLock { counters in
+                        if success { counters.acks += 1 } else { counters.laterReplies += 1 }
+                    }
                 case .callback:
                     try await outbound.write(.text(frame.ack(success: true)))
                     self.counters.withLock { $0.acks += 1 }
