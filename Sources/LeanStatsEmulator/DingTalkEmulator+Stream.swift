@@ -96,6 +96,8 @@ extension DingTalkEmulator {
             statistics.pushes += 1
             statistics.pushesPerMonth[month, default: 0] += 1
             if redelivery { statistics.redeliveries += 1 }
+        case .overQuota:
+            statistics.pushesOverQuota += 1
         case .ticket(let accepted):
             if !accepted { statistics.streamTicketRejections += 1 }
         case .connection: statistics.streamConnections += 1
@@ -116,6 +118,7 @@ extension DingTalkEmulator {
                 "requests": statistics.requests, "requests_per_api": statistics.requestsPerAPI,
                 "quota_calls": statistics.quotaCalls, "quota_calls_per_month": statistics.quotaCallsPerMonth,
                 "pushes": statistics.pushes, "pushes_per_month": statistics.pushesPerMonth,
+                "pushes_over_quota": statistics.pushesOverQuota,
                 "redeliveries": statistics.redeliveries, "events_emitted": statistics.eventsEmitted,
                 "events_lost": statistics.eventsLost, "stream_acks": statistics.streamAcks,
                 "stream_tickets": statistics.streamTickets, "stream_connections": statistics.streamConnections,

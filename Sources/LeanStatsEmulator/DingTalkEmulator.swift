@@ -48,6 +48,9 @@ public final class DingTalkEmulator: Sendable {
             )
         }
         if (options.monthlyQuota ?? 1) < 0 { throw EmulatorError(.option, "--monthly-quota must not be negative") }
+        if (options.monthlyPushQuota ?? 1) < 0 {
+            throw EmulatorError(.option, "--monthly-push-quota must not be negative")
+        }
         self.options = options
         self.clock = clock ?? EmulatorClock(now: dataset.defaultNow)
         self.renderer = EmulatorRenderer(beijing: try EmulatorDataset.beijing(), processCode: options.processCode)
@@ -58,6 +61,7 @@ public final class DingTalkEmulator: Sendable {
         self.streamHub = StreamHub(
             options: options,
             faults: { state.withLock { $0.faults } },
+            month: { beijing.date(at: clock.now() / 1000).monthText },
             count: { item in
                 let month = beijing.date(at: clock.now() / 1000).monthText
                 state.withLock { Self.record(item, month: month, in: &$0.statistics) }

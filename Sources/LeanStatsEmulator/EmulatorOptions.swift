@@ -38,6 +38,9 @@ public struct EmulatorOptions: Sendable {
     public var streamQueueLimit = 1000
     /// How long a Stream ticket from `connections/open` stays valid (DingTalk: 90 s).
     public var streamTicketSeconds = 90
+    /// Stream pushes allowed per month of the emulated clock, `nil` for unlimited (DingTalk's free tier: 3,000);
+    /// beyond, EVENT frames carry errCode 20001 and no content.
+    public var monthlyPushQuota: Int?
     /// The period of the Stream gateway's SYSTEM pings, `nil` for none.
     public var streamPingMilliseconds: Int? = 30_000
 
@@ -163,6 +166,8 @@ public struct EmulatorStatistics: Sendable {
     public var pushes = 0
     /// Stream pushes per month of the emulated clock (`YYYY-MM`, Beijing time).
     public var pushesPerMonth: [String: Int] = [:]
+    /// EVENT frames sent with errCode 20001 instead of the event, the push quota being used up (not pushes).
+    public var pushesOverQuota = 0
     /// Stream pushes that repeated an event already sent (redeliveries and duplicates).
     public var redeliveries = 0
     /// Events the emulator's instance changes produced for the Stream gateway.

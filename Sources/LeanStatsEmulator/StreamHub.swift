@@ -44,16 +44,21 @@ final class StreamHub: Sendable {
         var lastPing: UInt64 = 0
         var pings: Set<String> = []
         var sequence = 0
+        /// Pushes sent per month, for the push quota.
+        var pushes: [String: Int] = [:]
     }
 
     private let state = Locked(State())
     private let options: EmulatorOptions
     private let faults: @Sendable () -> FaultPlan
     private let count: @Sendable (StreamCount) -> Void
+    private let month: @Sendable () -> String
 
     /// What the hub reports to the emulator's statistics.
     enum StreamCount: Sendable {
         case push(redelivery: Bool)
+        /// A push refused with errCode 20001 because the month's push quota is used up.
+        case overQuota
         case ticket(accepted: Bool)
         case connection
         case ack
@@ -66,10 +71,12 @@ final class StreamHub: Sendable {
     init(
         options: EmulatorOptions,
         faults: @escaping @Sendable () -> FaultPlan,
+        month: @escaping @Sendable () -> String,
         count: @escaping @Sendable (StreamCount) -> Void
     ) {
         self.options = options
         self.faults = faults
+        self.month = month
         self.count = count
     }
 
@@ -224,31 +231,43 @@ final class StreamHub: Sendable {
         let now = Self.now()
         let plan = faults()
         let ackTimeout = UInt64(max(1, options.streamAckTimeoutMilliseconds)) * 1_000_000
+        let month = month()
+        let quota = options.monthlyPushQuota
         var counts: [StreamCount] = []
         let actions = state.withLock { state -> [StreamAction] in
             guard state.current == id, !state.stopped else { return [.close] }
             var actions: [StreamAction] = []
+            /// One EVENT frame: a push, or an errCode 20001 frame without content once the quota is used up.
+            func send(_ push: StreamPush) {
+                if let quota, state.pushes[month, default: 0] >= quota {
+                    actions.append(.frame(eventFrame(push, connection: id, overQuota: true), isPush: false))
+                    counts.append(.overQuota)
+                } else {
+                    state.pushes[month, default: 0] += 1
+                    actions.append(.frame(eventFrame(push, connection: id, overQuota: false), isPush: true))
+                    counts.append(.push(redelivery: push.sends > 1))
+                }
+            }
             for index in state.inFlight.indices {
                 guard let sent = state.inFlight[index].sentAt, now - sent >= ackTimeout else { continue }
                 state.inFlight[index].sentAt = now
                 state.inFlight[index].sends += 1
-                actions.append(.frame(eventFrame(state.inFlight[index], connection: id), isPush: true))
-                counts.append(.push(redelivery: true))
+                send(state.inFlight[index])
             }
             while !state.queue.isEmpty {
                 var push = state.queue.removeFirst()
                 push.sentAt = now
                 push.sends += 1
                 state.inFlight.append(push)
-                actions.append(.frame(eventFrame(push, connection: id), isPush: true))
-                counts.append(.push(redelivery: push.sends > 1))
+                send(push)
                 // The faults count first deliveries only, so a redelivery cannot trigger the same fault forever.
                 guard push.sends == 1 else { continue }
                 state.delivered += 1
                 let serial = state.delivered
                 if let every = plan.streamDuplicateEvery, serial % every == 0 {
-                    actions.append(.frame(eventFrame(push, connection: id), isPush: true))
-                    counts += [.push(redelivery: true), .fault("stream-duplicate")]
+                    push.sends += 1
+                    send(push)
+                    counts.append(.fault("stream-duplicate"))
                 }
                 if let every = plan.streamDropEvery, serial % every == 0 {
                     state.current = nil
@@ -281,14 +300,17 @@ final class StreamHub: Sendable {
 
     // MARK: - Frames
 
-    private func eventFrame(_ push: StreamPush, connection: Int) -> String {
-        let headers: [String: String] = [
+    private func eventFrame(_ push: StreamPush, connection: Int, overQuota: Bool) -> String {
+        var headers: [String: String] = [
             "appId": options.appKey, "connectionId": "conn-\(connection)", "contentType": "application/json",
             "messageId": push.messageId, "time": String(push.bornTime), "topic": "*", "eventType": push.eventType,
             "eventId": push.eventId, "eventBornTime": String(push.bornTime), "eventCorpId": "dingleanstatsemulator",
             "eventUnifiedAppId": "leanstats-emulator-app",
         ]
-        return Self.frame(type: "EVENT", headers: headers, data: push.data)
+        guard overQuota else { return Self.frame(type: "EVENT", headers: headers, data: push.data) }
+        headers["errCode"] = "20001"
+        let refusal = #"{"errCode":20001,"errMsg":"推送次数已超过本月限额"}"#
+        return Self.frame(type: "EVENT", headers: headers, data: refusal)
     }
 
     private func systemFrame(

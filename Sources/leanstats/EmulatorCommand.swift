@@ -109,6 +109,8 @@ struct EmulatorCommand: ParsableCommand {
 
     @Option(name: .long, help: "The Stream gateway's WebSocket port (0 picks a free one).")
     var streamPort: Int = 0
+    @Option(name: .long, help: "Stream pushes allowed per month (default: unlimited); beyond, errCode 20001.")
+    var monthlyPushQuota: Int?
     @Flag(name: .long, help: "Push bpms_task_change events too (each is a push against the quota).")
     var streamTaskEvents = false
     @Option(name: .long, help: "Milliseconds the Stream gateway waits for an ack before delivering again.")
@@ -171,6 +173,7 @@ struct EmulatorCommand: ParsableCommand {
             options.faults.streamDuplicateEvery = streamDuplicateEvery
             options.faults.streamLoseWhileDisconnected = streamLoseWhileDisconnected
             options.streamTaskEvents = streamTaskEvents
+            options.monthlyPushQuota = monthlyPushQuota
             options.streamAckTimeoutMilliseconds = streamAckTimeoutMs
             options.streamPingMilliseconds = streamPingMs == 0 ? nil : streamPingMs
             let beijing = try ZoneClock(identifier: "Asia/Shanghai")

@@ -257,6 +257,53 @@ import WSClient
         #expect(events.map(\.processInstanceId) == ["stream-test-0", "stream-test-1", "stream-test-5"])
     }
 
+    @Test func pushesBeyondTheMonthlyQuotaArriveAsErrCode20001AndTheListenerStaysConnected() async throws {
+        var options = SyncHarness.fastEmulator()
+        options.monthlyPushQuota = 2
+        let fixture = try await Fixture.started(options: options)
+        defer { Task { await fixture.stop() } }
+        fixture.harness.emulator.insert(Self.newInstances(4))
+        _ = try await fixture.waitForEvents(2)
+        try await Fixture.wait("two refused pushes") { fixture.listener.statistics.pushQuotaErrors == 2 }
+        try await Fixture.wait("all four acknowledged") { fixture.harness.emulator.statistics.streamAcks == 4 }
+        #expect(fixture.received.withLock { $0.count } == 2)
+        #expect(fixture.listener.statistics.connectionsOpened == 1)
+        let statistics = fixture.harness.emulator.statistics
+        #expect(statistics.pushes == 2 && statistics.pushesOverQuota == 2)
+        #expect(
+            fixture.statuses.withLock {
+                $0.contains(.pushQuotaExhausted(message: "DingTalk's monthly push quota is used up (errCode 20001)"))
+            }
+        )
+    }
+
+    @Test func aHundredDropsDisconnectsDuplicatesAndWithheldAcksLoseAndRepeatNothing() async throws {
+        var options = SyncHarness.fastEmulator()
+        options.faults.streamDropEvery = 4
+        options.faults.streamDisconnectEvery = 7
+        options.faults.streamDuplicateEvery = 3
+        options.faults.streamWithholdAckEvery = 5
+        let fixture = try await Fixture.started(options: options)
+        defer { Task { await fixture.stop() } }
+        var generator = SeededGenerator(seed: 15)
+        var next = 0
+        while next < 300 {
+            let count = Int.random(in: 1...6, using: &generator)
+            fixture.harness.emulator.insert(Self.newInstances(min(count, 300 - next), from: next))
+            next += count
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...4, using: &generator)))
+        }
+        let events = try await fixture.waitForEvents(300)
+        try await Task.sleep(for: .milliseconds(300))
+        let received = fixture.received.withLock { $0 }
+        #expect(received.count == 300)
+        #expect(Set(received.map(\.processInstanceId)).count == 300)
+        #expect(events.count == 300)
+        let faults = fixture.harness.emulator.statistics.faults
+        #expect((faults["stream-drop"] ?? 0) + (faults["stream-disconnect"] ?? 0) >= 100)
+        #expect(fixture.harness.emulator.statistics.eventsLost == 0)
+    }
+
     @Test func theGatewayRejectsAMissingUsedOrExpiredTicket() async throws {
         var options = SyncHarness.fastEmulator()
         options.streamTicketSeconds = 1
