@@ -22,6 +22,9 @@ public final class DingTalkEmulator: Sendable {
     let renderer: EmulatorRenderer
     /// The Stream gateway's tickets, queue and acks; its WebSocket server runs in ``EmulatorServer``.
     let streamHub: StreamHub
+    /// Held from an instance change until its events are queued, so concurrent changes queue their events in the
+    /// order the changes happened.
+    let emission = Locked(())
 
     /// Creates an emulator serving a dataset.
     /// - Parameters:
@@ -82,35 +85,40 @@ public final class DingTalkEmulator: Sendable {
         state.withLock { $0.statistics = EmulatorStatistics() }
     }
 
-    /// Changes an instance, e.g. finishes a RUNNING one.
+    /// Changes an instance, e.g. finishes a RUNNING one, and queues the Stream events the change produces
+    /// (`docs/dingtalk-api-notes.md` §12.4).
     /// - Parameters:
     ///   - id: The instance id.
     ///   - change: Edits the record; its instance id must stay the same.
     /// - Returns: Whether the instance exists.
     @discardableResult
     public func update(_ id: String, _ change: (inout InstanceRecord) -> Void) -> Bool {
-        let events = state.withLock { state -> [StreamEvent]? in
-            guard let old = state.record(id) else { return nil }
-            var record = old
-            change(&record)
-            record.instanceId = id
-            state.upsert([record])
-            return streamEvents(from: old, to: record)
+        emission.withLock { _ in
+            let events = state.withLock { state -> [StreamEvent]? in
+                guard let old = state.record(id) else { return nil }
+                var record = old
+                change(&record)
+                record.instanceId = id
+                state.upsert([record])
+                return streamEvents(from: old, to: record)
+            }
+            guard let events else { return false }
+            emit(events)
+            return true
         }
-        guard let events else { return false }
-        emit(events)
-        return true
     }
 
-    /// Adds instances (or replaces those with the same id).
+    /// Adds instances (or replaces those with the same id), and queues the Stream events the changes produce.
     /// - Parameter records: The instances.
     public func insert(_ records: [InstanceRecord]) {
-        let events = state.withLock { state -> [StreamEvent] in
-            let changes = records.flatMap { streamEvents(from: state.record($0.instanceId), to: $0) }
-            state.upsert(records)
-            return changes
+        emission.withLock { _ in
+            let events = state.withLock { state -> [StreamEvent] in
+                let changes = records.flatMap { streamEvents(from: state.record($0.instanceId), to: $0) }
+                state.upsert(records)
+                return changes
+            }
+            emit(events)
         }
-        emit(events)
     }
 
     /// The organisation the contacts and login APIs describe.

@@ -29,13 +29,13 @@ import WSClient
             options: EmulatorOptions = SyncHarness.fastEmulator(),
             failFirst: Bool = false,
             records: [InstanceRecord] = SyncHarness.newest(5),
-            api: DingTalkAPI = .v1
+            api: DingTalkAPI = .v1,
+            keepAliveMilliseconds: Int = 60_000
         ) throws {
-            var options = options
-            options.streamAckTimeoutMilliseconds = min(options.streamAckTimeoutMilliseconds, 250)
             harness = try SyncHarness(records: records, options: options)
             var configuration = StreamConfiguration(settings: harness.settings(api: api))
             configuration.backoff = StreamBackoff(initialMilliseconds: 20, maximumMilliseconds: 100)
+            configuration.keepAliveMilliseconds = keepAliveMilliseconds
             let received = received
             let attempts = attempts
             let statuses = statuses
@@ -59,9 +59,16 @@ import WSClient
             options: EmulatorOptions = SyncHarness.fastEmulator(),
             failFirst: Bool = false,
             records: [InstanceRecord] = SyncHarness.newest(5),
-            api: DingTalkAPI = .v1
+            api: DingTalkAPI = .v1,
+            keepAliveMilliseconds: Int = 60_000
         ) async throws -> Fixture {
-            let fixture = try Fixture(options: options, failFirst: failFirst, records: records, api: api)
+            let fixture = try Fixture(
+                options: options,
+                failFirst: failFirst,
+                records: records,
+                api: api,
+                keepAliveMilliseconds: keepAliveMilliseconds
+            )
             try await fixture.start()
             return fixture
         }
@@ -82,14 +89,14 @@ import WSClient
         }
 
         /// Waits until the handler has received `count` events.
-        func waitForEvents(_ count: Int) async throws -> [ApprovalEvent] {
-            try await Self.wait("\(count) events") { self.received.withLock { $0.count } >= count }
+        func waitForEvents(_ count: Int, seconds: Double = 10) async throws -> [ApprovalEvent] {
+            try await Self.wait("\(count) events", seconds: seconds) { self.received.withLock { $0.count } >= count }
             return received.withLock { $0 }
         }
 
         /// Polls a condition for up to ten seconds.
-        static func wait(_ what: String, _ condition: () -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(10)
+        static func wait(_ what: String, seconds: Double = 10, _ condition: () -> Bool) async throws {
+            let deadline = Date().addingTimeInterval(seconds)
             while !condition() {
                 guard Date() < deadline else { throw WaitTimeout(what: what) }
                 try await Task.sleep(for: .milliseconds(10))
@@ -202,7 +209,9 @@ import WSClient
     }
 
     @Test func aThrowingHandlerGetsTheEventAgainAndStoresItOnce() async throws {
-        let fixture = try await Fixture.started(failFirst: true)
+        var options = SyncHarness.fastEmulator()
+        options.streamAckTimeoutMilliseconds = 250
+        let fixture = try await Fixture.started(options: options, failFirst: true)
         defer { Task { await fixture.stop() } }
         fixture.harness.emulator.insert(Self.newInstances(3))
         let events = try await fixture.waitForEvents(3)
@@ -216,6 +225,7 @@ import WSClient
     @Test func withheldAcksAreDeliveredAgainAndDroppedAsDuplicates() async throws {
         var options = SyncHarness.fastEmulator()
         options.faults.streamWithholdAckEvery = 2
+        options.streamAckTimeoutMilliseconds = 250
         let fixture = try await Fixture.started(options: options)
         defer { Task { await fixture.stop() } }
         fixture.harness.emulator.insert(Self.newInstances(4))
@@ -237,7 +247,7 @@ import WSClient
         let events = try await fixture.waitForEvents(8)
         #expect(Set(events.map(\.processInstanceId)).count == 8)
         #expect(fixture.harness.emulator.statistics.faults["stream-drop"] == 4)
-        #expect(fixture.listener.statistics.reconnects >= 4)
+        try await Fixture.wait("the fourth reconnection") { fixture.listener.statistics.reconnects >= 4 }
         #expect(fixture.harness.emulator.statistics.eventsLost == 0)
     }
 
@@ -252,6 +262,8 @@ import WSClient
         emulator.insert(Self.newInstances(3, from: 2))
         #expect(emulator.statistics.eventsLost == 3)
         try await fixture.start()
+        // The two queued events arriving show that the gateway has the connection, so the next one is not lost.
+        _ = try await fixture.waitForEvents(2)
         emulator.insert(Self.newInstances(1, from: 5))
         let events = try await fixture.waitForEvents(3)
         #expect(events.map(\.processInstanceId) == ["stream-test-0", "stream-test-1", "stream-test-5"])
@@ -279,26 +291,28 @@ import WSClient
 
     @Test func aHundredDropsDisconnectsDuplicatesAndWithheldAcksLoseAndRepeatNothing() async throws {
         var options = SyncHarness.fastEmulator()
-        options.faults.streamDropEvery = 4
-        options.faults.streamDisconnectEvery = 7
+        options.faults.streamDropEvery = 3
+        options.faults.streamDisconnectEvery = 5
         options.faults.streamDuplicateEvery = 3
         options.faults.streamWithholdAckEvery = 5
-        let fixture = try await Fixture.started(options: options)
+        options.streamAckTimeoutMilliseconds = 250
+        // A short keep-alive, so a connection whose close went unnoticed is found dead within a second.
+        let fixture = try await Fixture.started(options: options, keepAliveMilliseconds: 250)
         defer { Task { await fixture.stop() } }
         var generator = SeededGenerator(seed: 15)
         var next = 0
-        while next < 300 {
+        while next < 240 {
             let count = Int.random(in: 1...6, using: &generator)
-            fixture.harness.emulator.insert(Self.newInstances(min(count, 300 - next), from: next))
+            fixture.harness.emulator.insert(Self.newInstances(min(count, 240 - next), from: next))
             next += count
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...4, using: &generator)))
         }
-        let events = try await fixture.waitForEvents(300)
+        let events = try await fixture.waitForEvents(240, seconds: 30)
         try await Task.sleep(for: .milliseconds(300))
         let received = fixture.received.withLock { $0 }
-        #expect(received.count == 300)
-        #expect(Set(received.map(\.processInstanceId)).count == 300)
-        #expect(events.count == 300)
+        #expect(received.count == 240)
+        #expect(Set(received.map(\.processInstanceId)).count == 240)
+        #expect(events.count >= 240)
         let faults = fixture.harness.emulator.statistics.faults
         #expect((faults["stream-drop"] ?? 0) + (faults["stream-disconnect"] ?? 0) >= 100)
         #expect(fixture.harness.emulator.statistics.eventsLost == 0)
