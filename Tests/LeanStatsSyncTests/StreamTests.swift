@@ -25,12 +25,15 @@ import WSClient
         ///   - failFirst: Whether the handler throws on each event's first delivery.
         ///   - records: The instances the emulator starts with.
         ///   - api: The API family of the settings.
+        ///   - keepAliveMilliseconds: The WebSocket ping period; short, because on a loaded machine the client
+        ///     sometimes misses the emulator's close after a drop fault and only the missed pong reveals the dead
+        ///     connection (within two periods).
         init(
             options: EmulatorOptions = SyncHarness.fastEmulator(),
             failFirst: Bool = false,
             records: [InstanceRecord] = SyncHarness.newest(5),
             api: DingTalkAPI = .v1,
-            keepAliveMilliseconds: Int = 60_000
+            keepAliveMilliseconds: Int = 1000
         ) throws {
             harness = try SyncHarness(records: records, options: options)
             var configuration = StreamConfiguration(settings: harness.settings(api: api))
@@ -60,7 +63,7 @@ import WSClient
             failFirst: Bool = false,
             records: [InstanceRecord] = SyncHarness.newest(5),
             api: DingTalkAPI = .v1,
-            keepAliveMilliseconds: Int = 60_000
+            keepAliveMilliseconds: Int = 1000
         ) async throws -> Fixture {
             let fixture = try Fixture(
                 options: options,
@@ -218,7 +221,7 @@ import WSClient
         #expect(Set(events.map(\.eventId)).count == 3)
         #expect(fixture.attempts.withLock { $0.values.allSatisfy { $0 == 2 } })
         #expect(fixture.listener.statistics.laterReplies == 3)
-        #expect(fixture.harness.emulator.statistics.redeliveries == 3)
+        #expect(fixture.harness.emulator.statistics.redeliveries >= 3)
         #expect(fixture.statuses.withLock { $0.contains { if case .handlerFailed = $0 { true } else { false } } })
     }
 
