@@ -35,6 +35,7 @@ extension DingTalkEmulator {
         switch (request.method, request.path) {
         case ("GET", "/_emulator/robot/messages"): messages = robotMessages
         case ("GET", "/_emulator/work/messages"): messages = workNotifications
+        case ("GET", "/_emulator/statistics"): return statisticsResponse()
         default: return nil
         }
         let items: [[String: Any]] = messages.map { message in

@@ -20,6 +20,11 @@ public final class DingTalkEmulator: Sendable {
     public let clock: EmulatorClock
     let state: Locked<EmulatorState>
     let renderer: EmulatorRenderer
+    /// The Stream gateway's tickets, queue and acks; its WebSocket server runs in ``EmulatorServer``.
+    let streamHub: StreamHub
+    /// Held from an instance change until its events are queued, so concurrent changes queue their events in the
+    /// order the changes happened.
+    let emission = Locked(())
 
     /// Creates an emulator serving a dataset.
     /// - Parameters:
@@ -46,10 +51,25 @@ public final class DingTalkEmulator: Sendable {
             )
         }
         if (options.monthlyQuota ?? 1) < 0 { throw EmulatorError(.option, "--monthly-quota must not be negative") }
+        if (options.monthlyPushQuota ?? 1) < 0 {
+            throw EmulatorError(.option, "--monthly-push-quota must not be negative")
+        }
         self.options = options
         self.clock = clock ?? EmulatorClock(now: dataset.defaultNow)
         self.renderer = EmulatorRenderer(beijing: try EmulatorDataset.beijing(), processCode: options.processCode)
-        self.state = Locked(EmulatorState(records: dataset.instances, faults: options.faults))
+        let state = Locked(EmulatorState(records: dataset.instances, faults: options.faults))
+        self.state = state
+        let beijing = renderer.beijing
+        let clock = self.clock
+        self.streamHub = StreamHub(
+            options: options,
+            faults: { state.withLock { $0.faults } },
+            month: { beijing.date(at: clock.now() / 1000).monthText },
+            count: { item in
+                let month = beijing.date(at: clock.now() / 1000).monthText
+                state.withLock { Self.record(item, month: month, in: &$0.statistics) }
+            }
+        )
     }
 
     // MARK: - Inspection and changes (for tests and trials)
@@ -65,26 +85,40 @@ public final class DingTalkEmulator: Sendable {
         state.withLock { $0.statistics = EmulatorStatistics() }
     }
 
-    /// Changes an instance, e.g. finishes a RUNNING one.
+    /// Changes an instance, e.g. finishes a RUNNING one, and queues the Stream events the change produces
+    /// (`docs/dingtalk-api-notes.md` §12.4).
     /// - Parameters:
     ///   - id: The instance id.
     ///   - change: Edits the record; its instance id must stay the same.
     /// - Returns: Whether the instance exists.
     @discardableResult
     public func update(_ id: String, _ change: (inout InstanceRecord) -> Void) -> Bool {
-        state.withLock { state in
-            guard var record = state.record(id) else { return false }
-            change(&record)
-            record.instanceId = id
-            state.upsert([record])
+        emission.withLock { _ in
+            let events = state.withLock { state -> [StreamEvent]? in
+                guard let old = state.record(id) else { return nil }
+                var record = old
+                change(&record)
+                record.instanceId = id
+                state.upsert([record])
+                return streamEvents(from: old, to: record)
+            }
+            guard let events else { return false }
+            emit(events)
             return true
         }
     }
 
-    /// Adds instances (or replaces those with the same id).
+    /// Adds instances (or replaces those with the same id), and queues the Stream events the changes produce.
     /// - Parameter records: The instances.
     public func insert(_ records: [InstanceRecord]) {
-        state.withLock { $0.upsert(records) }
+        emission.withLock { _ in
+            let events = state.withLock { state -> [StreamEvent] in
+                let changes = records.flatMap { streamEvents(from: state.record($0.instanceId), to: $0) }
+                state.upsert(records)
+                return changes
+            }
+            emit(events)
+        }
     }
 
     /// The organisation the contacts and login APIs describe.
@@ -193,6 +227,7 @@ public final class DingTalkEmulator: Sendable {
         case .currentUser: response = currentUser(request)
         case .userIdByUnionId: response = userIdByUnionId(request)
         case .subDepartments: response = subDepartments(request)
+        case .streamOpen: response = openStreamConnection(request)
         case .unknownLegacy, .unknownV1, .notFound: response = HTTPServerResponse(status: 404)
         }
         if route.countsAgainstQuota && Self.isSuccess(response, legacy: route.isLegacy) {
@@ -200,6 +235,7 @@ public final class DingTalkEmulator: Sendable {
             state.withLock { state in
                 state.quota[month, default: 0] += 1
                 state.statistics.quotaCalls += 1
+                state.statistics.quotaCallsPerMonth[month, default: 0] += 1
             }
         }
         return response
@@ -287,7 +323,7 @@ public final class DingTalkEmulator: Sendable {
     }
 
     /// The month of the emulated clock, `YYYY-MM` in Beijing time.
-    private func monthKey() -> String {
+    func monthKey() -> String {
         renderer.beijing.date(at: clock.now() / 1000).monthText
     }
 

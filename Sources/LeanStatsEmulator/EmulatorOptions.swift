@@ -30,6 +30,19 @@ public struct EmulatorOptions: Sendable {
     /// The user the login page signs in without asking (a user id, or ``EmulatedOrganisation/outsider``); `nil`
     /// to show a page to pick one. A `login_as` query parameter on the login page overrides it.
     public var loginAs: String?
+    /// Whether the Stream gateway also pushes `bpms_task_change` events (each one is a push against the quota).
+    public var streamTaskEvents = false
+    /// How long the Stream gateway waits for an ack before sending an event again (DingTalk: 3 s).
+    public var streamAckTimeoutMilliseconds = 3000
+    /// The most events the Stream gateway keeps for a client that is not connected; older ones are lost.
+    public var streamQueueLimit = 1000
+    /// How long a Stream ticket from `connections/open` stays valid (DingTalk: 90 s).
+    public var streamTicketSeconds = 90
+    /// Stream pushes allowed per month of the emulated clock, `nil` for unlimited (DingTalk's free tier: 3,000);
+    /// beyond, EVENT frames carry errCode 20001 and no content.
+    public var monthlyPushQuota: Int?
+    /// The period of the Stream gateway's SYSTEM pings, `nil` for none.
+    public var streamPingMilliseconds: Int? = 30_000
 
     /// The defaults: DingTalk's limits, no quota, no faults.
     public init() {}
@@ -57,6 +70,17 @@ public struct FaultPlan: Sendable, Equatable {
     public var oversizeBytes: Int = 64 << 20
     /// How the listing APIs paginate wrongly, `nil` for correctly.
     public var listingLoop: ListingLoop?
+    /// Every Nth event the Stream gateway delivers, it closes the connection right after the frame, without a
+    /// SYSTEM `disconnect`.
+    public var streamDropEvery: Int?
+    /// Every Nth event the Stream gateway delivers, it sends SYSTEM `disconnect` after the frame and closes.
+    public var streamDisconnectEvery: Int?
+    /// Every Nth `SUCCESS` ack the Stream gateway ignores, so the event is delivered again after the ack timeout.
+    public var streamWithholdAckEvery: Int?
+    /// Every Nth event the Stream gateway delivers twice in a row.
+    public var streamDuplicateEvery: Int?
+    /// Events emitted while no Stream client is connected are lost instead of queued.
+    public var streamLoseWhileDisconnected = false
 
     /// Ways a listing's pagination can go wrong, in both API families (`next_cursor` / `nextToken`).
     public enum ListingLoop: String, Sendable, CaseIterable {
@@ -95,7 +119,9 @@ public struct FaultPlan: Sendable, Equatable {
         let periods = [
             ("--fail-every", failEvery), ("--throttle-every", throttleEvery),
             ("--expire-token-every", expireTokenEvery), ("--slow-every", slowEvery), ("--garbage-every", garbageEvery),
-            ("--oversize-every", oversizeEvery),
+            ("--oversize-every", oversizeEvery), ("--stream-drop-every", streamDropEvery),
+            ("--stream-disconnect-every", streamDisconnectEvery),
+            ("--stream-withhold-ack-every", streamWithholdAckEvery), ("--stream-duplicate-every", streamDuplicateEvery),
         ]
         for (name, period) in periods where (period ?? 1) < 1 {
             throw EmulatorError(.option, "\(name) must be at least 1")
@@ -108,7 +134,8 @@ public struct FaultPlan: Sendable, Equatable {
     /// Whether any fault is enabled.
     public var isEmpty: Bool {
         failEvery == nil && throttleEvery == nil && expireTokenEvery == nil && slowEvery == nil && garbageEvery == nil
-            && oversizeEvery == nil && listingLoop == nil
+            && oversizeEvery == nil && listingLoop == nil && streamDropEvery == nil && streamDisconnectEvery == nil
+            && streamWithholdAckEvery == nil && streamDuplicateEvery == nil && !streamLoseWhileDisconnected
     }
 }
 
@@ -124,7 +151,8 @@ public struct EmulatorStatistics: Sendable {
     public var tokenRequests = 0
     /// New tokens minted (a token request while the current token is valid returns the same one).
     public var tokensIssued = 0
-    /// Faults injected, by kind (`fail`, `throttle`, `expire`, `slow`, `garbage`, `oversize`, `loop`).
+    /// Faults injected, by kind (`fail`, `throttle`, `expire`, `slow`, `garbage`, `oversize`, `loop`,
+    /// `stream-drop`, `stream-disconnect`, `stream-withhold-ack`, `stream-duplicate`).
     public var faults: [String: Int] = [:]
     /// Requests refused because the API's QPS limit was exceeded (not injected faults).
     public var qpsRejections = 0
@@ -132,6 +160,31 @@ public struct EmulatorStatistics: Sendable {
     public var quotaCalls = 0
     /// Robot posts refused: 310000 (signature, timestamp or keyword) and 130101 (throttled).
     public var robotRejections: [Int: Int] = [:]
+    /// Approval-API calls counted against the quota, per month of the emulated clock (`YYYY-MM`, Beijing time).
+    public var quotaCallsPerMonth: [String: Int] = [:]
+    /// Stream pushes: every EVENT frame sent, redeliveries and duplicates included.
+    public var pushes = 0
+    /// Stream pushes per month of the emulated clock (`YYYY-MM`, Beijing time).
+    public var pushesPerMonth: [String: Int] = [:]
+    /// EVENT frames sent with errCode 20001 instead of the event, the push quota being used up (not pushes).
+    public var pushesOverQuota = 0
+    /// Stream pushes that repeated an event already sent (redeliveries and duplicates).
+    public var redeliveries = 0
+    /// Events the emulator's instance changes produced for the Stream gateway.
+    public var eventsEmitted = 0
+    /// Events lost: emitted while disconnected under the fault, or pushed out of a full queue.
+    public var eventsLost = 0
+    /// `SUCCESS` acks that settled an event.
+    public var streamAcks = 0
+    /// Stream tickets issued by `connections/open`.
+    public var streamTickets = 0
+    /// WebSocket connections refused for a missing, used or expired ticket.
+    public var streamTicketRejections = 0
+    /// WebSocket connections accepted.
+    public var streamConnections = 0
+    /// SYSTEM pings sent, and replies received.
+    public var streamPings = 0
+    public var streamPongs = 0
 
     /// The largest number of arrivals of one API inside any one-second window.
     /// - Parameter api: The API name.

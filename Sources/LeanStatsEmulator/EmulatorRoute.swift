@@ -22,6 +22,8 @@ enum EmulatorRoute: Equatable {
     case userIdByUnionId
     /// The direct sub-departments of a department.
     case subDepartments
+    /// The Stream gateway's `connections/open`: an endpoint and a ticket for one WebSocket connection.
+    case streamOpen
     /// A `/topapi/…` path the emulator does not know (legacy errcode 22).
     case unknownLegacy(String)
     /// A `/v1.0/…` path the emulator does not know.
@@ -46,6 +48,7 @@ enum EmulatorRoute: Equatable {
         case "/v1.0/contact/users/me": self = .currentUser
         case "/topapi/user/getbyunionid": self = .userIdByUnionId
         case "/topapi/v2/department/listsub": self = .subDepartments
+        case "/v1.0/gateway/connections/open": self = .streamOpen
         default:
             if path.hasPrefix("/topapi/") {
                 self = .unknownLegacy(path)
@@ -75,6 +78,7 @@ enum EmulatorRoute: Equatable {
         case .currentUser: "v1.0/contact/users/me"
         case .userIdByUnionId: "topapi/user/getbyunionid"
         case .subDepartments: "topapi/v2/department/listsub"
+        case .streamOpen: "v1.0/gateway/connections/open"
         case .unknownLegacy(let path), .unknownV1(let path): String(path.dropFirst())
         case .notFound: "other"
         }
@@ -86,14 +90,17 @@ enum EmulatorRoute: Equatable {
         case .legacyToken, .legacyList, .legacyDetail, .user, .department, .robotSend, .workNotification,
             .userIdByUnionId, .subDepartments, .unknownLegacy:
             true
-        case .v1Token, .v1List, .v1Detail, .unknownV1, .notFound, .loginPage, .userAccessToken, .currentUser: false
+        case .v1Token, .v1List, .v1Detail, .unknownV1, .notFound, .loginPage, .userAccessToken, .currentUser,
+            .streamOpen:
+            false
         }
     }
 
     /// Whether the call needs an access token.
     var needsToken: Bool {
         switch self {
-        case .legacyToken, .v1Token, .robotSend, .notFound, .loginPage, .userAccessToken, .currentUser: false
+        case .legacyToken, .v1Token, .robotSend, .notFound, .loginPage, .userAccessToken, .currentUser, .streamOpen:
+            false
         default: true
         }
     }

@@ -24,7 +24,9 @@ struct EmulatorCommand: ParsableCommand {
             instance unless --now says otherwise, so a year-old sample is in reach; sync with the same --now. \
             It also serves the dashboard's DingTalk login (/oauth2/auth, userAccessToken, users/me, getbyunionid) \
             and a department tree derived from the data: --login-as USERID signs that user in without asking. \
-            Runs until interrupted (Ctrl-C).
+            The Stream gateway (POST /v1.0/gateway/connections/open, then a WebSocket on --stream-port) pushes \
+            bpms_instance_change events when instances change, with optional Stream faults (--stream-…); \
+            GET /_emulator/statistics shows calls and pushes per month. Runs until interrupted (Ctrl-C).
             """
     )
 
@@ -105,12 +107,36 @@ struct EmulatorCommand: ParsableCommand {
     )
     var loginAs: String?
 
+    @Option(name: .long, help: "The Stream gateway's WebSocket port (0 picks a free one).")
+    var streamPort: Int = 0
+    @Option(name: .long, help: "Stream pushes allowed per month (default: unlimited); beyond, errCode 20001.")
+    var monthlyPushQuota: Int?
+    @Flag(name: .long, help: "Push bpms_task_change events too (each is a push against the quota).")
+    var streamTaskEvents = false
+    @Option(name: .long, help: "Milliseconds the Stream gateway waits for an ack before delivering again.")
+    var streamAckTimeoutMs: Int = EmulatorOptions().streamAckTimeoutMilliseconds
+    @Option(name: .long, help: "Milliseconds between the Stream gateway's SYSTEM pings (0: none).")
+    var streamPingMs: Int = EmulatorOptions().streamPingMilliseconds ?? 0
+    @Option(name: .long, help: "Close the Stream connection after every Nth event, without a disconnect.")
+    var streamDropEvery: Int?
+    @Option(name: .long, help: "Send SYSTEM disconnect after every Nth event and close.")
+    var streamDisconnectEvery: Int?
+    @Option(name: .long, help: "Ignore every Nth ack, so the event is delivered again.")
+    var streamWithholdAckEvery: Int?
+    @Option(name: .long, help: "Deliver every Nth event twice.")
+    var streamDuplicateEvery: Int?
+    @Flag(name: .long, help: "Lose events emitted while no Stream client is connected (instead of queueing them).")
+    var streamLoseWhileDisconnected = false
+
     @Option(name: .long, help: "The dashboard address printed as server.public_url in the config.")
     var publicUrl: String = "http://127.0.0.1:8080"
 
     func validate() throws {
         if (data == nil) == !sample { throw ValidationError("give either --data DIR or --sample") }
         if port < 0 || port > 65_535 { throw ValidationError("--port must be between 0 and 65535") }
+        if streamPort < 0 || streamPort > 65_535 { throw ValidationError("--stream-port must be between 0 and 65535") }
+        if streamAckTimeoutMs < 1 { throw ValidationError("--stream-ack-timeout-ms must be at least 1") }
+        if streamPingMs < 0 { throw ValidationError("--stream-ping-ms must not be negative") }
     }
 
     func run() throws {
@@ -141,6 +167,15 @@ struct EmulatorCommand: ParsableCommand {
                 oversizeBytes: oversizeBytes,
                 listingLoop: listingLoop
             )
+            options.faults.streamDropEvery = streamDropEvery
+            options.faults.streamDisconnectEvery = streamDisconnectEvery
+            options.faults.streamWithholdAckEvery = streamWithholdAckEvery
+            options.faults.streamDuplicateEvery = streamDuplicateEvery
+            options.faults.streamLoseWhileDisconnected = streamLoseWhileDisconnected
+            options.streamTaskEvents = streamTaskEvents
+            options.monthlyPushQuota = monthlyPushQuota
+            options.streamAckTimeoutMilliseconds = streamAckTimeoutMs
+            options.streamPingMilliseconds = streamPingMs == 0 ? nil : streamPingMs
             let beijing = try ZoneClock(identifier: "Asia/Shanghai")
             let clock: EmulatorClock
             switch now {
@@ -149,7 +184,7 @@ struct EmulatorCommand: ParsableCommand {
             case .some(let text): clock = EmulatorClock(now: try parseTime(text, option: "--now", zone: beijing))
             }
             let emulator = try DingTalkEmulator(dataset: dataset, options: options, clock: clock)
-            let server = try EmulatorServer(emulator: emulator, port: UInt16(port))
+            let server = try EmulatorServer(emulator: emulator, port: UInt16(port), streamPort: UInt16(streamPort))
             let nowText = String(beijing.format(clock.now() / 1000).prefix(16))
             let secret = appSecret == EmulatorOptions().appSecret ? appSecret : "<the --app-secret you gave>"
             let defaultRobotSecret = EmulatorOptions().robotSecret ?? ""
@@ -159,7 +194,8 @@ struct EmulatorCommand: ParsableCommand {
                 : "robot_secret = \"\(robotSecret == defaultRobotSecret ? robotSecret : "<the --robot-secret you gave>")\""
             printError(
                 "leanstats: emulator serving \(dataset.instances.count) instances of \(processCode) on \(server.baseURL) "
-                    + "(v1.0 and legacy); emulated now \(nowText) Asia/Shanghai"
+                    + "(v1.0 and legacy); emulated now \(nowText) Asia/Shanghai; Stream gateway "
+                    + (server.streamEndpoint ?? "not running")
             )
             let organisation = emulator.organisation
             let heads = organisation.heads.sorted { $0.key < $1.key }.map { dept, user in
@@ -197,7 +233,8 @@ struct EmulatorCommand: ParsableCommand {
             let faults = statistics.faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             printError(
                 "leanstats: emulator stopped after \(statistics.requests) requests (\(statistics.quotaCalls) quota calls, "
-                    + "\(statistics.tokensIssued) tokens, \(statistics.qpsRejections) over the QPS limit"
+                    + "\(statistics.tokensIssued) tokens, \(statistics.qpsRejections) over the QPS limit, "
+                    + "\(statistics.pushes) Stream pushes"
                     + (faults.isEmpty ? "" : "; faults: " + faults.joined(separator: ", ")) + ")"
             )
         }

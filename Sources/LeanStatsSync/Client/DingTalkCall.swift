@@ -23,20 +23,24 @@ enum DingTalkCall: Sendable, Equatable {
     case userIdByUnionId(unionId: String)
     /// The direct sub-departments of a department (contacts, legacy `/topapi/v2/department/listsub`).
     case subDepartments(id: Int64)
+    /// Opens a Stream connection: an endpoint and a one-time ticket (`docs/dingtalk-api-notes.md` §12).
+    case streamConnection(userAgent: String, localIp: String)
 
     /// Whether the call counts against the organisation's monthly quota: the approval APIs do; token and contacts
     /// APIs are exempt (`docs/dingtalk-api-notes.md` §10).
     var countsAgainstQuota: Bool {
         switch self {
         case .listIds, .detail, .workNotification: true
-        case .token, .user, .department, .userAccessToken, .currentUser, .userIdByUnionId, .subDepartments: false
+        case .token, .user, .department, .userAccessToken, .currentUser, .userIdByUnionId, .subDepartments,
+            .streamConnection:
+            false
         }
     }
 
     /// Whether the call carries the app's access token.
     var needsToken: Bool {
         switch self {
-        case .token, .userAccessToken, .currentUser: false
+        case .token, .userAccessToken, .currentUser, .streamConnection: false
         default: true
         }
     }
@@ -52,7 +56,7 @@ enum DingTalkCall: Sendable, Equatable {
     /// Whether a dashboard login's v1.0 calls are meant (always v1.0, whatever `dingtalk.api` says).
     var isLogin: Bool {
         switch self {
-        case .userAccessToken, .currentUser: true
+        case .userAccessToken, .currentUser, .streamConnection: true
         default: false
         }
     }
@@ -106,6 +110,7 @@ struct DingTalkWire: Sendable {
         case (.currentUser, _): "/v1.0/contact/users/me"
         case (.userIdByUnionId, _): "/topapi/user/getbyunionid"
         case (.subDepartments, _): "/topapi/v2/department/listsub"
+        case (.streamConnection, _): "/v1.0/gateway/connections/open"
         }
     }
 
@@ -203,6 +208,12 @@ struct DingTalkWire: Sendable {
                 url: apiURL + path(call),
                 headers: [HTTPHeader("x-acs-dingtalk-access-token", userToken)]
             )
+        case (.streamConnection(let userAgent, let localIp), _):
+            let body: [String: Any] = [
+                "clientId": appKey, "clientSecret": appSecret,
+                "subscriptions": [["type": "EVENT", "topic": "*"]], "ua": userAgent, "localIp": localIp,
+            ]
+            return HTTPRequest(method: .post, url: apiURL + path(call), headers: [json], body: JSONObject.encode(body))
         case (.userIdByUnionId(let unionId), _):
             return HTTPRequest(
                 method: .post,

@@ -361,6 +361,14 @@ struct CallExecutor: Sendable {
                 "DingTalk rejected the app credentials (\(detail)); check dingtalk.app_key and dingtalk.app_secret"
             )
         case .permission:
+            if case .streamConnection = call {
+                return SyncError(
+                    .permission,
+                    "DingTalk refused to open a Stream connection (\(detail)); in the developer console set the "
+                        + "app's event subscription to Stream mode and subscribe to the approval events, or run "
+                        + "without [stream]"
+                )
+            }
             return SyncError(
                 .permission,
                 "the app may not call \(endpoint) (\(detail)); grant the permission in the DingTalk developer "

@@ -129,7 +129,9 @@ enum DingTalkReply: Sendable {
     /// v1.0 answers: HTTP 200 with the result, or HTTP 4xx with `{"code","message","requestid"}`.
     private static func classifyV1(_ object: JSONObject, status: Int, call: DingTalkCall) -> DingTalkReply {
         if status == 200 {
-            if object.has("result") || object.has("accessToken") || object.has("unionId") { return .success(object) }
+            if object.has("result") || object.has("accessToken") || object.has("unionId") || object.has("endpoint") {
+                return .success(object)
+            }
             return .transient(.invalidResponse, "HTTP 200 without a result")
         }
         let code = object.text("code") ?? ""
