@@ -186,6 +186,7 @@ public struct SyncEngine: Sendable {
             let matches: Bool
             switch mode {
             case .incremental: matches = true
+            case .catchUp: matches = unfinished.mode == "incremental" || unfinished.mode == SyncMode.catchUp.name
             case .full: matches = unfinished.mode == "full"
             case .since(let from): matches = unfinished.mode == "since" && unfinished.from == from
             }
@@ -219,7 +220,7 @@ public struct SyncEngine: Sendable {
                 )
             }
             from = since
-        case .incremental:
+        case .incremental, .catchUp:
             if let cursor = state.cursor {
                 if cursor - SyncPlanner.overlap < oldest {
                     events(
@@ -234,15 +235,32 @@ public struct SyncEngine: Sendable {
                 from = oldest
             }
         }
-        let run = SyncRun(
+        let open = index.openInstances()
+        var run = SyncRun(
             mode: mode.name,
             from: from,
             now: now,
             startedAt: now,
-            refetchKnown: mode != .incremental,
-            open: index.openIds(),
+            refetchKnown: mode != .incremental && mode != .catchUp,
+            open: open.map(\.id),
             windows: SyncPlanner.windows(from: from, to: now, processCodes: settings.processCodes)
         )
+        if mode == .catchUp {
+            if settings.api == .v1 {
+                run.runningWindows = SyncPlanner.runningWindows(
+                    openCreateTimes: open.map(\.createTime),
+                    now: now,
+                    processCodes: settings.processCodes
+                ).windows
+            } else if !open.isEmpty {
+                events(
+                    .notice(
+                        "leanstats: the legacy API cannot list by status, so this catch-up re-fetches all "
+                            + "\(open.count) open instances (dingtalk.api = \"v1\" lists the RUNNING ones instead)"
+                    )
+                )
+            }
+        }
         return (run, false)
     }
 
@@ -253,9 +271,14 @@ public struct SyncEngine: Sendable {
         index: StoreIndex,
         usage: (month: String, used: Int, budget: Int)
     ) -> SyncEstimate {
-        var estimate = SyncEstimate(
-            mode: run.mode == "full" ? .full : run.mode == "since" ? .since(run.from) : .incremental
-        )
+        let mode: SyncMode =
+            switch run.mode {
+            case SyncMode.full.name: .full
+            case SyncMode.since(0).name: .since(run.from)
+            case SyncMode.catchUp.name: .catchUp
+            default: .incremental
+            }
+        var estimate = SyncEstimate(mode: mode)
         estimate.resuming = resumed
         estimate.from = run.from
         estimate.to = run.now
@@ -275,6 +298,22 @@ public struct SyncEngine: Sendable {
         let seenUntil = index.newest ?? Int64.min
         let codes = max(1, Set(run.windows.map(\.processCode)).count)
         var calls = run.open.count
+        if let windows = run.runningWindows {
+            // Open instances inside the RUNNING windows are fetched only when the listing shows them changed;
+            // those out of reach are re-fetched. The store does not record process codes: rows are shared out.
+            let codes = max(1, Set(windows.map(\.processCode)).count)
+            let open = index.openInstances()
+            var covered = Set<String>()
+            var pages = 0
+            for window in windows {
+                let inside = open.filter { $0.createTime >= window.start && $0.createTime <= window.end }
+                covered.formUnion(inside.map(\.id))
+                pages += max(1, (inside.count / codes + DingTalkWire.pageSize - 1) / DingTalkWire.pageSize)
+            }
+            estimate.openInstances = run.open.filter { !covered.contains($0) }.count
+            estimate.runningPages = pages
+            calls = estimate.openInstances + pages
+        }
         var listed = 0
         var details = 0
         for window in run.windows {
