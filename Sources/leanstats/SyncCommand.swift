@@ -19,7 +19,8 @@ struct SyncCommand: ParsableCommand {
             environment variables.
             --plan projects the monthly API calls of the [schedule] (daily incremental, weekly full) from the \
             store's observed rates against sync.monthly_call_budget and sync.monthly_push_budget, and says what \
-            schedule would fit; it exits 3 when the projection is over the budget.
+            schedule would fit; it also projects Stream events plus a catch-up every sync.catch_up_hours and \
+            suggests an interval that fits. It exits 3 when the polling projection is over the budget.
             Exit status: 0 done, 1 error, 3 stopped at the monthly budget or DingTalk's quota (progress saved).
             """
     )
@@ -95,7 +96,10 @@ struct SyncCommand: ParsableCommand {
                 var schedule = try ServiceConfig(file, readingMail: false).schedule
                 schedule.syncEnabled = true
                 let projection = try engine.quotaPlan(schedule.syncCadence)
+                print("polling (the [schedule]):")
                 print(projection.report)
+                print("")
+                print(try engine.eventPlan().report)
                 if projection.isOverBudget { throw ExitCode(3) }
                 return
             }

@@ -165,6 +165,45 @@ public struct SyncEngine: Sendable {
         )
     }
 
+    /// Projects the monthly calls and pushes of Stream events plus a catch-up every `sync.catch_up_hours`, from the
+    /// store's observed rates (`sync --plan`, `doctor`), without calling DingTalk or changing the store.
+    /// - Returns: The plan against `sync.monthly_call_budget` and `sync.monthly_push_budget`.
+    /// - Throws: ``SyncError`` with code `.store` when the store cannot be read.
+    public func eventPlan() throws(SyncError) -> EventQuotaPlan {
+        let table = try load()?.table ?? .empty
+        return QuotaPlanner.eventPlan(
+            rates: QuotaPlanner.rates(of: table, zone: zone),
+            catchUpHours: settings.catchUpHours,
+            processCodes: max(1, settings.processCodes.count),
+            callBudget: settings.monthlyCallBudget,
+            pushBudget: settings.monthlyPushBudget
+        )
+    }
+
+    /// Decides how often catch-ups may run for the rest of this month (``CatchUpPolicy``), from the calls the store
+    /// counted this month, the pushes received and the store's observed rates; changes nothing.
+    /// - Parameter pushesUsed: Stream/Webhook pushes received this calendar month.
+    /// - Returns: The decision and its reason.
+    /// - Throws: ``SyncError`` with code `.store` when the store cannot be read.
+    public func catchUpDecision(pushesUsed: Int) throws(SyncError) -> CatchUpDecision {
+        let loaded = try load()
+        let seconds = clock.now() / 1000
+        let today = zone.date(at: seconds)
+        let first = CivilDate(year: today.year, month: today.month, day: 1)
+        let next = CivilDate(year: today.year + today.month / 12, month: today.month % 12 + 1, day: 1)
+        let start = zone.startOfDay(first.dayNumber)
+        let usage = QuotaUsage(
+            callsUsed: QuotaRecord.decode(loaded?.metadata ?? [:])[today.monthText] ?? 0,
+            pushesUsed: pushesUsed,
+            elapsedDays: Double(seconds - start) / 86_400,
+            daysInMonth: Double(zone.startOfDay(next.dayNumber) - start) / 86_400
+        )
+        return CatchUpPolicy(settings: settings).decide(
+            usage,
+            rates: QuotaPlanner.rates(of: loaded?.table ?? .empty, zone: zone)
+        )
+    }
+
     // MARK: - Planning
 
     private func load() throws(SyncError) -> LoadedSnapshot? {
