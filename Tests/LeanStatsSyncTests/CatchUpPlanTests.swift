@@ -28,8 +28,32 @@ struct CatchUpPlanTests {
         #expect(plan.monthlyCalls == 2462 && plan.monthlyCalls <= 2500)
         #expect(plan.projectedPushes == 2000 && plan.projectedPushes <= 2500)
         #expect(plan.callsPerCatchUp == 16)
-        #expect(plan.report.contains("total: 2462 API calls a month; budget 5000 (sync.monthly_call_budget), 2538 to spare"))
+        #expect(
+            plan.report.contains("total: 2462 API calls a month; budget 5000 (sync.monthly_call_budget), 2538 to spare")
+        )
         #expect(plan.report.contains("bpms_task_change is not subscribed"))
+    }
+
+    @Test func theDefaultIntervalKeepsABacklogAbove300Within2500Calls() {
+        #expect(SyncSettings().catchUpHours == 12)
+        var rates = Self.plant
+        rates.open = 320
+        let eight = QuotaPlanner.eventPlan(
+            rates: rates,
+            catchUpHours: 8,
+            processCodes: 1,
+            callBudget: 2500,
+            pushBudget: 3000
+        )
+        #expect(eight.isOverCallBudget, "17 calls a catch-up: \(eight.monthlyCalls)")
+        let twelve = QuotaPlanner.eventPlan(
+            rates: rates,
+            catchUpHours: SyncSettings().catchUpHours,
+            processCodes: 1,
+            callBudget: 2500,
+            pushBudget: 3000
+        )
+        #expect(twelve.monthlyCalls == 1000 + 61 + 974 && !twelve.isOverCallBudget)
     }
 
     @Test func aCatchUpEvery6HoursFitsTheFreeTierButNot2500AndThePlanSuggests8() {

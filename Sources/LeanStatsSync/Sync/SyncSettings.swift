@@ -35,7 +35,7 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
     public var monthlyPushBudget = 3000
     /// `sync.catch_up_hours`: hours between catch-ups (``SyncMode/catchUp``) while Stream events keep the store fresh;
     /// ``CatchUpPolicy`` stretches it when the budgets run low.
-    public var catchUpHours = 8.0
+    public var catchUpHours = 12.0
     /// `sync.concurrency`: detail requests in flight at once.
     public var concurrency = 4
     /// `sync.batch_size`: instances fetched between two durable snapshot writes.
@@ -80,8 +80,8 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
         try require(monthlyPushBudget >= 0, "sync.monthly_push_budget must not be negative")
         try require(
             catchUpHours >= 1 && catchUpHours <= 720,
-            "sync.catch_up_hours must be between 1 and 720 hours (30 days); 8 fits DingTalk's free tier for a plant "
-                + "with about 300 open proposals"
+            "sync.catch_up_hours must be between 1 and 720 hours (30 days); the default 12 keeps a plant with "
+                + "about 300 open proposals well inside DingTalk's free tier"
         )
         try require(concurrency >= 1 && concurrency <= 64, "sync.concurrency must be between 1 and 64")
         try require(batchSize >= 1, "sync.batch_size must be at least 1")
