@@ -80,7 +80,8 @@ struct SyncCommand: ParsableCommand {
                 full
                 ? .full
                 : catchUp
-                    ? .catchUp : try since.map { .since(try parseTime($0, option: "--since", zone: zone)) } ?? .incremental
+                    ? .catchUp
+                    : try since.map { .since(try parseTime($0, option: "--since", zone: zone)) } ?? .incremental
             let file = try configOptions.load()
             // A plan needs no credentials, so one can be made before the app is set up.
             let settings =

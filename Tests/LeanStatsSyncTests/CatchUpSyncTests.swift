@@ -116,7 +116,9 @@ struct CatchUpSyncTests {
         let log = EventLog()
         let summary = try await harness.engine(settings, events: log.record).run(.catchUp)
         #expect(try SyncHarness.stored(harness.store()) == harness.expected(api: .legacy))
-        #expect(harness.emulator.statistics.requestsPerAPI["topapi/processinstance/get"] == open + changes.inserted.count)
+        #expect(
+            harness.emulator.statistics.requestsPerAPI["topapi/processinstance/get"] == open + changes.inserted.count
+        )
         #expect(summary.runningWindows == 0)
         #expect(log.notices.contains { $0.contains("legacy API cannot list by status") })
     }

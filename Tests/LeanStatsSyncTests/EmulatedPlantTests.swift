@@ -28,7 +28,10 @@ struct EmulatedPlantTests {
             openSeen.append(plant.openCount)
         }
         #expect((980...1020).contains(created), "created in a month: \(created)")
-        #expect(openSeen.allSatisfy { (270...330).contains($0) }, "open every 6 h: \(openSeen.min()!)...\(openSeen.max()!)")
+        #expect(
+            openSeen.allSatisfy { (270...330).contains($0) },
+            "open every 6 h: \(openSeen.min()!)...\(openSeen.max()!)"
+        )
         decided.sort()
         let median = decided[decided.count / 2]
         #expect(abs(median - 10) < 0.7, "median days to a decision: \(median)")

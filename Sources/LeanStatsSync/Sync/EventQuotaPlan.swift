@@ -57,7 +57,8 @@ public struct EventQuotaPlan: Sendable, Equatable {
         lines.append(
             "pushes: \(projectedPushes) bpms_instance_change pushes a month (start and finish of each instance) of "
                 + "\(pushBudget) (sync.monthly_push_budget), "
-                + (isOverPushBudget ? "\(projectedPushes - pushBudget) over" : "\(pushBudget - projectedPushes) to spare")
+                + (isOverPushBudget
+                    ? "\(projectedPushes - pushBudget) over" : "\(pushBudget - projectedPushes) to spare")
                 + "; bpms_task_change is not subscribed (a push per approval step)"
         )
         lines.append("catch-up: " + suggestionText)

@@ -274,7 +274,11 @@ public enum QuotaPlanner {
         ]
         if calls.details > 0 {
             components.append(
-                QuotaComponent(name: "catch-up re-fetch beyond 365 days", perSync: calls.details, syncsPerMonth: perMonth)
+                QuotaComponent(
+                    name: "catch-up re-fetch beyond 365 days",
+                    perSync: calls.details,
+                    syncsPerMonth: perMonth
+                )
             )
         }
         return components

@@ -286,11 +286,12 @@ public struct SyncEngine: Sendable {
         )
         if mode == .catchUp {
             if settings.api == .v1 {
-                run.runningWindows = SyncPlanner.runningWindows(
-                    openCreateTimes: open.map(\.createTime),
-                    now: now,
-                    processCodes: settings.processCodes
-                ).windows
+                run.runningWindows =
+                    SyncPlanner.runningWindows(
+                        openCreateTimes: open.map(\.createTime),
+                        now: now,
+                        processCodes: settings.processCodes
+                    ).windows
             } else if !open.isEmpty {
                 events(
                     .notice(
