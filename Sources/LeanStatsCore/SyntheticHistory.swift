@@ -394,13 +394,17 @@ extension [UInt8] {
     }
 }
 
-/// SplitMix64 with a few distributions, for ``SyntheticHistory``.
-struct SplitMix {
+/// SplitMix64 with a few distributions, for ``SyntheticHistory`` and other seeded generators: the same seed gives
+/// the same sequence on every platform.
+public struct SplitMix: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// Creates a generator.
+    /// - Parameter seed: The seed.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -409,10 +413,10 @@ struct SplitMix {
     }
 
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 
     /// Standard normal (Box–Muller).
-    mutating func gaussian() -> Double {
+    public mutating func gaussian() -> Double {
         let u = max(unit(), 1e-12)
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * unit())
     }

@@ -319,12 +319,15 @@ public struct Doctor: Sendable {
         }
         guard let zone else { return DoctorCheck("plan", .warn, "no projection without a valid time zone") }
         let plan: QuotaPlan
+        let events: EventQuotaPlan
         do {
-            plan = try SyncEngine(settings: sync, directory: dataDirectory, zone: zone).quotaPlan(schedule.syncCadence)
+            let engine = SyncEngine(settings: sync, directory: dataDirectory, zone: zone)
+            plan = try engine.quotaPlan(schedule.syncCadence)
+            events = try engine.eventPlan()
         } catch {
             return DoctorCheck("plan", .warn, "no projection: \(error.message)")
         }
-        return DoctorCheck("plan", plan.isOverBudget ? .warn : .ok, plan.summary)
+        return DoctorCheck("plan", plan.isOverBudget ? .warn : .ok, plan.summary + "; " + events.summary)
     }
 
     func fontCheck() -> DoctorCheck {

@@ -20,3 +20,19 @@ extension Schedule {
         }
     }
 }
+
+extension Scheduler {
+    /// Whether a catch-up sync (``SyncMode/catchUp``) is due while Stream events keep the store fresh: one interval
+    /// of the policy's decision after the last catch-up, at once when there was none, and never while the
+    /// decision pauses catch-ups (events are still applied).
+    /// - Parameters:
+    ///   - now: Unix seconds.
+    ///   - lastCatchUp: When the last catch-up finished, Unix seconds; `nil` when none ran yet.
+    ///   - decision: ``CatchUpPolicy``'s decision for this month (`SyncEngine.catchUpDecision(pushesUsed:)`).
+    /// - Returns: Whether to start a catch-up now.
+    public func isCatchUpDue(now: Int64, lastCatchUp: Int64?, decision: CatchUpDecision) -> Bool {
+        guard let lastCatchUp else { return decision.catchUpEveryHours != nil }
+        guard let next = decision.nextCatchUp(after: lastCatchUp * 1000) else { return false }
+        return now * 1000 >= next
+    }
+}

@@ -51,6 +51,7 @@ struct ConfigOptions: ParsableArguments {
         if let value = try file.integer("sync", "retries") { settings.retries = value }
         if let value = try file.integer("sync", "monthly_call_budget") { settings.monthlyCallBudget = value }
         if let value = try file.integer("sync", "monthly_push_budget") { settings.monthlyPushBudget = value }
+        if let value = try file.number("sync", "catch_up_hours") { settings.catchUpHours = value }
         if let value = try file.integer("sync", "concurrency") { settings.concurrency = value }
         if let value = try file.integer("sync", "batch_size") { settings.batchSize = value }
         if let value = try file.integer("sync", "backoff_ms") { settings.backoffMilliseconds = value }

@@ -26,7 +26,11 @@ struct EmulatorCommand: ParsableCommand {
             and a department tree derived from the data: --login-as USERID signs that user in without asking. \
             The Stream gateway (POST /v1.0/gateway/connections/open, then a WebSocket on --stream-port) pushes \
             bpms_instance_change events when instances change, with optional Stream faults (--stream-…); \
-            GET /_emulator/statistics shows calls and pushes per month. Runs until interrupted (Ctrl-C).
+            GET /_emulator/statistics shows calls and pushes per month. \
+            --plant serves an emulated plant instead of stored data: proposals arrive at --plant-rate a month and \
+            are decided after a log-normal delay with median --plant-median-days, starting from a steady state \
+            (130 days of history, about 300 open with the defaults); emulated time runs --plant-speed times as fast \
+            as real time, so a month of traffic passes in minutes. Runs until interrupted (Ctrl-C).
             """
     )
 
@@ -38,6 +42,21 @@ struct EmulatorCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Serve the bundled sample (Data/).")
     var sample = false
+
+    @Flag(name: .long, help: "Serve an emulated plant whose proposals arrive and are decided as time passes.")
+    var plant = false
+
+    @Option(name: .long, help: "The plant's new proposals a month.")
+    var plantRate: Double = PlantSettings().perMonth
+
+    @Option(name: .long, help: "The plant's median days from creation to approval.")
+    var plantMedianDays: Double = PlantSettings().medianDays
+
+    @Option(name: .long, help: "The plant's seed; the same seed gives the same plant.")
+    var plantSeed: UInt64 = PlantSettings().seed
+
+    @Option(name: .long, help: "Emulated seconds per real second while serving the plant.")
+    var plantSpeed: Double = 1
 
     @Option(name: .long, help: "The sample directory for --sample.")
     var sampleDir: String = "Data"
@@ -132,7 +151,12 @@ struct EmulatorCommand: ParsableCommand {
     var publicUrl: String = "http://127.0.0.1:8080"
 
     func validate() throws {
-        if (data == nil) == !sample { throw ValidationError("give either --data DIR or --sample") }
+        if [data != nil, sample, plant].filter({ $0 }).count != 1 {
+            throw ValidationError("give one of --data DIR, --sample and --plant")
+        }
+        if !(plantSpeed >= 1 && plantSpeed <= 1_000_000) {
+            throw ValidationError("--plant-speed must be between 1 and 1000000 emulated seconds per second")
+        }
         if port < 0 || port > 65_535 { throw ValidationError("--port must be between 0 and 65535") }
         if streamPort < 0 || streamPort > 65_535 { throw ValidationError("--stream-port must be between 0 and 65535") }
         if streamAckTimeoutMs < 1 { throw ValidationError("--stream-ack-timeout-ms must be at least 1") }
@@ -141,8 +165,21 @@ struct EmulatorCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let beijing = try ZoneClock(identifier: "Asia/Shanghai")
+            var emulatedPlant: EmulatedPlant?
+            if plant {
+                var settings = PlantSettings()
+                settings.perMonth = plantRate
+                settings.medianDays = plantMedianDays
+                settings.seed = plantSeed
+                let start =
+                    try now.flatMap { $0 == "real" ? nil : try parseTime($0, option: "--now", zone: beijing) }
+                    ?? EmulatorClock().now()
+                emulatedPlant = try EmulatedPlant(settings: settings, start: start)
+            }
             let dataset =
-                try data.map { try EmulatorDataset.store(directory: $0) }
+                try emulatedPlant.map { EmulatorDataset(instances: $0.backlog) }
+                ?? data.map { try EmulatorDataset.store(directory: $0) }
                 ?? EmulatorDataset.sample(directory: sampleDir)
             var options = EmulatorOptions()
             options.appKey = appKey
@@ -176,10 +213,10 @@ struct EmulatorCommand: ParsableCommand {
             options.monthlyPushQuota = monthlyPushQuota
             options.streamAckTimeoutMilliseconds = streamAckTimeoutMs
             options.streamPingMilliseconds = streamPingMs == 0 ? nil : streamPingMs
-            let beijing = try ZoneClock(identifier: "Asia/Shanghai")
             let clock: EmulatorClock
             switch now {
             case "real": clock = EmulatorClock()
+            case nil where emulatedPlant != nil: clock = EmulatorClock(now: emulatedPlant?.now)
             case nil: clock = EmulatorClock(now: dataset.defaultNow)
             case .some(let text): clock = EmulatorClock(now: try parseTime(text, option: "--now", zone: beijing))
             }
@@ -227,6 +264,7 @@ struct EmulatorCommand: ParsableCommand {
                 """
             // Unbuffered, so a script reading the pipe sees it before the emulator is stopped.
             FileHandle.standardOutput.write(Data(snippet.utf8))
+            if let emulatedPlant { drive(emulatedPlant, emulator: emulator) }
             waitForStopSignal()
             server.stop()
             let statistics = emulator.statistics
@@ -238,6 +276,35 @@ struct EmulatorCommand: ParsableCommand {
                     + (faults.isEmpty ? "" : "; faults: " + faults.joined(separator: ", ")) + ")"
             )
         }
+    }
+}
+
+extension EmulatorCommand {
+    /// Runs the plant on a background thread: every real second the emulated clock moves on `--plant-speed`
+    /// seconds and the plant's changes up to then are applied to the emulator.
+    private func drive(_ plant: EmulatedPlant, emulator: DingTalkEmulator) {
+        let extra = Int64(((plantSpeed - 1) * 1000).rounded())
+        let beijing = try? ZoneClock(identifier: "Asia/Shanghai")
+        let thread = Thread {
+            var plant = plant
+            var created = 0
+            var finished = 0
+            while true {
+                Thread.sleep(forTimeInterval: 1)
+                emulator.clock.advance(byMilliseconds: extra)
+                let changes = plant.advance(to: emulator.clock.now(), applyingTo: emulator)
+                created += changes.created.count
+                finished += changes.finished.count
+                if !changes.created.isEmpty || !changes.finished.isEmpty {
+                    let time = beijing.map { String($0.format(plant.now / 1000).prefix(16)) } ?? "\(plant.now)"
+                    printError(
+                        "leanstats: plant at \(time): \(created) proposals created, \(finished) decided, "
+                            + "\(plant.openCount) open (sync with --now \"\(time)\")"
+                    )
+                }
+            }
+        }
+        thread.start()
     }
 }
 

@@ -11,13 +11,16 @@ struct SyncCommand: ParsableCommand {
         abstract: "Pull approval instances from DingTalk into the store (incremental, resumable, quota-aware).",
         discussion: """
             Without options the sync lists instances created since the last sync and re-fetches every instance the \
-            store still has as NEW or RUNNING. --full lists everything DingTalk allows (365 days back); --since \
+            store still has as NEW or RUNNING. --catch-up (v1 API) instead lists the ids still RUNNING and fetches only \
+            the open instances missing from that list, which costs a listing page per 20 open instances instead of a \
+            call each. --full lists everything DingTalk allows (365 days back); --since \
             lists from a date. A sync that is interrupted (killed, out of budget, failing) continues where it \
             stopped on the next run. Settings come from leanstats.toml ([dingtalk], [sync]) and LEANSTATS_* \
             environment variables.
             --plan projects the monthly API calls of the [schedule] (daily incremental, weekly full) from the \
             store's observed rates against sync.monthly_call_budget and sync.monthly_push_budget, and says what \
-            schedule would fit; it exits 3 when the projection is over the budget.
+            schedule would fit; it also projects Stream events plus a catch-up every sync.catch_up_hours and \
+            suggests an interval that fits. It exits 3 when the polling projection is over the budget.
             Exit status: 0 done, 1 error, 3 stopped at the monthly budget or DingTalk's quota (progress saved).
             """
     )
@@ -27,6 +30,12 @@ struct SyncCommand: ParsableCommand {
 
     @Flag(name: .long, help: "List every window DingTalk allows (365 days back), re-fetching known instances.")
     var full = false
+
+    @Flag(
+        name: .long,
+        help: "List new instances since the last sync and only the open ones that are no longer RUNNING (v1 API)."
+    )
+    var catchUp = false
 
     @Option(name: .long, help: "List instances created since DATE (YYYY-MM-DD or YYYY-MM-DD HH:MM, in --tz).")
     var since: String?
@@ -51,9 +60,13 @@ struct SyncCommand: ParsableCommand {
     var now: String?
 
     func validate() throws {
-        if full && since != nil { throw ValidationError("give either --full or --since, not both") }
-        if plan && (full || since != nil || dryRun) {
-            throw ValidationError("--plan projects the [schedule]; give it without --full, --since or --dry-run")
+        if [full, since != nil, catchUp].filter({ $0 }).count > 1 {
+            throw ValidationError("give only one of --full, --since and --catch-up")
+        }
+        if plan && (full || since != nil || catchUp || dryRun) {
+            throw ValidationError(
+                "--plan projects the [schedule]; give it without --full, --since, --catch-up or --dry-run"
+            )
         }
     }
 
@@ -65,7 +78,10 @@ struct SyncCommand: ParsableCommand {
                 ?? SystemSyncClock()
             let mode: SyncMode =
                 full
-                ? .full : try since.map { .since(try parseTime($0, option: "--since", zone: zone)) } ?? .incremental
+                ? .full
+                : catchUp
+                    ? .catchUp
+                    : try since.map { .since(try parseTime($0, option: "--since", zone: zone)) } ?? .incremental
             let file = try configOptions.load()
             // A plan needs no credentials, so one can be made before the app is set up.
             let settings =
@@ -81,7 +97,10 @@ struct SyncCommand: ParsableCommand {
                 var schedule = try ServiceConfig(file, readingMail: false).schedule
                 schedule.syncEnabled = true
                 let projection = try engine.quotaPlan(schedule.syncCadence)
+                print("polling (the [schedule]):")
                 print(projection.report)
+                print("")
+                print(try engine.eventPlan().report)
                 if projection.isOverBudget { throw ExitCode(3) }
                 return
             }
@@ -116,6 +135,9 @@ struct SyncCommand: ParsableCommand {
                 + "(\(estimate.windows) window\(estimate.windows == 1 ? "" : "s") of at most 120 days)"
         )
         var parts = ["\(estimate.openInstances) open instance\(estimate.openInstances == 1 ? "" : "s") to re-fetch"]
+        if estimate.runningPages > 0 {
+            parts.append("\(estimate.runningPages) listing pages of the instances still RUNNING")
+        }
         if estimate.listedPending > 0 { parts.append("\(estimate.listedPending) listed instances still to fetch") }
         if let listed = estimate.expectedListed, let details = estimate.expectedDetails {
             parts.append("about \(listed) instance\(listed == 1 ? "" : "s") to list, \(details) of them to fetch")
@@ -134,6 +156,7 @@ struct SyncCommand: ParsableCommand {
     private func modeName(_ mode: SyncMode) -> String {
         switch mode {
         case .incremental: "incremental"
+        case .catchUp: "catch-up"
         case .full: "full"
         case .since: "since"
         }

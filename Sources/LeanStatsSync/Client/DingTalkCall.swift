@@ -5,7 +5,7 @@ enum DingTalkCall: Sendable, Equatable {
     /// Get an access token.
     case token
     /// One page of instance ids created in `[start, end]` (epoch milliseconds).
-    case listIds(processCode: String, start: Int64, end: Int64, cursor: Int64)
+    case listIds(processCode: String, start: Int64, end: Int64, cursor: Int64, statuses: [String] = [])
     /// One instance's detail.
     case detail(instanceId: String)
     /// One user (contacts, always legacy `/topapi/v2/user/get`).
@@ -150,18 +150,19 @@ struct DingTalkWire: Sendable {
                 method: .get,
                 url: oapiURL + path(call) + "?appkey=" + Self.escape(appKey) + "&appsecret=" + Self.escape(appSecret)
             )
-        case (.listIds(let code, let start, let end, let cursor), .v1):
-            let body: [String: Any] = [
+        case (.listIds(let code, let start, let end, let cursor, let statuses), .v1):
+            var body: [String: Any] = [
                 "processCode": code, "startTime": start, "endTime": end, "nextToken": cursor,
                 "maxResults": Self.pageSize,
             ]
+            if !statuses.isEmpty { body["statuses"] = statuses }
             return HTTPRequest(
                 method: .post,
                 url: apiURL + path(call),
                 headers: v1Headers,
                 body: JSONObject.encode(body)
             )
-        case (.listIds(let code, let start, let end, let cursor), .legacy):
+        case (.listIds(let code, let start, let end, let cursor, _), .legacy):
             let body: [String: Any] = [
                 "process_code": code, "start_time": start, "end_time": end, "cursor": cursor, "size": Self.pageSize,
             ]

@@ -125,15 +125,31 @@ public final class DingTalkClient: Sendable {
     ///   - start: The window's start, epoch milliseconds.
     ///   - end: The window's end (inclusive), epoch milliseconds.
     ///   - cursor: 0 for the first page, then the previous page's ``InstanceIdPage/nextCursor``.
+    ///   - statuses: Only instances in these v1.0 statuses (`RUNNING`, `COMPLETED`, `TERMINATED`); all when empty.
+    ///     The legacy listing has no status filter (`docs/dingtalk-api-notes.md` §5): asking it for statuses is a
+    ///     programming error the client refuses.
     /// - Returns: The page.
-    /// - Throws: ``SyncError``.
+    /// - Throws: ``SyncError``; code `.configuration` when statuses are given to the legacy family.
     public func listInstanceIds(
         processCode: String,
         start: Int64,
         end: Int64,
-        cursor: Int64
+        cursor: Int64,
+        statuses: [String] = []
     ) async throws(SyncError) -> InstanceIdPage {
-        let call = DingTalkCall.listIds(processCode: processCode, start: start, end: end, cursor: cursor)
+        guard statuses.isEmpty || executor.wire.api == .v1 else {
+            throw SyncError(
+                .configuration,
+                "the legacy listing API cannot filter by status; set dingtalk.api = \"v1\" to list by status"
+            )
+        }
+        let call = DingTalkCall.listIds(
+            processCode: processCode,
+            start: start,
+            end: end,
+            cursor: cursor,
+            statuses: statuses
+        )
         let object = try await executor.perform(call, tokens: tokens)
         guard let result = object.object("result"), let ids = result.strings("list") else {
             throw executor.unexpected(call, "no result.list")
@@ -377,7 +393,7 @@ struct CallExecutor: Sendable {
             )
         case .processCode:
             var name = ""
-            if case .listIds(let processCode, _, _, _) = call { name = " '\(processCode)'" }
+            if case .listIds(let processCode, _, _, _, _) = call { name = " '\(processCode)'" }
             return SyncError(
                 .processCode,
                 "DingTalk does not know the process code\(name) (\(detail)); check dingtalk.process_code (the "

@@ -32,13 +32,32 @@ public struct ObservedRates: Sendable, Equatable {
     public var open: Int
     /// The median days from creation to finish of completed instances; `nil` when none completed.
     public var medianProcessingDays: Double?
+    /// The open instances inside each window a catch-up lists with status RUNNING (one entry per window, for one
+    /// process code); empty when unknown, then all ``open`` instances are taken to share one window.
+    public var openPerRunningWindow: [Int]
+    /// Open instances created more than 365 days before the newest one: a catch-up re-fetches each.
+    public var openBeyondReach: Int
 
     /// Creates rates.
-    public init(newPerMonth: Double, months: [String] = [], open: Int, medianProcessingDays: Double? = nil) {
+    public init(
+        newPerMonth: Double,
+        months: [String] = [],
+        open: Int,
+        medianProcessingDays: Double? = nil,
+        openPerRunningWindow: [Int] = [],
+        openBeyondReach: Int = 0
+    ) {
         self.newPerMonth = newPerMonth
         self.months = months
         self.open = open
         self.medianProcessingDays = medianProcessingDays
+        self.openPerRunningWindow = openPerRunningWindow
+        self.openBeyondReach = openBeyondReach
+    }
+
+    /// ``openPerRunningWindow``, or one window of every open instance in reach when unknown.
+    var runningWindowCounts: [Int] {
+        openPerRunningWindow.isEmpty ? [max(0, open - openBeyondReach)] : openPerRunningWindow
     }
 }
 
@@ -127,6 +146,15 @@ public enum QuotaPlanner {
         guard let bounds = table.createTimeBounds else {
             return ObservedRates(newPerMonth: 0, open: 0, medianProcessingDays: median)
         }
+        let open = index.openInstances()
+        let running = SyncPlanner.runningWindows(
+            openCreateTimes: open.map(\.createTime),
+            now: bounds.upperBound * 1000,
+            processCodes: ["code"]
+        )
+        let perWindow = running.windows.map { window in
+            open.filter { $0.createTime >= window.start && $0.createTime <= window.end }.count
+        }
         let newest = zone.date(at: bounds.upperBound)
         let monthNumber = newest.year * 12 + newest.month - 1
         func start(_ number: Int) -> Int64 {
@@ -138,8 +166,10 @@ public enum QuotaPlanner {
         return ObservedRates(
             newPerMonth: Double(created) / 3,
             months: (monthNumber - 3..<monthNumber).map { monthText(monthNumber: $0 - 1970 * 12) },
-            open: index.openIds().count,
-            medianProcessingDays: median
+            open: open.count,
+            medianProcessingDays: median,
+            openPerRunningWindow: perWindow,
+            openBeyondReach: running.beyondReach
         )
     }
 
@@ -173,6 +203,85 @@ public enum QuotaPlanner {
             total + pages(perDay * Double(window.end - window.start + 1) / Double(SyncPlanner.day))
         }
         return (Double(codes * listing), perDay * Double(codes) * Double(year) / Double(SyncPlanner.day))
+    }
+
+    /// The calls one catch-up makes (``SyncMode/catchUp``).
+    /// - Parameters:
+    ///   - newInstances: Instances created since the previous catch-up (all process codes).
+    ///   - openPerRunningWindow: Open instances in each RUNNING listing window (``ObservedRates/runningWindowCounts``).
+    ///   - beyondReach: Open instances older than 365 days, each re-fetched.
+    ///   - changed: Open instances that finished, were terminated or deleted without an event reaching the store;
+    ///     each costs a detail (about 0 while Stream events arrive).
+    ///   - processCodes: Approval templates; each is listed separately.
+    /// - Returns: Listing pages of the new instances, listing pages of the RUNNING ones, and details (changed and
+    ///   beyond reach).
+    public static func catchUpCalls(
+        newInstances: Double,
+        openPerRunningWindow: [Int],
+        beyondReach: Int,
+        changed: Double,
+        processCodes: Int
+    ) -> (listing: Double, runningListing: Double, details: Double) {
+        let codes = max(1, processCodes)
+        let running = openPerRunningWindow.reduce(0) { $0 + codes * pages(Double($1) / Double(codes)) }
+        return (Double(codes * pages(newInstances / Double(codes))), Double(running), changed + Double(beyondReach))
+    }
+
+    /// Projects the monthly calls and pushes of Stream events plus a catch-up every `catchUpHours` hours.
+    /// - Parameters:
+    ///   - rates: The store's rates.
+    ///   - catchUpHours: Hours between catch-ups (`sync.catch_up_hours`).
+    ///   - processCodes: Approval templates.
+    ///   - callBudget: `sync.monthly_call_budget`.
+    ///   - pushBudget: `sync.monthly_push_budget`.
+    /// - Returns: The plan, with the configured catch-up interval when it fits the call budget, else the most
+    ///   frequent longer one of ``EventQuotaPlan/catchUpLadder`` that does.
+    public static func eventPlan(
+        rates: ObservedRates,
+        catchUpHours: Double,
+        processCodes: Int,
+        callBudget: Int,
+        pushBudget: Int
+    ) -> EventQuotaPlan {
+        var plan = EventQuotaPlan(
+            rates: rates,
+            catchUpHours: catchUpHours,
+            components: eventComponents(rates: rates, catchUpHours: catchUpHours, processCodes: processCodes),
+            projectedPushes: Int((rates.newPerMonth * Double(EventQuotaPlan.pushesPerInstance) - 1e-9).rounded(.up)),
+            callBudget: callBudget,
+            pushBudget: pushBudget
+        )
+        plan.suggestedCatchUpHours = EventQuotaPlan.catchUpLadder.filter { Double($0) >= catchUpHours }.first { hours in
+            eventComponents(rates: rates, catchUpHours: Double(hours), processCodes: processCodes)
+                .reduce(0) { $0 + $1.monthly } <= callBudget
+        }
+        return plan
+    }
+
+    static func eventComponents(rates: ObservedRates, catchUpHours: Double, processCodes: Int) -> [QuotaComponent] {
+        let perMonth = daysPerMonth * 24 / max(catchUpHours, 1e-3)
+        let calls = catchUpCalls(
+            newInstances: rates.newPerMonth / perMonth,
+            openPerRunningWindow: rates.runningWindowCounts,
+            beyondReach: rates.openBeyondReach,
+            changed: 0,
+            processCodes: processCodes
+        )
+        var components = [
+            QuotaComponent(name: "event details (new instances)", perSync: rates.newPerMonth, syncsPerMonth: 1),
+            QuotaComponent(name: "catch-up listing", perSync: calls.listing, syncsPerMonth: perMonth),
+            QuotaComponent(name: "catch-up RUNNING listing", perSync: calls.runningListing, syncsPerMonth: perMonth),
+        ]
+        if calls.details > 0 {
+            components.append(
+                QuotaComponent(
+                    name: "catch-up re-fetch beyond 365 days",
+                    perSync: calls.details,
+                    syncsPerMonth: perMonth
+                )
+            )
+        }
+        return components
     }
 
     /// Projects a cadence's monthly calls against the budgets.
@@ -267,7 +376,7 @@ public enum QuotaPlanner {
     }
 
     /// Listing pages for `ids` ids: at least one, since an empty listing is a call too.
-    private static func pages(_ ids: Double) -> Int {
+    static func pages(_ ids: Double) -> Int {
         max(1, Int((ids / Double(DingTalkWire.pageSize) - 1e-9).rounded(.up)))
     }
 }

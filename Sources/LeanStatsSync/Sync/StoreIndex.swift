@@ -7,13 +7,21 @@ struct StoreIndex: Sendable {
     /// Ids of the instances whose status is NEW or RUNNING, oldest first.
     /// - Complexity: O(n).
     func openIds() -> [String] {
-        var ids: [String] = []
+        openInstances().map(\.id)
+    }
+
+    /// The instances whose status is NEW or RUNNING with their creation times (epoch milliseconds), oldest first.
+    /// - Complexity: O(n).
+    func openInstances() -> [(id: String, createTime: Int64)] {
+        var open: [(id: String, createTime: Int64)] = []
         let instanceIds = table.instanceId
         for row in 0..<table.rowCount {
             let status = InstanceStatus(rawValue: table.status[row])
-            if status == .new || status == .running, let id = instanceIds[row] { ids.append(id) }
+            if status == .new || status == .running, let id = instanceIds[row] {
+                open.append((id, table.createTime[row] * 1000))
+            }
         }
-        return ids
+        return open
     }
 
     /// The rows created within `[start, end]` (epoch milliseconds).

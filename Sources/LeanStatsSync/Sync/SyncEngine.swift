@@ -181,6 +181,45 @@ public struct SyncEngine: Sendable {
         )
     }
 
+    /// Projects the monthly calls and pushes of Stream events plus a catch-up every `sync.catch_up_hours`, from the
+    /// store's observed rates (`sync --plan`, `doctor`), without calling DingTalk or changing the store.
+    /// - Returns: The plan against `sync.monthly_call_budget` and `sync.monthly_push_budget`.
+    /// - Throws: ``SyncError`` with code `.store` when the store cannot be read.
+    public func eventPlan() throws(SyncError) -> EventQuotaPlan {
+        let table = try load()?.table ?? .empty
+        return QuotaPlanner.eventPlan(
+            rates: QuotaPlanner.rates(of: table, zone: zone),
+            catchUpHours: settings.catchUpHours,
+            processCodes: max(1, settings.processCodes.count),
+            callBudget: settings.monthlyCallBudget,
+            pushBudget: settings.monthlyPushBudget
+        )
+    }
+
+    /// Decides how often catch-ups may run for the rest of this month (``CatchUpPolicy``), from the calls the store
+    /// counted this month, the pushes received and the store's observed rates; changes nothing.
+    /// - Parameter pushesUsed: Stream/Webhook pushes received this calendar month.
+    /// - Returns: The decision and its reason.
+    /// - Throws: ``SyncError`` with code `.store` when the store cannot be read.
+    public func catchUpDecision(pushesUsed: Int) throws(SyncError) -> CatchUpDecision {
+        let loaded = try load()
+        let seconds = clock.now() / 1000
+        let today = zone.date(at: seconds)
+        let first = CivilDate(year: today.year, month: today.month, day: 1)
+        let next = CivilDate(year: today.year + today.month / 12, month: today.month % 12 + 1, day: 1)
+        let start = zone.startOfDay(first.dayNumber)
+        let usage = QuotaUsage(
+            callsUsed: QuotaRecord.decode(loaded?.metadata ?? [:])[today.monthText] ?? 0,
+            pushesUsed: pushesUsed,
+            elapsedDays: Double(seconds - start) / 86_400,
+            daysInMonth: Double(zone.startOfDay(next.dayNumber) - start) / 86_400
+        )
+        return CatchUpPolicy(settings: settings).decide(
+            usage,
+            rates: QuotaPlanner.rates(of: loaded?.table ?? .empty, zone: zone)
+        )
+    }
+
     // MARK: - Planning
 
     private func load() throws(SyncError) -> LoadedSnapshot? {
@@ -202,6 +241,7 @@ public struct SyncEngine: Sendable {
             let matches: Bool
             switch mode {
             case .incremental: matches = true
+            case .catchUp: matches = unfinished.mode == "incremental" || unfinished.mode == SyncMode.catchUp.name
             case .full: matches = unfinished.mode == "full"
             case .since(let from): matches = unfinished.mode == "since" && unfinished.from == from
             }
@@ -235,7 +275,7 @@ public struct SyncEngine: Sendable {
                 )
             }
             from = since
-        case .incremental:
+        case .incremental, .catchUp:
             if let cursor = state.cursor {
                 if cursor - SyncPlanner.overlap < oldest {
                     events(
@@ -250,15 +290,33 @@ public struct SyncEngine: Sendable {
                 from = oldest
             }
         }
-        let run = SyncRun(
+        let open = index.openInstances()
+        var run = SyncRun(
             mode: mode.name,
             from: from,
             now: now,
             startedAt: now,
-            refetchKnown: mode != .incremental,
-            open: index.openIds(),
+            refetchKnown: mode != .incremental && mode != .catchUp,
+            open: open.map(\.id),
             windows: SyncPlanner.windows(from: from, to: now, processCodes: settings.processCodes)
         )
+        if mode == .catchUp {
+            if settings.api == .v1 {
+                run.runningWindows =
+                    SyncPlanner.runningWindows(
+                        openCreateTimes: open.map(\.createTime),
+                        now: now,
+                        processCodes: settings.processCodes
+                    ).windows
+            } else if !open.isEmpty {
+                events(
+                    .notice(
+                        "leanstats: the legacy API cannot list by status, so this catch-up re-fetches all "
+                            + "\(open.count) open instances (dingtalk.api = \"v1\" lists the RUNNING ones instead)"
+                    )
+                )
+            }
+        }
         return (run, false)
     }
 
@@ -269,9 +327,14 @@ public struct SyncEngine: Sendable {
         index: StoreIndex,
         usage: (month: String, used: Int, budget: Int)
     ) -> SyncEstimate {
-        var estimate = SyncEstimate(
-            mode: run.mode == "full" ? .full : run.mode == "since" ? .since(run.from) : .incremental
-        )
+        let mode: SyncMode =
+            switch run.mode {
+            case SyncMode.full.name: .full
+            case SyncMode.since(0).name: .since(run.from)
+            case SyncMode.catchUp.name: .catchUp
+            default: .incremental
+            }
+        var estimate = SyncEstimate(mode: mode)
         estimate.resuming = resumed
         estimate.from = run.from
         estimate.to = run.now
@@ -291,6 +354,22 @@ public struct SyncEngine: Sendable {
         let seenUntil = index.newest ?? Int64.min
         let codes = max(1, Set(run.windows.map(\.processCode)).count)
         var calls = run.open.count
+        if let windows = run.runningWindows {
+            // Open instances inside the RUNNING windows are fetched only when the listing shows them changed;
+            // those out of reach are re-fetched. The store does not record process codes: rows are shared out.
+            let codes = max(1, Set(windows.map(\.processCode)).count)
+            let open = index.openInstances()
+            var covered = Set<String>()
+            var pages = 0
+            for window in windows {
+                let inside = open.filter { $0.createTime >= window.start && $0.createTime <= window.end }
+                covered.formUnion(inside.map(\.id))
+                pages += max(1, (inside.count / codes + DingTalkWire.pageSize - 1) / DingTalkWire.pageSize)
+            }
+            estimate.openInstances = run.open.filter { !covered.contains($0) }.count
+            estimate.runningPages = pages
+            calls = estimate.openInstances + pages
+        }
         var listed = 0
         var details = 0
         for window in run.windows {

@@ -37,6 +37,39 @@ public enum SyncPlanner {
         }
     }
 
+    /// How much a RUNNING listing window reaches before and after the open instances it covers, so that a creation
+    /// time stored to the second (or a v1.0 time read from minutes) still falls inside.
+    public static let runningMargin: Int64 = 60 * 60_000
+
+    /// The windows a catch-up lists with status RUNNING: as few windows of at most 120 days as cover the creation
+    /// times of the store's open instances (with ``runningMargin`` either side), for each process code, newest
+    /// first. Open instances created before ``oldestStart(now:)`` are out of DingTalk's reach.
+    /// - Parameters:
+    ///   - openCreateTimes: The open instances' creation times, epoch milliseconds, in any order.
+    ///   - now: The run's now.
+    ///   - processCodes: The approval templates.
+    /// - Returns: The windows, and how many open instances lie beyond reach (each is re-fetched instead).
+    static func runningWindows(
+        openCreateTimes: [Int64],
+        now: Int64,
+        processCodes: [String]
+    ) -> (windows: [SyncWindow], beyondReach: Int) {
+        let oldest = oldestStart(now: now)
+        let times = openCreateTimes.filter { $0 >= oldest }.sorted()
+        var ranges: [(start: Int64, end: Int64)] = []
+        var next = 0
+        while next < times.count {
+            let start = max(oldest, times[next] - runningMargin)
+            let end = min(now, start + maxWindow)
+            ranges.append((start, end))
+            while next < times.count && (times[next] + runningMargin <= end || end == now) { next += 1 }
+        }
+        let windows = ranges.reversed().flatMap { range in
+            processCodes.map { SyncWindow(processCode: $0, start: range.start, end: range.end) }
+        }
+        return (windows, openCreateTimes.count - times.count)
+    }
+
     /// Splits a window whose listing reached the id cap into two halves, newer half first.
     /// - Returns: The halves, or `nil` when the window is already shorter than two minutes.
     static func split(_ window: SyncWindow) -> [SyncWindow]? {

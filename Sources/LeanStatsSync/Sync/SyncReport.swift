@@ -2,6 +2,12 @@
 public enum SyncMode: Sendable, Equatable {
     /// From the last cursor (minus a short overlap) to now, plus every open instance of the store.
     case incremental
+    /// From the last cursor (minus a short overlap) to now, like ``incremental``, but instead of re-fetching every
+    /// open instance it lists the ids still RUNNING over the creation-time windows that cover them and fetches only
+    /// the open instances missing from that list (finished, terminated or deleted since). The legacy family cannot
+    /// list by status and re-fetches every open instance, as does any open instance created more than 365 days ago
+    /// (`docs/quota-planning.md`).
+    case catchUp
     /// Every window the API allows: 365 days back from now, plus every open instance.
     case full
     /// From a time (epoch milliseconds) to now, plus every open instance.
@@ -10,6 +16,7 @@ public enum SyncMode: Sendable, Equatable {
     var name: String {
         switch self {
         case .incremental: "incremental"
+        case .catchUp: "catch-up"
         case .full: "full"
         case .since: "since"
         }
@@ -30,6 +37,10 @@ public struct SyncSummary: Sendable, Equatable {
     public var failed = 0
     /// Windows listed.
     public var windows = 0
+    /// Catch-up: windows listed with status RUNNING.
+    public var runningWindows = 0
+    /// Catch-up: open instances of the store that are still RUNNING and were not fetched.
+    public var stillRunning = 0
     /// Quota-bearing calls made (listing pages and details).
     public var quotaCalls = 0
     /// All HTTP requests made (tokens, contacts and retries included).
@@ -59,6 +70,7 @@ public struct SyncSummary: Sendable, Equatable {
             + "\(failed) failed) from \(windows) window\(windows == 1 ? "" : "s"); \(quotaCalls) API calls "
             + "(\(usedThisMonth) of \(budget) used in \(month)), \(requests) requests, \(retries) retries, "
             + "\(formatSeconds(seconds))"
+            + (runningWindows > 0 ? "; \(stillRunning) open instances still running, not fetched" : "")
     }
 }
 
@@ -76,6 +88,8 @@ public struct SyncEstimate: Sendable, Equatable {
     public var windows = 0
     /// Open instances of the store to re-fetch.
     public var openInstances = 0
+    /// Catch-up: listing pages of the ids still RUNNING (the open instances they show are not fetched).
+    public var runningPages = 0
     /// Ids already listed and waiting to be fetched (when resuming).
     public var listedPending = 0
     /// Instances the listing is expected to return, from the store's history; `nil` when the store is empty.

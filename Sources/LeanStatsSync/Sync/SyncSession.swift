@@ -69,6 +69,7 @@ actor SyncSession {
     func execute() async throws(SyncError) -> SyncSummary {
         do {
             try await listNewestWindows()
+            try await checkOpenInstances()
             phase = "open instances"
             try await fetch(run.open)
             try await workThroughWindows()
@@ -131,6 +132,26 @@ actor SyncSession {
     private func list(at position: Int) async throws(SyncError) {
         phase = "listing"
         var window = run.windows[position]
+        guard let ids = try await listIds(in: window) else {
+            run.windows.replaceSubrange(position...position, with: try halves(of: window))
+            return
+        }
+        let skip = run.refetchKnown ? [] : index.finalIds(from: window.start, through: window.end)
+        let open = Set(run.open).union(run.stillRunning ?? [])
+        var seen = Set<String>()
+        window.pending = ids.filter { id in
+            seen.insert(id).inserted && !fetched.contains(id) && !open.contains(id) && !skip.contains(id)
+        }
+        window.listed = true
+        run.windows[position] = window
+        summary.windows += 1
+    }
+
+    /// Every id of a window, following the cursor; `nil` when the listing reached `sync.list_cap`.
+    /// - Parameters:
+    ///   - window: The process code and creation-time range.
+    ///   - statuses: Only instances in these v1.0 statuses; all when empty.
+    private func listIds(in window: SyncWindow, statuses: [String] = []) async throws(SyncError) -> [String]? {
         var ids: [String] = []
         var cursor: Int64 = 0
         var loopGuard = ListingGuard(window: window, listCap: settings.listCap, zone: fetcher.beijing)
@@ -139,7 +160,8 @@ actor SyncSession {
                 processCode: window.processCode,
                 start: window.start,
                 end: window.end,
-                cursor: cursor
+                cursor: cursor,
+                statuses: statuses
             )
             try loopGuard.check(page)
             ids += page.ids
@@ -148,27 +170,47 @@ actor SyncSession {
             guard let next = page.nextCursor, ids.count < settings.listCap else { break }
             cursor = next
         }
-        if ids.count >= settings.listCap {
+        guard ids.count < settings.listCap else {
             listed -= ids.count
-            guard let halves = SyncPlanner.split(window) else {
-                throw SyncError(
-                    .request,
-                    "more than \(settings.listCap) instances of \(window.processCode) were created within two "
-                        + "minutes; DingTalk cannot list them all"
-                )
+            return nil
+        }
+        return ids
+    }
+
+    /// The two halves of a window whose listing reached the id cap.
+    /// - Throws: ``SyncError`` when the window is already too short to split.
+    private func halves(of window: SyncWindow) throws(SyncError) -> [SyncWindow] {
+        guard let halves = SyncPlanner.split(window) else {
+            throw SyncError(
+                .request,
+                "more than \(settings.listCap) instances of \(window.processCode) were created within two "
+                    + "minutes; DingTalk cannot list them all"
+            )
+        }
+        return halves
+    }
+
+    /// Catch-up: lists the ids still RUNNING over the windows that cover the store's open instances, and keeps only
+    /// the open instances that are not among them (finished, terminated or deleted since) to fetch
+    /// (`docs/quota-planning.md`).
+    private func checkOpenInstances() async throws(SyncError) {
+        guard var windows = run.runningWindows else { return }
+        phase = "running instances"
+        var running = Set<String>()
+        while let window = windows.first {
+            guard let ids = try await listIds(in: window, statuses: ["RUNNING"]) else {
+                windows.replaceSubrange(0...0, with: try halves(of: window))
+                continue
             }
-            run.windows.replaceSubrange(position...position, with: halves)
-            return
+            running.formUnion(ids)
+            windows.removeFirst()
+            summary.runningWindows += 1
         }
-        let skip = run.refetchKnown ? [] : index.finalIds(from: window.start, through: window.end)
-        let open = Set(run.open)
-        var seen = Set<String>()
-        window.pending = ids.filter { id in
-            seen.insert(id).inserted && !fetched.contains(id) && !open.contains(id) && !skip.contains(id)
-        }
-        window.listed = true
-        run.windows[position] = window
-        summary.windows += 1
+        let unchanged = run.open.filter { running.contains($0) }
+        run.open.removeAll { running.contains($0) }
+        run.stillRunning = (run.stillRunning ?? []) + unchanged
+        run.runningWindows = nil
+        summary.stillRunning += unchanged.count
     }
 
     /// Fetches details with up to `sync.concurrency` requests in flight, saving every `sync.batch_size` records.

@@ -33,6 +33,9 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
     public var monthlyCallBudget = 5000
     /// `sync.monthly_push_budget`: Stream/Webhook event pushes allowed per calendar month (DingTalk's free tier: 3,000).
     public var monthlyPushBudget = 3000
+    /// `sync.catch_up_hours`: hours between catch-ups (``SyncMode/catchUp``) while Stream events keep the store fresh;
+    /// ``CatchUpPolicy`` stretches it when the budgets run low.
+    public var catchUpHours = 12.0
     /// `sync.concurrency`: detail requests in flight at once.
     public var concurrency = 4
     /// `sync.batch_size`: instances fetched between two durable snapshot writes.
@@ -75,6 +78,11 @@ public struct SyncSettings: Sendable, CustomStringConvertible {
         try require(retries >= 0 && retries <= 100, "sync.retries must be between 0 and 100")
         try require(monthlyCallBudget >= 0, "sync.monthly_call_budget must not be negative")
         try require(monthlyPushBudget >= 0, "sync.monthly_push_budget must not be negative")
+        try require(
+            catchUpHours >= 1 && catchUpHours <= 720,
+            "sync.catch_up_hours must be between 1 and 720 hours (30 days); the default 12 keeps a plant with "
+                + "about 300 open proposals well inside DingTalk's free tier"
+        )
         try require(concurrency >= 1 && concurrency <= 64, "sync.concurrency must be between 1 and 64")
         try require(batchSize >= 1, "sync.batch_size must be at least 1")
         try require(backoffMilliseconds >= 0, "sync.backoff_ms must not be negative")

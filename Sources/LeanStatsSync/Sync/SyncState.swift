@@ -47,7 +47,7 @@ struct SyncState: Codable, Sendable, Equatable {
 /// One sync run's plan and progress: the work left, newest first, so that a killed run resumes exactly where its
 /// last durable batch left it.
 struct SyncRun: Codable, Sendable, Equatable {
-    /// `incremental`, `full` or `since`.
+    /// `incremental`, `catch-up`, `full` or `since`.
     var mode: String
     /// The oldest creation time the run lists, epoch milliseconds.
     var from: Int64
@@ -63,6 +63,11 @@ struct SyncRun: Codable, Sendable, Equatable {
     var windows: [SyncWindow]
     /// Ids whose detail could not be read (deleted instances, unreadable details).
     var failed: [String] = []
+    /// Catch-up only: the windows to list with status RUNNING before the open instances are fetched; `nil` once
+    /// listed (then ``open`` holds only the open instances that are no longer RUNNING) and for other modes.
+    var runningWindows: [SyncWindow]?
+    /// Catch-up only: the store's open instances the RUNNING listing showed unchanged; they are not fetched.
+    var stillRunning: [String]?
 }
 
 /// One listing window: instances of one process code created in `[start, end]` (epoch milliseconds, at most 120
