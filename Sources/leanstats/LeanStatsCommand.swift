@@ -16,7 +16,7 @@ struct LeanStatsCommand: ParsableCommand {
             DemoCommand.self, ImportCommand.self, QueryCommand.self, ReplCommand.self, SnapshotCommand.self,
             GenCommand.self, ExportCommand.self,
             ReportCommand.self,
-            SyncCommand.self, EmulatorCommand.self, ServeCommand.self, DoctorCommand.self, AlertCommand.self,
+            SyncCommand.self, ListenCommand.self, EmulatorCommand.self, ServeCommand.self, DoctorCommand.self, AlertCommand.self,
         ]
     )
 }

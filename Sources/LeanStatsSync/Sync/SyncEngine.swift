@@ -56,7 +56,6 @@ public struct SyncEngine: Sendable {
     ///   server, or a store problem. Progress made before the error is saved.
     public func run(_ mode: SyncMode) async throws(SyncError) -> SyncSummary {
         try settings.validate()
-        let started = ContinuousClock.now
         let live: LiveStore
         do {
             live = try LiveStore(directory: store.directory, purpose: "sync") { [events] warning in
@@ -68,6 +67,23 @@ public struct SyncEngine: Sendable {
                 error.code == .locked ? "cannot sync: \(error.message)" : "cannot read the store: \(error)"
             )
         }
+        return try await run(mode, on: live, closing: true)
+    }
+
+    /// Runs a sync into a store another part of the process holds open, e.g. the catch-up of `leanstats listen`
+    /// while its Stream events go into the same ``LiveStore``. The store stays open.
+    /// - Parameters:
+    ///   - mode: What to list.
+    ///   - live: The open store; its directory must be this engine's.
+    /// - Returns: What the sync did.
+    /// - Throws: ``SyncError`` as ``run(_:)``.
+    public func run(_ mode: SyncMode, on live: LiveStore) async throws(SyncError) -> SyncSummary {
+        try settings.validate()
+        return try await run(mode, on: live, closing: false)
+    }
+
+    private func run(_ mode: SyncMode, on live: LiveStore, closing: Bool) async throws(SyncError) -> SyncSummary {
+        let started = ContinuousClock.now
         let metadata = live.metadata
         let table = live.table
         var state = try SyncState(metadata: metadata)
@@ -130,12 +146,12 @@ public struct SyncEngine: Sendable {
         do {
             summary = try await session.execute()
         } catch {
-            try? live.close()
+            if closing { try? live.close() }
             throw error
         }
         // The run's journal becomes the next snapshot generation (compaction on close).
         do {
-            try live.close()
+            if closing { try live.close() }
         } catch {
             events(.notice("leanstats: the synced instances are saved in the journal, but \(error)"))
         }

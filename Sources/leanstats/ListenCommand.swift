@@ -1,0 +1,128 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import LeanStatsCore
+import LeanStatsSnapshot
+import LeanStatsSync
+
+/// `leanstats listen`: keeps the store current from DingTalk's Stream events in the foreground, with a catch-up
+/// sync as often as the month's API budget allows, until SIGINT or SIGTERM.
+struct ListenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Keep the store current from DingTalk's Stream events, with budgeted catch-up syncs.",
+        discussion: """
+            Opens a Stream connection with dingtalk.app_key/app_secret and stores every approval change as it \
+            arrives: a finish or terminate of a stored instance without an API call, a new instance with one \
+            detail call. Each change is journaled and fsync'd before DingTalk gets its acknowledgement, so a kill \
+            at any moment loses nothing acknowledged (docs/journal-format.md); a running `leanstats serve` on the \
+            same --data shows it within a second. A catch-up sync (the ids still RUNNING, docs/quota-planning.md) \
+            runs at start and then every sync.catch_up_hours, stretched by the month's remaining budget; it repairs \
+            events lost on the way. Needs the app's Stream event subscription for bpms_instance_change.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var configOptions: ConfigOptions
+
+    @Option(name: .long, help: "Pretend it is this time (YYYY-MM-DD HH:MM, store zone) — for the emulator.")
+    var now: String?
+
+    @Flag(name: .long, help: "Do not run catch-up syncs (events only).")
+    var noCatchUp = false
+
+    func run() throws {
+        try reportingErrors {
+            let zone = try store.clock()
+            let clock: any SyncClock =
+                try now.map { ShiftedSyncClock(startingAt: try parseTime($0, option: "--now", zone: zone)) }
+                ?? SystemSyncClock()
+            let settings = try configOptions.syncSettings(from: configOptions.load())
+            let live: LiveStore
+            do {
+                live = try LiveStore(directory: store.directory, purpose: "listen") { Self.log("warning: \($0)") }
+            } catch {
+                throw CommandFailure("cannot listen: \(error)")
+            }
+            let transport = CurlTransport(
+                timeoutSeconds: settings.timeoutSeconds,
+                maximumResponseBytes: settings.maxResponseBytes
+            )
+            let ingest = try EventIngest(settings: settings, live: live, transport: transport, clock: clock) {
+                Self.log($0)
+            }
+            let listener = StreamListener(
+                configuration: StreamConfiguration(settings: settings),
+                transport: transport,
+                status: { Self.log("stream: \($0)") },
+                handler: { event in
+                    try await ingest.handle(event)
+                    Self.log("event \(event.type) \(event.processInstanceId) stored")
+                }
+            )
+            let engine = SyncEngine(settings: settings, directory: store.directory, zone: zone, clock: clock) {
+                event in
+                if case .notice(let line) = event { Self.log(line) }
+            }
+            let listening = Task { try await listener.run() }
+            let catchingUp = Task {
+                guard !noCatchUp else { return }
+                var last: Int64?
+                while !Task.isCancelled {
+                    let decision = try engine.catchUpDecision(pushesUsed: listener.statistics.eventsDelivered)
+                    let due = last.flatMap { decision.nextCatchUp(after: $0) } ?? (last == nil ? clock.now() : nil)
+                    if let due, clock.now() >= due {
+                        let summary = try await engine.run(.catchUp, on: live)
+                        Self.log("catch-up: \(summary.line)")
+                        last = clock.now()
+                    } else if due == nil, last != nil {
+                        Self.log("catch-up paused: \(decision.reason)")
+                    }
+                    try await Task.sleep(for: .seconds(60))
+                }
+            }
+            // Stops on SIGINT/SIGTERM, or when the listener gives up (credentials, permission, settings).
+            let stop = DispatchSemaphore(value: 0)
+            var signals: [any DispatchSourceSignal] = []
+            for signalNumber in [SIGINT, SIGTERM] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { stop.signal() }
+                source.resume()
+                signals.append(source)
+            }
+            let failure = Locked<String?>(nil)
+            Task {
+                do {
+                    try await listening.value
+                } catch {
+                    failure.withLock { $0 = "\(error)" }
+                    stop.signal()
+                }
+            }
+            Self.log("listening for Stream events into \(store.directory) (Ctrl-C stops)")
+            stop.wait()
+            for source in signals { source.cancel() }
+            listening.cancel()
+            catchingUp.cancel()
+            _ = try? waitFor { try await catchingUp.value }
+            do {
+                try live.close()
+            } catch {
+                throw CommandFailure("the changes are journaled, but closing the store failed: \(error)")
+            }
+            let statistics = listener.statistics
+            let stored = ingest.statistics
+            Self.log(
+                "stopped: \(statistics.eventsDelivered) events (\(statistics.duplicatesDropped) duplicates dropped, "
+                    + "\(statistics.reconnects) reconnects); \(stored.updatedFromEvents) updated without a call, "
+                    + "\(stored.fetched) fetched"
+            )
+            if let message = failure.withLock({ $0 }) { throw CommandFailure(message) }
+        }
+    }
+
+    private static func log(_ line: String) {
+        printError("leanstats listen: \(line)")
+    }
+}
