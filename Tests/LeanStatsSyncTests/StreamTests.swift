@@ -92,13 +92,13 @@ import WSClient
         }
 
         /// Waits until the handler has received `count` events.
-        func waitForEvents(_ count: Int, seconds: Double = 10) async throws -> [ApprovalEvent] {
+        func waitForEvents(_ count: Int, seconds: Double = 30) async throws -> [ApprovalEvent] {
             try await Self.wait("\(count) events", seconds: seconds) { self.received.withLock { $0.count } >= count }
             return received.withLock { $0 }
         }
 
-        /// Polls a condition for up to ten seconds.
-        static func wait(_ what: String, seconds: Double = 10, _ condition: () -> Bool) async throws {
+        /// Polls a condition for up to thirty seconds (a loaded 2-core machine can take seconds per reconnect).
+        static func wait(_ what: String, seconds: Double = 30, _ condition: () -> Bool) async throws {
             let deadline = Date().addingTimeInterval(seconds)
             while !condition() {
                 guard Date() < deadline else { throw WaitTimeout(what: what) }
