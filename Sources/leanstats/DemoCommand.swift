@@ -4,6 +4,7 @@ import LeanStatsCore
 import LeanStatsEmulator
 import LeanStatsQuery
 import LeanStatsReport
+import LeanStatsSnapshot
 import LeanStatsSync
 
 /// `leanstats demo`: the main job on the bundled sample — start the DingTalk emulator on loopback with `Data/`,
@@ -17,7 +18,9 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             The emulator serves Data/ on a free loopback port with DingTalk's rules, on a clock that starts the day \
             after the newest instance (the sample ends in 2025-11; DingTalk lists only the last 365 days). The sync \
-            is the real one: libcurl, tokens, windows, pages, contacts, durable batches.
+            is the real one: libcurl, tokens, windows, pages, contacts, durable batches. Then an approval arrives \
+            live: the demo listens to the emulator's Stream gateway as `leanstats listen` does, the emulator \
+            approves one open proposal, and the month's numbers are printed again from the journaled change.
             """
     )
 
@@ -104,8 +107,77 @@ struct DemoCommand: ParsableCommand {
                 try ReportContent(engine: engineForQueries, request: request),
                 to: try ReportDestination(path: workbook)
             )
+            try showLiveApproval(emulator: emulator, settings: settings, directory: directory, month: month)
             print("The monthly report is \(workbook).")
             print("The store is in \(directory). Try: leanstats query --data \(directory) \"trend all\"")
         }
+    }
+
+    /// Approves one open proposal of `month` in the emulator and shows the event arriving in the store: the
+    /// Stream listener and ``EventIngest`` that `leanstats listen` runs, then the month's overview again.
+    private func showLiveApproval(emulator: DingTalkEmulator, settings: SyncSettings, directory: String, month: String)
+        throws
+    {
+        let options = try StoreOptions.parse(["--data", directory, "--tz", tz])
+        let clock = try options.clock()
+        guard
+            let open = emulator.instances.last(where: {
+                $0.status == .running && clock.date(at: $0.createTime).monthText == month
+            }) ?? emulator.instances.last(where: { $0.status == .running })
+        else { return }
+        let live: LiveStore
+        do {
+            live = try LiveStore(directory: directory, purpose: "demo")
+        } catch {
+            throw CommandFailure("cannot open the demo store for the live approval: \(error)")
+        }
+        defer { try? live.close() }
+        let transport = CurlTransport(timeoutSeconds: 5)
+        let ingest = try EventIngest(
+            settings: settings,
+            live: live,
+            transport: transport,
+            clock: ShiftedSyncClock(startingAt: emulator.clock.now())
+        )
+        let stored = Locked<ContinuousClock.Instant?>(nil)
+        let listener = StreamListener(configuration: StreamConfiguration(settings: settings), transport: transport) {
+            event in
+            try await ingest.handle(event)
+            if event.processInstanceId == open.instanceId { stored.withLock { $0 = .now } }
+        }
+        let listening = Task { try await listener.run() }
+        defer { listening.cancel() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while listener.statistics.connectionsOpened == 0 && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let line = "overview \(month)"
+        let approved = ContinuousClock.now
+        let finish = max(open.createTime + 3_600, emulator.clock.now() / 1000)
+        emulator.update(open.instanceId) {
+            $0.status = .completed
+            $0.result = .agree
+            $0.finishTime = finish
+        }
+        while stored.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        guard let arrival = stored.withLock({ $0 }) else {
+            printError("leanstats: the live approval did not arrive over the Stream gateway within 10 s")
+            return
+        }
+        let milliseconds = (arrival - approved).components.attoseconds / 1_000_000_000_000_000
+            + (arrival - approved).components.seconds * 1000
+        print(
+            "> live: \(open.originatorUserName ?? open.originatorUserId ?? "someone")'s proposal "
+                + "\(open.title.map { "「\($0)」" } ?? open.instanceId) was approved in DingTalk; the Stream event was "
+                + "journaled \(milliseconds) ms later"
+        )
+        let executor = QueryExecutor(
+            engine: StatisticsEngine(table: live.table, clock: clock, options: .oneQuery),
+            headcounts: DepartmentHeadcounts.decode(from: live.metadata)
+        )
+        print("> \(line)")
+        print(OutputFormat.table.render(try executor.run(line)))
     }
 }
