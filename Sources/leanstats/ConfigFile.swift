@@ -28,7 +28,7 @@ struct ConfigFile {
             "api", "api_url", "oapi_url", "app_key", "app_secret", "app_secret_file", "process_code", "login_url",
         ],
         "sync": [
-            "qps", "timeout_s", "retries", "monthly_call_budget", "monthly_push_budget", "catch_up_hours",
+            "qps", "timeout_s", "retries", "monthly_call_budget", "monthly_push_budget", "catch_up_hours", "stream",
             "concurrency",
             "batch_size", "backoff_ms", "backoff_max_ms", "list_cap", "max_response_mib", "contacts",
         ],

@@ -38,49 +38,6 @@ struct ListenCommand: ParsableCommand {
                 try now.map { ShiftedSyncClock(startingAt: try parseTime($0, option: "--now", zone: zone)) }
                 ?? SystemSyncClock()
             let settings = try configOptions.syncSettings(from: configOptions.load())
-            let live: LiveStore
-            do {
-                live = try LiveStore(directory: store.directory, purpose: "listen") { Self.log("warning: \($0)") }
-            } catch {
-                throw CommandFailure("cannot listen: \(error)")
-            }
-            let transport = CurlTransport(
-                timeoutSeconds: settings.timeoutSeconds,
-                maximumResponseBytes: settings.maxResponseBytes
-            )
-            let ingest = try EventIngest(settings: settings, live: live, transport: transport, clock: clock) {
-                Self.log($0)
-            }
-            let listener = StreamListener(
-                configuration: StreamConfiguration(settings: settings),
-                transport: transport,
-                status: { Self.log("stream: \($0)") },
-                handler: { event in
-                    try await ingest.handle(event)
-                    Self.log("event \(event.type) \(event.processInstanceId) stored")
-                }
-            )
-            let engine = SyncEngine(settings: settings, directory: store.directory, zone: zone, clock: clock) {
-                event in
-                if case .notice(let line) = event { Self.log(line) }
-            }
-            let listening = Task { try await listener.run() }
-            let catchingUp = Task {
-                guard !noCatchUp else { return }
-                var last: Int64?
-                while !Task.isCancelled {
-                    let decision = try engine.catchUpDecision(pushesUsed: listener.statistics.eventsDelivered)
-                    let due = last.flatMap { decision.nextCatchUp(after: $0) } ?? (last == nil ? clock.now() : nil)
-                    if let due, clock.now() >= due {
-                        let summary = try await engine.run(.catchUp, on: live)
-                        Self.log("catch-up: \(summary.line)")
-                        last = clock.now()
-                    } else if due == nil, last != nil {
-                        Self.log("catch-up paused: \(decision.reason)")
-                    }
-                    try await Task.sleep(for: .seconds(60))
-                }
-            }
             // Stops on SIGINT/SIGTERM, or when the listener gives up (credentials, permission, settings).
             let stop = DispatchSemaphore(value: 0)
             var signals: [any DispatchSourceSignal] = []
@@ -91,34 +48,20 @@ struct ListenCommand: ParsableCommand {
                 source.resume()
                 signals.append(source)
             }
-            let failure = Locked<String?>(nil)
-            Task {
-                do {
-                    try await listening.value
-                } catch {
-                    failure.withLock { $0 = "\(error)" }
-                    stop.signal()
-                }
-            }
+            let runner = try LiveIngestRunner(
+                settings: settings,
+                directory: store.directory,
+                zone: zone,
+                clock: clock,
+                catchUp: !noCatchUp,
+                log: { Self.log($0) },
+                failed: { stop.signal() }
+            )
             Self.log("listening for Stream events into \(store.directory) (Ctrl-C stops)")
             stop.wait()
             for source in signals { source.cancel() }
-            listening.cancel()
-            catchingUp.cancel()
-            _ = try? waitFor { try await catchingUp.value }
-            do {
-                try live.close()
-            } catch {
-                throw CommandFailure("the changes are journaled, but closing the store failed: \(error)")
-            }
-            let statistics = listener.statistics
-            let stored = ingest.statistics
-            Self.log(
-                "stopped: \(statistics.eventsDelivered) events (\(statistics.duplicatesDropped) duplicates dropped, "
-                    + "\(statistics.reconnects) reconnects); \(stored.updatedFromEvents) updated without a call, "
-                    + "\(stored.fetched) fetched"
-            )
-            if let message = failure.withLock({ $0 }) { throw CommandFailure(message) }
+            Self.log("stopped: " + (try runner.stop()))
+            if let message = runner.failureMessage { throw CommandFailure(message) }
         }
     }
 

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import LeanStatsServer
 import LeanStatsService
+import LeanStatsSync
 
 /// `leanstats serve`: the dashboard and HTTP API over the store, plus the scheduled jobs (incremental and full
 /// syncs, the monthly report, alerts), until SIGINT or SIGTERM.
@@ -26,7 +27,9 @@ struct ServeCommand: ParsableCommand {
             While serving it runs the [schedule] jobs: the daily incremental sync, the weekly full sync (both only \
             with DingTalk credentials), the monthly report mailed to report.to, and the [alerts], by mail and to the \
             DingTalk group robot of alerts.robot_webhook (the monthly summary to report.robot_webhook and, with \
-            report.agent_id, as a work notification; see docs/dingtalk-delivery.md). SIGINT or SIGTERM \
+            report.agent_id, as a work notification; see docs/dingtalk-delivery.md). With sync.stream = true it \
+            keeps the store current as `leanstats listen` does (Stream events journaled as they arrive, shown within \
+            a second, plus budgeted catch-up syncs) instead of the scheduled syncs. SIGINT or SIGTERM \
             lets a running sync save what it fetched, then stops the server.
             """
     )
@@ -44,7 +47,8 @@ struct ServeCommand: ParsableCommand {
         try reportingErrors {
             let file = try config.load()
             let settings = try ServerConfig(file)
-            let runner = try makeRunner(file)
+            let stream = try streamSettings(file)
+            let runner = try makeRunner(file, streaming: stream != nil)
             var token = settings.token ?? ""
             let generated = token.isEmpty
             if generated {
@@ -87,6 +91,18 @@ struct ServeCommand: ParsableCommand {
                 printError("leanstats: no server.token configured; this run's token is \(token)")
                 printError("leanstats: open \(address)/?token=\(token)")
             }
+            // With sync.stream, Stream events and catch-ups go into the store's journal, which the dashboard follows.
+            let ingest = try stream.map { settings in
+                try LiveIngestRunner(
+                    settings: settings,
+                    directory: store.directory,
+                    zone: try store.clock(),
+                    clock: SystemSyncClock(),
+                    catchUp: true,
+                    log: { Self.log($0) },
+                    failed: { Self.log("the Stream listener stopped; the dashboard keeps serving the store as it is") }
+                )
+            }
             // The dashboard polls the store's generations, so a snapshot a job writes is served without a hook.
             let jobsStopped = DispatchSemaphore(value: 0)
             let jobs = Task {
@@ -99,6 +115,10 @@ struct ServeCommand: ParsableCommand {
             Self.log("stopping the scheduled jobs")
             jobs.cancel()
             jobsStopped.wait()
+            if let ingest {
+                Self.log("stream stopped: " + (try ingest.stop()))
+                if let message = ingest.failureMessage { Self.log("the Stream listener gave up: \(message)") }
+            }
             let unposted = try waitFor { await runner.pendingRobotMessages() }
             if unposted > 0 { Self.log("\(unposted) robot message(s) not posted before stopping") }
             try waitFor { await server.stopAndWait() }
@@ -106,6 +126,17 @@ struct ServeCommand: ParsableCommand {
             try waitFor { await latencies.finish() }
             printError("leanstats: server stopped")
         }
+    }
+
+    /// The sync settings for Stream mode (`sync.stream = true` with DingTalk credentials), `nil` when it is off.
+    private func streamSettings(_ file: ConfigFile) throws -> SyncSettings? {
+        guard try file.boolean("sync", "stream") == true else { return nil }
+        guard ServiceConfig.hasDingTalkCredentials(file) else {
+            throw CommandFailure(
+                "sync.stream needs DingTalk credentials: dingtalk.app_key and dingtalk.app_secret (or app_secret_file)"
+            )
+        }
+        return try config.syncSettings(from: file)
     }
 
     /// Writes one line of the scheduled jobs' log to stderr.
@@ -119,7 +150,7 @@ struct ServeCommand: ParsableCommand {
     /// - Parameter file: The configuration.
     /// - Returns: The runner, not yet started.
     /// - Throws: ``CommandFailure`` for a malformed `[schedule]`/`[alerts]`/`[report]` value or mail set-up.
-    private func makeRunner(_ file: ConfigFile) throws -> ServiceRunner {
+    private func makeRunner(_ file: ConfigFile, streaming: Bool) throws -> ServiceRunner {
         let service = try ServiceConfig(file)
         var configuration = ServiceConfiguration(dataDirectory: store.directory, zone: try store.clock())
         configuration.schedule = service.schedule
@@ -135,6 +166,8 @@ struct ServeCommand: ParsableCommand {
                 "warning: scheduled sync is off: no DingTalk credentials (dingtalk.app_key and dingtalk.app_secret, "
                     + "dingtalk.app_secret_file or LEANSTATS_DINGTALK_APP_SECRET)"
             )
+        } else if streaming {
+            Self.log("sync.stream is on: Stream events and catch-up syncs keep the store current instead of [schedule]")
         } else if !service.schedule.syncEnabled {
             Self.log("warning: scheduled sync is off: disabled in [schedule]")
         } else {
