@@ -34,9 +34,7 @@ struct ListenCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let zone = try store.clock()
-            let clock: any SyncClock =
-                try now.map { ShiftedSyncClock(startingAt: try parseTime($0, option: "--now", zone: zone)) }
-                ?? SystemSyncClock()
+            let clock = try syncClock(now: now, zone: zone)
             let settings = try configOptions.syncSettings(from: configOptions.load())
             // Stops on SIGINT/SIGTERM, or when the listener gives up (credentials, permission, settings).
             let stop = DispatchSemaphore(value: 0)

@@ -73,9 +73,7 @@ struct SyncCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let zone = try store.clock()
-            let clock: any SyncClock =
-                try now.map { ShiftedSyncClock(startingAt: try parseTime($0, option: "--now", zone: zone)) }
-                ?? SystemSyncClock()
+            let clock = try syncClock(now: now, zone: zone)
             let mode: SyncMode =
                 full
                 ? .full
@@ -165,6 +163,11 @@ struct SyncCommand: ParsableCommand {
 
 /// Parses a local date or time option into epoch milliseconds.
 /// - Throws: ``CommandFailure`` naming the option and the expected form.
+/// The clock of a sync: the system's, or one that starts at `--now` (for the emulator) and runs in real time.
+func syncClock(now: String?, zone: ZoneClock) throws -> any SyncClock {
+    try now.map { ShiftedSyncClock(startingAt: try parseTime($0, option: "--now", zone: zone)) } ?? SystemSyncClock()
+}
+
 func parseTime(_ text: String, option: String, zone: ZoneClock) throws -> Int64 {
     guard let seconds = zone.parseLocal(text.trimmingCharacters(in: .whitespaces)) else {
         throw CommandFailure(
