@@ -69,13 +69,34 @@ public enum LeanStats {
     {
         let (process, out, err) = try start(arguments, stdin: stdin, environment: environment)
         // Read before waiting so a full pipe cannot block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = readToEnd(out.fileHandleForReading)
+        let stderr = readToEnd(err.fileHandleForReading)
         process.waitUntilExit()
         return CommandOutput(
             status: process.terminationStatus,
             stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self)
         )
+    }
+
+    /// Everything a pipe delivers until its writers close it. Unlike `FileHandle.readDataToEndOfFile`, which traps on
+    /// any read error, it waits out `EAGAIN` (a descriptor left non-blocking) and `EINTR`.
+    static func readToEnd(_ handle: FileHandle) -> Data {
+        let descriptor = handle.fileDescriptor
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count == 0 {
+                return data
+            } else if errno == EAGAIN {
+                var wait = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                _ = poll(&wait, 1, 1000)
+            } else if errno != EINTR {
+                return data
+            }
+        }
     }
 }
