@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import LeanStatsCore
 import Logging
 
 /// The emulated Stream gateway's WebSocket endpoint, `ws://127.0.0.1:<port>/connect?ticket=…`, served with
@@ -39,7 +40,8 @@ final class StreamGateway: Sendable {
             },
             logger: logger
         )
-        running = Task {
+        // Its own thread, like the client's, so a busy machine delays no ping, ack or upgrade.
+        running = Task(executorPreference: DedicatedExecutor.stream) {
             try? await application.runService(gracefulShutdownSignals: [])
         }
     }

@@ -33,7 +33,8 @@ import WSClient
             failFirst: Bool = false,
             records: [InstanceRecord] = SyncHarness.newest(5),
             api: DingTalkAPI = .v1,
-            keepAliveMilliseconds: Int = 1000
+            keepAliveMilliseconds: Int = 1000,
+            onReceived: @escaping @Sendable (Int) -> Void = { _ in }
         ) throws {
             harness = try SyncHarness(records: records, options: options)
             var configuration = StreamConfiguration(settings: harness.settings(api: api))
@@ -52,7 +53,7 @@ import WSClient
                         return counts[event.eventId]!
                     }
                     if failFirst && attempt == 1 { throw CancellationError() }
-                    received.withLock { $0.append(event) }
+                    onReceived(received.withLock { $0.append(event); return $0.count })
                 }
             )
         }
@@ -80,7 +81,12 @@ import WSClient
         func start() async throws {
             let listener = listener
             task.withLock { $0 = Task { try await listener.run() } }
-            try await Self.wait("the first connection") { listener.statistics.connectionsOpened >= 1 }
+            do {
+                try await Self.wait("the first connection") { listener.statistics.connectionsOpened >= 1 }
+            } catch var timeout as WaitTimeout {
+                timeout.what += "; the listener reported: \(statuses.withLock { $0 })"
+                throw timeout
+            }
         }
 
         /// Stops the listener and the emulator.
@@ -151,6 +157,39 @@ import WSClient
         #expect(statistics.eventsLost == 0)
         #expect(fixture.listener.statistics.acks == 2)
         #expect(fixture.listener.statistics.eventsDelivered == 2)
+    }
+
+    @Test func eventsArriveAndAreAcknowledgedWhileEveryThreadOfTheSharedPoolIsBlocked() async throws {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let release = DispatchSemaphore(value: 0)
+        let blocked = Locked(0)
+        let receivedWhileBlocked = Locked(0)
+        let fixture = try Fixture(onReceived: { count in
+            receivedWhileBlocked.withLock { $0 = blocked.withLock { $0 } == threads ? count : $0 }
+            if count == 2 { for _ in 0..<threads { release.signal() } }
+        })
+        try await fixture.start()
+        defer { Task { await fixture.stop() } }
+        let record = Self.newInstances(1)[0]
+        let emulator = fixture.harness.emulator
+        // As many tasks as the shared pool has threads, each blocking its thread; the last to start makes the
+        // emulator emit two events, which only the listener's own thread can receive until they are released.
+        let blockers = (0..<threads).map { _ in
+            Task.detached {
+                if blocked.withLock({ $0 += 1; return $0 }) == threads {
+                    emulator.insert([record])
+                    emulator.update(record.instanceId) {
+                        $0.status = .completed
+                        $0.result = .agree
+                        $0.finishTime = record.createTime + 600
+                    }
+                }
+                return release.wait(timeout: .now() + 30) == .success
+            }
+        }
+        for blocker in blockers { #expect(await blocker.value, "released by the second event, not by the timeout") }
+        #expect(receivedWhileBlocked.withLock { $0 } == 2)
+        try await Fixture.wait("two acks") { emulator.statistics.streamAcks == 2 }
     }
 
     @Test func taskEventsArePushedOnlyWhenAskedFor() async throws {

@@ -47,8 +47,17 @@ public final class StreamListener: Sendable {
     public var statistics: StreamStatistics { counters.withLock { $0 } }
 
     /// Listens until the task is cancelled, reconnecting whenever the connection ends.
+    ///
+    /// The connection runs on ``DedicatedExecutor/stream``, so pings are answered and events acknowledged on time
+    /// while queries or imports keep every core busy.
     /// - Throws: ``SyncError`` only for what retrying cannot fix: `.credentials`, `.permission`, `.configuration`.
     public func run() async throws(SyncError) {
+        try await withTaskExecutorPreference(DedicatedExecutor.stream) { () async throws(SyncError) in
+            try await listen()
+        }
+    }
+
+    private func listen() async throws(SyncError) {
         var attempt = 0
         var generator = SystemRandomNumberGenerator()
         while !Task.isCancelled {
