@@ -145,7 +145,7 @@ struct DemoCommand: ParsableCommand {
             try await ingest.handle(event)
             if event.processInstanceId == open.instanceId { stored.withLock { $0 = .now } }
         }
-        let listening = Task { try await listener.run() }
+        let listening = listener.start()
         defer { listening.cancel() }
         let deadline = ContinuousClock.now + .seconds(10)
         while listener.statistics.connectionsOpened == 0 && ContinuousClock.now < deadline {

@@ -68,7 +68,7 @@ final class LiveIngestRunner: Sendable {
         self.ingest = ingest
         self.listener = listener
         let failure = failure
-        listening = Task {
+        listening = Task(executorPreference: DedicatedExecutor.stream) {
             do {
                 try await listener.run()
             } catch {

@@ -28,7 +28,7 @@ import Testing
         let listener = StreamListener(configuration: configuration, transport: CurlTransport(timeoutSeconds: 5)) {
             try await ingest.handle($0)
         }
-        let task = Task { try await listener.run() }
+        let task = listener.start()
         defer { task.cancel() }
         try await StreamTests.Fixture.wait("the connection") { listener.statistics.connectionsOpened >= 1 }
 

@@ -80,7 +80,7 @@ import WSClient
         /// Starts the listener and waits for its first connection.
         func start() async throws {
             let listener = listener
-            task.withLock { $0 = Task { try await listener.run() } }
+            task.withLock { $0 = listener.start() }
             do {
                 try await Self.wait("the first connection") { listener.statistics.connectionsOpened >= 1 }
             } catch var timeout as WaitTimeout {
@@ -103,12 +103,15 @@ import WSClient
             return received.withLock { $0 }
         }
 
-        /// Polls a condition for up to thirty seconds (a loaded 2-core machine can take seconds per reconnect).
+        /// Polls a condition for up to thirty seconds (a loaded 2-core machine can take seconds per reconnect), on the
+        /// listener's own thread, so a test starved of the shared pool does not time out while the listener works.
         static func wait(_ what: String, seconds: Double = 30, _ condition: () -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(seconds)
-            while !condition() {
-                guard Date() < deadline else { throw WaitTimeout(what: what) }
-                try await Task.sleep(for: .milliseconds(10))
+            try await withTaskExecutorPreference(DedicatedExecutor.stream) {
+                let deadline = Date().addingTimeInterval(seconds)
+                while !condition() {
+                    guard Date() < deadline else { throw WaitTimeout(what: what) }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
             }
         }
     }
@@ -439,7 +442,7 @@ import WSClient
             status: { status in statuses.withLock { $0.append(status) } },
             handler: { _ in }
         )
-        let task = Task { try await listener.run() }
+        let task = listener.start()
         try await Fixture.wait("six attempts") {
             statuses.withLock { $0.filter { if case .reconnecting = $0 { true } else { false } }.count >= 6 }
         }

@@ -57,6 +57,13 @@ public final class StreamListener: Sendable {
         }
     }
 
+    /// Starts ``run()`` in a task that begins on ``DedicatedExecutor/stream``, so not even the first step waits for
+    /// a thread of the shared pool; cancel the task to stop listening.
+    /// - Returns: The listening task; it fails with the ``SyncError`` that ``run()`` throws.
+    public func start() -> Task<Void, any Error> {
+        Task(executorPreference: DedicatedExecutor.stream) { try await self.run() }
+    }
+
     private func listen() async throws(SyncError) {
         var attempt = 0
         var generator = SystemRandomNumberGenerator()
