@@ -20,7 +20,8 @@ struct SyncCommand: ParsableCommand {
             --plan projects the monthly API calls of the [schedule] (daily incremental, weekly full) from the \
             store's observed rates against sync.monthly_call_budget and sync.monthly_push_budget, and says what \
             schedule would fit; it also projects Stream events plus a catch-up every sync.catch_up_hours and \
-            suggests an interval that fits. It exits 3 when the polling projection is over the budget.
+            suggests an interval that fits. It exits 3 when the projection of the mode in use is over a budget: \
+            events + catch-up with sync.stream = true, polling otherwise.
             Exit status: 0 done, 1 error, 3 stopped at the monthly budget or DingTalk's quota (progress saved).
             """
     )
@@ -95,11 +96,16 @@ struct SyncCommand: ParsableCommand {
                 var schedule = try ServiceConfig(file, readingMail: false).schedule
                 schedule.syncEnabled = true
                 let projection = try engine.quotaPlan(schedule.syncCadence)
-                print("polling (the [schedule]):")
+                let events = try engine.eventPlan()
+                // The exit status judges the mode `leanstats serve` runs: Stream events with sync.stream, else polling.
+                let streaming = try file.boolean("sync", "stream") == true
+                print("polling (the [schedule])" + (streaming ? ":" : ", in use:"))
                 print(projection.report)
                 print("")
-                print(try engine.eventPlan().report)
-                if projection.isOverBudget { throw ExitCode(3) }
+                print((streaming ? "in use (sync.stream = true): " : "") + events.report)
+                let overBudget =
+                    streaming ? events.isOverCallBudget || events.isOverPushBudget : projection.isOverBudget
+                if overBudget { throw ExitCode(3) }
                 return
             }
             if dryRun {

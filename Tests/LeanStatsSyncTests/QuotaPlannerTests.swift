@@ -137,7 +137,7 @@ struct QuotaPlannerTests {
 
 /// `leanstats sync --plan` as operators run it: the numbers on stdout, exit 3 when over the budget.
 struct QuotaPlanCommandTests {
-    private func plan(budget: Int) throws -> CommandOutput {
+    private func plan(budget: Int, pushBudget: Int = 2500, stream: Bool = false) throws -> CommandOutput {
         let directory = try TemporaryDirectory(prefix: "leanstats-plan-cli")
         defer { directory.remove() }
         var builder = InstanceTableBuilder()
@@ -148,7 +148,8 @@ struct QuotaPlanCommandTests {
             """
             [sync]
             monthly_call_budget = \(budget)
-            monthly_push_budget = 2500
+            monthly_push_budget = \(pushBudget)
+            stream = \(stream)
             [schedule]
             daily = "02:00"
             weekly_full = "every 2160h"
@@ -161,6 +162,7 @@ struct QuotaPlanCommandTests {
     @Test func overTheBudgetThePlanExits3AndSaysWhatWouldFit() throws {
         let result = try plan(budget: 9000)
         #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("polling (the [schedule]), in use:\n"))
         // Daily: 61 + 1000 + 9132; a full sync every 90 days: (603 + 11,991.6) × 0.338 = 204 + 4056.
         #expect(
             result.stdout.contains("total: 14453 API calls a month; budget 9000 (sync.monthly_call_budget), 5453 over")
@@ -171,6 +173,20 @@ struct QuotaPlanCommandTests {
         #expect(
             result.stdout.contains("to fit: incremental sync every 3 days (schedule.daily = \"every 72h\") would need")
         )
+    }
+
+    @Test func withStreamOnTheEventPlanDecidesTheExitStatusWhateverPollingWouldCost() throws {
+        // Polling needs 14,453 calls; events + catch-up every 12 h about 1,100.
+        let fits = try plan(budget: 9000, stream: true)
+        #expect(fits.status == 0, "\(fits.stderr)")
+        #expect(fits.stdout.contains("polling (the [schedule]):\n"))
+        #expect(fits.stdout.contains("in use (sync.stream = true): events + catch-up every 12 h"))
+        // About 1,000 new instances a month are about 2,000 pushes.
+        let overPushes = try plan(budget: 9000, pushBudget: 1000, stream: true)
+        #expect(overPushes.status == 3, "\(overPushes.stdout)")
+        let overCalls = try plan(budget: 500, stream: true)
+        #expect(overCalls.status == 3, "\(overCalls.stdout)")
+        #expect(overCalls.stdout.contains("over"))
     }
 
     @Test func withinTheBudgetThePlanExits0() throws {
