@@ -242,6 +242,7 @@ public final class DashboardServer: Sendable {
         StoreMetrics.render(
             source.current(),
             budget: configuration.monthlyCallBudget,
+            pushBudget: configuration.monthlyPushBudget,
             clock: configuration.clock,
             into: &text
         )

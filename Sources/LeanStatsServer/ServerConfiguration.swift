@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var clock: ZoneClock
     /// `sync.monthly_call_budget`, for the quota-used ratio in `/metrics`.
     public var monthlyCallBudget: Int
+    /// `sync.monthly_push_budget`, for the push-used ratio in `/metrics`.
+    public var monthlyPushBudget: Int
     /// How often (seconds) a background thread checks the store for a newer snapshot generation or journal records
     /// (at least 0.05; the check is two `stat` calls and a directory listing when nothing changed).
     public var reloadInterval: Double
@@ -44,6 +46,7 @@ public struct ServerConfiguration: Sendable {
     ///   - dataDirectory: The store directory.
     ///   - clock: The zone of days and months.
     ///   - monthlyCallBudget: The DingTalk monthly call budget.
+    ///   - monthlyPushBudget: The DingTalk monthly push budget.
     ///   - limits: The HTTP edge's deadlines and limits.
     ///   - sessionLifetime: Seconds a browser session stays valid (default 12 hours).
     ///   - reloadInterval: Seconds between checks for a new snapshot.
@@ -57,6 +60,7 @@ public struct ServerConfiguration: Sendable {
         dataDirectory: String,
         clock: ZoneClock,
         monthlyCallBudget: Int = 5000,
+        monthlyPushBudget: Int = 3000,
         limits: EdgeLimits = EdgeLimits(),
         sessionLifetime: Double = 12 * 3600,
         reloadInterval: Double = ServerConfiguration.defaultReloadInterval,
@@ -70,6 +74,7 @@ public struct ServerConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.clock = clock
         self.monthlyCallBudget = monthlyCallBudget
+        self.monthlyPushBudget = monthlyPushBudget
         self.limits = limits
         self.sessionLifetime = sessionLifetime
         self.reloadInterval = reloadInterval

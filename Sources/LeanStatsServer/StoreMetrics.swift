@@ -2,15 +2,22 @@ import Foundation
 import LeanStatsCore
 
 /// The store's gauges for `/metrics`, read from the served snapshot and its metadata (`sync.state`,
-/// `sync.last_run`, `sync.quota`).
+/// `sync.last_run`, `sync.quota`, `stream.pushes`).
 enum StoreMetrics {
     /// Appends the store gauges.
     /// - Parameters:
     ///   - snapshot: The served snapshot, `nil` while the store is empty.
     ///   - budget: `sync.monthly_call_budget`.
+    ///   - pushBudget: `sync.monthly_push_budget`.
     ///   - clock: The zone whose current month the quota counts.
     ///   - text: The exposition being built.
-    static func render(_ snapshot: ServedSnapshot?, budget: Int, clock: ZoneClock, into text: inout PrometheusText) {
+    static func render(
+        _ snapshot: ServedSnapshot?,
+        budget: Int,
+        pushBudget: Int,
+        clock: ZoneClock,
+        into text: inout PrometheusText
+    ) {
         text.family("leanstats_up", type: "gauge", help: "1 when a snapshot is loaded and served.")
         text.sample("leanstats_up", value: snapshot == nil ? 0 : 1)
         guard let snapshot else { return }
@@ -96,6 +103,22 @@ enum StoreMetrics {
                 help: "This month's DingTalk calls over sync.monthly_call_budget."
             )
             text.sample("leanstats_dingtalk_quota_used_ratio", value: budget > 0 ? used / Double(budget) : 0)
+        }
+        if let pushes = jsonObject(snapshot.metadata["stream.pushes"]) {
+            let month = CivilDate.today(in: clock).monthText
+            let used = (pushes[month] as? NSNumber)?.doubleValue ?? 0
+            text.family(
+                "leanstats_dingtalk_pushes",
+                type: "gauge",
+                help: "Stream event pushes received this month."
+            )
+            text.sample("leanstats_dingtalk_pushes", value: used)
+            text.family(
+                "leanstats_dingtalk_push_used_ratio",
+                type: "gauge",
+                help: "This month's Stream pushes over sync.monthly_push_budget."
+            )
+            text.sample("leanstats_dingtalk_push_used_ratio", value: pushBudget > 0 ? used / Double(pushBudget) : 0)
         }
     }
 

@@ -28,7 +28,7 @@ extension Scheduler {
     /// - Parameters:
     ///   - now: Unix seconds.
     ///   - lastCatchUp: When the last catch-up finished, Unix seconds; `nil` when none ran yet.
-    ///   - decision: ``CatchUpPolicy``'s decision for this month (`SyncEngine.catchUpDecision(pushesUsed:)`).
+    ///   - decision: ``CatchUpPolicy``'s decision for this month (`SyncEngine.catchUpDecision()`).
     /// - Returns: Whether to start a catch-up now.
     public func isCatchUpDue(now: Int64, lastCatchUp: Int64?, decision: CatchUpDecision) -> Bool {
         guard let lastCatchUp else { return decision.catchUpEveryHours != nil }

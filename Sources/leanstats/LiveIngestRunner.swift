@@ -47,7 +47,13 @@ final class LiveIngestRunner: Sendable {
         )
         let ingest: EventIngest
         do {
-            ingest = try EventIngest(settings: settings, live: live, transport: transport, clock: clock) { log($0) }
+            ingest = try EventIngest(
+                settings: settings,
+                live: live,
+                transport: transport,
+                clock: clock,
+                zone: zone
+            ) { log($0) }
         } catch {
             try? live.close()
             throw CommandFailure("\(error)")
@@ -81,7 +87,7 @@ final class LiveIngestRunner: Sendable {
             var last: Int64?
             var pausedReason: String?
             while !Task.isCancelled {
-                let decision = try engine.catchUpDecision(pushesUsed: listener.statistics.eventsDelivered)
+                let decision = engine.catchUpDecision(on: live)
                 let due = last == nil ? clock.now() : last.flatMap { decision.nextCatchUp(after: $0) }
                 if let due, clock.now() >= due {
                     do {

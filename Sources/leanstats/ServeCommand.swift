@@ -67,6 +67,7 @@ struct ServeCommand: ParsableCommand {
                     dataDirectory: store.directory,
                     clock: try store.clock(),
                     monthlyCallBudget: settings.monthlyCallBudget,
+                    monthlyPushBudget: settings.monthlyPushBudget,
                     limits: settings.limits,
                     sessionLifetime: settings.sessionLifetime,
                     login: try settings.login(file, address: "http://\(host ?? settings.host):\(port ?? settings.port)")

@@ -19,6 +19,8 @@ struct ServerConfig {
     var sessionLifetime: Double = 12 * 3600
     /// `sync.monthly_call_budget`, for the quota ratio in `/metrics`.
     var monthlyCallBudget = 5000
+    /// `sync.monthly_push_budget`, for the push ratio in `/metrics`.
+    var monthlyPushBudget = 3000
     /// `server.login = "dingtalk"`: people sign in to the dashboard with DingTalk (off by default).
     var dingTalkLogin = false
     /// `server.public_url`: the address browsers use, for the login's redirect; default `http://HOST:PORT`.
@@ -73,6 +75,7 @@ struct ServerConfig {
             sessionLifetime = value * 3600
         }
         if let value = try file.integer("sync", "monthly_call_budget") { monthlyCallBudget = value }
+        if let value = try file.integer("sync", "monthly_push_budget") { monthlyPushBudget = value }
         if let value = try file.string("server", "login") {
             switch value.lowercased() {
             case "dingtalk": dingTalkLogin = true

@@ -61,6 +61,7 @@ final class ServerFixture: @unchecked Sendable {
             "sync.last_run":
                 #"{"durationSeconds":2.5,"finishedAt":1764518400000,"outcomes":{"/v1.0/workflow/processInstances":{"ok":2400,"throttled":3}}}"#,
             "sync.quota": #"{"\#(CivilDate.today(in: clock).monthText)":1250}"#,
+            "stream.pushes": #"{"2025-01":9,"\#(CivilDate.today(in: clock).monthText)":750}"#,
         ]
     }
 

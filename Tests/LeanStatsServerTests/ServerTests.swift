@@ -122,6 +122,9 @@ import Testing
             )
         )
         #expect(reply.text.contains("leanstats_sync_duration_seconds 2.5"))
+        // This month's pushes against the default budget of 3,000.
+        #expect(reply.text.contains("\nleanstats_dingtalk_pushes 750\n"))
+        #expect(reply.text.contains("\nleanstats_dingtalk_push_used_ratio 0.25\n"))
         #expect(reply.text.contains("leanstats_last_successful_sync_timestamp_seconds 1764518400"))
         #expect(reply.text.contains("leanstats_instances{status=\"RUNNING\"} 344"))
         #expect(reply.text.contains("leanstats_query_duration_seconds_bucket{le=\"+Inf\"}"))

@@ -1,7 +1,7 @@
 import Foundation
 import LeanStatsCore
 import LeanStatsEmulator
-import LeanStatsSnapshot
+@testable import LeanStatsSnapshot
 import LeanStatsTestSupport
 import Testing
 
@@ -17,6 +17,7 @@ import Testing
         let running = try #require(harness.emulator.instances.first { $0.status == .running })
 
         let live = try LiveStore(directory: harness.store(), purpose: "listen")
+        let syncedMetadata = live.metadata
         let ingest = try EventIngest(
             settings: settings,
             live: live,
@@ -50,6 +51,11 @@ import Testing
         try await StreamTests.Fixture.wait("the new instance") { ingest.statistics.fetched == 1 }
         #expect(harness.emulator.statistics.quotaCalls == callsBefore + 1)
 
+        // Both pushes count towards the month, and the detail call towards the month's calls.
+        let month = try ZoneClock(identifier: "Asia/Shanghai").date(at: harness.emulator.clock.now() / 1000).monthText
+        #expect(QuotaRecord.decode(live.metadata, key: QuotaRecord.pushesKey) == [month: 2])
+        #expect(QuotaRecord.decode(live.metadata)[month] == QuotaRecord.decode(syncedMetadata)[month]! + 1)
+
         // What the store holds is exactly what a full sync of the emulator would store.
         let table = live.table
         let stored = (0..<table.rowCount).map { SyncHarness.normalized(table.record(at: $0), api: nil) }
@@ -67,7 +73,7 @@ import Testing
         #expect(try SyncHarness.stored(harness.store()) == stored)
     }
 
-    @Test func theSameEventTwiceStoresNothingTheSecondTime() async throws {
+    @Test func theSameEventTwiceStoresTheChangeOnceAndCountsBothPushes() async throws {
         let harness = try SyncHarness(records: SyncHarness.newest(5))
         defer { harness.tearDown() }
         let settings = harness.settings(api: .v1)
@@ -75,20 +81,31 @@ import Testing
         let live = try LiveStore(directory: harness.store(), purpose: "listen")
         defer { try? live.close() }
         let ingest = try EventIngest(settings: settings, live: live, transport: CurlTransport(timeoutSeconds: 5))
-        let stored = live.table.record(at: 0)
+        let table = live.table
+        let stored = try #require((0..<table.rowCount).map(table.record(at:)).first { $0.status == .running })
+        // A terminate with its time says everything: stored from the event alone.
         let event = ApprovalEvent(
             eventId: "e1",
             kind: .instanceChange,
             type: .terminate,
             processInstanceId: stored.instanceId,
             processCode: "PROC-LEAN",
-            createTime: stored.createTime * 1000
+            createTime: stored.createTime * 1000,
+            finishTime: (stored.createTime + 3600) * 1000
         )
         try await ingest.handle(event)
-        let bytes = live.bytesAppended
         try await ingest.handle(event)
-        #expect(live.bytesAppended == bytes)
         let statistics = ingest.statistics
-        #expect(statistics.updatedFromEvents + statistics.unchanged + statistics.fetched == 2)
+        #expect(statistics.updatedFromEvents == 1 && statistics.unchanged == 1)
+        let journal = try JournalReader.read(
+            path: live.store.journalPath(ofGeneration: live.journalGeneration),
+            base: live.journalGeneration
+        )
+        let records = journal.entries.flatMap { entry -> [InstanceRecord] in
+            if case .records(let records) = entry { records } else { [] }
+        }
+        #expect(records.map(\.instanceId) == [stored.instanceId])
+        #expect(records.first?.status == .terminated)
+        #expect(QuotaRecord.decode(live.metadata, key: QuotaRecord.pushesKey).values.first == 2)
     }
 }

@@ -116,6 +116,13 @@ public final class LiveStore: Sendable {
     /// The metadata with every applied update.
     public var metadata: [String: String] { state.withLock { $0.metadata } }
 
+    /// The stored copy of an instance, with every applied change, without waiting for a merge.
+    /// - Parameter id: The instance id.
+    /// - Complexity: O(1) expected.
+    public func record(_ id: String) -> InstanceRecord? {
+        state.withLock { stored(id, in: $0) }
+    }
+
     /// The generation of the journal appends go to.
     public var journalGeneration: Int { state.withLock { $0.journalGeneration } }
 

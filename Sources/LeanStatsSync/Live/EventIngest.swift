@@ -14,13 +14,16 @@ public final class EventIngest: Sendable {
     private let api: DingTalkAPI
     private let fetcher: InstanceFetcher
     private let counters = Locked(EventIngestStatistics())
+    private let zone: ZoneClock
+    private let clock: any SyncClock
 
     /// Creates the ingest path over an open store.
     /// - Parameters:
     ///   - settings: The sync settings (API family, credentials, hosts).
     ///   - live: The store, open for writing.
     ///   - transport: The HTTP transport for detail calls (``CurlTransport`` in production).
-    ///   - clock: The sync clock, for the age of cached contacts.
+    ///   - clock: The sync clock, for the age of cached contacts and the month pushes count towards.
+    ///   - zone: The zone of that month (the store's; Asia/Shanghai when `nil`).
     ///   - warn: Receives one line per contacts problem.
     /// - Throws: ``SyncError`` `.configuration` when the Asia/Shanghai zone is not installed.
     public init(
@@ -28,6 +31,7 @@ public final class EventIngest: Sendable {
         live: LiveStore,
         transport: any HTTPTransport,
         clock: any SyncClock = SystemSyncClock(),
+        zone: ZoneClock? = nil,
         warn: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(SyncError) {
         let beijing: ZoneClock
@@ -45,6 +49,8 @@ public final class EventIngest: Sendable {
         )
         self.live = live
         self.api = settings.api
+        self.zone = zone ?? beijing
+        self.clock = clock
         self.fetcher = InstanceFetcher(
             client: client,
             api: settings.api,
@@ -61,21 +67,28 @@ public final class EventIngest: Sendable {
     /// - Parameter event: The event.
     /// - Throws: ``SyncError`` when the detail cannot be fetched or the store cannot journal the change; the
     ///   listener then asks DingTalk to deliver the event again.
+    ///
+    /// Each event also counts towards this month's pushes (`stream.pushes` in the store's metadata, journaled with
+    /// the change), which the catch-up policy and `/metrics` read; a detail call counts towards the month's API calls
+    /// (`sync.quota`).
     public func handle(_ event: ApprovalEvent) async throws(SyncError) {
-        let stored = storedRecord(event.processInstanceId, createdAt: event.createTime)
+        let stored = live.record(event.processInstanceId)
         switch event.effect(on: stored, api: api) {
         case .unchanged:
+            try store(nil, calls: 0)
             counters.withLock { $0.unchanged += 1 }
         case .update(let record):
-            try store(record)
+            try store(record, calls: 0)
             counters.withLock { $0.updatedFromEvents += 1 }
         case .fetchDetail:
             switch await fetcher.fetch(event.processInstanceId) {
             case .fetched(let record, _):
-                try store(record)
+                // One detail call (`processinstance/get` or the v1 equivalent).
+                try store(record, calls: 1)
                 counters.withLock { $0.fetched += 1 }
             case .missing(_, let reason):
                 // A deleted or unreadable instance: nothing to store; the next catch-up sees it again.
+                try store(nil, calls: 1)
                 counters.withLock {
                     $0.missing += 1
                     $0.lastProblem = reason
@@ -86,25 +99,24 @@ public final class EventIngest: Sendable {
         }
     }
 
-    private func store(_ record: InstanceRecord) throws(SyncError) {
-        do {
-            try live.apply([record])
-        } catch {
-            throw SyncError(.store, "cannot store instance \(record.instanceId): \(error)")
+    /// Journals a record (if any) with this month's push count one higher and its call count `calls` higher.
+    private func store(_ record: InstanceRecord?, calls: Int) throws(SyncError) {
+        let month = zone.date(at: clock.now() / 1000).monthText
+        let metadata = live.metadata
+        var pushes = QuotaRecord.decode(metadata, key: QuotaRecord.pushesKey)
+        pushes[month, default: 0] += 1
+        var updates = [QuotaRecord.pushesKey: QuotaRecord.encode(pushes)]
+        if calls > 0 {
+            var quota = QuotaRecord.decode(metadata)
+            quota[month, default: 0] += calls
+            updates[QuotaRecord.metadataKey] = QuotaRecord.encode(quota)
         }
-    }
-
-    /// The stored record of an instance, found by binary search on its creation time when the event gives it.
-    /// - Complexity: O(log n + rows created within a day of it); O(n) for an event without a creation time.
-    private func storedRecord(_ id: String, createdAt milliseconds: Int64?) -> InstanceRecord? {
-        let table = live.table
-        let index = StoreIndex(table: table)
-        // A day either side covers a creation time cut to the minute or read in another zone.
-        let day: Int64 = 86_400_000
-        let rows = milliseconds.map { index.rows(from: $0 - day, through: $0 + day) } ?? 0..<table.rowCount
-        let ids = table.instanceId
-        for row in rows where ids[row] == id { return table.record(at: row) }
-        return nil
+        do {
+            try live.apply(record.map { [$0] } ?? [], metadata: updates)
+        } catch {
+            let what = record.map { "instance \($0.instanceId)" } ?? "the month's push count"
+            throw SyncError(.store, "cannot store \(what): \(error)")
+        }
     }
 }
 

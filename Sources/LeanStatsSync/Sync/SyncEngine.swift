@@ -212,28 +212,35 @@ public struct SyncEngine: Sendable {
         )
     }
 
-    /// Decides how often catch-ups may run for the rest of this month (``CatchUpPolicy``), from the calls the store
-    /// counted this month, the pushes received and the store's observed rates; changes nothing.
-    /// - Parameter pushesUsed: Stream/Webhook pushes received this calendar month.
+    /// Decides how often catch-ups may run for the rest of this month (``CatchUpPolicy``), from the calls and pushes
+    /// the store counted this month (`sync.quota`, `stream.pushes`) and its observed rates; changes nothing.
     /// - Returns: The decision and its reason.
     /// - Throws: ``SyncError`` with code `.store` when the store cannot be read.
-    public func catchUpDecision(pushesUsed: Int) throws(SyncError) -> CatchUpDecision {
+    public func catchUpDecision() throws(SyncError) -> CatchUpDecision {
         let loaded = try load()
+        return catchUpDecision(table: loaded?.table ?? .empty, metadata: loaded?.metadata ?? [:])
+    }
+
+    /// ``catchUpDecision()`` for a store open for writing, from its table and metadata in memory.
+    /// - Parameter live: The store.
+    /// - Returns: The decision and its reason.
+    public func catchUpDecision(on live: LiveStore) -> CatchUpDecision {
+        catchUpDecision(table: live.table, metadata: live.metadata)
+    }
+
+    private func catchUpDecision(table: InstanceTable, metadata: [String: String]) -> CatchUpDecision {
         let seconds = clock.now() / 1000
         let today = zone.date(at: seconds)
         let first = CivilDate(year: today.year, month: today.month, day: 1)
         let next = CivilDate(year: today.year + today.month / 12, month: today.month % 12 + 1, day: 1)
         let start = zone.startOfDay(first.dayNumber)
         let usage = QuotaUsage(
-            callsUsed: QuotaRecord.decode(loaded?.metadata ?? [:])[today.monthText] ?? 0,
-            pushesUsed: pushesUsed,
+            callsUsed: QuotaRecord.decode(metadata)[today.monthText] ?? 0,
+            pushesUsed: QuotaRecord.decode(metadata, key: QuotaRecord.pushesKey)[today.monthText] ?? 0,
             elapsedDays: Double(seconds - start) / 86_400,
             daysInMonth: Double(zone.startOfDay(next.dayNumber) - start) / 86_400
         )
-        return CatchUpPolicy(settings: settings).decide(
-            usage,
-            rates: QuotaPlanner.rates(of: loaded?.table ?? .empty, zone: zone)
-        )
+        return CatchUpPolicy(settings: settings).decide(usage, rates: QuotaPlanner.rates(of: table, zone: zone))
     }
 
     // MARK: - Planning

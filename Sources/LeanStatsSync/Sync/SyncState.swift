@@ -84,10 +84,13 @@ struct SyncWindow: Codable, Sendable, Equatable {
 
 /// The per-month counts of quota-bearing calls, in the snapshot's metadata (`sync.quota`).
 enum QuotaRecord {
+    /// API calls by month, counted by syncs and event detail calls.
     static let metadataKey = "sync.quota"
+    /// Stream pushes received by month, counted by ``EventIngest``.
+    static let pushesKey = "stream.pushes"
 
-    static func decode(_ metadata: [String: String]) -> [String: Int] {
-        guard let text = metadata[metadataKey],
+    static func decode(_ metadata: [String: String], key: String = metadataKey) -> [String: Int] {
+        guard let text = metadata[key],
             let counts = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8))
         else { return [:] }
         return counts
