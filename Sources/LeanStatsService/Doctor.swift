@@ -289,20 +289,27 @@ public struct Doctor: Sendable {
     func quotaCheck(metadata: [String: String]?, zone: ZoneClock?) -> DoctorCheck {
         let budget = sync?.monthlyCallBudget ?? SyncSettings().monthlyCallBudget
         let month = (zone ?? (try? ZoneClock(identifier: "Asia/Shanghai")))?.date(at: now()).monthText ?? "?"
-        return Doctor.quota(metadata: metadata ?? [:], month: month, budget: budget)
+        let pushBudget = sync?.monthlyPushBudget ?? SyncSettings().monthlyPushBudget
+        return Doctor.quota(metadata: metadata ?? [:], month: month, budget: budget, pushBudget: pushBudget)
     }
 
-    /// The quota check from the snapshot's `sync.quota` counts.
-    static func quota(metadata: [String: String], month: String, budget: Int) -> DoctorCheck {
-        var counts: [String: Int] = [:]
-        if let text = metadata["sync.quota"],
-            let decoded = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8))
-        {
-            counts = decoded
+    /// The quota check from the snapshot's `sync.quota` counts, with the month's Stream pushes (`stream.pushes`)
+    /// when any arrived.
+    static func quota(metadata: [String: String], month: String, budget: Int, pushBudget: Int = 3000) -> DoctorCheck {
+        func counts(_ key: String) -> [String: Int] {
+            guard let text = metadata[key] else { return [:] }
+            return (try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8))) ?? [:]
         }
-        let used = counts[month] ?? 0
+        let used = counts("sync.quota")[month] ?? 0
         let left = max(0, budget - used)
-        let text = "\(used) of \(budget) API calls used in \(month), \(left) left (sync.monthly_call_budget)"
+        var text = "\(used) of \(budget) API calls used in \(month), \(left) left (sync.monthly_call_budget)"
+        if let pushes = counts("stream.pushes")[month] {
+            text += "; \(pushes) of \(pushBudget) Stream pushes (sync.monthly_push_budget)"
+            if pushes >= pushBudget {
+                text += ", over: further events arrive without content until next month"
+                if left > 0 && left * 10 >= budget { return DoctorCheck("quota", .warn, text) }
+            }
+        }
         if left == 0 {
             return DoctorCheck("quota", .fail, text + "; syncs stop until next month: raise the budget or wait")
         }

@@ -190,5 +190,16 @@ struct DoctorTests {
         let result = Doctor.quota(metadata: ["sync.quota": "{\"2025-11\":\(used)}"], month: "2025-11", budget: 5000)
         #expect(result.status == status)
         #expect(result.message.contains("\(used) of 5000"))
+        #expect(!result.message.contains("pushes"), "no pushes counted, none shown")
+    }
+
+    @Test func theQuotaLineShowsThisMonthsStreamPushesAgainstTheirBudget() {
+        let metadata = ["sync.quota": #"{"2025-11":100}"#, "stream.pushes": #"{"2025-10":2999,"2025-11":1200}"#]
+        let result = Doctor.quota(metadata: metadata, month: "2025-11", budget: 5000, pushBudget: 3000)
+        #expect(result.status == .ok)
+        #expect(result.message.hasSuffix("; 1200 of 3000 Stream pushes (sync.monthly_push_budget)"))
+        let over = Doctor.quota(metadata: metadata, month: "2025-11", budget: 5000, pushBudget: 1000)
+        #expect(over.status == .warn)
+        #expect(over.message.contains("1200 of 1000 Stream pushes (sync.monthly_push_budget), over"))
     }
 }
