@@ -116,6 +116,16 @@ public final class StatisticsEngine: Sendable {
         table.userName.dictionary[proposerIndex().latestName[Int(code)]]
     }
 
+    /// Every user's most recent name (what `by user` shows and `user=` accepts), each once, in UTF-8 byte order.
+    /// - Complexity: O(users), after the proposer index is built (O(n) once per table).
+    public func latestUserNames() -> [String] {
+        let dictionary = table.userName.dictionary
+        let codes = Set(proposerIndex().latestName.dropFirst())
+        return codes.compactMap { $0 == 0 ? nil : dictionary[$0] }.filter { !$0.isEmpty }.sorted {
+            $0.utf8.lexicographicallyPrecedes($1.utf8)
+        }
+    }
+
     /// The department name of the user's most recent instance in the whole store, `nil` when it has none.
     public func latestDept(ofUserCode code: UInt32) -> String? {
         table.deptName.dictionary[proposerIndex().latestDept[Int(code)]]

@@ -13,8 +13,8 @@ import LeanStatsQuery
 ///   metric, after `where`, `and`, `or` or an opening parenthesis a filter key (with its `=`), after `vs` `prev`
 ///   or `yoy`;
 /// - after `dept=` or in `dept in (…)` a department name (or 未填部门), after `category=` a category name (or
-///   未分类), after `status=` a status code or name, after `result=` a result; names that would not read back
-///   as one word are inserted in double quotes;
+///   未分类), after `user=` a user's most recent name, after `status=` a status code or name, after `result=` a
+///   result; names that would not read back as one word are inserted in double quotes;
 /// - after `.mode` a mode, after `.timer` or `.bom` `on` or `off`, after `.read` or `.output` a file name;
 /// - anywhere else a keyword or `all`.
 ///
@@ -52,6 +52,9 @@ struct ReplCompleter {
     var departments: [String]
     /// Category names of the loaded store.
     var categories: [String]
+    /// The users' most recent names in the loaded store, asked for on the first `user=` completion (working them
+    /// out reads every row once).
+    var users: () -> [String] = { [] }
 
     /// The edit Tab makes to a line whose text up to the cursor is `textBeforeCursor`.
     /// - Parameter textBeforeCursor: the line from its start to the cursor.
@@ -128,12 +131,13 @@ struct ReplCompleter {
         }
     }
 
-    /// The values a filter key takes: the store's names for `dept` and `category` (with the words for none), the
-    /// fixed words for `status` and `result`, nothing to offer for others.
+    /// The values a filter key takes: the store's names for `dept`, `category` (with the words for none) and `user`,
+    /// the fixed words for `status` and `result`, nothing to offer for others.
     private func values(of key: String?) -> [String] {
         switch key?.lowercased() {
         case "dept": departments + [StatisticsFilter.missingDeptName]
         case "category": categories + [StatisticsFilter.missingCategory]
+        case "user": users()
         case "status": ReplVocabulary.statuses
         case "result": ReplVocabulary.results
         default: []

@@ -69,9 +69,16 @@ final class ReplSession {
         executor = loaded
         // The indexes build while the analyst types, so even the first query is answered from them.
         DispatchQueue.global(qos: .utility).async { engine.prepareIndexes() }
+        let users = Locked<[String]?>(nil)
         completer = ReplCompleter(
             departments: Self.names(in: engine.table.deptName.dictionary),
-            categories: engine.table.category.map { Self.names(in: $0.dictionary) } ?? []
+            categories: engine.table.category.map { Self.names(in: $0.dictionary) } ?? [],
+            users: {
+                users.withLock { names in
+                    if names == nil { names = engine.latestUserNames() }
+                    return names!
+                }
+            }
         )
     }
 

@@ -181,6 +181,18 @@ struct ReplTerminalTests {
         try tmux.press("C-c")
         try tmux.waitFor("a fresh prompt after the list") { $0.lastLine == "leanstats>" }
 
+        // After `user=`, Tab lists the users' most recent names, then completes one.
+        try tmux.type("by user count all where user=胡")
+        try tmux.press("Tab")
+        try tmux.waitFor("the names starting with 胡") {
+            $0.contains { $0.contains("胡伟") && $0.contains("胡娜") && $0.contains("胡静") }
+        }
+        try tmux.type("静")
+        try tmux.press("Tab")
+        try tmux.waitFor("`user=胡静` completed") { $0.lastLine == prompt + "by user count all where user=胡静" }
+        try tmux.press("C-c")
+        try tmux.waitFor("a fresh prompt after the names") { $0.lastLine == "leanstats>" }
+
         // Left and Backspace move over and delete whole Chinese characters: 质量部X → 生产部.
         try tmux.type("by dept count 2025-11 where dept=质量部X")
         try tmux.press("BSpace", "Left", "BSpace", "BSpace")
