@@ -34,7 +34,7 @@ public struct EmulatorDataset: Sendable {
         for file in files where !FileManager.default.fileExists(atPath: file) {
             throw EmulatorError(
                 .data,
-                "the sample file \(file) is missing; run from the repository root or pass --sample DIR"
+                "the sample file \(file) is missing; run from the repository root or pass --sample-dir DIR"
             )
         }
         do {

@@ -94,6 +94,11 @@ final class LiveIngestRunner: Sendable {
                         let summary = try await engine.run(.catchUp, on: live)
                         log("catch-up: \(summary.line)")
                     } catch {
+                        if Task.isCancelled {
+                            log("catch-up stopped with the listener; what it fetched is saved and the next one "
+                                + "continues from there")
+                            return
+                        }
                         log("catch-up failed (the next one repairs what this one missed): \(error)")
                     }
                     last = clock.now()

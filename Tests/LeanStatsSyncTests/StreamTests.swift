@@ -411,6 +411,20 @@ import WSClient
         #expect(error?.message.contains("not-the-secret") == false)
     }
 
+    @Test func statusesReadAsLogLines() {
+        #expect("\(StreamStatus.connected(endpoint: "wss://gw/connect"))" == "connected to wss://gw/connect")
+        #expect("\(StreamStatus.reconnecting(attempt: 2, afterMilliseconds: 1500))" == "reconnecting in 1.5 s (attempt 2)")
+        #expect("\(StreamStatus.reconnecting(attempt: 1, afterMilliseconds: 0))" == "reconnecting now (attempt 1)")
+        #expect(
+            "\(StreamStatus.gatewayFailed(SyncError(.network, "api.dingtalk.com cannot be reached")))"
+                == "cannot open a Stream connection: api.dingtalk.com cannot be reached"
+        )
+        #expect(
+            "\(StreamStatus.handlerFailed(eventId: "e1", message: "disk full"))"
+                == "event e1 not stored (disk full); DingTalk delivers it again"
+        )
+    }
+
     @Test func theBackoffDoublesFromItsStartUpToItsCapWithJitter() {
         let backoff = StreamBackoff()
         #expect(

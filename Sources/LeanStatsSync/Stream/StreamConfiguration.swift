@@ -45,6 +45,28 @@ public enum StreamStatus: Sendable, Equatable {
     case handlerFailed(eventId: String, message: String)
 }
 
+extension StreamStatus: CustomStringConvertible {
+    /// One line for the log, e.g. `reconnecting in 1.5 s (attempt 2)`.
+    public var description: String {
+        switch self {
+        case .connected(let endpoint):
+            "connected to \(endpoint)"
+        case .disconnected(let reason):
+            "disconnected: \(reason)"
+        case .reconnecting(let attempt, let milliseconds):
+            milliseconds == 0
+                ? "reconnecting now (attempt \(attempt))"
+                : "reconnecting in \(String(format: "%.1f", Double(milliseconds) / 1000)) s (attempt \(attempt))"
+        case .gatewayFailed(let error):
+            "cannot open a Stream connection: \(error.message)"
+        case .pushQuotaExhausted(let message):
+            "\(message); the catch-up syncs find the changes until the month ends"
+        case .handlerFailed(let eventId, let message):
+            "event \(eventId) not stored (\(message)); DingTalk delivers it again"
+        }
+    }
+}
+
 /// What a ``StreamListener`` did so far.
 public struct StreamStatistics: Sendable, Equatable {
     /// WebSocket connections opened.
