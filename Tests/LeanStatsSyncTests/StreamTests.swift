@@ -98,14 +98,16 @@ import WSClient
         }
 
         /// Waits until the handler has received `count` events.
-        func waitForEvents(_ count: Int, seconds: Double = 30) async throws -> [ApprovalEvent] {
+        func waitForEvents(_ count: Int, seconds: Double = 180) async throws -> [ApprovalEvent] {
             try await Self.wait("\(count) events", seconds: seconds) { self.received.withLock { $0.count } >= count }
             return received.withLock { $0 }
         }
 
-        /// Polls a condition for up to thirty seconds (a loaded 2-core machine can take seconds per reconnect), on the
-        /// listener's own thread, so a test starved of the shared pool does not time out while the listener works.
-        static func wait(_ what: String, seconds: Double = 30, _ condition: () -> Bool) async throws {
+        /// Polls a condition on the listener's own thread, so a test starved of the shared pool does not time out
+        /// while the listener works. The default is long: the emulator's gateway (Hummingbird) decides each WebSocket
+        /// upgrade in an unstructured task on the shared pool, and while the suite's blocking tests hold every thread
+        /// of that pool (up to a minute on two cores) no connection or reconnection can complete.
+        static func wait(_ what: String, seconds: Double = 180, _ condition: () -> Bool) async throws {
             try await withTaskExecutorPreference(DedicatedExecutor.stream) {
                 let deadline = Date().addingTimeInterval(seconds)
                 while !condition() {
@@ -352,7 +354,7 @@ import WSClient
             next += count
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...4, using: &generator)))
         }
-        let events = try await fixture.waitForEvents(240, seconds: 30)
+        let events = try await fixture.waitForEvents(240)
         try await Task.sleep(for: .milliseconds(300))
         let received = fixture.received.withLock { $0 }
         #expect(received.count == 240)
