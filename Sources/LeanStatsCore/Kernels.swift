@@ -465,11 +465,13 @@ extension StatisticsEngine {
                         }
                     )
                 }
+                // Instances without a department or category count in their group 0 row, as in every other kernel.
+                let missing = key.keepsMissing ? 0 : -1
                 func run(codes: CodeBuffer) -> Tally {
                     switch codes {
-                    case .u8(let buffer): run(CodeGroupReader(codes: buffer))
-                    case .u16(let buffer): run(CodeGroupReader(codes: buffer))
-                    case .u32(let buffer): run(CodeGroupReader(codes: buffer))
+                    case .u8(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
+                    case .u16(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
+                    case .u32(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
                     }
                 }
                 switch key {

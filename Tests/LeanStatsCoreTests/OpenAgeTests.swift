@@ -38,11 +38,27 @@ struct OpenAgeTests {
         let quality = expected(records) { $0.originatorDeptName == "质量部" }
         #expect(filtered.open == quality.open)
         #expect(filtered.openCreatedDays == quality.days)
-        for group in engine.grouped(by: .dimension(.dept), period: nil, options: [.openAge]) {
-            let inDept = expected(records) { $0.originatorDeptName == group.key }
+        let departments = engine.grouped(by: .dimension(.dept), period: nil, options: [.openAge])
+        #expect(departments.contains { $0.key == StatisticsEngine.missingDeptLabel })
+        for group in departments {
+            let inDept = expected(records) {
+                ($0.originatorDeptName ?? StatisticsEngine.missingDeptLabel) == group.key
+            }
             #expect(group.open == inDept.open, "\(group.key)")
             #expect(group.openCreatedDays == inDept.days, "\(group.key)")
         }
+        // Instances without a category are the 未分类 row, open ones included, so the rows add up to the total.
+        let categories = engine.grouped(by: .dimension(.category), period: nil, options: [.openAge])
+        #expect(categories.contains { $0.key == StatisticsEngine.missingCategoryLabel })
+        for group in categories {
+            let inCategory = expected(records) {
+                ($0.formValue(categoryFieldName) ?? StatisticsEngine.missingCategoryLabel) == group.key
+            }
+            #expect(group.open == inCategory.open, "\(group.key)")
+            #expect(group.openCreatedDays == inCategory.days, "\(group.key)")
+        }
+        #expect(categories.reduce(0) { $0 + $1.open } == all.open)
+        #expect(departments.reduce(0) { $0 + $1.open } == all.open)
         for month in engine.grouped(by: .dimension(.month), period: nil, options: [.openAge]) {
             let inMonth = expected(records) { clock.date(at: $0.createTime).monthText == month.key }
             #expect(month.open == inMonth.open, "\(month.key)")
