@@ -259,7 +259,8 @@ extension StatisticsEngine {
                 highs = pointwiseMax(highs, lanes)
                 row += 8
             }
-            sum += Int(sums.wrappedSum())
+            // Eight lanes of up to 2^30 each: widen before adding them up.
+            sum += Int(SIMD8<Int64>(truncatingIfNeeded: sums).wrappedSum())
             minimumLessOne = min(minimumLessOne, lows.min())
             maximum = max(maximum, highs.max())
         }

@@ -228,4 +228,45 @@ struct DerivedColumnKernelTests {
         #expect((derived.overview(period: nil).maxDays ?? 0) > 36_000)
         #expect(derived.grouped(by: .month, period: nil) == general.grouped(by: .month, period: nil))
     }
+
+    @Test
+    func aMonthWithMoreThan65536OpenInstancesKeepsItsProcessingDays() {
+        // Each open row adds −32 768 to the narrowed days' lane sums; 70 000 of them in one month's bucket take the
+        // eight lanes together past Int32, which must not wrap the month's total days.
+        let start: Int64 = 1_714_492_800  // 2024-05-01 00:00 Beijing
+        var records: [InstanceRecord] = []
+        for index in 0..<70_010 {
+            let completed = index % 7_001 == 0
+            records.append(
+                InstanceRecord(
+                    instanceId: "open-\(index)",
+                    businessId: "\(index)",
+                    title: "提案 \(index)",
+                    createTime: start + Int64(index % 86_400),
+                    finishTime: completed ? start + Int64(index % 86_400) + 12 * 86_400 : nil,
+                    status: completed ? .completed : .running,
+                    result: completed ? .agree : nil,
+                    originatorUserId: "user\(index % 50)",
+                    originatorDeptName: "生产部"
+                )
+            )
+        }
+        records.append(
+            InstanceRecord(
+                instanceId: "june", businessId: "june", title: "六月", createTime: start + 40 * 86_400,
+                finishTime: start + 43 * 86_400, status: .completed, result: .agree
+            )
+        )
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        let table = builder.build()
+        let derived = engine(table, derived: true, workers: 2)
+        let general = engine(table, derived: false, workers: 1)
+        let months = derived.grouped(by: .dimension(.month), period: nil, options: [.processing, .outcomes])
+        #expect(months.map(\.key) == ["2024-05", "2024-06"])
+        #expect(months.first?.completed == 10)
+        #expect(months.first?.totalDays == 10 * 12)
+        #expect(months.first?.avgDays == 12)
+        #expect(months == general.grouped(by: .dimension(.month), period: nil, options: [.processing, .outcomes]))
+    }
 }
