@@ -109,3 +109,34 @@ struct UpsertTests {
         #expect(second == first)
     }
 }
+
+/// Removing rows (instances deleted in DingTalk) keeps every other row, in order, with the same values.
+struct RemoveRowsTests {
+    /// Every row of a table as a record.
+    private func records(_ table: InstanceTable) -> [InstanceRecord] {
+        (0..<table.rowCount).map { table.record(at: $0) }
+    }
+
+    @Test func removingRowsKeepsTheOthersInOrderAndARemovedIdCanBeUpsertedAgain() {
+        var builder = InstanceTableBuilder()
+        for record in randomInstances(count: 300, seed: 77) { builder.upsert(record) }
+        let table = builder.build()
+        let all = records(table)
+        let removed = [0, 17, 17, 150, 299, 500, -1]
+        let smaller = table.removing(rows: removed)
+        let kept = all.enumerated().filter { ![0, 17, 150, 299].contains($0.offset) }.map(\.element)
+        #expect(smaller.rowCount == 296)
+        #expect(records(smaller) == kept)
+        #expect(smaller.instanceId.dictionary == table.instanceId.dictionary, "codes must stay comparable")
+        #expect(table.removing(rows: []) == table)
+        // Upserting a removed record again gives the table it was removed from, row values and order alike.
+        var back = InstanceTableBuilder()
+        back.upsert(all[150])
+        let restored = smaller.upserting(back.build())
+        #expect(restored.counts == UpsertCounts(inserted: 1))
+        #expect(
+            records(restored.table) == kept.filter { $0.createTime <= all[150].createTime } + [all[150]]
+                + kept.filter { $0.createTime > all[150].createTime }
+        )
+    }
+}

@@ -127,6 +127,63 @@ import Testing
         )
     }
 
+    @Test func aRemovedInstanceIsGoneFromTheColumnsAtOnceAndAfterReopeningAndMayComeBack() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-journal")
+        defer { directory.remove() }
+        let live = try LiveStore(directory: directory.path, purpose: "test", policy: .init(compactOnClose: false))
+        let batch = randomInstances(count: 30, seed: 8)
+        try live.apply(batch)
+        _ = live.table
+        // One merged row, one still pending, one unknown id, one repeated.
+        var pending = batch[7]
+        pending.status = .terminated
+        try live.apply([pending])
+        let size = live.bytesAppended
+        #expect(try live.remove(["nope"]) == 0)
+        #expect(live.bytesAppended == size, "removing an unknown id was journaled")
+        #expect(
+            try live.remove([batch[3].instanceId, pending.instanceId, batch[3].instanceId], metadata: ["k": "1"]) == 2
+        )
+        let remaining = batch.filter { $0.instanceId != batch[3].instanceId && $0.instanceId != pending.instanceId }
+        #expect(live.record(batch[3].instanceId) == nil)
+        #expect(live.record(pending.instanceId) == nil)
+        #expect(Self.contents(live.table) == Self.expected(remaining))
+        #expect(live.metadata["k"] == "1")
+        // Other instances keep their rows and can still be found and updated.
+        var later = batch[20]
+        later.title = "改"
+        #expect(try live.apply([later]) == UpsertCounts(updated: 1))
+        try live.close()
+        let store = SnapshotStore(directory: directory.path)
+        #expect(Self.contents(try store.loadLatest()?.table) == Self.expected(remaining + [later]))
+        // A removed id that reappears is inserted again, after the removal in journal order.
+        let reopened = try LiveStore(directory: directory.path, purpose: "test")
+        #expect(try reopened.apply([batch[3]]) == UpsertCounts(inserted: 1))
+        try reopened.close()
+        let loaded = try store.loadLatest()
+        #expect(Self.contents(loaded?.table) == Self.expected(remaining + [later, batch[3]]))
+        #expect(loaded?.metadata["k"] == "1")
+    }
+
+    @Test func removalsSurviveTheJournalEncodingAndACutInsideThemDropsThemWhole() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-journal")
+        defer { directory.remove() }
+        let live = try LiveStore(directory: directory.path, purpose: "test", policy: .init(compactOnClose: false))
+        let batch = randomInstances(count: 10, seed: 9)
+        try live.apply(batch)
+        let before = live.bytesAppended
+        try live.remove([batch[0].instanceId, batch[5].instanceId])
+        try live.close()
+        let path = SnapshotStore(directory: directory.path).journalPath(ofGeneration: 0)
+        let entries = try JournalReader.read(path: path, base: 0).entries
+        #expect(entries.last == .removals([batch[0].instanceId, batch[5].instanceId]))
+        // A crash inside the removal's append leaves every instance stored.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let header = JournalLayout.headerSize
+        try bytes.prefix(header + before + 7).write(to: URL(fileURLWithPath: path))
+        #expect(Self.contents(try SnapshotStore(directory: directory.path).loadLatest()?.table) == Self.expected(batch))
+    }
+
     @Test func compactionWhileAppendsContinueLosesAndDoublesNothing() throws {
         let directory = try TemporaryDirectory(prefix: "leanstats-journal")
         defer { directory.remove() }

@@ -1,17 +1,20 @@
 import LeanStatsCore
 
-/// One change in a journal: upserted instances or updated metadata keys.
+/// One change in a journal: upserted instances, removed instances or updated metadata keys.
 public enum JournalEntry: Sendable, Equatable {
     /// Instances upserted in this order (a later copy of an instance id replaces an earlier one).
     case records([InstanceRecord])
     /// Metadata keys set to these values; keys not named keep theirs.
     case metadata([String: String])
+    /// Instances removed by id (DingTalk deleted them); ids not stored are ignored.
+    case removals([String])
 
     /// The record kind byte in the journal framing.
     var kind: UInt8 {
         switch self {
         case .records: JournalLayout.recordsKind
         case .metadata: JournalLayout.metadataKind
+        case .removals: JournalLayout.removalsKind
         }
     }
 
@@ -28,6 +31,9 @@ public enum JournalEntry: Sendable, Equatable {
                 encoder.string(key)
                 encoder.string(values[key]!)
             }
+        case .removals(let ids):
+            encoder.varint(UInt64(ids.count))
+            for id in ids { encoder.string(id) }
         }
         return encoder.bytes
     }
@@ -53,6 +59,13 @@ public enum JournalEntry: Sendable, Equatable {
             }
             try decoder.finish()
             return .metadata(values)
+        case JournalLayout.removalsKind:
+            let count = try decoder.count()
+            var ids: [String] = []
+            ids.reserveCapacity(count)
+            for _ in 0..<count { ids.append(try decoder.string()) }
+            try decoder.finish()
+            return .removals(ids)
         default:
             throw SnapshotError(.malformedJournal, message: "unknown journal record kind \(kind)")
         }

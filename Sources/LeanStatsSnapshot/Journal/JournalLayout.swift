@@ -18,6 +18,10 @@ enum JournalLayout {
     static let recordsKind: UInt8 = 1
     /// Kind of a record holding metadata keys.
     static let metadataKind: UInt8 = 2
+    /// Kind of a record holding removed instance ids.
+    static let removalsKind: UInt8 = 3
+    /// Every record kind a reader knows.
+    static let kinds: ClosedRange<UInt8> = recordsKind...removalsKind
     /// The flag of the last record of an append: the records of an append take effect together or not at all.
     static let commitFlag: UInt8 = 1
 

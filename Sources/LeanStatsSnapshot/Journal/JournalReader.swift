@@ -86,7 +86,7 @@ enum JournalReader {
     static func completeRecord(_ bytes: [UInt8], at offset: Int) -> Int? {
         guard offset + JournalLayout.recordHeaderSize <= bytes.count else { return nil }
         guard bytes[offset] == JournalLayout.marker.0, bytes[offset + 1] == JournalLayout.marker.1,
-            bytes[offset + 2] == JournalLayout.recordsKind || bytes[offset + 2] == JournalLayout.metadataKind,
+            JournalLayout.kinds.contains(bytes[offset + 2]),
             bytes[offset + 3] & ~JournalLayout.commitFlag == 0
         else { return nil }
         let slice = bytes[...]

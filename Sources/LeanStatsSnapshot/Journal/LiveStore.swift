@@ -200,6 +200,63 @@ public final class LiveStore: Sendable {
         return counts
     }
 
+    /// Removes instances durably, e.g. those DingTalk says no longer exist: the ids the store holds are appended
+    /// to the journal with the metadata keys that change, in one write, fdatasync'ed, and taken out of the columns
+    /// before this returns.
+    /// - Parameters:
+    ///   - ids: Instance ids; ids the store does not hold are ignored.
+    ///   - metadata: Keys to set; keys whose value is already stored are not journaled.
+    /// - Returns: How many stored instances were removed.
+    /// - Throws: ``SnapshotError`` when the journal cannot be written; nothing is removed then.
+    /// - Complexity: O(n) for n rows (deletions are rare; the columns are rebuilt without the rows).
+    @discardableResult
+    public func remove(_ ids: [String], metadata: [String: String] = [:]) throws(SnapshotError) -> Int {
+        // Under the merge lock, so no merge of pending records runs meanwhile, and under the state lock throughout,
+        // so a compaction captures the table either with the rows and the removal in its journal, or without both.
+        let outcome = merging.withLock { _ in
+            state.withLock { state -> Result<(Int, Bool), SnapshotError> in
+                guard !state.closed else {
+                    return .failure(
+                        SnapshotError(.io, message: "the store was closed; open it again to remove instances")
+                    )
+                }
+                var present: [String] = []
+                for id in ids where !present.contains(id) && stored(id, in: state) != nil { present.append(id) }
+                let updates = metadata.filter { state.metadata[$0.key] != $0.value }
+                var entries: [JournalEntry] = []
+                if !present.isEmpty { entries.append(.removals(present)) }
+                if !updates.isEmpty { entries.append(.metadata(updates)) }
+                guard !entries.isEmpty else { return .success((0, false)) }
+                let writer: JournalWriter
+                do throws(SnapshotError) {
+                    writer = try openWriter(state)
+                    state.bytesAppended += try writer.append(entries)
+                } catch {
+                    return .failure(error)
+                }
+                state.journalRecords += entries.count
+                state.metadata.merge(updates) { _, new in new }
+                for id in present { state.pending.removeValue(forKey: id) }
+                let rows = present.compactMap { state.index.row(of: $0) }
+                if !rows.isEmpty {
+                    state.table = state.table.removing(rows: rows)
+                    state.index.update(to: state.table)
+                }
+                var compact = false
+                if !state.compacting
+                    && (writer.size >= policy.journalBytes || state.journalRecords >= policy.journalRecords)
+                {
+                    state.compacting = true
+                    compact = true
+                }
+                return .success((present.count, compact))
+            }
+        }
+        let (removed, compact) = try outcome.get()
+        if compact { startCompaction(wait: false) }
+        return removed
+    }
+
     /// Folds the journal into a new snapshot generation now, in the background unless `wait` is set.
     /// - Parameter wait: Whether to return only when the snapshot is written.
     public func compact(wait: Bool = true) {

@@ -140,15 +140,22 @@ extension SnapshotStore {
     }
 
     /// The table and metadata with `entries` applied in order, and how many instance records they held.
-    /// - Complexity: O(r) to collect r records, then one ``InstanceTable/upserting(_:)`` (O(n + r)).
+    /// - Complexity: O(r) to collect r records, then one ``InstanceTable/upserting(_:)`` (O(n + r)); each run of
+    ///   removals adds one upsert of the records before it and one O(n) pass.
     static func applying(
         _ entries: [JournalEntry],
         to table: InstanceTable,
         metadata: [String: String]
     ) -> (table: InstanceTable, metadata: [String: String], records: Int) {
+        var table = table
         var metadata = metadata
         var builder = InstanceTableBuilder()
         var records = 0
+        func upsertCollected() {
+            guard builder.rowCount > 0 else { return }
+            table = table.upserting(builder.build()).table
+            builder = InstanceTableBuilder()
+        }
         for entry in entries {
             switch entry {
             case .records(let batch):
@@ -156,10 +163,15 @@ extension SnapshotStore {
                 records += batch.count
             case .metadata(let values):
                 metadata.merge(values) { _, new in new }
+            case .removals(let ids):
+                // Records journaled before a removal are upserted first, so a removal takes out what they added.
+                upsertCollected()
+                let index = InstanceIndex(table: table)
+                table = table.removing(rows: ids.compactMap(index.row(of:)))
             }
         }
-        guard builder.rowCount > 0 else { return (table, metadata, records) }
-        return (table.upserting(builder.build()).table, metadata, records)
+        upsertCollected()
+        return (table, metadata, records)
     }
 
     /// A file's size, `nil` when it does not exist.
