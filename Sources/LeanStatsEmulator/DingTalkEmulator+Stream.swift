@@ -57,6 +57,11 @@ extension DingTalkEmulator {
         return events
     }
 
+    /// The event of a deleted instance (its shape is undocumented; the listener fetches the detail for it).
+    func deleteEvent(_ record: InstanceRecord) -> StreamEvent {
+        instanceEvent(record, type: "delete")
+    }
+
     private func instanceEvent(_ record: InstanceRecord, type: String) -> StreamEvent {
         var body: [String: Any] = [
             "processInstanceId": record.instanceId, "processCode": options.processCode, "bizCategoryId": "",

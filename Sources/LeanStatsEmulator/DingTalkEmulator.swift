@@ -108,6 +108,19 @@ public final class DingTalkEmulator: Sendable {
         }
     }
 
+    /// Deletes an instance: its detail answers `processInstanceNotExist` (v1.0) from now on, listings leave it out,
+    /// and a `bpms_instance_change` event of type `delete` is queued.
+    /// - Parameter id: The instance id.
+    /// - Returns: Whether the instance existed.
+    @discardableResult
+    public func delete(_ id: String) -> Bool {
+        emission.withLock { _ in
+            guard let record = state.withLock({ $0.remove(id) }) else { return false }
+            emit([deleteEvent(record)])
+            return true
+        }
+    }
+
     /// Adds instances (or replaces those with the same id), and queues the Stream events the changes produce.
     /// - Parameter records: The instances.
     public func insert(_ records: [InstanceRecord]) {

@@ -76,6 +76,15 @@ struct EmulatorState {
         rebuild()
     }
 
+    /// Deletes an instance, as its originator or an admin can in DingTalk.
+    /// - Returns: The deleted record, `nil` when there is no such instance.
+    mutating func remove(_ id: String) -> InstanceRecord? {
+        guard let row = index[id] else { return nil }
+        let record = records.remove(at: row)
+        rebuild()
+        return record
+    }
+
     /// The ids created in `[start, end]` (epoch milliseconds) and not after `now`, in list order.
     func ids(from start: Int64, through end: Int64, now: Int64, users: Set<String>, statuses: Set<String>) -> [String] {
         var low = 0

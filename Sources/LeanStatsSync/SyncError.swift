@@ -18,6 +18,9 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case request
         /// An instance (or a user, a department) does not exist; affects that item only.
         case notFound
+        /// DingTalk says an instance no longer exists (v1.0 `processInstanceNotExist`): it was deleted there, and
+        /// the store drops it too.
+        case deleted
         /// DingTalk kept throttling after every retry.
         case throttled
         /// The organisation's monthly API quota is used up (90020 / `ApiCountLimitForOrg`); a clean stop.

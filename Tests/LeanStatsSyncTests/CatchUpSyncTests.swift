@@ -104,6 +104,47 @@ struct CatchUpSyncTests {
         #expect(repaired?.status == .completed && repaired?.result == .agree)
     }
 
+    @Test func anOpenInstanceDeletedInDingTalkIsRemovedOnceAndNeverFetchedAgain() async throws {
+        let records = SyncHarness.newest(80)
+        let harness = try SyncHarness(records: records)
+        defer { harness.tearDown() }
+        let settings = harness.settings(api: .v1)
+        _ = try await harness.engine(settings).run(.catchUp)
+        let id = try #require(records.last { $0.status == .running }?.instanceId)
+        #expect(harness.emulator.delete(id))
+        harness.emulator.clock.advance(byMilliseconds: 6 * 3_600_000)
+        harness.emulator.resetStatistics()
+        let log = EventLog()
+        let summary = try await harness.engine(settings, events: log.record).run(.catchUp)
+        #expect(summary.removed == 1 && summary.failed == 0 && summary.fetched == 0)
+        #expect(summary.line.hasSuffix("; 1 deleted in DingTalk and removed"))
+        #expect(harness.emulator.statistics.requestsPerAPI[Self.detailAPI] == 1)
+        #expect(log.notices.contains("leanstats: removed 1 instance deleted in DingTalk"))
+        #expect(try SyncHarness.stored(harness.store()) == harness.expected(api: .v1), "every instance exact")
+
+        // The next catch-up has nothing open to look for: no detail call, the listing pages only.
+        harness.emulator.resetStatistics()
+        let again = try await harness.engine(settings).run(.catchUp)
+        #expect(again.removed == 0 && again.fetched == 0)
+        #expect(harness.emulator.statistics.requestsPerAPI[Self.detailAPI] == nil)
+    }
+
+    @Test func theLegacyFamilyKeepsAnInstanceItCannotReadAndSaysSo() async throws {
+        // The legacy API's code for a deleted instance is undocumented: a refused detail removes nothing.
+        let records = SyncHarness.newest(60)
+        let harness = try SyncHarness(records: records)
+        defer { harness.tearDown() }
+        let settings = harness.settings(api: .legacy)
+        _ = try await harness.engine(settings).run(.incremental)
+        let id = try #require(records.last { $0.status == .running }?.instanceId)
+        harness.emulator.delete(id)
+        let log = EventLog()
+        let summary = try await harness.engine(settings, events: log.record).run(.catchUp)
+        #expect(summary.removed == 0 && summary.failed == 1)
+        #expect(try SyncHarness.stored(harness.store()).contains { $0.instanceId == id })
+        #expect(log.notices.contains { $0.contains("skipped instance \(id)") })
+    }
+
     @Test func theLegacyFamilyCannotListByStatusAndReFetchesEveryOpenInstance() async throws {
         let records = SyncHarness.newest(120)
         let harness = try SyncHarness(records: records)

@@ -1,10 +1,10 @@
 import Foundation
 import LeanStatsCore
 import LeanStatsEmulator
-@testable import LeanStatsSnapshot
 import LeanStatsTestSupport
 import Testing
 
+@testable import LeanStatsSnapshot
 @testable import LeanStatsSync
 
 /// Stream events through ``EventIngest`` into a ``LiveStore``, against the emulator over a real WebSocket.
@@ -107,5 +107,44 @@ import Testing
         #expect(records.map(\.instanceId) == [stored.instanceId])
         #expect(records.first?.status == .terminated)
         #expect(QuotaRecord.decode(live.metadata, key: QuotaRecord.pushesKey).values.first == 2)
+    }
+
+    @Test func aDeleteEventRemovesTheInstanceWithOneDetailCallCounted() async throws {
+        let harness = try SyncHarness(records: SyncHarness.newest(8))
+        defer { harness.tearDown() }
+        let settings = harness.settings(api: .v1)
+        _ = try await harness.engine(settings).run(.incremental)
+        let live = try LiveStore(directory: harness.store(), purpose: "listen")
+        let ingest = try EventIngest(
+            settings: settings,
+            live: live,
+            transport: CurlTransport(timeoutSeconds: 5),
+            clock: ShiftedSyncClock(startingAt: harness.emulator.clock.now())
+        )
+        let victim = try #require(harness.emulator.instances.first { $0.status == .running })
+        let month = try ZoneClock(identifier: "Asia/Shanghai").date(at: harness.emulator.clock.now() / 1000).monthText
+        let callsBefore = QuotaRecord.decode(live.metadata)[month] ?? 0
+        harness.emulator.delete(victim.instanceId)
+        let event = ApprovalEvent(
+            eventId: "d1",
+            kind: .instanceChange,
+            type: .delete,
+            processInstanceId: victim.instanceId,
+            processCode: "PROC-LEAN",
+            createTime: victim.createTime * 1000
+        )
+        try await ingest.handle(event)
+        #expect(ingest.statistics.removed == 1 && ingest.statistics.missing == 0)
+        #expect(live.record(victim.instanceId) == nil)
+        #expect(QuotaRecord.decode(live.metadata)[month] == callsBefore + 1)
+        #expect(QuotaRecord.decode(live.metadata, key: QuotaRecord.pushesKey) == [month: 1])
+        // Delivered again: nothing left to remove, the push and the call still counted.
+        try await ingest.handle(event)
+        #expect(ingest.statistics.removed == 1)
+        #expect(QuotaRecord.decode(live.metadata, key: QuotaRecord.pushesKey) == [month: 2])
+        try live.close()
+        #expect(
+            try SyncHarness.stored(harness.store()).map(\.instanceId) == harness.expected(api: .v1).map(\.instanceId)
+        )
     }
 }

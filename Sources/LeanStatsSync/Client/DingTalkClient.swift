@@ -165,7 +165,8 @@ public final class DingTalkClient: Sendable {
     /// Reads one instance's detail.
     /// - Parameter instanceId: The instance id.
     /// - Returns: The response body (legacy `{"errcode":0,"process_instance":…}` or v1.0 `{"result":…}`).
-    /// - Throws: ``SyncError``; code `.notFound` when the instance does not exist.
+    /// - Throws: ``SyncError``; code `.deleted` when DingTalk says the instance no longer exists (v1.0), `.notFound`
+    ///   when it cannot find it otherwise (a malformed id, any legacy refusal of a detail).
     public func instanceDetail(_ instanceId: String) async throws(SyncError) -> [UInt8] {
         try await executor.perform(.detail(instanceId: instanceId), tokens: tokens).text
     }
@@ -399,8 +400,8 @@ struct CallExecutor: Sendable {
                 "DingTalk does not know the process code\(name) (\(detail)); check dingtalk.process_code (the "
                     + "approval template's code, PROC-…)"
             )
-        case .notFound:
-            return SyncError(.notFound, "\(endpoint): \(detail)")
+        case .notFound, .deleted:
+            return SyncError(code, "\(endpoint): \(detail)")
         case .configuration:
             return SyncError(
                 .configuration,

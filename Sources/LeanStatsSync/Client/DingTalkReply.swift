@@ -147,7 +147,9 @@ enum DingTalkReply: Sendable {
             return .failure(.permission, detail)
         case "invalidProcessCode", "processCodeError":
             return .failure(.processCode, detail)
-        case "processInstanceNotExist", "processInstanceIdError", "aflowProcessInstNotExist":
+        case "processInstanceNotExist", "aflowProcessInstNotExist":
+            return .failure(call.isDetail ? .deleted : .notFound, detail)
+        case "processInstanceIdError":
             return .failure(.notFound, detail)
         case "systemError", "internalError", "unknownError", "service.timeout", "ServiceUnavailable":
             return .transient(.server, detail)

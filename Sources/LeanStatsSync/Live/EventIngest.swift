@@ -87,20 +87,33 @@ public final class EventIngest: Sendable {
                 try store(record, calls: 1)
                 counters.withLock { $0.fetched += 1 }
             case .missing(_, let reason):
-                // A deleted or unreadable instance: nothing to store; the next catch-up sees it again.
+                // An unreadable instance: nothing to store; the next catch-up sees it again.
                 try store(nil, calls: 1)
                 counters.withLock {
                     $0.missing += 1
                     $0.lastProblem = reason
                 }
+            case .deleted(let id, _):
+                // Deleted in DingTalk: removed from the store (if it was there) with the push and the call counted.
+                let removed = try store(nil, removing: id, calls: 1)
+                counters.withLock { $0.removed += removed ? 1 : 0 }
             case .stopped(_, let error):
                 throw error
             }
         }
     }
 
-    /// Journals a record (if any) with this month's push count one higher and its call count `calls` higher.
-    private func store(_ record: InstanceRecord?, calls: Int) throws(SyncError) {
+    /// Journals a record (if any) or the removal of an instance (if any) with this month's push count one higher
+    /// and its call count `calls` higher.
+    /// - Returns: Whether an instance was removed.
+    @discardableResult
+    private func store(
+        _ record: InstanceRecord?,
+        removing removal: String? = nil,
+        calls: Int
+    ) throws(SyncError)
+        -> Bool
+    {
         let month = zone.date(at: clock.now() / 1000).monthText
         let metadata = live.metadata
         var pushes = QuotaRecord.decode(metadata, key: QuotaRecord.pushesKey)
@@ -112,9 +125,13 @@ public final class EventIngest: Sendable {
             updates[QuotaRecord.metadataKey] = QuotaRecord.encode(quota)
         }
         do {
+            if let removal { return try live.remove([removal], metadata: updates) > 0 }
             try live.apply(record.map { [$0] } ?? [], metadata: updates)
+            return false
         } catch {
-            let what = record.map { "instance \($0.instanceId)" } ?? "the month's push count"
+            let what =
+                removal.map { "the removal of instance \($0)" } ?? record.map { "instance \($0.instanceId)" }
+                ?? "the month's push count"
             throw SyncError(.store, "cannot store \(what): \(error)")
         }
     }
@@ -128,8 +145,10 @@ public struct EventIngestStatistics: Sendable, Equatable {
     public var updatedFromEvents = 0
     /// Records stored from a detail call.
     public var fetched = 0
-    /// Instances whose detail could not be read (deleted, unreadable).
+    /// Instances whose detail could not be read (unreadable, or unknown to the legacy API).
     public var missing = 0
+    /// Stored instances removed because DingTalk says they were deleted.
+    public var removed = 0
     /// The last such problem, for the log.
     public var lastProblem: String?
 

@@ -19,6 +19,8 @@ struct InstanceFetcher: Sendable {
         case fetched(InstanceRecord, InstanceTimeReconciler.Verdict)
         /// The instance does not exist or its detail is unreadable; the sync goes on without it.
         case missing(id: String, reason: String)
+        /// DingTalk says the instance no longer exists: it was deleted, and the store drops it.
+        case deleted(id: String, reason: String)
         /// The sync must stop (budget, quota, credentials, network, …); the id stays pending.
         case stopped(id: String, SyncError)
     }
@@ -30,6 +32,8 @@ struct InstanceFetcher: Sendable {
         let body: [UInt8]
         do {
             body = try await client.instanceDetail(id)
+        } catch  where error.code == .deleted {
+            return .deleted(id: id, reason: error.message)
         } catch  where error.code == .notFound {
             return .missing(id: id, reason: error.message)
         } catch {

@@ -33,8 +33,10 @@ public struct SyncSummary: Sendable, Equatable {
     public var updated = 0
     /// Of those, instances already stored exactly so.
     public var unchanged = 0
-    /// Ids whose detail could not be read (deleted, unreadable).
+    /// Ids whose detail could not be read (unreadable, or unknown to the legacy API).
     public var failed = 0
+    /// Stored instances DingTalk says no longer exist, removed from the store.
+    public var removed = 0
     /// Windows listed.
     public var windows = 0
     /// Catch-up: windows listed with status RUNNING.
@@ -71,6 +73,7 @@ public struct SyncSummary: Sendable, Equatable {
             + "(\(usedThisMonth) of \(budget) used in \(month)), \(requests) requests, \(retries) retries, "
             + "\(formatSeconds(seconds))"
             + (runningWindows > 0 ? "; \(stillRunning) open instances still running, not fetched" : "")
+            + (removed > 0 ? "; \(removed) deleted in DingTalk and removed" : "")
     }
 }
 

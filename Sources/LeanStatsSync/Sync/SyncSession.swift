@@ -19,6 +19,8 @@ actor SyncSession {
 
     /// Records fetched since the last write, in arrival order.
     private var unsaved: [InstanceRecord] = []
+    /// Ids DingTalk says were deleted since the last write, removed from the store with the next one.
+    private var unsavedRemovals: [String] = []
     private var metadata: [String: String]
     private var state: SyncState
     private var run: SyncRun
@@ -238,6 +240,10 @@ actor SyncSession {
                     completed.insert(id)
                     summary.failed += 1
                     events(.notice("leanstats: skipped instance \(id): \(reason)"))
+                case .deleted(let id, _):
+                    completed.insert(id)
+                    unsavedRemovals.append(id)
+                    unsavedRecords += 1
                 case .stopped(_, let error):
                     if stop == nil || stop?.code == .cancelled { stop = error }
                     group.cancelAll()
@@ -296,6 +302,15 @@ actor SyncSession {
         metadata[QuotaRecord.metadataKey] = QuotaRecord.encode(await ledger.snapshot())
         for (key, value) in await contacts.metadata() { metadata[key] = value }
         do {
+            if !unsavedRemovals.isEmpty {
+                let removed = try live.remove(unsavedRemovals)
+                summary.removed += removed
+                if removed > 0 {
+                    events(
+                        .notice("leanstats: removed \(removed) instance\(removed == 1 ? "" : "s") deleted in DingTalk")
+                    )
+                }
+            }
             let counts = try live.apply(unsaved, metadata: metadata)
             summary.inserted += counts.inserted
             summary.updated += counts.updated
@@ -304,6 +319,7 @@ actor SyncSession {
             throw SyncError(.store, "cannot save the synced instances: \(error)")
         }
         unsaved = []
+        unsavedRemovals = []
         unsavedRecords = 0
     }
 
