@@ -261,7 +261,9 @@ public final class StatisticsEngine: Sendable {
                 filter: resolved,
                 options: scansPairs ? options.subtracting(.distinct) : options
             )
-            finalized = state.finalize(key: label)
+            // A group per proposer: users are ordered by count and id rank, so only the groups kept after the
+            // limit need their names, which are looked up below.
+            finalized = state.finalize(key: grouping == .dimension(.user) ? { _ in ("", nil) } : label)
             groups = finalized.map(\.statistics)
             if scansPairs {
                 let counts = distinctPairCounts(
@@ -313,7 +315,11 @@ public final class StatisticsEngine: Sendable {
         }
         return order.map { index in
             var group = groups[index]
-            if grouping == .dimension(.user) { group.userDept = latestDept(ofUserCode: UInt32(finalized[index].group)) }
+            if grouping == .dimension(.user) {
+                let code = finalized[index].group
+                (group.key, group.userId) = label(code)
+                group.userDept = latestDept(ofUserCode: UInt32(code))
+            }
             return group
         }
     }
