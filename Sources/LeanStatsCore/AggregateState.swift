@@ -98,15 +98,42 @@ final class GroupState {
 
     /// The finished statistics of every group with at least one instance, with its group number.
     func finalize(key: (Int) -> (key: String, userId: String?)) -> [(group: Int, statistics: GroupStatistics)] {
+        finalize(groups: (0..<groupCount).filter { count[$0] > 0 }, key: key)
+    }
+
+    /// The finished statistics of the given groups, in that order.
+    func finalize(groups: [Int], key: (Int) -> (key: String, userId: String?)) -> [(
+        group: Int, statistics: GroupStatistics
+    )] {
         let userCounts = users?.counts()
         let deptCounts = depts?.counts()
-        var groups: [(group: Int, statistics: GroupStatistics)] = []
-        for group in 0..<groupCount where count[group] > 0 {
-            groups.append(
-                (group, statistics(of: group, key: key(group), userCounts: userCounts, deptCounts: deptCounts))
-            )
+        return groups.map { group in
+            (group, statistics(of: group, key: key(group), userCounts: userCounts, deptCounts: deptCounts))
         }
-        return groups
+    }
+
+    /// The `limit` groups with the most instances, ties broken by `rank` (lower first), best first; groups without
+    /// instances are left out.
+    /// - Complexity: O(g log limit) for g groups when few enter the top, at most O(g · limit).
+    func top(_ limit: Int, rank: [Int32]) -> [Int] {
+        var best: [Int] = []
+        best.reserveCapacity(limit + 1)
+        func precedes(_ left: Int, _ right: Int) -> Bool {
+            count[left] != count[right] ? count[left] > count[right] : rank[left] < rank[right]
+        }
+        guard limit > 0 else { return [] }
+        for group in 0..<groupCount where count[group] > 0 {
+            if best.count == limit, !precedes(group, best[limit - 1]) { continue }
+            var low = 0
+            var high = best.count
+            while low < high {
+                let middle = (low + high) / 2
+                if precedes(best[middle], group) { low = middle + 1 } else { high = middle }
+            }
+            best.insert(group, at: low)
+            if best.count > limit { best.removeLast() }
+        }
+        return best
     }
 
     /// The finished statistics of one group, also when it is empty.

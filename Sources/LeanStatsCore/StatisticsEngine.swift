@@ -261,9 +261,18 @@ public final class StatisticsEngine: Sendable {
                 filter: resolved,
                 options: scansPairs ? options.subtracting(.distinct) : options
             )
-            // A group per proposer: users are ordered by count and id rank, so only the groups kept after the
-            // limit need their names, which are looked up below.
-            finalized = state.finalize(key: grouping == .dimension(.user) ? { _ in ("", nil) } : label)
+            // A group per proposer: users are ordered by count and id rank, so with a small limit only the groups
+            // it keeps are finished, and their names are looked up below.
+            if grouping == .dimension(.user) {
+                let unnamed: (Int) -> (key: String, userId: String?) = { _ in ("", nil) }
+                if let limit, limit <= Self.userTopSelectionLimit {
+                    finalized = state.finalize(groups: state.top(limit, rank: userIdRanks()), key: unnamed)
+                } else {
+                    finalized = state.finalize(key: unnamed)
+                }
+            } else {
+                finalized = state.finalize(key: label)
+            }
             groups = finalized.map(\.statistics)
             if scansPairs {
                 let counts = distinctPairCounts(
@@ -323,6 +332,10 @@ public final class StatisticsEngine: Sendable {
             return group
         }
     }
+
+    /// The largest `by user` limit answered by selecting the top groups before finishing them (a larger one sorts
+    /// every group).
+    static let userTopSelectionLimit = 1000
 
     /// The rank of each user-id code when the ids are in UTF-8 order (code 0, no id, first); built on first use.
     /// - Complexity: O(u log u) once for u user ids, then O(1).

@@ -105,3 +105,26 @@ struct ExtendedStatisticsTests {
         #expect(rows.map { engine.table.instanceId[$0] } == ["c", "b"])
     }
 }
+
+/// `by user … limit N` selects its groups before finishing them; the answer is the head of the full ranking.
+struct UserLimitTests {
+    @Test(arguments: [0, 1, 3, 10, 57, 1500])
+    func aLimitedUserRankingIsTheHeadOfTheFullOneTiesIncluded(limit: Int) {
+        // 40 users over 3000 instances: many equal counts, so ties are broken by user id at every cut.
+        var builder = InstanceTableBuilder()
+        for record in randomInstances(count: 3000, seed: 12, users: 40) { builder.upsert(record) }
+        let engine = StatisticsEngine(
+            table: builder.build(),
+            clock: try! ZoneClock(identifier: "Asia/Shanghai"),
+            options: KernelOptions(workers: 2, morselSize: 64)
+        )
+        for options in [StatisticsOptions(), .standard, .all] {
+            let full = engine.grouped(by: .dimension(.user), period: nil, options: options)
+            let limited = engine.grouped(by: .dimension(.user), period: nil, options: options, limit: limit)
+            #expect(limited == Array(full.prefix(limit)))
+            #expect(limited.allSatisfy { !$0.key.isEmpty && $0.userId != nil })
+        }
+        let counts = engine.grouped(by: .dimension(.user), period: nil, options: []).map(\.count)
+        #expect(Set(counts).count < counts.count, "the data must hold ties")
+    }
+}
