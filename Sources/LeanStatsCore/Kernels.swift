@@ -386,10 +386,8 @@ extension StatisticsEngine {
                 var result: [Int: (p50: Double, p90: Double)] = [:]
                 days.withUnsafeMutableBufferPointer { all in
                     for group in 0..<counts.count - 1 where counts[group + 1] > counts[group] {
-                        var part = UnsafeMutableBufferPointer(rebasing: all[counts[group]..<counts[group + 1]])
-                        part.sort()
-                        let sorted = UnsafeBufferPointer(part)
-                        result[group] = (quantile(sorted, 0.5), quantile(sorted, 0.9))
+                        let part = UnsafeMutableBufferPointer(rebasing: all[counts[group]..<counts[group + 1]])
+                        result[group] = medianAndNinetieth(part)
                     }
                 }
                 return result
@@ -486,6 +484,60 @@ extension StatisticsEngine {
         }
         return (Array(tally.open), Array(tally.days))
     }
+}
+
+/// The median and the 90th percentile of some values (as ``quantile(_:_:)`` computes them), reordering them.
+///
+/// Processing days span a narrow range, so a large group is counted into a histogram of its range (O(n + range))
+/// instead of sorted (O(n log n)); a small group or a wide range is sorted.
+func medianAndNinetieth(_ values: UnsafeMutableBufferPointer<Int32>) -> (p50: Double, p90: Double) {
+    var values = values
+    guard values.count >= 256 else {
+        values.sort()
+        let sorted = UnsafeBufferPointer(values)
+        return (quantile(sorted, 0.5), quantile(sorted, 0.9))
+    }
+    var low = Int32.max
+    var high = Int32.min
+    for value in values {
+        low = min(low, value)
+        high = max(high, value)
+    }
+    let range = Int(high) - Int(low) + 1
+    guard range <= max(values.count, 4096) else {
+        values.sort()
+        let sorted = UnsafeBufferPointer(values)
+        return (quantile(sorted, 0.5), quantile(sorted, 0.9))
+    }
+    var histogram = [Int](repeating: 0, count: range)
+    histogram.withUnsafeMutableBufferPointer { histogram in
+        for value in values { histogram[Int(value) - Int(low)] &+= 1 }
+    }
+    // The sorted values at the four ranks the two quantiles interpolate between, found in one cumulative pass.
+    let last = values.count - 1
+    let positions = [0.5, 0.9].map { Double(last) * $0 }
+    let ranks = positions.flatMap { position -> [Int] in
+        let lower = Int(position.rounded(.down))
+        return [lower, min(lower + 1, last)]
+    }
+    var found = [Int32](repeating: 0, count: ranks.count)
+    var next = 0
+    var seen = 0
+    let order = ranks.indices.sorted { ranks[$0] < ranks[$1] }
+    for (offset, count) in histogram.enumerated() where count > 0 {
+        seen += count
+        while next < order.count && ranks[order[next]] < seen {
+            found[order[next]] = low + Int32(offset)
+            next += 1
+        }
+        if next == order.count { break }
+    }
+    func interpolate(_ index: Int) -> Double {
+        let fraction = positions[index] - positions[index].rounded(.down)
+        let lower = Double(found[index * 2])
+        return lower + (Double(found[index * 2 + 1]) - lower) * fraction
+    }
+    return (interpolate(0), interpolate(1))
 }
 
 /// The q-quantile of sorted values by linear interpolation between closest ranks.

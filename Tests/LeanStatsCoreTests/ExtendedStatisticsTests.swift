@@ -1,6 +1,7 @@
-import LeanStatsCore
 import LeanStatsTestSupport
 import Testing
+
+@testable import LeanStatsCore
 
 /// Benefit sums, percentiles, calendar buckets, result groups and form-field groupings.
 struct ExtendedStatisticsTests {
@@ -126,5 +127,21 @@ struct UserLimitTests {
         }
         let counts = engine.grouped(by: .dimension(.user), period: nil, options: []).map(\.count)
         #expect(Set(counts).count < counts.count, "the data must hold ties")
+    }
+}
+
+/// Percentiles of processing days counted from a histogram equal those of the sorted values.
+struct DayPercentileTests {
+    @Test(arguments: [1, 2, 255, 256, 257, 1000, 40_000])
+    func countedPercentilesEqualSortedOnes(size: Int) {
+        var generator = SeededGenerator(seed: UInt64(size))
+        for spread in [1, 30, 400, 100_000] {
+            var values = (0..<size).map { _ in Int32.random(in: -3...Int32(spread), using: &generator) }
+            let sorted = values.sorted()
+            let expected = sorted.withUnsafeBufferPointer { (quantile($0, 0.5), quantile($0, 0.9)) }
+            let counted = values.withUnsafeMutableBufferPointer { medianAndNinetieth($0) }
+            #expect(counted.p50 == expected.0, "size \(size), spread \(spread)")
+            #expect(counted.p90 == expected.1, "size \(size), spread \(spread)")
+        }
     }
 }
