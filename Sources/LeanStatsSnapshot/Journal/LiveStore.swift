@@ -169,29 +169,15 @@ public final class LiveStore: Sendable {
                     journaled.append(record)
                 }
             }
-            let updates = metadata.filter { state.metadata[$0.key] != $0.value }
-            var entries: [JournalEntry] = []
-            if !journaled.isEmpty { entries.append(.records(journaled)) }
-            if !updates.isEmpty { entries.append(.metadata(updates)) }
-            guard !entries.isEmpty else { return .success((counts, false)) }
-            let writer: JournalWriter
+            let compact: Bool?
             do throws(SnapshotError) {
-                writer = try openWriter(state)
-                state.bytesAppended += try writer.append(entries)
+                compact = try append(journaled.isEmpty ? nil : .records(journaled), metadata: metadata, in: state)
             } catch {
                 return .failure(error)
             }
-            state.journalRecords += entries.count
+            guard let compact else { return .success((counts, false)) }
             state.sequence += 1
             for record in journaled { state.pending[record.instanceId] = (record, state.sequence) }
-            state.metadata.merge(updates) { _, new in new }
-            var compact = false
-            if !state.compacting
-                && (writer.size >= policy.journalBytes || state.journalRecords >= policy.journalRecords)
-            {
-                state.compacting = true
-                compact = true
-            }
             return .success((counts, compact))
         }
         let (counts, compact) = try outcome.get()
@@ -222,32 +208,18 @@ public final class LiveStore: Sendable {
                 }
                 var present: [String] = []
                 for id in ids where !present.contains(id) && stored(id, in: state) != nil { present.append(id) }
-                let updates = metadata.filter { state.metadata[$0.key] != $0.value }
-                var entries: [JournalEntry] = []
-                if !present.isEmpty { entries.append(.removals(present)) }
-                if !updates.isEmpty { entries.append(.metadata(updates)) }
-                guard !entries.isEmpty else { return .success((0, false)) }
-                let writer: JournalWriter
+                let compact: Bool?
                 do throws(SnapshotError) {
-                    writer = try openWriter(state)
-                    state.bytesAppended += try writer.append(entries)
+                    compact = try append(present.isEmpty ? nil : .removals(present), metadata: metadata, in: state)
                 } catch {
                     return .failure(error)
                 }
-                state.journalRecords += entries.count
-                state.metadata.merge(updates) { _, new in new }
+                guard let compact else { return .success((0, false)) }
                 for id in present { state.pending.removeValue(forKey: id) }
                 let rows = present.compactMap { state.index.row(of: $0) }
                 if !rows.isEmpty {
                     state.table = state.table.removing(rows: rows)
                     state.index.update(to: state.table)
-                }
-                var compact = false
-                if !state.compacting
-                    && (writer.size >= policy.journalBytes || state.journalRecords >= policy.journalRecords)
-                {
-                    state.compacting = true
-                    compact = true
                 }
                 return .success((present.count, compact))
             }
@@ -293,6 +265,30 @@ public final class LiveStore: Sendable {
     private func stored(_ id: String, in state: State) -> InstanceRecord? {
         if let pending = state.pending[id] { return pending.record }
         return state.index.row(of: id).map { state.table.record(at: $0) }
+    }
+
+    /// Appends a change and the metadata keys whose value it changes as one durable write, and sets those keys.
+    /// - Returns: `nil` when there was nothing to write; else whether the journal is now due for compaction (it is
+    ///   then marked as compacting).
+    private func append(
+        _ change: JournalEntry?,
+        metadata: [String: String],
+        in state: State
+    ) throws(SnapshotError)
+        -> Bool?
+    {
+        let updates = metadata.filter { state.metadata[$0.key] != $0.value }
+        let entries = (change.map { [$0] } ?? []) + (updates.isEmpty ? [] : [.metadata(updates)])
+        guard !entries.isEmpty else { return nil }
+        let writer = try openWriter(state)
+        state.bytesAppended += try writer.append(entries)
+        state.journalRecords += entries.count
+        state.metadata.merge(updates) { _, new in new }
+        guard !state.compacting,
+            writer.size >= policy.journalBytes || state.journalRecords >= policy.journalRecords
+        else { return false }
+        state.compacting = true
+        return true
     }
 
     private func openWriter(_ state: State) throws(SnapshotError) -> JournalWriter {
