@@ -342,12 +342,24 @@ public final class StatisticsEngine: Sendable {
     private func userIdRanks() -> [Int32] {
         userIdRankCache.withLock { cached in
             if let cached { return cached }
+            // Compares the dictionary's UTF-8 bytes in place (as `utf8Precedes` orders the strings), so a million
+            // ids are ranked without making a million strings.
             let dictionary = table.userId.dictionary
-            let ids = (0..<max(dictionary.count, 1)).map { dictionary[UInt32($0)] ?? "" }
-            var ranks = [Int32](repeating: 0, count: ids.count)
-            for (rank, code) in ids.indices.sorted(by: { utf8Precedes(ids[$0], ids[$1]) }).enumerated() {
-                ranks[code] = Int32(rank)
+            var order = Array(0..<max(dictionary.count, 1))
+            dictionary.bytes.withUnsafeBufferPointer { bytes in
+                dictionary.offsets.withUnsafeBufferPointer { offsets in
+                    let base = bytes.baseAddress
+                    order.sort { left, right in
+                        let leftCount = offsets[left + 1] - offsets[left]
+                        let rightCount = offsets[right + 1] - offsets[right]
+                        let common = min(leftCount, rightCount)
+                        let order = common == 0 ? 0 : memcmp(base! + offsets[left], base! + offsets[right], common)
+                        return order != 0 ? order < 0 : leftCount < rightCount
+                    }
+                }
             }
+            var ranks = [Int32](repeating: 0, count: order.count)
+            for (rank, code) in order.enumerated() { ranks[code] = Int32(rank) }
             cached = ranks
             return ranks
         }
