@@ -10,7 +10,10 @@ struct EmulatorSyncClockTests {
     static let start: Int64 = 1_764_518_400_000
 
     @Test func theClockFollowsTheEmulatorWhenItsPlantJumpsAhead() async throws {
-        let emulator = try DingTalkEmulator(dataset: EmulatorDataset(instances: []), clock: EmulatorClock(now: Self.start))
+        let emulator = try DingTalkEmulator(
+            dataset: EmulatorDataset(instances: []),
+            clock: EmulatorClock(now: Self.start)
+        )
         let server = try EmulatorServer(emulator: emulator)
         defer { server.stop() }
         let clock = try EmulatorSyncClock(baseURL: server.baseURL + "/")
