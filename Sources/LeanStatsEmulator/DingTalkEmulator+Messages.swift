@@ -31,6 +31,7 @@ extension DingTalkEmulator {
 
     /// Answers the inspection routes; `nil` for every other request. They bypass faults, limits and statistics.
     func inspect(_ request: HTTPServerRequest) -> HTTPServerResponse? {
+        if let answer = inspectState(request) { return answer }
         let messages: [EmulatedMessage]
         switch (request.method, request.path) {
         case ("GET", "/_emulator/robot/messages"): messages = robotMessages

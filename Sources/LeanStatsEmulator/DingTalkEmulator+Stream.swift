@@ -91,7 +91,9 @@ extension DingTalkEmulator {
     func emit(_ events: [StreamEvent]) {
         guard !events.isEmpty else { return }
         state.withLock { $0.statistics.eventsEmitted += events.count }
-        streamHub.emit(events.map { ($0.type, $0.body) }, bornTime: clock.now())
+        let now = clock.now()
+        recordEmitted(events, emulatedAt: now)
+        streamHub.emit(events.map { ($0.type, $0.body) }, bornTime: now)
     }
 
     /// Adds what the Stream gateway reports to the statistics.
@@ -114,7 +116,8 @@ extension DingTalkEmulator {
         }
     }
 
-    /// `GET /_emulator/statistics`: calls and pushes, in total and per month, as JSON.
+    /// `GET /_emulator/statistics`: calls and pushes, in total and per month, and the events not yet acknowledged
+    /// (`stream_pending`), as JSON.
     func statisticsResponse() -> HTTPServerResponse {
         let statistics = self.statistics
         return .json(
@@ -129,6 +132,7 @@ extension DingTalkEmulator {
                 "stream_tickets": statistics.streamTickets, "stream_connections": statistics.streamConnections,
                 "stream_ticket_rejections": statistics.streamTicketRejections, "stream_pings": statistics.streamPings,
                 "stream_pongs": statistics.streamPongs, "faults": statistics.faults,
+                "stream_pending": streamHub.pendingCount(),
             ]
         )
     }

@@ -25,6 +25,8 @@ public final class DingTalkEmulator: Sendable {
     /// Held from an instance change until its events are queued, so concurrent changes queue their events in the
     /// order the changes happened.
     let emission = Locked(())
+    /// The plant driving the emulator, if any: its counts and whether it is paused (``plantStatus``).
+    let plant = Locked(PlantStatus())
 
     /// Creates an emulator serving a dataset.
     /// - Parameters:

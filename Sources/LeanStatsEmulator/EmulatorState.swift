@@ -45,6 +45,8 @@ struct EmulatorState {
     var faults: FaultPlan
     /// Robot messages accepted, in order.
     var robotMessages: [EmulatedMessage] = []
+    /// Stream events emitted, in order (`GET /_emulator/events`).
+    var emitted: [EmittedEvent] = []
     /// Work notifications accepted, in order.
     var workNotifications: [EmulatedMessage] = []
     /// Accepted robot posts per access token (emulated epoch milliseconds), for the per-minute limit.

@@ -197,6 +197,11 @@ final class StreamHub: Sendable {
         wake?.yield()
     }
 
+    /// Events queued or sent but not yet acknowledged.
+    func pendingCount() -> Int {
+        state.withLock { $0.queue.count + $0.inFlight.count }
+    }
+
     /// Handles a client's text frame: an ack (`SUCCESS` settles the event) or a ping reply.
     func receive(_ text: String) {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],

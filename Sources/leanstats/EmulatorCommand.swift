@@ -30,7 +30,13 @@ struct EmulatorCommand: ParsableCommand {
             --plant serves an emulated plant instead of stored data: proposals arrive at --plant-rate a month and \
             are decided after a log-normal delay with median --plant-median-days, starting from a steady state \
             (130 days of history, about 300 open with the defaults); emulated time runs --plant-speed times as fast \
-            as real time, so a month of traffic passes in minutes. Runs until interrupted (Ctrl-C).
+            as real time, so a month of traffic passes in minutes. --plant-paused starts it paused; POST \
+            /_emulator/plant/pause and /_emulator/plant/resume stop and restart it (GET /_emulator/plant shows its \
+            counts). For benchmarks: GET /_emulator/instances lists the instances served now, \
+            /_emulator/events?after=N&limit=M the Stream events emitted with their wall-clock times, \
+            /_emulator/clock the emulated now (`leanstats sync --now emulator` follows it), and \
+            /_emulator/statistics counts stream_pending, the events not yet acknowledged. \
+            Runs until interrupted (Ctrl-C).
             """
     )
 
@@ -57,6 +63,9 @@ struct EmulatorCommand: ParsableCommand {
 
     @Option(name: .long, help: "Emulated seconds per real second while serving the plant.")
     var plantSpeed: Double = 1
+
+    @Flag(name: .long, help: "Start the plant paused; POST /_emulator/plant/resume starts it.")
+    var plantPaused = false
 
     @Option(name: .long, help: "The sample directory for --sample.")
     var sampleDir: String = "Data"
@@ -154,6 +163,7 @@ struct EmulatorCommand: ParsableCommand {
         if [data != nil, sample, plant].filter({ $0 }).count != 1 {
             throw ValidationError("give one of --data DIR, --sample and --plant")
         }
+        if plantPaused && !plant { throw ValidationError("--plant-paused needs --plant") }
         if !(plantSpeed >= 1 && plantSpeed <= 1_000_000) {
             throw ValidationError("--plant-speed must be between 1 and 1000000 emulated seconds per second")
         }
@@ -264,7 +274,10 @@ struct EmulatorCommand: ParsableCommand {
                 """
             // Unbuffered, so a script reading the pipe sees it before the emulator is stopped.
             FileHandle.standardOutput.write(Data(snippet.utf8))
-            if let emulatedPlant { drive(emulatedPlant, emulator: emulator) }
+            if let emulatedPlant {
+                emulator.attachPlant(paused: plantPaused, open: emulatedPlant.openCount)
+                drive(emulatedPlant, emulator: emulator)
+            }
             waitForStopSignal()
             server.stop()
             let statistics = emulator.statistics
@@ -281,7 +294,8 @@ struct EmulatorCommand: ParsableCommand {
 
 extension EmulatorCommand {
     /// Runs the plant on a background thread: every real second the emulated clock moves on `--plant-speed`
-    /// seconds and the plant's changes up to then are applied to the emulator.
+    /// seconds and the plant's changes up to then are applied to the emulator. While the plant is paused
+    /// (`/_emulator/plant/pause`) the clock runs in real time and nothing arrives or is decided.
     private func drive(_ plant: EmulatedPlant, emulator: DingTalkEmulator) {
         let extra = Int64(((plantSpeed - 1) * 1000).rounded())
         let beijing = try? ZoneClock(identifier: "Asia/Shanghai")
@@ -291,10 +305,16 @@ extension EmulatorCommand {
             var finished = 0
             while true {
                 Thread.sleep(forTimeInterval: 1)
+                guard !emulator.plantStatus.paused else { continue }
                 emulator.clock.advance(byMilliseconds: extra)
                 let changes = plant.advance(to: emulator.clock.now(), applyingTo: emulator)
                 created += changes.created.count
                 finished += changes.finished.count
+                emulator.recordPlantStep(
+                    created: changes.created.count,
+                    finished: changes.finished.count,
+                    open: plant.openCount
+                )
                 if !changes.created.isEmpty || !changes.finished.isEmpty {
                     let time = beijing.map { String($0.format(plant.now / 1000).prefix(16)) } ?? "\(plant.now)"
                     printError(

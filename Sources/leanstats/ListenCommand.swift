@@ -17,25 +17,45 @@ struct ListenCommand: ParsableCommand {
             detail call. Each change is journaled and fsync'd before DingTalk gets its acknowledgement, so a kill \
             at any moment loses nothing acknowledged (docs/journal-format.md); a running `leanstats serve` on the \
             same --data shows it within a second. A catch-up sync (the ids still RUNNING, docs/quota-planning.md) \
-            runs at start and then every sync.catch_up_hours, stretched by the month's remaining budget; it repairs \
-            events lost on the way. Needs the app's Stream event subscription for bpms_instance_change.
+            runs at start (unless the last sync finished less than one interval ago) and then every \
+            sync.catch_up_hours, stretched by the month's remaining budget; it repairs \
+            events lost on the way; --catch-up-every SECONDS runs one every SECONDS real seconds instead (for an \
+            emulated plant that runs fast, with --now emulator). Needs the app's Stream event subscription for \
+            bpms_instance_change.
             """
     )
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var configOptions: ConfigOptions
 
-    @Option(name: .long, help: "Pretend it is this time (YYYY-MM-DD HH:MM, store zone) — for the emulator.")
+    @Option(
+        name: .long,
+        help: "Pretend it is this time (YYYY-MM-DD HH:MM, store zone), or 'emulator' to follow the emulator's clock."
+    )
     var now: String?
 
     @Flag(name: .long, help: "Do not run catch-up syncs (events only).")
     var noCatchUp = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run a catch-up every SECONDS real seconds instead of every sync.catch_up_hours.",
+            discussion: "For an emulated plant that runs faster than real time (--plant-speed).",
+            valueName: "SECONDS"
+        )
+    )
+    var catchUpEvery: Double?
+
+    func validate() throws {
+        try validateCatchUpEvery(catchUpEvery, noCatchUp: noCatchUp)
+    }
+
     func run() throws {
         try reportingErrors {
             let zone = try store.clock()
-            let clock = try syncClock(now: now, zone: zone)
             let settings = try configOptions.syncSettings(from: configOptions.load())
+            let clock = try syncClock(now: now, zone: zone, emulatorURL: settings.apiURL)
             // Stops on SIGINT/SIGTERM, or when the listener gives up (credentials, permission, settings).
             let stop = DispatchSemaphore(value: 0)
             var signals: [any DispatchSourceSignal] = []
@@ -52,6 +72,7 @@ struct ListenCommand: ParsableCommand {
                 zone: zone,
                 clock: clock,
                 catchUp: !noCatchUp,
+                catchUpEverySeconds: catchUpEvery,
                 log: { Self.log($0) },
                 failed: { stop.signal() }
             )
@@ -66,4 +87,14 @@ struct ListenCommand: ParsableCommand {
     private static func log(_ line: String) {
         printError("leanstats listen: \(line)")
     }
+}
+
+/// Checks `--catch-up-every` of `listen` and `serve`.
+/// - Throws: `ValidationError` naming the option when it is not a positive number of seconds or catch-ups are off.
+func validateCatchUpEvery(_ seconds: Double?, noCatchUp: Bool = false) throws {
+    guard let seconds else { return }
+    if !(seconds >= 0.1 && seconds <= 31_536_000) {
+        throw ValidationError("--catch-up-every must be between 0.1 and 31536000 seconds")
+    }
+    if noCatchUp { throw ValidationError("give either --catch-up-every or --no-catch-up, not both") }
 }

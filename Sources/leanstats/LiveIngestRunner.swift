@@ -22,7 +22,10 @@ final class LiveIngestRunner: Sendable {
     ///   - directory: The store directory.
     ///   - zone: The zone of days and months.
     ///   - clock: The sync clock.
-    ///   - catchUp: Whether to run catch-up syncs (at start, then as ``CatchUpPolicy`` allows).
+    ///   - catchUp: Whether to run catch-up syncs (at start unless the last sync finished less than one interval
+    ///     ago, then as ``CatchUpPolicy`` allows).
+    ///   - catchUpEverySeconds: Real seconds between catch-ups instead of the policy's interval (`--catch-up-every`),
+    ///     for an emulated plant that runs faster than real time; catch-ups the policy pauses stay paused.
     ///   - log: Receives one line per event worth logging.
     ///   - failed: Called once when the listener gives up (credentials, permission, settings).
     /// - Throws: ``CommandFailure`` when the store cannot be opened for writing.
@@ -32,6 +35,7 @@ final class LiveIngestRunner: Sendable {
         zone: ZoneClock,
         clock: any SyncClock,
         catchUp: Bool,
+        catchUpEverySeconds: Double? = nil,
         log: @escaping @Sendable (String) -> Void,
         failed: @escaping @Sendable () -> Void
     ) throws {
@@ -84,12 +88,29 @@ final class LiveIngestRunner: Sendable {
         }
         catchingUp = Task {
             guard catchUp else { return }
-            var last: Int64?
+            // A restart does not repeat a catch-up (or sync) that finished less than one interval ago: the gateway
+            // delivers again what was not acknowledged, and a server restarted in a loop must not spend the
+            // month's calls on catch-ups.
+            var last = SyncRunRecord.decode(from: live.metadata).map(\.finishedAt)
+            if let finished = last, let due = engine.catchUpDecision(on: live).nextCatchUp(after: finished),
+                clock.now() < due
+            {
+                log("catch-up: the last sync finished less than one interval ago; the next one is due then")
+            } else {
+                last = nil
+            }
+            var lastReal: ContinuousClock.Instant? = last == nil ? nil : ContinuousClock.now
             var pausedReason: String?
             while !Task.isCancelled {
                 let decision = engine.catchUpDecision(on: live)
                 let due = last == nil ? clock.now() : last.flatMap { decision.nextCatchUp(after: $0) }
-                if let due, clock.now() >= due {
+                let isDue: Bool
+                if let every = catchUpEverySeconds, let lastReal, due != nil {
+                    isDue = ContinuousClock.now - lastReal >= .seconds(every)
+                } else {
+                    isDue = due.map { clock.now() >= $0 } ?? false
+                }
+                if isDue {
                     do {
                         let summary = try await engine.run(.catchUp, on: live)
                         log("catch-up: \(summary.line)")
@@ -102,11 +123,12 @@ final class LiveIngestRunner: Sendable {
                         log("catch-up failed (the next one repairs what this one missed): \(error)")
                     }
                     last = clock.now()
+                    lastReal = ContinuousClock.now
                 } else if due == nil, pausedReason != decision.reason {
                     log("catch-up paused: \(decision.reason)")
                     pausedReason = decision.reason
                 }
-                try await Task.sleep(for: .seconds(60))
+                try await Task.sleep(for: .seconds(catchUpEverySeconds.map { min(60, max(0.05, $0 / 4)) } ?? 60))
             }
         }
     }

@@ -29,7 +29,9 @@ struct ServeCommand: ParsableCommand {
             DingTalk group robot of alerts.robot_webhook (the monthly summary to report.robot_webhook and, with \
             report.agent_id, as a work notification; see docs/dingtalk-delivery.md). With sync.stream = true it \
             keeps the store current as `leanstats listen` does (Stream events journaled as they arrive, shown within \
-            a second, plus budgeted catch-up syncs) instead of the scheduled syncs. SIGINT or SIGTERM \
+            a second, plus budgeted catch-up syncs) instead of the scheduled syncs; for an emulated plant, --now \
+            emulator follows the emulator's clock and --catch-up-every SECONDS sets the catch-up interval in real \
+            seconds. SIGINT or SIGTERM \
             lets a running sync save what it fetched, then stops the server.
             """
     )
@@ -42,6 +44,28 @@ struct ServeCommand: ParsableCommand {
 
     @Option(name: .long, help: "The port to listen on, 0 for any free one (overrides server.port).")
     var port: UInt16?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With sync.stream: the sync clock, 'emulator' to follow the emulator's clock or YYYY-MM-DD HH:MM.",
+            valueName: "TIME"
+        )
+    )
+    var now: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With sync.stream: run a catch-up every SECONDS real seconds instead of every sync.catch_up_hours.",
+            valueName: "SECONDS"
+        )
+    )
+    var catchUpEvery: Double?
+
+    func validate() throws {
+        try validateCatchUpEvery(catchUpEvery)
+    }
 
     func run() throws {
         try reportingErrors {
@@ -98,8 +122,9 @@ struct ServeCommand: ParsableCommand {
                     settings: settings,
                     directory: store.directory,
                     zone: try store.clock(),
-                    clock: SystemSyncClock(),
+                    clock: try syncClock(now: now, zone: try store.clock(), emulatorURL: settings.apiURL),
                     catchUp: true,
+                    catchUpEverySeconds: catchUpEvery,
                     log: { Self.log($0) },
                     failed: { Self.log("the Stream listener stopped; the dashboard keeps serving the store as it is") }
                 )

@@ -55,8 +55,11 @@ struct SyncCommand: ParsableCommand {
 
     @Option(
         name: .long,
-        help:
-            "Pretend the current time is TIME (YYYY-MM-DD[ HH:MM[:SS]] in --tz), e.g. to sync from `leanstats emulator`."
+        help: ArgumentHelp(
+            "Pretend the current time is TIME (YYYY-MM-DD[ HH:MM[:SS]] in --tz), e.g. to sync from `leanstats emulator`.",
+            discussion: "'emulator' follows the emulator's own clock (GET /_emulator/clock at dingtalk.api_url).",
+            valueName: "TIME"
+        )
     )
     var now: String?
 
@@ -74,7 +77,6 @@ struct SyncCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let zone = try store.clock()
-            let clock = try syncClock(now: now, zone: zone)
             let mode: SyncMode =
                 full
                 ? .full
@@ -85,6 +87,7 @@ struct SyncCommand: ParsableCommand {
             // A plan needs no credentials, so one can be made before the app is set up.
             let settings =
                 try plan ? ConfigOptions.dingTalkSettings(from: file) : configOptions.syncSettings(from: file)
+            let clock = try syncClock(now: now, zone: zone, emulatorURL: settings.apiURL)
             let progress = ProgressLine(enabled: stderrIsTerminal)
             let engine = SyncEngine(settings: settings, directory: store.directory, zone: zone, clock: clock) { event in
                 switch event {
@@ -169,9 +172,24 @@ struct SyncCommand: ParsableCommand {
 
 /// Parses a local date or time option into epoch milliseconds.
 /// - Throws: ``CommandFailure`` naming the option and the expected form.
-/// The clock of a sync: the system's, or one that starts at `--now` (for the emulator) and runs in real time.
-func syncClock(now: String?, zone: ZoneClock) throws -> any SyncClock {
-    try now.map { ShiftedSyncClock(startingAt: try parseTime($0, option: "--now", zone: zone)) } ?? SystemSyncClock()
+/// The clock of a sync: the system's, one that starts at `--now` (for the emulator) and runs in real time, or with
+/// `--now emulator` the emulator's own emulated clock (``EmulatorSyncClock``), which a plant runs fast.
+/// - Parameters:
+///   - now: The `--now` option: `nil`, `emulator`, or a local date or time.
+///   - zone: The zone the time is read in.
+///   - emulatorURL: The emulator's base URL (`dingtalk.api_url`), asked for its clock with `--now emulator`.
+/// - Returns: The clock.
+/// - Throws: ``CommandFailure`` for a time that cannot be read, or an emulator that does not answer its clock.
+func syncClock(now: String?, zone: ZoneClock, emulatorURL: String) throws -> any SyncClock {
+    guard let now else { return SystemSyncClock() }
+    if now.trimmingCharacters(in: .whitespaces) == "emulator" {
+        do {
+            return try EmulatorSyncClock(baseURL: emulatorURL)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+    return ShiftedSyncClock(startingAt: try parseTime(now, option: "--now", zone: zone))
 }
 
 func parseTime(_ text: String, option: String, zone: ZoneClock) throws -> Int64 {
