@@ -116,8 +116,10 @@ final class LiveIngestRunner: Sendable {
                         log("catch-up: \(summary.line)")
                     } catch {
                         if Task.isCancelled {
-                            log("catch-up stopped with the listener; what it fetched is saved and the next one "
-                                + "continues from there")
+                            log(
+                                "catch-up stopped with the listener; what it fetched is saved and the next one "
+                                    + "continues from there"
+                            )
                             return
                         }
                         log("catch-up failed (the next one repairs what this one missed): \(error)")
