@@ -200,14 +200,16 @@ extension InstanceTable {
         return (StringDictionary(bytes: bytes, offsets: offsets), map)
     }
 
-    /// `values` with the written rows taken from `incoming` and the appended batch rows added at the end.
-    /// - Complexity: O(n) copying plus O(writes + appended).
-    private static func patched<Value>(
+    /// `values` with the written rows taken from `incoming` and the appended batch rows added at the end; `values`
+    /// itself, uncopied, when that changes nothing.
+    /// - Complexity: O(n) copying when a value changes, plus O(writes + appended).
+    private static func patched<Value: Equatable>(
         _ values: [Value],
         _ incoming: [Value],
         writes: [(row: Int, batchRow: Int)],
         appending appended: [Int]
     ) -> [Value] {
+        if appended.isEmpty, writes.allSatisfy({ values[$0.row] == incoming[$0.batchRow] }) { return values }
         var values = values
         values.reserveCapacity(values.count + appended.count)
         for write in writes { values[write.row] = incoming[write.batchRow] }
