@@ -18,6 +18,18 @@ extension InstanceTable {
         }
     }
 
+    /// Builds what the fast path of ``upserting(_:)`` looks values up in — a hash index of every text column's
+    /// dictionary and the row of each instance id — so that the first small upsert into a table just loaded costs
+    /// what later ones do. Upserts build them on first use otherwise; tables upserted from this one share them.
+    /// - Complexity: O(total bytes of the dictionaries) hashing plus O(n), spread over the cores.
+    public func prepareForUpserts() {
+        guard rowCount > 0 else { return }
+        let membership = lineageMembership()
+        let columns = namedTextColumns.map { (name: $0.name, stored: $0.column.dictionary, values: StringDictionary()) }
+        _ = membership.lineage.codes(of: columns, generation: membership.generation)
+        _ = membership.lineage.rows(of: [], in: self, generation: membership.generation)
+    }
+
     /// ``upserting(_:)`` for a small batch whose rows replace stored rows or follow the last one in creation
     /// order, at a cost that does not grow with the dictionaries: batch values are looked up in the lineage's
     /// indexes (``UpsertLineage``), new ones appended to copies of the dictionaries, and the affected columns

@@ -84,6 +84,16 @@ struct FastUpsertTests {
         }
     }
 
+    @Test func aTablePreparedForUpsertsGivesTheSameTable() throws {
+        let table = storedTable(seed: 14)
+        table.prepareForUpserts()
+        let batch = try UpsertTests.batch(smallBatch(for: table, seed: 41, size: 10))
+        let fast = try #require(table.fastUpserting(batch))
+        let general = table.generalUpserting(batch)
+        #expect(fast.counts == general.counts)
+        try expectSame(fast.table, general.table)
+    }
+
     @Test func anOlderTableUpsertedAgainStillFindsItsOwnValues() throws {
         let base = storedTable(seed: 8)
         let first = try UpsertTests.batch(smallBatch(for: base, seed: 21, size: 6))

@@ -104,6 +104,8 @@ public final class LiveStore: Sendable {
                 (try? JournalReader.read(path: path, base: state.journalGeneration))?.entries.count ?? 0
         }
         self.state = Locked(state)
+        // The first merge then finds the dictionary indexes built, rather than building them with a change waiting.
+        mergeQueue.async { [table = state.table] in table.prepareForUpserts() }
     }
 
     /// The table with every applied change.
