@@ -71,7 +71,11 @@ public enum CodeArray: Sendable, Equatable {
     ///   - appended: Codes of rows to add at the end.
     ///   - maxCode: The largest code the column's dictionary has.
     /// - Complexity: O(n) copying (a memcpy while the width stays) when a code changes, plus O(writes + appended).
-    public func patched(_ writes: [(row: Int, code: UInt32)], appending appended: [UInt32], maxCode: UInt32)
+    public func patched(
+        _ writes: [(row: Int, code: UInt32)],
+        appending appended: [UInt32],
+        maxCode: UInt32
+    )
         -> CodeArray
     {
         func patch<Code: FixedWidthInteger>(_ codes: [Code]) -> [Code] {

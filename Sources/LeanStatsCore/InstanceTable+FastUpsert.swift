@@ -18,9 +18,9 @@ extension InstanceTable {
         }
     }
 
-    /// Builds what the fast path of ``upserting(_:)`` looks values up in — a hash index of every text column's
-    /// dictionary and the row of each instance id — so that the first small upsert into a table just loaded costs
-    /// what later ones do. Upserts build them on first use otherwise; tables upserted from this one share them.
+    /// Builds what the fast path of ``upserting(_:sharingIndexes:)`` looks values up in — a hash index of every
+    /// text column's dictionary and the row of each instance id — so that the first small upsert into a table just
+    /// loaded costs what later ones do. Upserts build them on first use otherwise; tables upserted from this one share them.
     /// - Complexity: O(total bytes of the dictionaries) hashing plus O(n), spread over the cores.
     public func prepareForUpserts() {
         guard rowCount > 0 else { return }
@@ -30,19 +30,26 @@ extension InstanceTable {
         _ = membership.lineage.rows(of: [], in: self, generation: membership.generation)
     }
 
-    /// ``upserting(_:)`` for a small batch whose rows replace stored rows or follow the last one in creation
-    /// order, at a cost that does not grow with the dictionaries: batch values are looked up in the lineage's
+    /// ``upserting(_:sharingIndexes:)`` for a small batch whose rows replace stored rows or follow the last one in
+    /// creation order, at a cost that does not grow with the dictionaries: batch values are looked up in the lineage's
     /// indexes (``UpsertLineage``), new ones appended to copies of the dictionaries, and the affected columns
     /// copied with the changed rows overwritten and the new rows appended.
     ///
     /// The result equals the general path's, dictionaries included: stored codes stay, and each column's new
     /// entries follow in the order of the batch's dictionary.
-    /// - Parameter batch: Rows in arrival order, as for ``upserting(_:)``.
+    /// - Parameters:
+    ///   - batch: Rows in arrival order, as for ``upserting(_:sharingIndexes:)``.
+    ///   - sharingIndexes: Whether the new table may take over the shared indexes.
     /// - Returns: The new table and counts, or `nil` when the batch is too large, the table is empty, or a row
     ///   would not end up in creation order (the general path sorts then).
     /// - Complexity: O(n) copying of the columns (memcpy), plus O(b · columns) expected work for b batch rows;
     ///   the first upsert of a lineage also builds the indexes it needs in O(total bytes).
-    func fastUpserting(_ batch: InstanceTable) -> (table: InstanceTable, counts: UpsertCounts)? {
+    func fastUpserting(
+        _ batch: InstanceTable,
+        sharingIndexes: Bool = true
+    ) -> (
+        table: InstanceTable, counts: UpsertCounts
+    )? {
         guard rowCount > 0, batch.rowCount > 0, batch.rowCount <= Self.fastUpsertLimit else { return nil }
         var formNames = formFields.map(\.name)
         for field in batch.formFields where !formNames.contains(field.name) { formNames.append(field.name) }
@@ -162,6 +169,7 @@ extension InstanceTable {
             textColumns: Array(columns[0..<7]),
             formFields: formNames.indices.map { FormFieldColumn(name: formNames[$0], column: columns[7 + $0]) }
         )
+        guard sharingIndexes else { return (table, counts) }
         let next = membership.lineage.advance(
             from: membership.generation,
             to: zip(names, dictionaries).map { ($0, $1) },
@@ -189,7 +197,11 @@ extension InstanceTable {
     /// `base` with the entries of `part` that `found` has no stored code for appended in code order, and the
     /// code of every `part` entry in it.
     /// - Complexity: O(bytes of `base`) copying when an entry is new, plus O(bytes of `part`).
-    private static func extended(_ base: StringDictionary, with part: StringDictionary, found: [UInt32?])
+    private static func extended(
+        _ base: StringDictionary,
+        with part: StringDictionary,
+        found: [UInt32?]
+    )
         -> (StringDictionary, [UInt32])
     {
         var added = StringDictionaryBuilder()

@@ -60,7 +60,9 @@ final class UpsertLineage: Sendable {
                 return (0..<values.count).map { code -> UInt32? in
                     guard code > 0 else { return 0 }
                     return values.bytes.withUnsafeBufferPointer { bytes in
-                        let entry = UnsafeBufferPointer(rebasing: bytes[values.offsets[code]..<values.offsets[code + 1]])
+                        let entry = UnsafeBufferPointer(
+                            rebasing: bytes[values.offsets[code]..<values.offsets[code + 1]]
+                        )
                         return lookup.code(of: entry, in: stored, below: stored.count)
                     }
                 }

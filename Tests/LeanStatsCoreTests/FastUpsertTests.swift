@@ -1,6 +1,7 @@
-@testable import LeanStatsCore
 import LeanStatsTestSupport
 import Testing
+
+@testable import LeanStatsCore
 
 /// The fast path of `upserting` for small batches gives exactly the table of the general path.
 struct FastUpsertTests {
@@ -92,6 +93,16 @@ struct FastUpsertTests {
         let general = table.generalUpserting(batch)
         #expect(fast.counts == general.counts)
         try expectSame(fast.table, general.table)
+    }
+
+    @Test func aTableWrittenOutWithoutSharingLeavesTheIndexesToTheTableKept() throws {
+        let table = storedTable(seed: 15)
+        let first = try UpsertTests.batch(smallBatch(for: table, seed: 51, size: 4))
+        let written = table.upserting(first, sharingIndexes: false).table
+        #expect(written.upsertMembership.withLock { $0 } == nil)
+        let kept = try #require(table.fastUpserting(first))
+        #expect(kept.table.upsertMembership.withLock { $0 }?.generation == 1)
+        try expectSame(written, kept.table)
     }
 
     @Test func anOlderTableUpsertedAgainStillFindsItsOwnValues() throws {

@@ -350,7 +350,8 @@ public final class LiveStore: Sendable {
             if !pending.isEmpty {
                 var builder = InstanceTableBuilder()
                 for record in pending { builder.upsert(record) }
-                snapshot = table.upserting(builder.build()).table
+                // The snapshot is written and dropped: the merged tables keep extending the shared indexes.
+                snapshot = table.upserting(builder.build(), sharingIndexes: false).table
             }
             do throws(SnapshotError) {
                 try store.write(snapshot, metadata: metadata, generation: generation)

@@ -140,7 +140,8 @@ extension SnapshotStore {
     }
 
     /// The table and metadata with `entries` applied in order, and how many instance records they held.
-    /// - Complexity: O(r) to collect r records, then one ``InstanceTable/upserting(_:)`` (O(n + r)).
+    /// - Complexity: O(r) to collect r records, then one ``InstanceTable/upserting(_:sharingIndexes:)``: a copy of
+    ///   the changed columns for a few records, O(n + r) merging otherwise.
     static func applying(
         _ entries: [JournalEntry],
         to table: InstanceTable,
