@@ -117,6 +117,26 @@ struct FastUpsertTests {
         try expectSame(fast.table, general.table)
     }
 
+    @Test(arguments: [21, 22, 23] as [UInt64])
+    func upsertsFromTheNewestAndFromOlderTablesInAnyOrderMatchTheGeneralPath(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        var tables = [storedTable(seed: seed, count: 300)]
+        for step in 0..<24 {
+            let source = Bool.random(using: &random) ? tables.last! : tables.randomElement(using: &random)!
+            let records =
+                step % 7 == 6
+                // Rows mid-order: the general path, which hands the dictionary indexes on.
+                ? randomInstances(count: 40, seed: seed * 1000 + UInt64(step))
+                : smallBatch(for: source, seed: seed * 100 + UInt64(step), size: 1 + step % 5)
+            let batch = try UpsertTests.batch(records)
+            let general = source.generalUpserting(batch, sharingIndexes: false)
+            let (table, counts) = source.upserting(batch)
+            #expect(counts == general.counts)
+            try expectSame(table, general.table)
+            tables.append(table)
+        }
+    }
+
     @Test func identicalRecordsCountAsUnchangedAndLeaveTheTableAlone() throws {
         let table = storedTable(seed: 9)
         let records = stride(from: 0, to: table.rowCount, by: 37).map(table.record(at:))
