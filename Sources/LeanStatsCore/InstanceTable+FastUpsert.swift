@@ -1,4 +1,24 @@
+/// A table's place among the tables upserted from one another, to ask a later table whether rows stayed put (see
+/// ``InstanceTable/keepsRows(since:)``).
+public struct UpsertMark: Sendable {
+    let membership: UpsertLineage.Membership?
+}
+
 extension InstanceTable {
+    /// This table's place among the tables upserted from one another; holds none of its columns.
+    public var upsertMark: UpsertMark { UpsertMark(membership: upsertMembership.withLock { $0 }) }
+
+    /// Whether every row of the table that gave `mark` is at the same place in this one, with the same instance id:
+    /// this table descends from it by upserts that only replaced rows and appended new ones after them.
+    /// - Returns: `false` when that is not known (a table never upserted, another lineage, rows that moved).
+    /// - Complexity: O(1).
+    public func keepsRows(since mark: UpsertMark) -> Bool {
+        guard let earlier = mark.membership, let later = upsertMembership.withLock({ $0 }),
+            earlier.lineage === later.lineage
+        else { return false }
+        return later.lineage.keepsRowPlaces(from: earlier.generation, to: later.generation)
+    }
+
     /// Batches up to this many rows try ``fastUpserting(_:)`` first.
     static let fastUpsertLimit = 1024
 

@@ -17,6 +17,8 @@ final class UpsertLineage: Sendable {
         var rowOfCode: [Int32]?
         /// The first generation whose rows ``rowOfCode`` describes (rows keep their places from then on).
         var rowsSince = 0
+        /// The first generation after the last upsert that may have moved rows.
+        var rowsMovedAt = 0
     }
 
     private let state = Locked(State())
@@ -101,6 +103,12 @@ final class UpsertLineage: Sendable {
         }
     }
 
+    /// Whether the members of generations `earlier` through `later` hold their common rows at the same places:
+    /// every upsert in between only replaced rows and appended new ones.
+    func keepsRowPlaces(from earlier: Int, to later: Int) -> Bool {
+        state.withLock { state in earlier <= later && earlier >= state.rowsMovedAt }
+    }
+
     /// Makes a table of the next generation the tip when the caller still is: extends the indexes to `columns`,
     /// which start with the caller's entries.
     /// - Parameters:
@@ -128,6 +136,7 @@ final class UpsertLineage: Sendable {
                 for (code, row) in insertedRows { state.rowOfCode![Int(code)] = row }
             } else {
                 state.rowOfCode = nil
+                state.rowsMovedAt = state.generation + 1
             }
             state.generation += 1
             return Membership(lineage: self, generation: state.generation)

@@ -137,6 +137,22 @@ struct FastUpsertTests {
         }
     }
 
+    @Test func rowsKeepTheirPlacesThroughFastUpsertsUntilTheGeneralPathMovesThem() throws {
+        let table = storedTable(seed: 16)
+        #expect(!table.keepsRows(since: table.upsertMark))
+        let first = table.upserting(try UpsertTests.batch(smallBatch(for: table, seed: 61, size: 5))).table
+        let second = first.upserting(try UpsertTests.batch(smallBatch(for: first, seed: 62, size: 5))).table
+        #expect(second.keepsRows(since: table.upsertMark))
+        #expect(second.keepsRows(since: first.upsertMark))
+        #expect(!first.keepsRows(since: second.upsertMark))
+        for row in 0..<table.rowCount { #expect(second.instanceId[row] == table.instanceId[row]) }
+        let moved = second.upserting(try UpsertTests.batch(randomInstances(count: 40, seed: 63))).table
+        #expect(!moved.keepsRows(since: second.upsertMark))
+        let after = moved.upserting(try UpsertTests.batch(smallBatch(for: moved, seed: 64, size: 3))).table
+        #expect(after.keepsRows(since: moved.upsertMark))
+        #expect(!after.keepsRows(since: table.upsertMark))
+    }
+
     @Test func identicalRecordsCountAsUnchangedAndLeaveTheTableAlone() throws {
         let table = storedTable(seed: 9)
         let records = stride(from: 0, to: table.rowCount, by: 37).map(table.record(at:))
