@@ -39,7 +39,7 @@ struct InstanceIndex: Sendable {
         }
         for code in first..<max(first, next.count) { insert(UInt32(code)) }
         var firstRow = 0
-        if let mark, table.keepsRows(since: mark), rowCount <= table.rowCount, rowOfCode.count <= next.count {
+        if followsCheaply(table) {
             rowOfCode.append(contentsOf: repeatElement(-1, count: next.count - rowOfCode.count))
             firstRow = rowCount
         } else {
@@ -50,6 +50,14 @@ struct InstanceIndex: Sendable {
         }
         rowCount = table.rowCount
         mark = table.upsertMark
+    }
+
+    /// Whether ``update(to:)`` only adds `table`'s new rows and ids: the indexed rows kept their places in it.
+    /// - Complexity: O(1).
+    func followsCheaply(_ table: InstanceTable) -> Bool {
+        guard let mark else { return false }
+        return table.keepsRows(since: mark) && rowCount <= table.rowCount
+            && rowOfCode.count <= table.instanceId.dictionary.count
     }
 
     /// The row holding `id`, `nil` when the table has no such instance.

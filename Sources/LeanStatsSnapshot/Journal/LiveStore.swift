@@ -301,6 +301,16 @@ public final class LiveStore: Sendable {
             var builder = InstanceTableBuilder()
             for record in batch { builder.upsert(record) }
             let merged = table.upserting(builder.build()).table
+            if state.withLock({ $0.index.followsCheaply(merged) }) {
+                // Only new rows to add: in place, under the lock (updating a copy outside it would copy the
+                // index's arrays, tens of milliseconds at ten million rows).
+                state.withLock { state in
+                    state.index.update(to: merged)
+                    state.table = merged
+                    state.pending = state.pending.filter { $0.value.sequence > sequence }
+                }
+                return
+            }
             var index = state.withLock { $0.index }
             index.update(to: merged)
             state.withLock { state in
