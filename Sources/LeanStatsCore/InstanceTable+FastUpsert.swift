@@ -19,7 +19,7 @@ extension InstanceTable {
         return later.lineage.keepsRowPlaces(from: earlier.generation, to: later.generation)
     }
 
-    /// Batches up to this many rows try ``fastUpserting(_:)`` first.
+    /// Batches up to this many rows try ``fastUpserting(_:sharingIndexes:)`` first.
     static let fastUpsertLimit = 1024
 
     /// The stored names of the text columns of a table with the given form fields, in ``namedTextColumns`` order.
