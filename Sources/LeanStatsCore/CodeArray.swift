@@ -64,6 +64,37 @@ public enum CodeArray: Sendable, Equatable {
         }
     }
 
+    /// The codes with some rows overwritten and rows appended, as narrow as `maxCode` allows (the width
+    /// ``init(_:maxCode:)`` picks); the same storage, uncopied, when that changes nothing.
+    /// - Parameters:
+    ///   - writes: Rows to overwrite and their new codes.
+    ///   - appended: Codes of rows to add at the end.
+    ///   - maxCode: The largest code the column's dictionary has.
+    /// - Complexity: O(n) copying (a memcpy while the width stays) when a code changes, plus O(writes + appended).
+    public func patched(
+        _ writes: [(row: Int, code: UInt32)],
+        appending appended: [UInt32],
+        maxCode: UInt32
+    )
+        -> CodeArray
+    {
+        func patch<Code: FixedWidthInteger>(_ codes: [Code]) -> [Code] {
+            var codes = codes
+            codes.reserveCapacity(codes.count + appended.count)
+            for write in writes { codes[write.row] = Code(truncatingIfNeeded: write.code) }
+            for code in appended { codes.append(Code(truncatingIfNeeded: code)) }
+            return codes
+        }
+        let width = maxCode <= UInt32(UInt8.max) ? 1 : maxCode <= UInt32(UInt16.max) ? 2 : 4
+        if width == self.width, appended.isEmpty, writes.allSatisfy({ self[$0.row] == $0.code }) { return self }
+        switch self {
+        case .u8(let codes) where width == 1: return .u8(patch(codes))
+        case .u16(let codes) where width == 2: return .u16(patch(codes))
+        case .u32(let codes) where width == 4: return .u32(patch(codes))
+        default: return CodeArray(patch(widened()), maxCode: maxCode)
+        }
+    }
+
     /// Calls `body` with a typed view of the codes that is valid only inside the call.
     @inline(__always)
     public func withCodeBuffer<R>(_ body: (CodeBuffer) throws -> R) rethrows -> R {

@@ -22,14 +22,29 @@ extension InstanceTable {
     ///
     /// Each batch row is handled as ``InstanceTableBuilder/upsert(_:)`` handles a record: a new instance id adds a
     /// row, a known one (stored, or earlier in the batch) replaces that row unless every value is the same. The
-    /// stored dictionaries keep their codes; the batch's values are merged in with ``DictionaryUnion``, so equal
-    /// text has equal codes and rows compare code by code.
-    /// - Parameter batch: Rows in arrival order; they need not be sorted by creation time and may repeat an
-    ///   instance id (a later copy replaces an earlier one).
+    /// stored dictionaries keep their codes and new values get the next ones, so equal text has equal codes and
+    /// rows compare code by code.
+    ///
+    /// A small batch that only replaces rows or adds rows after the last one in creation order takes a fast path
+    /// whose cost does not grow with the dictionaries: values are looked up in hash indexes that successive upserts
+    /// share and extend (``UpsertLineage``), and the columns are copied with the changed rows written over. Other
+    /// batches merge the dictionaries with ``DictionaryUnion`` and rebuild every column. Both give the same table.
+    /// - Parameters:
+    ///   - batch: Rows in arrival order; they need not be sorted by creation time and may repeat an instance id (a
+    ///     later copy replaces an earlier one).
+    ///   - sharingIndexes: Whether the new table takes over the indexes this table shares, when this table is the
+    ///     newest to hold them. Pass `false` for a table that is only written out and dropped, so that the table
+    ///     kept in memory goes on extending them.
     /// - Returns: The new table, sorted by creation time (ties keep row order), and what happened to the rows.
-    /// - Complexity: O((n + b) · columns) for n stored and b batch rows, plus the dictionary merges, plus
-    ///   O((n + b) log(n + b)) when rows end up out of order.
-    public func upserting(_ batch: InstanceTable) -> (table: InstanceTable, counts: UpsertCounts) {
+    /// - Complexity: O(n · columns) copying plus O(b · columns) expected work on the fast path (the first upsert of
+    ///   a table also indexes the dictionaries it looks values up in); otherwise O((n + b) · columns) for n stored
+    ///   and b batch rows, plus the dictionary merges, plus O((n + b) log(n + b)) when rows end up out of order.
+    public func upserting(
+        _ batch: InstanceTable,
+        sharingIndexes: Bool = true
+    ) -> (
+        table: InstanceTable, counts: UpsertCounts
+    ) {
         // Into an empty table, a batch of distinct instance ids is the table itself (sorted): its dictionaries
         // already hold exactly its values, so there is nothing to merge or compare.
         if rowCount == 0, formFields.isEmpty, batch.hasDistinctInstanceIds {
@@ -45,6 +60,19 @@ extension InstanceTable {
             )
             return (table, UpsertCounts(inserted: batch.rowCount))
         }
+        if let fast = fastUpserting(batch, sharingIndexes: sharingIndexes) { return fast }
+        return generalUpserting(batch, sharingIndexes: sharingIndexes)
+    }
+
+    /// ``upserting(_:sharingIndexes:)`` by merging whole dictionaries and rebuilding every column: any batch, any row order.
+    /// - Complexity: O((n + b) · columns) for n stored and b batch rows, plus the dictionary merges, plus
+    ///   O((n + b) log(n + b)) when rows end up out of order.
+    func generalUpserting(
+        _ batch: InstanceTable,
+        sharingIndexes: Bool = true
+    ) -> (
+        table: InstanceTable, counts: UpsertCounts
+    ) {
         var formNames = formFields.map(\.name)
         for field in batch.formFields where !formNames.contains(field.name) { formNames.append(field.name) }
         let stored: [DictionaryColumn?] =
@@ -137,6 +165,7 @@ extension InstanceTable {
             dictionaries: merged.map(\.dictionary),
             formNames: formNames
         )
+        if sharingIndexes { passLineage(to: table, formNames: formNames) }
         return (table, counts)
     }
 

@@ -38,6 +38,9 @@ public struct InstanceTable: Sendable, Equatable {
     private let instanceIdStorage: DeferredColumn
     private let businessIdStorage: DeferredColumn
     private let titleStorage: DeferredColumn
+    /// The table's place among the tables it was upserted from and into (see ``UpsertLineage``), set on first
+    /// upsert.
+    let upsertMembership = Locked<UpsertLineage.Membership?>(nil)
 
     /// The number of instances.
     public var rowCount: Int { createTime.count }

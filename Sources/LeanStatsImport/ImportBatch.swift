@@ -3,7 +3,7 @@ import LeanStatsCore
 /// Everything one import command read: the good rows, the bad rows and how many form values had no instance.
 public struct ImportBatch: Sendable {
     /// The instances in file order, as columns; a later copy of an instance id comes later and should replace the
-    /// earlier one (``LeanStatsCore/InstanceTable/upserting(_:)`` does). The rows are not sorted by creation time.
+    /// earlier one (``LeanStatsCore/InstanceTable/upserting(_:sharingIndexes:)`` does). The rows are not sorted by creation time.
     public var rows: InstanceTable
     /// The rows that could not be read, in file order.
     public var issues: [ImportIssue]

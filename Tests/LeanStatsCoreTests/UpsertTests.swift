@@ -5,7 +5,7 @@ import Testing
 /// Upserting a whole batch of rows agrees with upserting its records one by one.
 struct UpsertTests {
     /// The records as batch rows: columns in record order, dictionaries in order of first appearance.
-    private func batch(_ records: [InstanceRecord]) throws -> InstanceTable {
+    static func batch(_ records: [InstanceRecord]) throws -> InstanceTable {
         var text = [StringDictionaryBuilder](repeating: StringDictionaryBuilder(), count: 7)
         var codes = [[UInt32]](repeating: [], count: 7)
         var formNames: [String] = []
@@ -82,7 +82,7 @@ struct UpsertTests {
             case .unchanged: expectedCounts.unchanged += 1
             }
         }
-        let (upserted, counts) = table.upserting(try batch(incoming))
+        let (upserted, counts) = table.upserting(try Self.batch(incoming))
         #expect(counts == expectedCounts)
         #expect(upserted == expected.build())
         try upserted.validate()
@@ -94,7 +94,7 @@ struct UpsertTests {
         let records = randomInstances(count: 600, seed: 4).shuffled(using: &random)
         var expected = InstanceTableBuilder()
         for record in records { expected.upsert(record) }
-        let (upserted, counts) = InstanceTable.empty.upserting(try batch(records))
+        let (upserted, counts) = InstanceTable.empty.upserting(try Self.batch(records))
         #expect(counts == UpsertCounts(inserted: 600))
         #expect(upserted == expected.build())
         #expect(upserted.createTime == upserted.createTime.sorted())
@@ -103,8 +103,8 @@ struct UpsertTests {
 
     @Test func upsertingTheSameRowsAgainChangesNothing() throws {
         let records = randomInstances(count: 500, seed: 3)
-        let (first, _) = InstanceTable.empty.upserting(try batch(records))
-        let (second, counts) = first.upserting(try batch(records))
+        let (first, _) = InstanceTable.empty.upserting(try Self.batch(records))
+        let (second, counts) = first.upserting(try Self.batch(records))
         #expect(counts == UpsertCounts(unchanged: 500))
         #expect(second == first)
     }

@@ -184,6 +184,32 @@ import Testing
         #expect(Self.contents(try SnapshotStore(directory: directory.path).loadLatest()?.table) == Self.expected(batch))
     }
 
+    @Test func changesMergedOneAfterAnotherAreFoundByInstanceIdAfterEachMerge() throws {
+        let directory = try TemporaryDirectory(prefix: "leanstats-journal")
+        defer { directory.remove() }
+        let live = try LiveStore(directory: directory.path, purpose: "test", policy: .init(compactOnClose: false))
+        let stored = randomInstances(count: 200, seed: 5)
+        try live.apply(stored)
+        _ = live.table
+        var applied = stored
+        let last = stored.map(\.createTime).max()!
+        for step in 0..<8 {
+            // A new instance after the last one and a change to an earlier one: merged without moving rows.
+            var created = stored[step]
+            created.instanceId = "later-\(step)"
+            created.createTime = last + Int64(step + 1) * 60
+            var changed = applied[step * 7]
+            changed.status = step % 2 == 0 ? .canceled : .terminated
+            #expect(try live.apply([created, changed]) == UpsertCounts(inserted: 1, updated: 1))
+            applied += [created, changed]
+            _ = live.table
+            #expect(try live.apply([created, changed]) == UpsertCounts(unchanged: 2))
+            #expect(live.record(created.instanceId) == created)
+        }
+        #expect(Self.contents(live.table) == Self.expected(applied))
+        try live.close()
+    }
+
     @Test func compactionWhileAppendsContinueLosesAndDoublesNothing() throws {
         let directory = try TemporaryDirectory(prefix: "leanstats-journal")
         defer { directory.remove() }

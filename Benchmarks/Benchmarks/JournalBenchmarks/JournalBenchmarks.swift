@@ -5,8 +5,8 @@ import LeanStatsSnapshot
 
 /// Persisting one change through the journal on a synthetic store of `LEANSTATS_BENCH_ROWS` instances (default
 /// 10k): the durable append (`LiveStore.apply` of one changed record, write + fdatasync), the bytes it writes, and
-/// separately the in-memory upsert of one record into the columns. The append must not grow with the store; the
-/// upsert does (it rebuilds the columns), which is why LiveStore coalesces merges.
+/// separately the in-memory upsert of one record into the columns (into a table upserted before, and into one just
+/// loaded), the time from apply until a reader's table holds the change, and the first query on the changed table.
 let benchmarks: @Sendable () -> Void = {
     let rows = Int(ProcessInfo.processInfo.environment["LEANSTATS_BENCH_ROWS"] ?? "") ?? 10_000
     let fixture = JournalFixture(rows: rows)
@@ -33,17 +33,56 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(bytesWritten, fixture.live!.bytesAppended - before)
         }
     }
-    // The merge of one record into the columns, as a reader sees it: O(rows).
+    // The merge of one record into the columns, as a reader sees it, into a table that was upserted before (the
+    // live case: the dictionary indexes are built and shared).
     Benchmark(
         "in-memory upsert 1 record \(suffix)",
         configuration: .init(metrics: [.wallClock], maxIterations: rows >= 1_000_000 ? 20 : 200)
     ) { benchmark in
-        let record = fixture.nextChange()
-        var builder = InstanceTableBuilder()
-        builder.upsert(record)
-        let batch = builder.build()
+        let batch = fixture.nextBatch()
         benchmark.startMeasurement()
         blackHole(fixture.table!.upserting(batch))
+        benchmark.stopMeasurement()
+    }
+    // The same into a table never upserted before (just loaded): it indexes the dictionaries it looks values up in.
+    Benchmark(
+        "in-memory upsert 1 record first after load \(suffix)",
+        configuration: .init(metrics: [.wallClock], maxIterations: rows >= 1_000_000 ? 5 : 50)
+    ) { benchmark in
+        let batch = fixture.nextBatch()
+        let table = fixture.freshCopy()
+        benchmark.startMeasurement()
+        blackHole(table.upserting(batch))
+        benchmark.stopMeasurement()
+    }
+    // A change from apply to the table a reader gets: the durable append, then the merge `table` waits for.
+    Benchmark(
+        "apply and read table 1 record \(suffix)",
+        configuration: .init(metrics: [.wallClock], maxIterations: rows >= 1_000_000 ? 20 : 200)
+    ) { benchmark in
+        let change = fixture.nextChange()
+        benchmark.startMeasurement()
+        blackHole(try! fixture.live!.apply([change]))
+        blackHole(fixture.live!.table)
+        benchmark.stopMeasurement()
+    }
+    // The first query on the table after a change: a new engine derives its per-row columns again.
+    Benchmark(
+        "first overview after a change \(suffix)",
+        configuration: .init(metrics: [.wallClock], maxIterations: rows >= 1_000_000 ? 5 : 50)
+    ) { benchmark in
+        let table = fixture.table!.upserting(fixture.nextBatch()).table
+        benchmark.startMeasurement()
+        blackHole(StatisticsEngine(table: table, clock: fixture.clock).overview(period: nil))
+        benchmark.stopMeasurement()
+    }
+    Benchmark(
+        "first by dept after a change \(suffix)",
+        configuration: .init(metrics: [.wallClock], maxIterations: rows >= 1_000_000 ? 5 : 50)
+    ) { benchmark in
+        let table = fixture.table!.upserting(fixture.nextBatch()).table
+        benchmark.startMeasurement()
+        blackHole(StatisticsEngine(table: table, clock: fixture.clock).grouped(by: .dept, period: nil))
         benchmark.stopMeasurement()
     }
 }
@@ -78,6 +117,33 @@ final class JournalFixture: @unchecked Sendable {
         record.status = counter % 2 == 0 ? .terminated : .canceled
         record.title = "change \(counter)"
         return record
+    }
+
+    /// A one-row batch holding ``nextChange()``.
+    func nextBatch() -> InstanceTable {
+        var builder = InstanceTableBuilder()
+        builder.upsert(nextChange())
+        return builder.build()
+    }
+
+    /// The table's columns as a table that was never upserted (as one just loaded from a snapshot).
+    func freshCopy() -> InstanceTable {
+        let table = table!
+        return try! InstanceTable(
+            createTime: table.createTime,
+            finishTime: table.finishTime,
+            status: table.status,
+            result: table.result,
+            instanceId: table.instanceId,
+            businessId: table.businessId,
+            title: table.title,
+            userId: table.userId,
+            userName: table.userName,
+            deptId: table.deptId,
+            deptName: table.deptName,
+            formFields: table.formFields,
+            validate: false
+        )
     }
 
     /// Closes the store and removes the directory.

@@ -8,6 +8,9 @@ struct InstanceIndex: Sendable {
     private var slots: [UInt32] = Array(repeating: 0, count: 16)
     /// Row of each instance-id code, -1 for none.
     private var rowOfCode: [Int32] = []
+    /// The indexed table's rows and its place among upserted tables.
+    private var rowCount = 0
+    private var mark: UpsertMark?
 
     /// An index of `table`.
     /// - Complexity: O(n) hashing every instance id once.
@@ -17,7 +20,8 @@ struct InstanceIndex: Sendable {
 
     /// Follows `table`, whose instance-id dictionary extends the indexed one (upserts keep codes and append new
     /// entries); rebuilds from scratch otherwise.
-    /// - Complexity: O(new ids) hashing plus O(n) to map codes to rows.
+    /// - Complexity: O(new ids) hashing, plus O(new rows) to map codes to rows when the indexed rows kept their
+    ///   places (``InstanceTable/keepsRows(since:)``), O(n) otherwise.
     mutating func update(to table: InstanceTable) {
         let next = table.instanceId.dictionary
         var first = dictionary.count
@@ -34,10 +38,26 @@ struct InstanceIndex: Sendable {
             first = 1
         }
         for code in first..<max(first, next.count) { insert(UInt32(code)) }
-        rowOfCode = Array(repeating: -1, count: next.count)
-        table.instanceId.codes.withCodeBuffer { codes in
-            for row in 0..<table.rowCount { rowOfCode[Int(codes[row])] = Int32(row) }
+        var firstRow = 0
+        if followsCheaply(table) {
+            rowOfCode.append(contentsOf: repeatElement(-1, count: next.count - rowOfCode.count))
+            firstRow = rowCount
+        } else {
+            rowOfCode = Array(repeating: -1, count: next.count)
         }
+        table.instanceId.codes.withCodeBuffer { codes in
+            for row in firstRow..<table.rowCount { rowOfCode[Int(codes[row])] = Int32(row) }
+        }
+        rowCount = table.rowCount
+        mark = table.upsertMark
+    }
+
+    /// Whether ``update(to:)`` only adds `table`'s new rows and ids: the indexed rows kept their places in it.
+    /// - Complexity: O(1).
+    func followsCheaply(_ table: InstanceTable) -> Bool {
+        guard let mark else { return false }
+        return table.keepsRows(since: mark) && rowCount <= table.rowCount
+            && rowOfCode.count <= table.instanceId.dictionary.count
     }
 
     /// The row holding `id`, `nil` when the table has no such instance.

@@ -140,8 +140,9 @@ extension SnapshotStore {
     }
 
     /// The table and metadata with `entries` applied in order, and how many instance records they held.
-    /// - Complexity: O(r) to collect r records, then one ``InstanceTable/upserting(_:)`` (O(n + r)); each run of
-    ///   removals adds one upsert of the records before it and one O(n) pass.
+    /// - Complexity: O(r) to collect r records, then one ``InstanceTable/upserting(_:sharingIndexes:)``: a copy of
+    ///   the changed columns for a few records, O(n + r) merging otherwise; each run of removals adds one upsert of
+    ///   the records before it and one O(n) pass.
     static func applying(
         _ entries: [JournalEntry],
         to table: InstanceTable,
