@@ -158,7 +158,7 @@ public final class SnapshotSource: Sendable {
     private func followJournal(_ loaded: LoadedSnapshot) {
         do {
             guard let advanced = try store.advance(loaded) else { return }
-            install(advanced, newest: true)
+            install(advanced, newest: true, followed: true)
         } catch {
             state.withLock { state in
                 state.loadFailures += 1
@@ -167,7 +167,13 @@ public final class SnapshotSource: Sendable {
         }
     }
 
-    private func install(_ loaded: LoadedSnapshot, newest: Bool) {
+    private func install(_ loaded: LoadedSnapshot, newest: Bool, followed: Bool = false) {
+        if !followed {
+            // A writer in another process (`leanstats listen`, a sync) may append to this generation's journal:
+            // the lookup indexes of the first small upsert are built now, in the background, so its first change
+            // is served as soon as the next ones (a second or more at ten million rows otherwise).
+            DispatchQueue.global(qos: .utility).async { [table = loaded.table] in table.prepareForUpserts() }
+        }
         let fresh = ServedSnapshot(loaded: loaded, clock: clock)
         state.withLock { state in
             state.current = fresh
