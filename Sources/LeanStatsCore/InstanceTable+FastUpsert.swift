@@ -71,16 +71,8 @@ extension InstanceTable {
         table: InstanceTable, counts: UpsertCounts
     )? {
         guard rowCount > 0, batch.rowCount > 0, batch.rowCount <= Self.fastUpsertLimit else { return nil }
-        var formNames = formFields.map(\.name)
-        for field in batch.formFields where !formNames.contains(field.name) { formNames.append(field.name) }
+        let (formNames, stored, added) = textColumns(joinedWith: batch)
         let names = Self.textColumnNames(formNames: formNames)
-        let stored: [DictionaryColumn?] =
-            [instanceId, businessId, title, userId, userName, deptId, deptName] + formNames.map(formColumn(named:))
-        let added: [DictionaryColumn?] =
-            [
-                batch.instanceId, batch.businessId, batch.title, batch.userId, batch.userName, batch.deptId,
-                batch.deptName,
-            ] + formNames.map(batch.formColumn(named:))
         let columnCount = stored.count
         let membership = lineageMembership()
 

@@ -73,15 +73,7 @@ extension InstanceTable {
     ) -> (
         table: InstanceTable, counts: UpsertCounts
     ) {
-        var formNames = formFields.map(\.name)
-        for field in batch.formFields where !formNames.contains(field.name) { formNames.append(field.name) }
-        let stored: [DictionaryColumn?] =
-            [instanceId, businessId, title, userId, userName, deptId, deptName] + formNames.map(formColumn(named:))
-        let added: [DictionaryColumn?] =
-            [
-                batch.instanceId, batch.businessId, batch.title, batch.userId, batch.userName, batch.deptId,
-                batch.deptName,
-            ] + formNames.map(batch.formColumn(named:))
+        let (formNames, stored, added) = textColumns(joinedWith: batch)
         let columnCount = stored.count
         // The merged dictionaries and the batch's codes in them, one column per job.
         var merged = [(dictionary: StringDictionary, codes: [UInt32])](
@@ -167,6 +159,25 @@ extension InstanceTable {
         )
         if sharingIndexes { passLineage(to: table, formNames: formNames) }
         return (table, counts)
+    }
+
+    /// The form names of this table followed by the batch's new ones, and both tables' text columns in that order
+    /// (the seven fixed ones, then one per form name; `nil` where a table lacks the form field).
+    func textColumns(
+        joinedWith batch: InstanceTable
+    ) -> (
+        formNames: [String], stored: [DictionaryColumn?], added: [DictionaryColumn?]
+    ) {
+        var formNames = formFields.map(\.name)
+        for field in batch.formFields where !formNames.contains(field.name) { formNames.append(field.name) }
+        let stored: [DictionaryColumn?] =
+            [instanceId, businessId, title, userId, userName, deptId, deptName] + formNames.map(formColumn(named:))
+        let added: [DictionaryColumn?] =
+            [
+                batch.instanceId, batch.businessId, batch.title, batch.userId, batch.userName, batch.deptId,
+                batch.deptName,
+            ] + formNames.map(batch.formColumn(named:))
+        return (formNames, stored, added)
     }
 
     /// A table of the given columns in creation order (ties keep row order), each text column's codes as narrow
