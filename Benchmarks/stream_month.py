@@ -250,13 +250,25 @@ def main():
 
         visibility = Visibility()
         events_seen = 0
+        kills = 0
+
+        def observe(seen):
+            """Reads the events emitted since `seen` and which open instances the server shows; returns the new count."""
+            reply = get_json(emulator_url + f"/_emulator/events?after={seen}&limit=10000")
+            visibility.add(reply["events"], kills)
+            try:
+                rows = server.query("list all where status=RUNNING", timeout=5)
+                visibility.sample({row["business_id"] for row in rows}, time.time(), kills)
+            except (OSError, urllib.error.URLError, ValueError):
+                pass  # down after a kill, or starting
+            return seen + len(reply["events"])
+
         plant = post_json(emulator_url + "/_emulator/plant/resume")
         start_clock = plant["now"]
         end_clock = start_clock + int(arguments.days * 86_400_000)
         real_seconds = arguments.days * 86_400 / arguments.speed
         run_started = time.time()
         kill_times = sorted(run_started + random.uniform(0.05, 0.95) * real_seconds for _ in range(arguments.kills))
-        kills = 0
         log(f"running {arguments.days:g} emulated days at {arguments.speed:g}× (about {real_seconds / 60:.1f} min) "
             f"with {arguments.kills} kills")
         last_report = time.time()
@@ -269,14 +281,7 @@ def main():
                 server.kill()
                 kills += 1
                 server.start()
-            reply = get_json(emulator_url + f"/_emulator/events?after={events_seen}&limit=10000")
-            visibility.add(reply["events"], kills)
-            events_seen += len(reply["events"])
-            try:
-                rows = server.query("list all where status=RUNNING", timeout=5)
-                visibility.sample({row["business_id"] for row in rows}, time.time(), kills)
-            except (OSError, urllib.error.URLError, ValueError):
-                pass  # down after a kill, or starting
+            events_seen = observe(events_seen)
             if time.time() - last_report >= 60:
                 last_report = time.time()
                 day = (now_clock - start_clock) / 86_400_000
@@ -288,14 +293,7 @@ def main():
         drained = False
         deadline = time.time() + 120
         while time.time() < deadline:
-            reply = get_json(emulator_url + f"/_emulator/events?after={events_seen}&limit=10000")
-            visibility.add(reply["events"], kills)
-            events_seen += len(reply["events"])
-            try:
-                rows = server.query("list all where status=RUNNING", timeout=5)
-                visibility.sample({row["business_id"] for row in rows}, time.time(), kills)
-            except (OSError, urllib.error.URLError, ValueError):
-                pass
+            events_seen = observe(events_seen)
             if get_json(emulator_url + "/_emulator/statistics")["stream_pending"] == 0 and not visibility.waiting:
                 drained = True
                 break
