@@ -102,7 +102,10 @@ final class GroupState {
     }
 
     /// The finished statistics of the given groups, in that order.
-    func finalize(groups: [Int], key: (Int) -> (key: String, userId: String?)) -> [(
+    func finalize(
+        groups: [Int],
+        key: (Int) -> (key: String, userId: String?)
+    ) -> [(
         group: Int, statistics: GroupStatistics
     )] {
         let userCounts = users?.counts()

@@ -253,8 +253,13 @@ struct DerivedColumnKernelTests {
         }
         records.append(
             InstanceRecord(
-                instanceId: "june", businessId: "june", title: "六月", createTime: start + 40 * 86_400,
-                finishTime: start + 43 * 86_400, status: .completed, result: .agree
+                instanceId: "june",
+                businessId: "june",
+                title: "六月",
+                createTime: start + 40 * 86_400,
+                finishTime: start + 43 * 86_400,
+                status: .completed,
+                result: .agree
             )
         )
         var builder = InstanceTableBuilder()

@@ -53,7 +53,12 @@ import WSClient
                         return counts[event.eventId]!
                     }
                     if failFirst && attempt == 1 { throw CancellationError() }
-                    onReceived(received.withLock { $0.append(event); return $0.count })
+                    onReceived(
+                        received.withLock {
+                            $0.append(event)
+                            return $0.count
+                        }
+                    )
                 }
             )
         }
@@ -181,7 +186,11 @@ import WSClient
         // emulator emit two events, which only the listener's own thread can receive until they are released.
         let blockers = (0..<threads).map { _ in
             Task.detached {
-                if blocked.withLock({ $0 += 1; return $0 }) == threads {
+                let arrived = blocked.withLock { count in
+                    count += 1
+                    return count
+                }
+                if arrived == threads {
                     emulator.insert([record])
                     emulator.update(record.instanceId) {
                         $0.status = .completed
@@ -415,7 +424,9 @@ import WSClient
 
     @Test func statusesReadAsLogLines() {
         #expect("\(StreamStatus.connected(endpoint: "wss://gw/connect"))" == "connected to wss://gw/connect")
-        #expect("\(StreamStatus.reconnecting(attempt: 2, afterMilliseconds: 1500))" == "reconnecting in 1.5 s (attempt 2)")
+        #expect(
+            "\(StreamStatus.reconnecting(attempt: 2, afterMilliseconds: 1500))" == "reconnecting in 1.5 s (attempt 2)"
+        )
         #expect("\(StreamStatus.reconnecting(attempt: 1, afterMilliseconds: 0))" == "reconnecting now (attempt 1)")
         #expect(
             "\(StreamStatus.gatewayFailed(SyncError(.network, "api.dingtalk.com cannot be reached")))"
