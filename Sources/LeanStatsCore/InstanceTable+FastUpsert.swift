@@ -22,12 +22,6 @@ extension InstanceTable {
     /// Batches up to this many rows try ``fastUpserting(_:sharingIndexes:)`` first.
     static let fastUpsertLimit = 1024
 
-    /// The stored names of the text columns of a table with the given form fields, in ``namedTextColumns`` order.
-    static func textColumnNames(formNames: [String]) -> [String] {
-        ["instance_id", "business_id", "title", "user_id", "user_name", "dept_id", "dept_name"]
-            + formNames.map { "form:" + $0 }
-    }
-
     /// The table's membership in an upsert lineage, starting one when it has none.
     func lineageMembership() -> UpsertLineage.Membership {
         upsertMembership.withLock { membership in
@@ -115,32 +109,18 @@ extension InstanceTable {
         var writerOfRow: [Int: Int] = [:]
         var newRowOf: [UInt32: Int] = [:]
         var appended: [Int] = []
-        func storedCode(_ column: Int, _ row: Int) -> UInt32 { stored[column]?.codes[row] ?? 0 }
-        func sameAsStored(_ row: Int, _ batchRow: Int) -> Bool {
-            guard createTime[row] == batch.createTime[batchRow], finishTime[row] == batch.finishTime[batchRow],
-                status[row] == batch.status[batchRow], result[row] == batch.result[batchRow]
-            else { return false }
-            return (0..<columnCount).allSatisfy { storedCode($0, row) == incoming[$0][batchRow] }
-        }
-        func sameInBatch(_ first: Int, _ second: Int) -> Bool {
-            guard batch.createTime[first] == batch.createTime[second],
-                batch.finishTime[first] == batch.finishTime[second], batch.status[first] == batch.status[second],
-                batch.result[first] == batch.result[second]
-            else { return false }
-            return (0..<columnCount).allSatisfy { incoming[$0][first] == incoming[$0][second] }
-        }
+        let same = UpsertRowComparison(table: self, batch: batch, stored: stored, batchCodes: incoming)
         for batchRow in 0..<batch.rowCount {
             let id = incoming[0][batchRow]
             if let row = newRowOf[id] {
-                if sameInBatch(appended[row], batchRow) {
+                if same.inBatch(appended[row], batchRow) {
                     counts.unchanged += 1
                 } else {
                     appended[row] = batchRow
                     counts.updated += 1
                 }
             } else if let row = storedRowOf[id] {
-                let same = writerOfRow[row].map { sameInBatch($0, batchRow) } ?? sameAsStored(row, batchRow)
-                if same {
+                if writerOfRow[row].map({ same.inBatch($0, batchRow) }) ?? same.asStored(row, batchRow) {
                     counts.unchanged += 1
                 } else {
                     writerOfRow[row] = batchRow

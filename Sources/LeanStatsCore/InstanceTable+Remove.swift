@@ -28,7 +28,7 @@ extension InstanceTable {
             finishTime: gather(finishTime),
             status: gather(status),
             result: gather(result),
-            textColumns: [instanceId, businessId, title, userId, userName, deptId, deptName].map(gather),
+            textColumns: fixedTextColumns.map(gather),
             formFields: formFields.map { FormFieldColumn(name: $0.name, column: gather($0.column)) }
         )
     }

@@ -102,20 +102,8 @@ extension InstanceTable {
         instanceId.codes.withCodeBuffer { codes in
             for row in 0..<rowCount { rowOfInstance[Int(codes[row])] = Int32(row) }
         }
-        func storedCode(_ column: Int, _ row: Int) -> UInt32 { stored[column]?.codes[row] ?? 0 }
-        func sameAsStored(_ row: Int, _ batchRow: Int) -> Bool {
-            guard createTime[row] == batch.createTime[batchRow], finishTime[row] == batch.finishTime[batchRow],
-                status[row] == batch.status[batchRow], result[row] == batch.result[batchRow]
-            else { return false }
-            return (0..<columnCount).allSatisfy { storedCode($0, row) == merged[$0].codes[batchRow] }
-        }
-        func sameInBatch(_ first: Int, _ second: Int) -> Bool {
-            guard batch.createTime[first] == batch.createTime[second],
-                batch.finishTime[first] == batch.finishTime[second], batch.status[first] == batch.status[second],
-                batch.result[first] == batch.result[second]
-            else { return false }
-            return (0..<columnCount).allSatisfy { merged[$0].codes[first] == merged[$0].codes[second] }
-        }
+        let incoming = merged.map(\.codes)
+        let same = UpsertRowComparison(table: self, batch: batch, stored: stored, batchCodes: incoming)
         merged[0].codes.withUnsafeBufferPointer { ids in
             for batchRow in 0..<batch.rowCount {
                 let id = Int(ids[batchRow])
@@ -127,7 +115,7 @@ extension InstanceTable {
                     continue
                 }
                 let previous = Int(writer[existing])
-                if previous >= 0 ? sameInBatch(previous, batchRow) : sameAsStored(existing, batchRow) {
+                if previous >= 0 ? same.inBatch(previous, batchRow) : same.asStored(existing, batchRow) {
                     counts.unchanged += 1
                 } else {
                     writer[existing] = Int32(batchRow)
@@ -138,7 +126,6 @@ extension InstanceTable {
 
         // The columns: stored values, overwritten where a batch row writes.
         let targets = writer
-        let incoming = merged.map(\.codes)
         let storedRows = self.rowCount
         var codes = [[UInt32]](repeating: [], count: columnCount)
         codes.withUnsafeMutableBufferPointer { slots in
@@ -170,13 +157,8 @@ extension InstanceTable {
     ) {
         var formNames = formFields.map(\.name)
         for field in batch.formFields where !formNames.contains(field.name) { formNames.append(field.name) }
-        let stored: [DictionaryColumn?] =
-            [instanceId, businessId, title, userId, userName, deptId, deptName] + formNames.map(formColumn(named:))
-        let added: [DictionaryColumn?] =
-            [
-                batch.instanceId, batch.businessId, batch.title, batch.userId, batch.userName, batch.deptId,
-                batch.deptName,
-            ] + formNames.map(batch.formColumn(named:))
+        let stored: [DictionaryColumn?] = fixedTextColumns + formNames.map(formColumn(named:))
+        let added: [DictionaryColumn?] = batch.fixedTextColumns + formNames.map(batch.formColumn(named:))
         return (formNames, stored, added)
     }
 
@@ -253,5 +235,36 @@ extension InstanceTable {
         }
         if sorted { return nil }
         return times.indices.sorted { (times[$0], $0) < (times[$1], $1) }
+    }
+}
+
+/// Whether an upsert's batch rows hold the same values as a stored row or as an earlier batch row, text columns
+/// compared by their codes in the merged dictionaries.
+struct UpsertRowComparison {
+    /// The table upserted into.
+    let table: InstanceTable
+    /// The batch.
+    let batch: InstanceTable
+    /// The table's text columns, in the order of `batchCodes` (`nil` for a form field it lacks).
+    let stored: [DictionaryColumn?]
+    /// Per text column, each batch row's code in the merged dictionary.
+    let batchCodes: [[UInt32]]
+
+    /// Whether batch row `batchRow` holds what stored row `row` holds.
+    func asStored(_ row: Int, _ batchRow: Int) -> Bool {
+        guard table.createTime[row] == batch.createTime[batchRow],
+            table.finishTime[row] == batch.finishTime[batchRow], table.status[row] == batch.status[batchRow],
+            table.result[row] == batch.result[batchRow]
+        else { return false }
+        return batchCodes.indices.allSatisfy { (stored[$0]?.codes[row] ?? 0) == batchCodes[$0][batchRow] }
+    }
+
+    /// Whether batch rows `first` and `second` hold the same values.
+    func inBatch(_ first: Int, _ second: Int) -> Bool {
+        guard batch.createTime[first] == batch.createTime[second],
+            batch.finishTime[first] == batch.finishTime[second], batch.status[first] == batch.status[second],
+            batch.result[first] == batch.result[second]
+        else { return false }
+        return batchCodes.allSatisfy { $0[first] == $0[second] }
     }
 }

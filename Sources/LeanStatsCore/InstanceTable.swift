@@ -194,10 +194,17 @@ public struct InstanceTable: Sendable, Equatable {
     /// All dictionary columns with their stored names, for the snapshot writer and `describe`; decodes every
     /// deferred column.
     public var namedTextColumns: [(name: String, column: DictionaryColumn)] {
-        [
-            ("instance_id", instanceId), ("business_id", businessId), ("title", title), ("user_id", userId),
-            ("user_name", userName), ("dept_id", deptId), ("dept_name", deptName),
-        ] + formFields.map { ("form:" + $0.name, $0.column) }
+        Array(zip(Self.textColumnNames(formNames: formFields.map(\.name)), fixedTextColumns + formFields.map(\.column)))
+    }
+
+    /// The seven fixed text columns in stored order (instance id, business id, title, user id, user name, dept id,
+    /// dept name); decodes the deferred ones.
+    var fixedTextColumns: [DictionaryColumn] { [instanceId, businessId, title, userId, userName, deptId, deptName] }
+
+    /// The stored names of the text columns of a table with the given form fields, in ``namedTextColumns`` order.
+    static func textColumnNames(formNames: [String]) -> [String] {
+        ["instance_id", "business_id", "title", "user_id", "user_name", "dept_id", "dept_name"]
+            + formNames.map { "form:" + $0 }
     }
 
     /// The column of a form field, if any instance has it.
