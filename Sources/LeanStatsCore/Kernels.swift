@@ -491,20 +491,17 @@ extension StatisticsEngine {
 /// Processing days span a narrow range, so a large group is counted into a histogram of its range (O(n + range))
 /// instead of sorted (O(n log n)); a small group or a wide range is sorted.
 func medianAndNinetieth(_ values: UnsafeMutableBufferPointer<Int32>) -> (p50: Double, p90: Double) {
-    var values = values
-    guard values.count >= 256 else {
-        values.sort()
-        let sorted = UnsafeBufferPointer(values)
-        return (quantile(sorted, 0.5), quantile(sorted, 0.9))
-    }
     var low = Int32.max
     var high = Int32.min
-    for value in values {
-        low = min(low, value)
-        high = max(high, value)
+    if values.count >= 256 {
+        for value in values {
+            low = min(low, value)
+            high = max(high, value)
+        }
     }
     let range = Int(high) - Int(low) + 1
-    guard range <= max(values.count, 4096) else {
+    guard values.count >= 256, range <= max(values.count, 4096) else {
+        var values = values
         values.sort()
         let sorted = UnsafeBufferPointer(values)
         return (quantile(sorted, 0.5), quantile(sorted, 0.9))
