@@ -354,21 +354,18 @@ public final class LiveStore: Sendable {
             var builder = InstanceTableBuilder()
             for record in batch { builder.upsert(record) }
             let merged = table.upserting(builder.build()).table
-            if state.withLock({ $0.index.followsCheaply(merged) }) {
-                // Only new rows to add: in place, under the lock (updating a copy outside it would copy the
-                // index's arrays, tens of milliseconds at ten million rows).
-                state.withLock { state in
-                    state.index.update(to: merged)
-                    state.table = merged
-                    state.pending = state.pending.filter { $0.value.sequence > sequence }
-                }
-                return
+            // An index that only adds the new rows is updated in place, under the lock (updating a copy would copy
+            // its arrays, tens of milliseconds at ten million rows); one that is rebuilt is rebuilt on a copy
+            // outside it, so applies go on meanwhile.
+            var rebuilt: InstanceIndex?
+            if !state.withLock({ $0.index.followsCheaply(merged) }) {
+                var index = state.withLock { $0.index }
+                index.update(to: merged)
+                rebuilt = index
             }
-            var index = state.withLock { $0.index }
-            index.update(to: merged)
             state.withLock { state in
+                if let rebuilt { state.index = rebuilt } else { state.index.update(to: merged) }
                 state.table = merged
-                state.index = index
                 state.pending = state.pending.filter { $0.value.sequence > sequence }
             }
         }
