@@ -28,34 +28,22 @@ struct ListenCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var configOptions: ConfigOptions
 
-    @Option(
-        name: .long,
-        help: "Pretend it is this time (YYYY-MM-DD HH:MM, store zone), or 'emulator' to follow the emulator's clock."
-    )
-    var now: String?
+    @OptionGroup var live: LiveSyncOptions
 
     @Flag(name: .long, help: "Do not run catch-up syncs (events only).")
     var noCatchUp = false
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Run a catch-up every SECONDS real seconds instead of every sync.catch_up_hours.",
-            discussion: "For an emulated plant that runs faster than real time (--plant-speed).",
-            valueName: "SECONDS"
-        )
-    )
-    var catchUpEvery: Double?
-
     func validate() throws {
-        try validateCatchUpEvery(catchUpEvery, noCatchUp: noCatchUp)
+        if live.catchUpEvery != nil && noCatchUp {
+            throw ValidationError("give either --catch-up-every or --no-catch-up, not both")
+        }
     }
 
     func run() throws {
         try reportingErrors {
             let zone = try store.clock()
             let settings = try configOptions.syncSettings(from: configOptions.load())
-            let clock = try syncClock(now: now, zone: zone, emulatorURL: settings.apiURL)
+            let clock = try syncClock(now: live.now, zone: zone, emulatorURL: settings.apiURL)
             // Stops on SIGINT/SIGTERM, or when the listener gives up (credentials, permission, settings).
             let stop = DispatchSemaphore(value: 0)
             var signals: [any DispatchSourceSignal] = []
@@ -72,7 +60,7 @@ struct ListenCommand: ParsableCommand {
                 zone: zone,
                 clock: clock,
                 catchUp: !noCatchUp,
-                catchUpEverySeconds: catchUpEvery,
+                catchUpEverySeconds: live.catchUpEvery,
                 log: { Self.log($0) },
                 failed: { stop.signal() }
             )
@@ -89,12 +77,30 @@ struct ListenCommand: ParsableCommand {
     }
 }
 
-/// Checks `--catch-up-every` of `listen` and `serve`.
-/// - Throws: `ValidationError` naming the option when it is not a positive number of seconds or catch-ups are off.
-func validateCatchUpEvery(_ seconds: Double?, noCatchUp: Bool = false) throws {
-    guard let seconds else { return }
-    if !(seconds >= 0.1 && seconds <= 31_536_000) {
-        throw ValidationError("--catch-up-every must be between 0.1 and 31536000 seconds")
+/// The sync clock and the catch-up interval of the live ingest that `listen` and `serve` (with sync.stream) run.
+struct LiveSyncOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Pretend it is this time (YYYY-MM-DD HH:MM, store zone), or 'emulator' to follow the emulator's clock.",
+            valueName: "TIME"
+        )
+    )
+    var now: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run a catch-up every SECONDS real seconds instead of every sync.catch_up_hours.",
+            discussion: "For an emulated plant that runs faster than real time (--plant-speed).",
+            valueName: "SECONDS"
+        )
+    )
+    var catchUpEvery: Double?
+
+    func validate() throws {
+        if let seconds = catchUpEvery, !(seconds >= 0.1 && seconds <= 31_536_000) {
+            throw ValidationError("--catch-up-every must be between 0.1 and 31536000 seconds")
+        }
     }
-    if noCatchUp { throw ValidationError("give either --catch-up-every or --no-catch-up, not both") }
 }

@@ -45,27 +45,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "The port to listen on, 0 for any free one (overrides server.port).")
     var port: UInt16?
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "With sync.stream: the sync clock, 'emulator' to follow the emulator's clock or YYYY-MM-DD HH:MM.",
-            valueName: "TIME"
-        )
-    )
-    var now: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "With sync.stream: run a catch-up every SECONDS real seconds instead of every sync.catch_up_hours.",
-            valueName: "SECONDS"
-        )
-    )
-    var catchUpEvery: Double?
-
-    func validate() throws {
-        try validateCatchUpEvery(catchUpEvery)
-    }
+    @OptionGroup(title: "With sync.stream") var live: LiveSyncOptions
 
     func run() throws {
         try reportingErrors {
@@ -122,9 +102,9 @@ struct ServeCommand: ParsableCommand {
                     settings: settings,
                     directory: store.directory,
                     zone: try store.clock(),
-                    clock: try syncClock(now: now, zone: try store.clock(), emulatorURL: settings.apiURL),
+                    clock: try syncClock(now: live.now, zone: try store.clock(), emulatorURL: settings.apiURL),
                     catchUp: true,
-                    catchUpEverySeconds: catchUpEvery,
+                    catchUpEverySeconds: live.catchUpEvery,
                     log: { Self.log($0) },
                     failed: { Self.log("the Stream listener stopped; the dashboard keeps serving the store as it is") }
                 )
