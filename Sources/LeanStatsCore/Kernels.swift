@@ -129,7 +129,7 @@ extension StatisticsEngine {
     /// Runs the grouped aggregate kernel over `rows` in parallel morsels.
     /// - Complexity: O(rows / workers) per worker, plus O(groups + distinct values) to combine.
     func aggregate(
-        rows: Range<Int>,
+        rows: RowSelection,
         key: GroupKey,
         groupCount: Int,
         filter: ResolvedFilter,
@@ -143,7 +143,7 @@ extension StatisticsEngine {
         return withKernelColumns(needsDays: processing) { columns in
             func run<Reader: GroupKeyReader>(_ reader: Reader) -> GroupState {
                 runMorsels(
-                    rows: rows,
+                    selection: rows,
                     options: options,
                     makeState: {
                         GroupState(
@@ -157,10 +157,12 @@ extension StatisticsEngine {
                         )
                     },
                     body: { morsel, state in
-                        if Reader.self == SingleGroupReader.self {
-                            Self.accumulateSingle(morsel, columns, filter, state)
-                        } else {
-                            Self.accumulate(morsel, reader, columns, filter, state)
+                        let single = Reader.self == SingleGroupReader.self
+                        switch morsel {
+                        case .range(let rows) where single: Self.accumulateSingle(rows, columns, filter, state)
+                        case .range(let rows): Self.accumulate(rows, reader, columns, filter, state)
+                        case .listed(let rows) where single: Self.accumulateSingle(rows, columns, filter, state)
+                        case .listed(let rows): Self.accumulate(rows, reader, columns, filter, state)
                         }
                     },
                     combine: { $0.combine($1) }
@@ -188,8 +190,8 @@ extension StatisticsEngine {
     /// The aggregate kernel: counts, agreements, processing days and distinct users/departments per group.
     /// No allocation, string work or dynamic dispatch per row.
     /// - Complexity: O(rows).
-    static func accumulate<Reader: GroupKeyReader>(
-        _ rows: Range<Int>,
+    static func accumulate<Reader: GroupKeyReader, Rows: Sequence<Int>>(
+        _ rows: Rows,
         _ reader: Reader,
         _ columns: KernelColumns,
         _ filter: ResolvedFilter,
@@ -256,8 +258,8 @@ extension StatisticsEngine {
     /// The kernel for one group (overview, efficiency, one calendar bucket): totals live in registers for the
     /// whole morsel instead of in memory, so no row waits on the previous row's store.
     /// - Complexity: O(rows).
-    static func accumulateSingle(
-        _ rows: Range<Int>,
+    static func accumulateSingle<Rows: Sequence<Int>>(
+        _ rows: Rows,
         _ columns: KernelColumns,
         _ filter: ResolvedFilter,
         _ state: GroupState
@@ -330,20 +332,26 @@ extension StatisticsEngine {
 
     /// Counts instances per (user id, department name) for the proposer ranking.
     /// - Returns: one entry per pair, unordered.
-    func rankProposers(rows: Range<Int>, filter: ResolvedFilter) -> [ProposerEntry] {
+    func rankProposers(rows: RowSelection, filter: ResolvedFilter) -> [ProposerEntry] {
         let userCount = table.userId.dictionary.count
         return withKernelColumns(needsDays: false) { columns in
-            runMorsels(
-                rows: rows,
+            func count<Rows: Sequence<Int>>(_ rows: Rows, into state: ProposerState) {
+                let agree = InstanceResult.agree.rawValue
+                let filter = filter.view
+                for row in rows where columns.passes(row, filter) {
+                    let user = columns.user[row]
+                    if user == 0 || columns.userName[row] == 0 { continue }
+                    state.add(user: user, dept: columns.deptName[row], agreed: columns.result[row] == agree ? 1 : 0)
+                }
+            }
+            return runMorsels(
+                selection: rows,
                 options: options,
                 makeState: { ProposerState(users: userCount) },
                 body: { morsel, state in
-                    let agree = InstanceResult.agree.rawValue
-                    let filter = filter.view
-                    for row in morsel where columns.passes(row, filter) {
-                        let user = columns.user[row]
-                        if user == 0 || columns.userName[row] == 0 { continue }
-                        state.add(user: user, dept: columns.deptName[row], agreed: columns.result[row] == agree ? 1 : 0)
+                    switch morsel {
+                    case .range(let rows): count(rows, into: state)
+                    case .listed(let rows): count(rows, into: state)
                     }
                 },
                 combine: { $0.combine($1) }
@@ -357,7 +365,7 @@ extension StatisticsEngine {
     /// ranks (DuckDB's `quantile_cont`). Runs only when a query asks for them.
     /// - Complexity: O(r + c log c) for r rows and c completed instances among them.
     func daysPercentiles(
-        rows: Range<Int>,
+        rows selection: RowSelection,
         key: GroupKey,
         groupCount: Int,
         filter: ResolvedFilter
@@ -367,7 +375,10 @@ extension StatisticsEngine {
         withKernelColumns { columns in
             // Two passes over the rows, no hashing: count each group's days, then place them in one flat array at
             // the group's offset; each group's part is then sorted in place.
-            func collect<Reader: GroupKeyReader>(_ reader: Reader) -> [Int: (p50: Double, p90: Double)] {
+            func collect<Reader: GroupKeyReader, Rows: Sequence<Int>>(
+                _ reader: Reader,
+                _ rows: Rows
+            ) -> [Int: (p50: Double, p90: Double)] {
                 let filter = filter.view
                 var counts = [Int](repeating: 0, count: max(groupCount, 1) + 1)
                 for row in rows where columns.days[row] != Self.noDays && columns.passes(row, filter) {
@@ -393,20 +404,28 @@ extension StatisticsEngine {
                 return result
             }
             let missing = key.keepsMissing ? 0 : -1
-            func collect(codes: CodeBuffer) -> [Int: (p50: Double, p90: Double)] {
+            func collect<Rows: Sequence<Int>>(codes: CodeBuffer, _ rows: Rows) -> [Int: (p50: Double, p90: Double)] {
                 switch codes {
-                case .u8(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
-                case .u16(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
-                case .u32(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing))
+                case .u8(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing), rows)
+                case .u16(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing), rows)
+                case .u32(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing), rows)
                 }
             }
-            switch key {
-            case .single: return collect(SingleGroupReader())
-            case .deptName: return collect(codes: columns.deptName)
-            case .user: return collect(codes: columns.user)
-            case .status: return collect(CodeGroupReader(codes: columns.status))
-            case .result: return collect(CodeGroupReader(codes: columns.result))
-            case .form(let codes, _): return codes.withCodeBuffer { collect(codes: $0) }
+            func collect<Rows: Sequence<Int>>(_ rows: Rows) -> [Int: (p50: Double, p90: Double)] {
+                switch key {
+                case .single: collect(SingleGroupReader(), rows)
+                case .deptName: collect(codes: columns.deptName, rows)
+                case .user: collect(codes: columns.user, rows)
+                case .status: collect(CodeGroupReader(codes: columns.status), rows)
+                case .result: collect(CodeGroupReader(codes: columns.result), rows)
+                case .form(let codes, _): codes.withCodeBuffer { collect(codes: $0, rows) }
+                }
+            }
+            return selection.withMorsel { morsel in
+                switch morsel {
+                case .range(let rows): collect(rows)
+                case .listed(let rows): collect(rows)
+                }
             }
         }
     }
@@ -417,7 +436,7 @@ extension StatisticsEngine {
     /// `age_days`. Runs only when a query asks for it; the creation day is derived only for open rows.
     /// - Complexity: O(rows / workers) plus O(groups × workers) to combine.
     func openAges(
-        rows: Range<Int>,
+        rows: RowSelection,
         key: GroupKey,
         groupCount: Int,
         filter: ResolvedFilter
@@ -441,18 +460,24 @@ extension StatisticsEngine {
         let tally = table.createTime.withUnsafeBufferPointer { createTime in
             withKernelColumns(needsDays: false) { columns in
                 func run<Reader: GroupKeyReader>(_ reader: Reader) -> Tally {
-                    runMorsels(
-                        rows: rows,
+                    func countOpen<Rows: Sequence<Int>>(_ rows: Rows, into tally: Tally) {
+                        let filter = filter.view
+                        for row in rows where openMask & (1 &<< UInt64(columns.status[row])) != 0 {
+                            guard columns.passes(row, filter) else { continue }
+                            let group = reader.group(row)
+                            if group < 0 { continue }
+                            tally.open[group] &+= 1
+                            tally.days[group] &+= clock.dayNumber(at: createTime[row])
+                        }
+                    }
+                    return runMorsels(
+                        selection: rows,
                         options: options,
                         makeState: { Tally(groupCount) },
-                        body: { morsel, tally in
-                            let filter = filter.view
-                            for row in morsel where openMask & (1 &<< UInt64(columns.status[row])) != 0 {
-                                guard columns.passes(row, filter) else { continue }
-                                let group = reader.group(row)
-                                if group < 0 { continue }
-                                tally.open[group] &+= 1
-                                tally.days[group] &+= clock.dayNumber(at: createTime[row])
+                        body: { morsel, state in
+                            switch morsel {
+                            case .range(let rows): countOpen(rows, into: state)
+                            case .listed(let rows): countOpen(rows, into: state)
                             }
                         },
                         combine: { total, part in

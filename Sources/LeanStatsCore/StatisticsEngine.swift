@@ -50,6 +50,15 @@ public final class StatisticsEngine: Sendable {
     let packedGroups = Locked<[String: PackedGroupRows]>([:])
     /// ``userIdRanks()`` once built.
     private let userIdRankCache = Locked<[Int32]?>(nil)
+    /// Each user's rows, built on the first `user=` query of an engine that builds indexes.
+    let userRows = Locked<UserRowIndex?>(nil)
+
+    /// Whether the previous-occurrence columns are built.
+    var hasPreviousOccurrences: Bool { occurrences.withLock { $0 != nil } }
+    /// Whether the pair previous-occurrence columns of a grouping (by its description) are built.
+    func hasPairOccurrences(_ pairKey: String) -> Bool { groupPairs.withLock { $0[pairKey] != nil } }
+    /// Whether the proposer partitions are built.
+    var hasProposerPartitions: Bool { partitions.withLock { $0 != nil } }
 
     /// Marks rows that do not count for processing time.
     static let noDays = Int32.min
@@ -210,22 +219,19 @@ public final class StatisticsEngine: Sendable {
             groupCount = column.dictionary.count
             label = { (column.dictionary[UInt32($0)] ?? "", nil) }
         }
-        // Without a filter, distinct users and department ids per group come from a sequential scan of the pair
-        // previous-occurrence columns instead of per-row bitmap updates.
         let pairKey = "\(grouping)"
-        let scansPairs =
-            grouping != .dimension(.user) && options.contains(.distinct) && resolved.isEmpty
-            && (rows.count >= self.options.occurrenceScanRows && self.options.buildsIndexes
-                || groupPairs.withLock { $0[pairKey] != nil })
+        let plan = plan(
+            .grouped(pairKey: pairKey, isUser: grouping == .dimension(.user)),
+            rows: rows,
+            filter: resolved,
+            options: options
+        )
         let finalized: [(group: Int, statistics: GroupStatistics)]
         var groups: [GroupStatistics]
-        if resolved.isEmpty && !options.contains(.benefit) && self.options.derivedColumnKernels
-            && grouping != .dimension(.user) && (scansPairs || !options.contains(.distinct)),
-            let codes = groupCodes(key)
-        {
+        if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram, let codes = groupCodes(key) {
             let totals: [RangeTotals]
             // From the first row on, counts, agreements and participants are one histogram of packed rows.
-            if rows.lowerBound == 0, !rows.isEmpty, options.isDisjoint(with: [.processing, .outcomes, .departments]),
+            if plan.kernel == .packedHistogram,
                 let packed = packedGroupRows(
                     pairKey,
                     codes: codes,
@@ -241,7 +247,7 @@ public final class StatisticsEngine: Sendable {
                     groupCount: groupCount,
                     processing: options.contains(.processing),
                     outcomes: options.contains(.outcomes),
-                    pairs: scansPairs ? pairOccurrences(pairKey, groups: codes) : nil,
+                    pairs: plan.distinctByOccurrences ? pairOccurrences(pairKey, groups: codes) : nil,
                     departments: options.contains(.departments)
                 )
             }
@@ -255,11 +261,11 @@ public final class StatisticsEngine: Sendable {
             groups = finalized.map(\.statistics)
         } else {
             let state = aggregate(
-                rows: rows,
+                rows: plan.rows,
                 key: key,
                 groupCount: groupCount,
                 filter: resolved,
-                options: scansPairs ? options.subtracting(.distinct) : options
+                options: plan.distinctByOccurrences ? options.subtracting(.distinct) : options
             )
             // A group per proposer: users are ordered by count and id rank, so with a small limit only the groups
             // it keeps are finished, and their names are looked up below.
@@ -274,7 +280,7 @@ public final class StatisticsEngine: Sendable {
                 finalized = state.finalize(key: label)
             }
             groups = finalized.map(\.statistics)
-            if scansPairs {
+            if plan.distinctByOccurrences {
                 let counts = distinctPairCounts(
                     in: rows,
                     groupCount: groupCount,
@@ -288,14 +294,14 @@ public final class StatisticsEngine: Sendable {
             }
         }
         if options.contains(.percentiles) {
-            let percentiles = daysPercentiles(rows: rows, key: key, groupCount: groupCount, filter: resolved)
+            let percentiles = daysPercentiles(rows: plan.rows, key: key, groupCount: groupCount, filter: resolved)
             for (index, entry) in finalized.enumerated() {
                 groups[index].p50Days = percentiles[entry.group]?.p50
                 groups[index].p90Days = percentiles[entry.group]?.p90
             }
         }
         if options.contains(.openAge) {
-            let ages = openAges(rows: rows, key: key, groupCount: groupCount, filter: resolved)
+            let ages = openAges(rows: plan.rows, key: key, groupCount: groupCount, filter: resolved)
             for (index, entry) in finalized.enumerated() {
                 groups[index].open = ages.open[entry.group]
                 groups[index].openCreatedDays = ages.createdDays[entry.group]
@@ -396,20 +402,14 @@ public final class StatisticsEngine: Sendable {
             buckets.append((start..<end, key))
             start = end
         }
-        let scansOccurrences =
-            options.contains(.distinct)
-            && (rows.count >= self.options.occurrenceScanRows && self.options.buildsIndexes
-                || occurrences.withLock { $0 != nil })
-        guard
-            filter.isEmpty && !options.contains(.benefit) && self.options.derivedColumnKernels
-                && (scansOccurrences || !options.contains(.distinct)) && buckets.count > 1
-        else {
+        let plan = plan(.calendar, rows: rows, filter: filter, options: options)
+        guard plan.kernel == .rangeTotals && buckets.count > 1 else {
             return buckets.map { single(rows: $0.rows, key: $0.key, filter: filter, options: options) }
                 .filter { $0.count > 0 }
         }
         // Many buckets without a filter: each bucket is one worker's task, its distinct values counted from the
         // previous-occurrence columns against the bucket's own first row.
-        let occurrences = scansOccurrences ? previousOccurrences() : nil
+        let occurrences = plan.distinctByOccurrences ? previousOccurrences() : nil
         let processing = options.contains(.processing)
         let departments = options.contains(.departments)
         var totals = [RangeTotals](repeating: RangeTotals(), count: buckets.count)
@@ -441,12 +441,7 @@ public final class StatisticsEngine: Sendable {
         var result: [GroupStatistics] = []
         for (index, bucket) in buckets.enumerated() where totals[index].count > 0 {
             var statistics = totals[index].statistics(key: bucket.key, options: options)
-            if options.contains(.percentiles) {
-                let percentiles = daysPercentiles(rows: bucket.rows, key: .single, groupCount: 1, filter: filter)
-                statistics.p50Days = percentiles[0]?.p50
-                statistics.p90Days = percentiles[0]?.p90
-            }
-            addOpenAge(to: &statistics, rows: bucket.rows, filter: filter, options: options)
+            addPercentilesAndOpenAge(to: &statistics, rows: RowSelection(bucket.rows), filter: filter, options: options)
             result.append(statistics)
         }
         return result
@@ -461,68 +456,58 @@ public final class StatisticsEngine: Sendable {
     )
         -> GroupStatistics
     {
-        // Without a filter, distinct users and departments of a row range come from a sequential scan of the
-        // previous-occurrence columns instead of per-row bitmap updates.
-        let scansOccurrences =
-            options.contains(.distinct) && filter.isEmpty
-            && (rows.count >= self.options.occurrenceScanRows && self.options.buildsIndexes
-                || occurrences.withLock { $0 != nil })
-        if filter.isEmpty && !options.contains(.benefit) && self.options.derivedColumnKernels
-            && (scansOccurrences || !options.contains(.distinct))
-        {
+        let plan = plan(.single, rows: rows, filter: filter, options: options)
+        var statistics: GroupStatistics
+        if plan.kernel == .rangeTotals {
             let totals = parallelRangeTotals(
                 rows,
                 processing: options.contains(.processing),
-                occurrences: scansOccurrences ? previousOccurrences() : nil,
+                occurrences: plan.distinctByOccurrences ? previousOccurrences() : nil,
                 departments: options.contains(.departments)
             )
-            var statistics = totals.statistics(key: key, options: options)
-            if options.contains(.percentiles) {
-                let percentiles = daysPercentiles(rows: rows, key: .single, groupCount: 1, filter: filter)
-                statistics.p50Days = percentiles[0]?.p50
-                statistics.p90Days = percentiles[0]?.p90
+            statistics = totals.statistics(key: key, options: options)
+        } else {
+            let state = aggregate(
+                rows: plan.rows,
+                key: .single,
+                groupCount: 1,
+                filter: filter,
+                options: plan.distinctByOccurrences ? options.subtracting(.distinct) : options
+            )
+            statistics = state.statistics(
+                of: 0,
+                key: (key, nil),
+                userCounts: state.users?.counts(),
+                deptCounts: state.depts?.counts()
+            )
+            if plan.distinctByOccurrences {
+                let counts = distinctCounts(in: rows, occurrences: previousOccurrences())
+                statistics.participants = counts.users
+                if options.contains(.departments) { statistics.depts = counts.depts }
             }
-            addOpenAge(to: &statistics, rows: rows, filter: filter, options: options)
-            return statistics
         }
-        let state = aggregate(
-            rows: rows,
-            key: .single,
-            groupCount: 1,
-            filter: filter,
-            options: scansOccurrences ? options.subtracting(.distinct) : options
-        )
-        var statistics = state.statistics(
-            of: 0,
-            key: (key, nil),
-            userCounts: state.users?.counts(),
-            deptCounts: state.depts?.counts()
-        )
-        if scansOccurrences {
-            let counts = distinctCounts(in: rows, occurrences: previousOccurrences())
-            statistics.participants = counts.users
-            if options.contains(.departments) { statistics.depts = counts.depts }
-        }
+        addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
+        return statistics
+    }
+
+    /// Adds the median and 90th percentile of processing days and the open-instance figures of some rows as one
+    /// group, when the options ask for them.
+    private func addPercentilesAndOpenAge(
+        to statistics: inout GroupStatistics,
+        rows: RowSelection,
+        filter: ResolvedFilter,
+        options: StatisticsOptions
+    ) {
         if options.contains(.percentiles) {
             let percentiles = daysPercentiles(rows: rows, key: .single, groupCount: 1, filter: filter)
             statistics.p50Days = percentiles[0]?.p50
             statistics.p90Days = percentiles[0]?.p90
         }
-        addOpenAge(to: &statistics, rows: rows, filter: filter, options: options)
-        return statistics
-    }
-
-    /// Adds the open-instance figures of a row range as one group, when the options ask for them.
-    private func addOpenAge(
-        to statistics: inout GroupStatistics,
-        rows: Range<Int>,
-        filter: ResolvedFilter,
-        options: StatisticsOptions
-    ) {
-        guard options.contains(.openAge) else { return }
-        let ages = openAges(rows: rows, key: .single, groupCount: 1, filter: filter)
-        statistics.open = ages.open[0]
-        statistics.openCreatedDays = ages.createdDays[0]
+        if options.contains(.openAge) {
+            let ages = openAges(rows: rows, key: .single, groupCount: 1, filter: filter)
+            statistics.open = ages.open[0]
+            statistics.openCreatedDays = ages.createdDays[0]
+        }
     }
 
     /// An empty result with the optional parts present as asked.
@@ -539,11 +524,11 @@ public final class StatisticsEngine: Sendable {
     public func topProposers(_ limit: Int, period: DayRange?, filter: StatisticsFilter = .none) -> [ProposerStatistics]
     {
         guard let resolved = resolve(filter), limit > 0 else { return [] }
+        let plan = plan(.ranking, rows: rowRange(for: period), filter: resolved, options: [])
         var entries =
-            resolved.isEmpty && options.derivedColumnKernels
-                && (options.buildsIndexes || partitions.withLock { $0 != nil })
-            ? rankProposersUnfiltered(rows: rowRange(for: period), limit: limit)
-            : rankProposers(rows: rowRange(for: period), filter: resolved)
+            plan.kernel == .proposerPartitions
+            ? rankProposersUnfiltered(rows: plan.rows.range, limit: limit)
+            : rankProposers(rows: plan.rows, filter: resolved)
         if entries.count > limit {
             // Only pairs whose count reaches the limit-th largest can rank; the rest never need their strings.
             let threshold = rankThreshold(entries.map(\.count), limit: limit)
@@ -576,9 +561,17 @@ public final class StatisticsEngine: Sendable {
         var rows: [Int] = []
         withKernelColumns(needsDays: false) { columns in
             let filter = resolved.view
-            for row in rowRange(for: period).reversed() where columns.passes(row, filter) {
-                rows.append(row)
-                if let limit, rows.count >= limit { break }
+            func collect<Newest: Sequence<Int>>(_ newestFirst: Newest) {
+                for row in newestFirst where columns.passes(row, filter) {
+                    rows.append(row)
+                    if let limit, rows.count >= limit { break }
+                }
+            }
+            selectRows(rowRange(for: period), filter: resolved).withMorsel { morsel in
+                switch morsel {
+                case .range(let range): collect(range.reversed())
+                case .listed(let listed): collect(listed.reversed().lazy.map { Int($0) })
+                }
             }
         }
         return rows
@@ -599,6 +592,7 @@ public final class StatisticsEngine: Sendable {
         if filter.isEmpty { return ResolvedFilter(terms: [], words: []) }
         var terms: [ResolvedFilter.Term] = []
         var words: [UInt64] = []
+        var selectedUsers: Set<UInt32>? = []
         func codes(_ names: [String], in dictionary: StringDictionary, missing: String) -> Set<UInt32> {
             Set(
                 names.flatMap { name -> [UInt32] in
@@ -623,6 +617,9 @@ public final class StatisticsEngine: Sendable {
                 let found = Set(userCodes(users))
                 if found.isEmpty { continue alternatives }
                 term.user = .init(accepting: found, bitmapWords: table.userId.dictionary.count, into: &words)
+                selectedUsers?.formUnion(found)
+            } else {
+                selectedUsers = nil
             }
             if let statuses = conditions.statuses {
                 term.statuses = statuses.reduce(0) { $0 | 1 << UInt64($1.rawValue) }
@@ -632,7 +629,8 @@ public final class StatisticsEngine: Sendable {
             }
             terms.append(term)
         }
-        return terms.isEmpty ? nil : ResolvedFilter(terms: terms, words: words)
+        return terms.isEmpty
+            ? nil : ResolvedFilter(terms: terms, words: words, users: selectedUsers.map { $0.sorted() })
     }
 
     /// The user-id codes a `user` condition selects: each value as a user id, and the users whose latest name it
@@ -744,6 +742,9 @@ struct ResolvedFilter: @unchecked Sendable {
     let others: UnsafeBufferPointer<Term>
     /// The code bitmaps of all terms, one after another.
     let words: UnsafeBufferPointer<UInt64>
+    /// Every user code the filter can accept, ascending, when each alternative has a `user` condition (only those
+    /// users' rows can pass); `nil` otherwise.
+    let users: [UInt32]?
 
     /// What a kernel loop tests rows against: the filter's parts without its owner, a value that holds no
     /// reference, so that a kernel copies it into registers once instead of reloading it for every row. Valid
@@ -759,8 +760,10 @@ struct ResolvedFilter: @unchecked Sendable {
     var view: View { View(isEmpty: isEmpty, first: first, others: others, words: words) }
 
     /// Creates a filter from its alternatives, none for one that keeps every row, and their bitmaps.
-    init(terms: [Term], words: [UInt64]) {
+    /// - Parameter users: the user codes some alternative accepts, when every alternative has a `user` condition.
+    init(terms: [Term], words: [UInt64], users: [UInt32]? = nil) {
         isEmpty = terms.isEmpty
+        self.users = terms.isEmpty ? nil : users
         first = terms.first ?? Term()
         storage = Storage(terms.dropFirst(), words)
         others = UnsafeBufferPointer(storage.terms)

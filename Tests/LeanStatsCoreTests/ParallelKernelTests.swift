@@ -1,6 +1,7 @@
-import LeanStatsCore
 import LeanStatsTestSupport
 import Testing
+
+@testable import LeanStatsCore
 
 /// The parallel kernels must give exactly what one worker and a naive reference give.
 struct ParallelKernelTests {
@@ -273,5 +274,81 @@ struct DerivedColumnKernelTests {
         #expect(months.first?.totalDays == 10 * 12)
         #expect(months.first?.avgDays == 12)
         #expect(months == general.grouped(by: .dimension(.month), period: nil, options: [.processing, .outcomes]))
+    }
+
+    @Test
+    func userFiltersVisitingOnlyTheUsersRowsAgreeWithTheGeneralKernels() {
+        let table = randomTable(count: 6000, seed: 81, users: 300)
+        let general = engine(table, derived: false, workers: 1)
+        let indexed = engine(table, derived: true, workers: 3)
+        let filters = [
+            StatisticsFilter(alternatives: [FilterConditions(users: ["user7"])]),
+            StatisticsFilter(alternatives: [
+                FilterConditions(users: ["user7", "员工12", "新名40"], results: [.agree, nil])
+            ]),
+            StatisticsFilter(alternatives: [
+                FilterConditions(deptNames: ["生产部"], users: ["user1", "user6"]),
+                FilterConditions(statuses: [.running], users: ["user9"]),
+            ]),
+            // One alternative without a user condition: every row may pass, so the whole range is scanned.
+            StatisticsFilter(alternatives: [
+                FilterConditions(users: ["user3"]), FilterConditions(categories: ["安全改善"]),
+            ]),
+        ]
+        let periods: [DayRange?] = [nil, may2024]
+        for filter in filters {
+            for period in periods {
+                for options in [StatisticsOptions.all, .standard, [.percentiles, .openAge]] {
+                    #expect(
+                        indexed.overview(period: period, filter: filter, options: options)
+                            == general.overview(period: period, filter: filter, options: options)
+                    )
+                    for dimension in Dimension.allCases {
+                        #expect(
+                            indexed.grouped(by: .dimension(dimension), period: period, filter: filter, options: options)
+                                == general.grouped(
+                                    by: .dimension(dimension),
+                                    period: period,
+                                    filter: filter,
+                                    options: options
+                                ),
+                            "\(dimension) \(filter)"
+                        )
+                    }
+                }
+                #expect(
+                    indexed.topProposers(3, period: period, filter: filter)
+                        == general.topProposers(3, period: period, filter: filter)
+                )
+                #expect(
+                    indexed.instanceRows(period: period, filter: filter)
+                        == general.instanceRows(period: period, filter: filter)
+                )
+                #expect(
+                    indexed.instanceRows(period: period, filter: filter, limit: 5)
+                        == general.instanceRows(period: period, filter: filter, limit: 5)
+                )
+            }
+        }
+        #expect(indexed.userRows.withLock { $0 != nil }, "the user filters were answered from the user row index")
+        #expect(general.userRows.withLock { $0 == nil }, "the general kernels scan the range")
+        #expect(!indexed.instanceRows(period: nil, filter: filters[0]).isEmpty)
+    }
+
+    @Test
+    func theUserRowIndexListsEachUsersRowsInsideARange() {
+        let table = randomTable(count: 3000, seed: 82, users: 50)
+        let index = UserRowIndex(userCodes: table.userId.codes, userCount: table.userId.dictionary.count)
+        #expect(index.rows.count == table.rowCount)
+        let users: [UInt32] = [0, 3, 17, 49]
+        for range in [0..<table.rowCount, 700..<701, 1234..<2345, 5..<5] {
+            let expected = range.filter { users.contains(table.userId.codes[$0]) }.map { Int32($0) }
+            #expect(index.rows(of: users, in: range) == expected, "\(range)")
+            let selection = RowSelection(
+                range: 0..<table.rowCount,
+                listed: index.rows(of: users, in: 0..<table.rowCount)
+            )
+            #expect(selection.restricted(to: range).listed == expected, "\(range)")
+        }
     }
 }

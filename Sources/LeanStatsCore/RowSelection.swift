@@ -1,0 +1,163 @@
+/// The rows one statistics call visits: a period's contiguous row range, or only some listed rows in it (the rows
+/// of the users a filter names, from ``UserRowIndex``), ascending.
+///
+/// A listed selection holds at least every row that passes the filter; the kernels still test each row against the
+/// whole filter, so the list only saves them from visiting rows that cannot pass.
+struct RowSelection: Sendable {
+    /// The period's rows; every listed row lies inside.
+    let range: Range<Int>
+    /// The rows to visit, ascending, or `nil` for the whole range.
+    let listed: [Int32]?
+
+    /// Every row of a range.
+    init(_ range: Range<Int>) {
+        self.range = range
+        listed = nil
+    }
+
+    /// Some rows of a range, ascending and inside it.
+    init(range: Range<Int>, listed: [Int32]) {
+        self.range = range
+        self.listed = listed
+    }
+
+    /// The number of rows visited.
+    var count: Int { listed?.count ?? range.count }
+
+    /// The selected rows of a sub-range of ``range``.
+    /// - Complexity: O(log count).
+    func restricted(to rows: Range<Int>) -> RowSelection {
+        guard let listed else { return RowSelection(rows) }
+        let low = listed.partitionPoint { Int($0) >= rows.lowerBound }
+        let high = listed[low...].partitionPoint { Int($0) >= rows.upperBound }
+        return RowSelection(range: rows, listed: Array(listed[low..<high]))
+    }
+
+    /// Calls `body` with the selection as one ``RowMorsel`` (sequential kernels).
+    func withMorsel<R>(_ body: (RowMorsel) -> R) -> R {
+        guard let listed else { return body(.range(range)) }
+        return listed.withUnsafeBufferPointer { body(.listed(ListedRows(rows: $0))) }
+    }
+}
+
+/// One worker's share of a ``RowSelection``: kernels switch on it once per morsel and run a loop specialised for
+/// either kind, never once per row.
+enum RowMorsel {
+    case range(Range<Int>)
+    case listed(ListedRows)
+}
+
+/// Listed rows as a sequence of `Int` row numbers, for kernels generic over their row sequence.
+struct ListedRows: Sequence {
+    let rows: UnsafeBufferPointer<Int32>
+
+    struct Iterator: IteratorProtocol {
+        let rows: UnsafeBufferPointer<Int32>
+        var position = 0
+
+        @inline(__always)
+        mutating func next() -> Int? {
+            guard position < rows.count else { return nil }
+            defer { position &+= 1 }
+            return Int(rows[position])
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(rows: rows) }
+
+    /// The same rows, last first (for newest-first lists).
+    func reversed() -> ReversedCollection<UnsafeBufferPointer<Int32>> { rows.reversed() }
+}
+
+/// Runs `body` over the morsels of a selection on up to `options.workers` threads, as
+/// ``runMorsels(rows:options:makeState:body:combine:)`` does for a range; a listed selection is split by position.
+func runMorsels<State: AnyObject>(
+    selection: RowSelection,
+    options: KernelOptions,
+    makeState: () -> State,
+    body: (RowMorsel, State) -> Void,
+    combine: (State, State) -> Void
+) -> State {
+    guard let listed = selection.listed else {
+        return runMorsels(
+            rows: selection.range,
+            options: options,
+            makeState: makeState,
+            body: { body(.range($0), $1) },
+            combine: combine
+        )
+    }
+    return listed.withUnsafeBufferPointer { rows in
+        runMorsels(
+            rows: 0..<rows.count,
+            options: options,
+            makeState: makeState,
+            body: { positions, state in
+                body(.listed(ListedRows(rows: UnsafeBufferPointer(rebasing: rows[positions]))), state)
+            },
+            combine: combine
+        )
+    }
+}
+
+/// Each user's rows, ascending, in one flat array (compressed sparse rows): user code `u` owns
+/// `rows[starts[u]..<starts[u + 1]]`. Lets a `user=` filter visit a few rows instead of the whole period.
+struct UserRowIndex: Sendable {
+    /// Where each user code's rows begin in ``rows``; one more entry than there are codes.
+    let starts: [Int32]
+    /// Row numbers grouped by user code, ascending within each user.
+    let rows: [Int32]
+
+    /// Builds the index with a counting sort of the user codes.
+    /// - Complexity: O(rows + users), two passes; 4 B per row and per user.
+    init(userCodes: CodeArray, userCount: Int) {
+        var starts = [Int32](repeating: 0, count: max(userCount, 1) + 1)
+        let rowCount = userCodes.count
+        for row in 0..<rowCount { starts[Int(userCodes[row]) + 1] &+= 1 }
+        for code in starts.indices.dropFirst() { starts[code] &+= starts[code - 1] }
+        var next = starts
+        var rows = [Int32](repeating: 0, count: rowCount)
+        for row in 0..<rowCount {
+            let code = Int(userCodes[row])
+            rows[Int(next[code])] = Int32(truncatingIfNeeded: row)
+            next[code] &+= 1
+        }
+        self.starts = starts
+        self.rows = rows
+    }
+
+    /// The rows of some users inside a row range, ascending.
+    /// - Complexity: O(users × log rows per user + selected × log users).
+    func rows(of users: [UInt32], in range: Range<Int>) -> [Int32] {
+        var selected: [Int32] = []
+        for user in users where Int(user) + 1 < starts.count {
+            let own = rows[Int(starts[Int(user)])..<Int(starts[Int(user) + 1])]
+            let low = own.partitionPoint { Int($0) >= range.lowerBound }
+            let high = own[low...].partitionPoint { Int($0) >= range.upperBound }
+            selected.append(contentsOf: own[low..<high])
+        }
+        if users.count > 1 { selected.sort() }
+        return selected
+    }
+}
+
+extension Collection {
+    /// The index of the first element for which `belongsToSecondPart` holds, in a collection where it is false for
+    /// a prefix and true for the rest.
+    /// - Complexity: O(log n) comparisons.
+    func partitionPoint(where belongsToSecondPart: (Element) -> Bool) -> Index {
+        var low = startIndex
+        var length = count
+        while length > 0 {
+            let half = length / 2
+            let middle = index(low, offsetBy: half)
+            if belongsToSecondPart(self[middle]) {
+                length = half
+            } else {
+                low = index(after: middle)
+                length -= half + 1
+            }
+        }
+        return low
+    }
+}

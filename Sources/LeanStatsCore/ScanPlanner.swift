@@ -1,0 +1,108 @@
+/// How one statistics call reads its rows and which kernel it runs, decided in one place
+/// (``StatisticsEngine/plan(_:rows:filter:options:)``) from the query's shape, its filter, what it computes and
+/// which indexes exist.
+struct ScanPlan {
+    /// The kernel family.
+    enum Kernel: Equatable {
+        /// Unfiltered: per-range totals over the derived columns (flag bytes, narrowed days), distinct values from
+        /// previous-occurrence scans when ``ScanPlan/distinctByOccurrences``.
+        case rangeTotals
+        /// Unfiltered `by` from the table's first row that counts instances, agreements and participants only:
+        /// one histogram of the grouping's packed rows (falls back to ``rangeTotals`` where rows cannot be packed).
+        case packedHistogram
+        /// Unfiltered `top N`: counters over the proposer partitions.
+        case proposerPartitions
+        /// The general kernel: tests every selected row against the filter and updates per-group state.
+        case filtered
+    }
+
+    /// The rows to visit: the period's range, or the filtered users' rows in it.
+    let rows: RowSelection
+    /// The kernel family.
+    let kernel: Kernel
+    /// Whether participants and departments are counted by scanning previous-occurrence columns (built once)
+    /// instead of per-row bitmaps; only without a filter.
+    let distinctByOccurrences: Bool
+}
+
+/// What a statistics call computes, as far as choosing a plan goes.
+enum ScanShape {
+    /// One group: `overview`, `efficiency`, one calendar bucket.
+    case single
+    /// `by month|quarter|year`: contiguous buckets of the period.
+    case calendar
+    /// `by DIM`: groups of a dictionary-coded column (`isUser` for one group per proposer).
+    case grouped(pairKey: String, isUser: Bool)
+    /// `top N`: proposers ranked by (user, department) pair.
+    case ranking
+}
+
+extension StatisticsEngine {
+    /// Chooses the rows and kernel of one statistics call.
+    ///
+    /// - A filter always runs the general kernel; when every alternative names users, only those users' rows are
+    ///   visited (``UserRowIndex``, built on first use by an engine that builds indexes).
+    /// - Without a filter, the kernels over derived columns answer whatever does not need the benefit field;
+    ///   distinct counts come from previous-occurrence columns for long ranges (or when already built), else from
+    ///   bitmaps in the general kernel.
+    /// - Complexity: O(1), plus O(log n) per selected user and O(n) once to build the user index.
+    func plan(
+        _ shape: ScanShape,
+        rows: Range<Int>,
+        filter: ResolvedFilter,
+        options statistics: StatisticsOptions
+    ) -> ScanPlan {
+        guard filter.isEmpty else {
+            return ScanPlan(rows: selectRows(rows, filter: filter), kernel: .filtered, distinctByOccurrences: false)
+        }
+        let distinct = statistics.contains(.distinct)
+        let longRange = rows.count >= options.occurrenceScanRows && options.buildsIndexes
+        let derived = options.derivedColumnKernels && !statistics.contains(.benefit)
+        switch shape {
+        case .single, .calendar:
+            let occurrences = distinct && (longRange || hasPreviousOccurrences)
+            let kernel: ScanPlan.Kernel = derived && (occurrences || !distinct) ? .rangeTotals : .filtered
+            return ScanPlan(rows: RowSelection(rows), kernel: kernel, distinctByOccurrences: occurrences)
+        case .grouped(let pairKey, let isUser):
+            let pairs = !isUser && distinct && (longRange || hasPairOccurrences(pairKey))
+            guard derived && !isUser && (pairs || !distinct) else {
+                return ScanPlan(rows: RowSelection(rows), kernel: .filtered, distinctByOccurrences: pairs)
+            }
+            let packs =
+                rows.lowerBound == 0 && !rows.isEmpty
+                && statistics.isDisjoint(with: [.processing, .outcomes, .departments])
+            return ScanPlan(
+                rows: RowSelection(rows),
+                kernel: packs ? .packedHistogram : .rangeTotals,
+                distinctByOccurrences: pairs
+            )
+        case .ranking:
+            let partitions = options.derivedColumnKernels && (options.buildsIndexes || hasProposerPartitions)
+            return ScanPlan(
+                rows: RowSelection(rows),
+                kernel: partitions ? .proposerPartitions : .filtered,
+                distinctByOccurrences: false
+            )
+        }
+    }
+
+    /// The rows a filter can pass: the filtered users' rows when every alternative names users and the index
+    /// pays (the engine builds indexes, or it is built already), else the whole range.
+    func selectRows(_ rows: Range<Int>, filter: ResolvedFilter) -> RowSelection {
+        guard let users = filter.users, !rows.isEmpty, options.derivedColumnKernels,
+            options.buildsIndexes || userRows.withLock({ $0 != nil })
+        else { return RowSelection(rows) }
+        return RowSelection(range: rows, listed: userRowIndex().rows(of: users, in: rows))
+    }
+
+    /// Each user's rows, built on first use.
+    /// - Complexity: O(n) once, then O(1).
+    func userRowIndex() -> UserRowIndex {
+        if let built = userRows.withLock({ $0 }) { return built }
+        let built = UserRowIndex(userCodes: table.userId.codes, userCount: table.userId.dictionary.count)
+        return userRows.withLock { cached in
+            if cached == nil { cached = built }
+            return cached!
+        }
+    }
+}
