@@ -4,6 +4,9 @@ enum GroupKey {
     /// The department name; instances without one form group 0 (shown as ``StatisticsEngine/missingDeptLabel``).
     case deptName
     case user
+    /// The users of a `user=` filter, group `g` being the `g`-th of the ascending user codes (a `by user` of a
+    /// filter that names users has no other groups, so its state needs a slot per named user, not per proposer).
+    case selectedUsers([UInt32])
     case status
     case result
     /// A form-field column (the category is one); `keepsMissing` counts instances without a value in group 0
@@ -15,7 +18,7 @@ enum GroupKey {
         switch self {
         case .deptName: true
         case .form(_, let keepsMissing): keepsMissing
-        case .single, .user, .status, .result: false
+        case .single, .user, .selectedUsers, .status, .result: false
         }
     }
 }
@@ -68,6 +71,22 @@ protocol GroupKeyReader {
 /// Every row in group 0 (overview, efficiency, one month).
 struct SingleGroupReader: GroupKeyReader {
     @inline(__always) func group(_ row: Int) -> Int { 0 }
+}
+
+/// Rows grouped by their place in a short ascending list of codes, −1 for a code not in it.
+struct SelectedCodeReader: GroupKeyReader {
+    let codes: CodeBuffer
+    let selected: [UInt32]
+    @inline(__always) func group(_ row: Int) -> Int {
+        let code: UInt32
+        switch codes {
+        case .u8(let buffer): code = UInt32(buffer[row])
+        case .u16(let buffer): code = UInt32(buffer[row])
+        case .u32(let buffer): code = buffer[row]
+        }
+        let place = selected.partitionPoint { $0 >= code }
+        return place < selected.count && selected[place] == code ? place : -1
+    }
 }
 
 /// Rows grouped by a dictionary code of a given width; code 0 (missing) goes to group `missing`: −1 leaves it
@@ -180,6 +199,7 @@ extension StatisticsEngine {
             case .single: return run(SingleGroupReader())
             case .deptName: return run(codes: columns.deptName)
             case .user: return run(codes: columns.user)
+            case .selectedUsers(let users): return run(SelectedCodeReader(codes: columns.user, selected: users))
             case .status: return run(CodeGroupReader(codes: columns.status))
             case .result: return run(CodeGroupReader(codes: columns.result))
             case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }
@@ -333,6 +353,7 @@ extension StatisticsEngine {
     /// Counts instances per (user id, department name) for the proposer ranking.
     /// - Returns: one entry per pair, unordered.
     func rankProposers(rows: RowSelection, filter: ResolvedFilter) -> [ProposerEntry] {
+        if let listed = rows.listed { return rankListedProposers(rows: listed, filter: filter) }
         let userCount = table.userId.dictionary.count
         return withKernelColumns(needsDays: false) { columns in
             func count<Rows: Sequence<Int>>(_ rows: Rows, into state: ProposerState) {
@@ -361,6 +382,38 @@ extension StatisticsEngine {
 }
 
 extension StatisticsEngine {
+    /// Counts instances per (user id, department name) among a few listed rows: their pairs are sorted and
+    /// counted in runs, so the work follows the rows, not the number of proposers.
+    /// - Complexity: O(k log k) for k listed rows.
+    func rankListedProposers(rows: [Int32], filter: ResolvedFilter) -> [ProposerEntry] {
+        withKernelColumns(needsDays: false) { columns in
+            let agree = InstanceResult.agree.rawValue
+            let filter = filter.view
+            // The pair in the high bits, the agreement in the lowest: one sort groups the pairs.
+            var keys: [UInt64] = []
+            for row in rows.lazy.map({ Int($0) }) where columns.passes(row, filter) {
+                let user = columns.user[row]
+                if user == 0 || columns.userName[row] == 0 { continue }
+                let pair = UInt64(user) << 32 | UInt64(columns.deptName[row])
+                keys.append(pair << 1 | (columns.result[row] == agree ? 1 : 0))
+            }
+            keys.sort()
+            var entries: [ProposerEntry] = []
+            for key in keys {
+                let pair = key >> 1
+                let user = UInt32(truncatingIfNeeded: pair >> 32)
+                let dept = UInt32(truncatingIfNeeded: pair & 0xFFFF_FFFF)
+                if let last = entries.last, last.user == user, last.dept == dept {
+                    entries[entries.count - 1].count += 1
+                    entries[entries.count - 1].passed += Int(key & 1)
+                } else {
+                    entries.append(ProposerEntry(user: user, dept: dept, count: 1, passed: Int(key & 1)))
+                }
+            }
+            return entries
+        }
+    }
+
     /// Median and 90th percentile of processing days per group, by linear interpolation between the closest
     /// ranks (DuckDB's `quantile_cont`). Runs only when a query asks for them.
     /// - Complexity: O(r + c log c) for r rows and c completed instances among them.
@@ -416,6 +469,7 @@ extension StatisticsEngine {
                 case .single: collect(SingleGroupReader(), rows)
                 case .deptName: collect(codes: columns.deptName, rows)
                 case .user: collect(codes: columns.user, rows)
+                case .selectedUsers(let users): collect(SelectedCodeReader(codes: columns.user, selected: users), rows)
                 case .status: collect(CodeGroupReader(codes: columns.status), rows)
                 case .result: collect(CodeGroupReader(codes: columns.result), rows)
                 case .form(let codes, _): codes.withCodeBuffer { collect(codes: $0, rows) }
@@ -501,6 +555,7 @@ extension StatisticsEngine {
                 case .single: return run(SingleGroupReader())
                 case .deptName: return run(codes: columns.deptName)
                 case .user: return run(codes: columns.user)
+                case .selectedUsers(let users): return run(SelectedCodeReader(codes: columns.user, selected: users))
                 case .status: return run(CodeGroupReader(codes: columns.status))
                 case .result: return run(CodeGroupReader(codes: columns.result))
                 case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }

@@ -182,6 +182,17 @@ public final class StatisticsEngine: Sendable {
     ) -> [GroupStatistics] {
         guard let resolved = resolve(filter) else { return [] }
         let rows = rowRange(for: period)
+        let pairKey = "\(grouping)"
+        let plan = plan(
+            .grouped(pairKey: pairKey, isUser: grouping == .dimension(.user)),
+            rows: rows,
+            filter: resolved,
+            options: options
+        )
+        // The group number of a `by user` group is its user code, or its place among a filter's users when only
+        // their rows are visited; `userRanks` orders the groups by user id in UTF-8 order.
+        var userCode: (Int) -> UInt32 = { UInt32($0) }
+        var userRanks: () -> [Int32] = { self.userIdRanks() }
         let key: GroupKey
         let groupCount: Int
         let label: (Int) -> (key: String, userId: String?)
@@ -197,11 +208,26 @@ public final class StatisticsEngine: Sendable {
             groupCount = max(categoryDictionary.count, 1)
             label = { (self.categoryDictionary[UInt32($0)] ?? Self.missingCategoryLabel, nil) }
         case .dimension(.user):
-            key = .user
-            groupCount = table.userId.dictionary.count
+            if plan.rows.listed != nil, let users = resolved.users {
+                key = .selectedUsers(users)
+                groupCount = users.count
+                userCode = { users[$0] }
+                userRanks = {
+                    let ids = users.map { self.table.userId.dictionary[$0] ?? "" }
+                    var ranks = [Int32](repeating: 0, count: users.count)
+                    for (rank, group) in ids.indices.sorted(by: { utf8Precedes(ids[$0], ids[$1]) }).enumerated() {
+                        ranks[group] = Int32(rank)
+                    }
+                    return ranks
+                }
+            } else {
+                key = .user
+                groupCount = table.userId.dictionary.count
+            }
             label = { group in
-                let id = self.table.userId.dictionary[UInt32(group)] ?? ""
-                return (self.latestName(ofUserCode: UInt32(group)) ?? id, id)
+                let code = userCode(group)
+                let id = self.table.userId.dictionary[code] ?? ""
+                return (self.latestName(ofUserCode: code) ?? id, id)
             }
         case .dimension(.status):
             key = .status
@@ -219,13 +245,6 @@ public final class StatisticsEngine: Sendable {
             groupCount = column.dictionary.count
             label = { (column.dictionary[UInt32($0)] ?? "", nil) }
         }
-        let pairKey = "\(grouping)"
-        let plan = plan(
-            .grouped(pairKey: pairKey, isUser: grouping == .dimension(.user)),
-            rows: rows,
-            filter: resolved,
-            options: options
-        )
         let finalized: [(group: Int, statistics: GroupStatistics)]
         var groups: [GroupStatistics]
         if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram, let codes = groupCodes(key) {
@@ -272,7 +291,7 @@ public final class StatisticsEngine: Sendable {
             if grouping == .dimension(.user) {
                 let unnamed: (Int) -> (key: String, userId: String?) = { _ in ("", nil) }
                 if let limit, limit <= Self.userTopSelectionLimit {
-                    finalized = state.finalize(groups: state.top(limit, rank: userIdRanks()), key: unnamed)
+                    finalized = state.finalize(groups: state.top(limit, rank: userRanks()), key: unnamed)
                 } else {
                     finalized = state.finalize(key: unnamed)
                 }
@@ -312,7 +331,7 @@ public final class StatisticsEngine: Sendable {
         // proposer. Users compare by the rank of their id in UTF-8 order, worked out once per engine.
         let order: [Int]
         if grouping == .dimension(.user) {
-            let ranks = userIdRanks()
+            let ranks = userRanks()
             var keyed = finalized.enumerated().map { index, entry in
                 (count: groups[index].count, rank: ranks[entry.group], index: index)
             }
@@ -331,9 +350,8 @@ public final class StatisticsEngine: Sendable {
         return order.map { index in
             var group = groups[index]
             if grouping == .dimension(.user) {
-                let code = finalized[index].group
-                (group.key, group.userId) = label(code)
-                group.userDept = latestDept(ofUserCode: UInt32(code))
+                (group.key, group.userId) = label(finalized[index].group)
+                group.userDept = latestDept(ofUserCode: userCode(finalized[index].group))
             }
             return group
         }
@@ -811,6 +829,7 @@ extension StatisticsEngine {
         case .single: return nil
         case .deptName: return table.deptName.codes
         case .user: return table.userId.codes
+        case .selectedUsers: return nil
         case .status: return .u8(table.status)
         case .result: return .u8(table.result)
         case .form(let codes, _): return codes

@@ -317,6 +317,10 @@ struct DerivedColumnKernelTests {
                     }
                 }
                 #expect(
+                    indexed.grouped(by: .dimension(.user), period: period, filter: filter, limit: 2)
+                        == general.grouped(by: .dimension(.user), period: period, filter: filter, limit: 2)
+                )
+                #expect(
                     indexed.topProposers(3, period: period, filter: filter)
                         == general.topProposers(3, period: period, filter: filter)
                 )
