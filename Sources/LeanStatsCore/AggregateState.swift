@@ -28,6 +28,8 @@ final class GroupState {
     ///   - groupCount: the number of group numbers (dictionary size for code groups).
     ///   - userValues: distinct user-id codes to track per group, `nil` to skip `participants`.
     ///   - deptValues: distinct dept-id codes to track per group, `nil` to skip `depts`.
+    ///   - bitmapBits: the largest distinct-count bitmap per state.
+    ///   - pairsAtMost: the most rows the state will see, when known (listed rows).
     ///   - benefit: whether to sum the benefit field.
     ///   - processing: whether to aggregate processing days.
     ///   - outcomes: whether to count refusals and running instances.
@@ -36,6 +38,7 @@ final class GroupState {
         userValues: Int?,
         deptValues: Int?,
         bitmapBits: Int,
+        pairsAtMost: Int? = nil,
         benefit: Bool = false,
         processing: Bool = true,
         outcomes: Bool = true
@@ -64,8 +67,12 @@ final class GroupState {
         totalDays = zeroed(0)
         minDays = zeroed(Int32.max)
         maxDays = zeroed(Int32.min)
-        users = userValues.map { DistinctCounter(groups: groupCount, values: $0, bitmapBits: bitmapBits) }
-        depts = deptValues.map { DistinctCounter(groups: groupCount, values: $0, bitmapBits: bitmapBits) }
+        users = userValues.map {
+            DistinctCounter(groups: groupCount, values: $0, bitmapBits: bitmapBits, pairsAtMost: pairsAtMost)
+        }
+        depts = deptValues.map {
+            DistinctCounter(groups: groupCount, values: $0, bitmapBits: bitmapBits, pairsAtMost: pairsAtMost)
+        }
     }
 
     deinit {
@@ -171,7 +178,8 @@ final class GroupState {
 ///
 /// Small problems use one bitmap per group. Large ones (many groups × many values) store, per value, the first
 /// group it was seen in and keep the rare other pairs in a list that is sorted and deduplicated at the end — a
-/// user seldom proposes from more than one department, so the list stays short.
+/// user seldom proposes from more than one department, so the list stays short. A few rows (a `user=` filter's)
+/// keep every pair in that list, so the work follows the rows, not the number of values.
 final class DistinctCounter {
     let groups: Int
     let values: Int
@@ -180,12 +188,19 @@ final class DistinctCounter {
     let firstGroup: UnsafeMutableBufferPointer<UInt32>?
     var extra: [UInt64] = []
 
-    /// - Parameter bitmapBits: the largest bitmap to use; beyond it, first-group mode.
-    init(groups: Int, values: Int, bitmapBits: Int) {
+    /// - Parameters:
+    ///   - bitmapBits: the largest bitmap to use; beyond it, first-group mode.
+    ///   - pairsAtMost: the most pairs that can be inserted, when known; fewer than the bitmap's words or the
+    ///     values selects the list of pairs.
+    init(groups: Int, values: Int, bitmapBits: Int, pairsAtMost: Int? = nil) {
         self.groups = groups
         self.values = values
         wordsPerGroup = (values + 63) / 64
-        if groups * wordsPerGroup * 64 <= bitmapBits {
+        if let pairsAtMost, pairsAtMost < min(groups * wordsPerGroup, values) {
+            extra.reserveCapacity(pairsAtMost)
+            bitmap = nil
+            firstGroup = nil
+        } else if groups * wordsPerGroup * 64 <= bitmapBits {
             let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(groups * wordsPerGroup, 1))
             words.initialize(repeating: 0)
             bitmap = words
@@ -217,6 +232,8 @@ final class DistinctCounter {
             } else {
                 extra.append(UInt64(group) << 32 | UInt64(value))
             }
+        } else {
+            extra.append(UInt64(group) << 32 | UInt64(value))
         }
     }
 
@@ -233,6 +250,8 @@ final class DistinctCounter {
                     extra.append(UInt64(theirs) << 32 | UInt64(value))
                 }
             }
+            extra.append(contentsOf: other.extra)
+        } else {
             extra.append(contentsOf: other.extra)
         }
     }
@@ -257,6 +276,13 @@ final class DistinctCounter {
                 let group = UInt32(truncatingIfNeeded: pair >> 32)
                 let value = Int(pair & 0xFFFF_FFFF)
                 if firstGroup[value] != group { counts[Int(group)] += 1 }
+            }
+        } else {
+            extra.sort()
+            var previous = UInt64.max
+            for pair in extra where pair != previous {
+                previous = pair
+                counts[Int(pair >> 32)] += 1
             }
         }
         return counts

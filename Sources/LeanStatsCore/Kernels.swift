@@ -170,6 +170,7 @@ extension StatisticsEngine {
                             userValues: distinct ? table.userId.dictionary.count : nil,
                             deptValues: departments ? table.deptId.dictionary.count : nil,
                             bitmapBits: options.distinctBitmapBits,
+                            pairsAtMost: rows.listed?.count,
                             benefit: benefit,
                             processing: processing,
                             outcomes: outcomes

@@ -69,6 +69,9 @@ struct ListedRows: Sequence {
     func reversed() -> ReversedCollection<UnsafeBufferPointer<Int32>> { rows.reversed() }
 }
 
+/// Listed rows below this count are visited by one worker.
+let listedRowsPerWorker = 1 << 14
+
 /// Runs `body` over the morsels of a selection on up to `options.workers` threads, as
 /// ``runMorsels(rows:options:makeState:body:combine:)`` does for a range; a listed selection is split by position.
 func runMorsels<State: AnyObject>(
@@ -87,6 +90,9 @@ func runMorsels<State: AnyObject>(
             combine: combine
         )
     }
+    // A short list costs less on one thread than handing it out to several.
+    var options = options
+    if listed.count < listedRowsPerWorker { options.workers = 1 }
     return listed.withUnsafeBufferPointer { rows in
         runMorsels(
             rows: 0..<rows.count,

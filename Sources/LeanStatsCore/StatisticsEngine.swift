@@ -398,8 +398,12 @@ public final class StatisticsEngine: Sendable {
         options: StatisticsOptions
     ) -> [GroupStatistics] {
         let months = dimension == .month ? 1 : (dimension == .quarter ? 3 : 12)
+        let plan = plan(.calendar, rows: rows, filter: filter, options: options)
         var buckets: [(rows: Range<Int>, key: String)] = []
-        var start = rows.lowerBound
+        // With listed rows, a bucket starts at the next listed row, so months without one are skipped.
+        let listed = plan.rows.listed ?? []
+        var nextListed = 0
+        var start = plan.rows.listed == nil ? rows.lowerBound : (listed.first.map { Int($0) } ?? rows.upperBound)
         while start < rows.upperBound {
             let date = clock.date(at: table.createTime[start])
             let first = (date.month - 1) / months * months  // zero-based first month of the bucket
@@ -419,8 +423,16 @@ public final class StatisticsEngine: Sendable {
             }
             buckets.append((start..<end, key))
             start = end
+            if plan.rows.listed != nil {
+                while nextListed < listed.count && Int(listed[nextListed]) < end { nextListed += 1 }
+                start = nextListed < listed.count ? Int(listed[nextListed]) : rows.upperBound
+            }
         }
-        let plan = plan(.calendar, rows: rows, filter: filter, options: options)
+        if plan.rows.listed != nil {
+            return buckets.map { bucket in
+                filtered(plan.rows.restricted(to: bucket.rows), key: bucket.key, filter: filter, options: options)
+            }.filter { $0.count > 0 }
+        }
         guard plan.kernel == .rangeTotals && buckets.count > 1 else {
             return buckets.map { single(rows: $0.rows, key: $0.key, filter: filter, options: options) }
                 .filter { $0.count > 0 }
@@ -475,6 +487,9 @@ public final class StatisticsEngine: Sendable {
         -> GroupStatistics
     {
         let plan = plan(.single, rows: rows, filter: filter, options: options)
+        guard plan.kernel == .rangeTotals || plan.distinctByOccurrences else {
+            return filtered(plan.rows, key: key, filter: filter, options: options)
+        }
         var statistics: GroupStatistics
         if plan.kernel == .rangeTotals {
             let totals = parallelRangeTotals(
@@ -484,27 +499,31 @@ public final class StatisticsEngine: Sendable {
                 departments: options.contains(.departments)
             )
             statistics = totals.statistics(key: key, options: options)
+            addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
         } else {
-            let state = aggregate(
-                rows: plan.rows,
-                key: .single,
-                groupCount: 1,
-                filter: filter,
-                options: plan.distinctByOccurrences ? options.subtracting(.distinct) : options
-            )
-            statistics = state.statistics(
-                of: 0,
-                key: (key, nil),
-                userCounts: state.users?.counts(),
-                deptCounts: state.depts?.counts()
-            )
-            if plan.distinctByOccurrences {
-                let counts = distinctCounts(in: rows, occurrences: previousOccurrences())
-                statistics.participants = counts.users
-                if options.contains(.departments) { statistics.depts = counts.depts }
-            }
+            statistics = filtered(plan.rows, key: key, filter: filter, options: options.subtracting(.distinct))
+            let counts = distinctCounts(in: rows, occurrences: previousOccurrences())
+            statistics.participants = counts.users
+            if options.contains(.departments) { statistics.depts = counts.depts }
         }
-        addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
+        return statistics
+    }
+
+    /// The statistics of some rows as a single group, from the general kernel.
+    private func filtered(
+        _ rows: RowSelection,
+        key: String,
+        filter: ResolvedFilter,
+        options: StatisticsOptions
+    ) -> GroupStatistics {
+        let state = aggregate(rows: rows, key: .single, groupCount: 1, filter: filter, options: options)
+        var statistics = state.statistics(
+            of: 0,
+            key: (key, nil),
+            userCounts: state.users?.counts(),
+            deptCounts: state.depts?.counts()
+        )
+        addPercentilesAndOpenAge(to: &statistics, rows: rows, filter: filter, options: options)
         return statistics
     }
 
