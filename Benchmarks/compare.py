@@ -1507,7 +1507,29 @@ def timed_ms(function) -> tuple[float, object]:
     return (time.perf_counter_ns() - started) / 1e6, value
 
 
+def peer_forms(engine, label: str, forms_file: Path, runs: int) -> dict:
+    """Every query form once (the answer is checked) and `runs` more times (timed); a form the engine cannot
+    express gets no answer and no times, and the reason."""
+    spec = json.loads(forms_file.read_text())
+    today = dt.date.fromisoformat(spec["today"])
+    out = {"answers": {}, "times_ms": {}, "not_expressible": {}}
+    for line in spec["lines"]:
+        form = parse_form(line)
+        try:
+            _, answer = timed_ms(lambda: engine["form"](form, today))  # warm-up; its answer is checked
+        except NotExpressible as reason:
+            out["not_expressible"][line] = str(reason)
+            log(f"  {label:<12} {line}: n/a ({reason})")
+            continue
+        out["answers"][line] = answer
+        out["times_ms"][line] = [timed_ms(lambda: engine["form"](form, today))[0] for _ in range(runs)]
+        log(f"  {label:<12} {statistics.median(out['times_ms'][line]):10.3f} ms  {line}")
+    return out
+
+
 def peer_worker(args) -> None:
+    """One engine variant: load the CSV files, answer the six statistics (unless `--forms-only`) and the query forms
+    (with `--forms`), then save DuckDB's file and load Parquet when asked."""
     os.environ["POLARS_MAX_THREADS"] = str(args.threads)  # before polars is imported
     work = Path(args.work)
     engine = ENGINES[args.engine](args.variant, Path(args.csv), args.threads, work)
@@ -1519,13 +1541,15 @@ def peer_worker(args) -> None:
     out = {"engine": args.engine, "variant": args.variant, "version": engine["version"], "load_ms": load_ms,
            "resident_bytes": loaded - baseline, "engine_bytes": engine["engine_bytes"](), "times_ms": {},
            "answers": {}}
-    for stat, period in queries(args.month):
+    label = PEER_LABEL[(args.engine, args.variant)]
+    for stat, period in [] if args.forms_only else queries(args.month):
         key = f"{stat} | {period}"
         _, answer = timed_ms(lambda: engine["answer"](stat, period))  # warm-up; its answer is checked
         out["answers"][key] = answer
         out["times_ms"][key] = [timed_ms(lambda: engine["answer"](stat, period))[0] for _ in range(args.runs)]
-        log(f"  {PEER_LABEL[(args.engine, args.variant)]:<12} {key:<26} "
-            f"{statistics.median(out['times_ms'][key]):10.3f} ms")
+        log(f"  {label:<12} {key:<26} {statistics.median(out['times_ms'][key]):10.3f} ms")
+    if args.forms:
+        out["forms"] = peer_forms(engine, label, Path(args.forms), args.runs)
     out["peak_resident_bytes"] = peak_resident_bytes()
     if args.duckdb_file and "save" in engine:
         engine["save"](Path(args.duckdb_file))
@@ -1628,17 +1652,40 @@ def leanstats_whole_process(binary: Path, store: Path, month: str, runs: int) ->
     return answers, times
 
 
-def leanstats_repl(binary: Path, store: Path, month: str, runs: int, rows: int) -> dict:
-    """In-process times from `repl` with `.timer on` (one warm-up, then `runs` timed), and its resident memory.
+def leanstats_form_answers(binary: Path, store: Path, lines: list[str]) -> dict:
+    """`leanstats query --format json` per query form: the reference answers and the date they count `age_days`
+    to (asked again should the date change meanwhile). A form whose filter names a value the store lacks (in a
+    store of fewer than 200,000 rows) is left out, with LeanStats' reason."""
+    while True:
+        today = shanghai_today()
+        answers, skipped = {}, {}
+        for line in lines:
+            command = [str(binary), "query", "--data", str(store), "--format", "json", line]
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode != 0 and "unknown" in done.stderr:
+                skipped[line] = done.stderr.strip().splitlines()[-1]
+                log(f"  left out: {line} ({skipped[line]})")
+                continue
+            if done.returncode != 0:
+                raise SystemExit(f"compare: {' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+            answers[line] = json.loads(done.stdout)
+        if shanghai_today() == today:
+            return {"today": today.isoformat(), "answers": answers, "skipped": skipped}
+        log("the date changed while LeanStats answered; asking again")
+
+
+def leanstats_repl(binary: Path, store: Path, items: list[tuple[str, str]], runs: int, rows: int) -> dict:
+    """In-process times from `repl` with `.timer on` (one warm-up, then `runs` timed) of each (key, query line),
+    and its resident memory.
 
     The REPL builds its query indexes in the background after loading (while an analyst types the first query);
     the queries are sent once that has had time to finish, so it does not share the cores with the timed runs."""
     lines = [".timer on", ".mode json"]
     keys = []
-    for stat, period in queries(month):
+    for key, line in items:
         for _ in range(runs + 1):
-            lines.append(query_line(stat, period))
-            keys.append(f"{stat} | {period}")
+            lines.append(line)
+            keys.append(key)
     process = subprocess.Popen([str(binary), "repl", "--data", str(store)], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(1 + rows / 3e6)  # about 2 s per 10M rows of index building, with room to spare
@@ -1957,17 +2004,24 @@ def spawn_worker(arguments: list) -> None:
         raise SystemExit(f"compare: worker {' '.join(map(str, arguments[:3]))} failed (see above)")
 
 
-def run_peers(args, work: Path, csv_dir: Path, parquet_dir: Path, duckdb_file: Path) -> dict:
+def run_peers(args, work: Path, csv_dir: Path, parquet_dir: Path | None, duckdb_file: Path | None,
+              forms_file: Path | None) -> dict:
+    """Each peer variant in its own worker process; with `--forms-only` just the load and the query forms."""
     peers = {}
     for engine, variant in PEERS:
         if args.engines and engine not in args.engines:
             continue
         out = work / f"peer-{engine}-{variant}.json"
-        log(f"{PEER_LABEL[(engine, variant)]}: load CSV, {len(queries(args.month))} queries × {args.runs} runs")
-        extra = ["--duckdb-file", duckdb_file] if (engine, variant) == ("duckdb", "dict") else []
+        statistics_count = 0 if args.forms_only else len(queries(args.month))
+        forms_count = len(json.loads(forms_file.read_text())["lines"]) if forms_file else 0
+        log(f"{PEER_LABEL[(engine, variant)]}: load CSV, {statistics_count} statistics and {forms_count} query forms "
+            f"× {args.runs} runs")
+        extra = ["--duckdb-file", duckdb_file] if duckdb_file and (engine, variant) == ("duckdb", "dict") else []
+        extra += ["--parquet", parquet_dir] if parquet_dir else []
+        extra += ["--forms", forms_file] if forms_file else []
+        extra += ["--forms-only"] if args.forms_only else []
         spawn_worker(["_peer", engine, variant, "--csv", csv_dir, "--work", work, "--runs", args.runs,
-                      "--threads", args.threads, "--month", args.month, "--parquet", parquet_dir, "--out", out,
-                      *extra])
+                      "--threads", args.threads, "--month", args.month, "--out", out, *extra])
         peers[f"{engine}:{variant}"] = json.loads(out.read_text())
     return peers
 
@@ -2007,9 +2061,153 @@ def find_mismatches(results: dict) -> dict:
     return mismatches
 
 
-def driver(args) -> int:
+def find_form_mismatches(results: dict) -> dict:
+    """Where a peer's answer to a query form differs from LeanStats' JSON: {line: {peer: problems}}."""
+    mismatches: dict[str, dict[str, list[str]]] = {}
+    reference = results["forms"]["answers"]
+    for key, worker in results["peers"].items():
+        for line, answer in worker.get("forms", {}).get("answers", {}).items():
+            problems = differences(reference[line], answer)
+            if problems:
+                mismatches.setdefault(line, {})[PEER_LABEL[tuple(key.split(":"))]] = problems
+    return mismatches
+
+
+def summarize_forms(results: dict) -> dict:
+    """Per query form: medians, fastest peer, speedup, the goal (≥ 10× the fastest peer) and the answer check."""
+    forms = results["forms"]
+    summary = {}
+    for line in forms["answers"]:
+        lean = statistics.median(forms["repl"]["times_ms"][line])
+        peers, unavailable = {}, {}
+        for key, worker in results["peers"].items():
+            label = PEER_LABEL[tuple(key.split(":"))]
+            worker_forms = worker.get("forms", {})
+            if line in worker_forms.get("times_ms", {}):
+                peers[label] = statistics.median(worker_forms["times_ms"][line])
+            else:
+                unavailable[label] = worker_forms.get("not_expressible", {}).get(line, "not run")
+        fastest = min(peers, key=peers.get) if peers else None
+        speedup = peers[fastest] / lean if fastest else None
+        summary[line] = {"leanstats_ms": lean, "peers_ms": peers, "not_expressible": unavailable,
+                         "fastest_peer": fastest, "speedup": speedup,
+                         "goal_met": speedup is not None and speedup >= GOAL_SPEEDUP,
+                         "mismatches": forms["mismatches"].get(line, {})}
+    return summary
+
+
+def report_forms(results: dict) -> None:
+    """The query forms table, then the forms left out, the peers' n/a and every mismatch."""
+    forms = results["forms"]
+    summary = forms["summary"]
+    labels = [PEER_LABEL[p] for p in PEERS if f"{p[0]}:{p[1]}" in results["peers"]]
+    headers = ["form", "leanstats", *labels, "fastest peer", "speedup", "goal", "answers"]
+    rows = []
+    for line, s in summary.items():
+        rows.append([line, fmt_ms(s["leanstats_ms"]),
+                     *(fmt_ms(s["peers_ms"][l]) if l in s["peers_ms"] else "n/a" for l in labels),
+                     s["fastest_peer"] or "—", f"{s['speedup']:.1f}×" if s["speedup"] else "—",
+                     "yes" if s["goal_met"] else "NO",
+                     "ok" if not s["mismatches"] else "MISMATCH " + ",".join(s["mismatches"])])
+    print()
+    print(f"query forms — {results['rows']:,} rows, median of {results['runs']} warm runs, milliseconds "
+          f"(leanstats = in-process repl `.timer`; goal: ≥ {GOAL_SPEEDUP:g}× the fastest peer; "
+          f"age_days counted to {forms['today']})")
+    print()
+    print_table(headers, rows, right=set(range(1, len(labels) + 2)) | {len(labels) + 3})
+    met = sum(s["goal_met"] for s in summary.values())
+    checked = sum(not s["mismatches"] for s in summary.values())
+    print(f"goal met by {met} of {len(summary)} forms; answers ok for {checked} of {len(summary)}")
+    for line, reason in forms["skipped"].items():
+        print(f"left out (the store lacks a filter value): {line} — {reason}")
+    for line, s in summary.items():
+        for label, reason in s["not_expressible"].items():
+            print(f"n/a: {label} cannot answer `{line}` ({reason})")
+    if forms["mismatches"]:
+        print()
+        print("!" * 100)
+        print("MISMATCH: these query-form answers differ from `leanstats query --format json`:")
+        for line, engines in forms["mismatches"].items():
+            for label, problems in engines.items():
+                print(f"  {line} — {label}: " + "; ".join(problems[:5])
+                      + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
+        print("!" * 100)
+
+
+def work_directory(args) -> Path:
     work = Path(args.work or Path(tempfile.gettempdir()) / f"leanstats-compare-{args.rows}").resolve()
     work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+def generate(args, binary: Path, work: Path, results: dict, reuse: bool) -> bool:
+    """`leanstats gen` and `leanstats export csv` into WORK/store and WORK/csv, or (with `reuse`) nothing when the
+    stamp WORK/generated.json says they hold this --rows and --seed from this very binary. Whether it generated."""
+    store, csv_dir = work / "store", work / "csv"
+    stamp_file = work / "generated.json"
+    stamp = {"rows": args.rows, "seed": args.seed, "binary": str(binary), "binary_mtime_ns": binary.stat().st_mtime_ns}
+    if (reuse and stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp
+            and all((csv_dir / f"{name}.csv").exists() for name in ("ding_process_instances",
+                                                                   "ding_form_component_values"))):
+        log(f"reusing {store} and {csv_dir} (same rows, seed and binary)")
+        return False
+    stamp_file.unlink(missing_ok=True)
+    lean = results["leanstats"]
+    log(f"leanstats gen --rows {args.rows} --seed {args.seed} → {store}")
+    replace = ["--replace"] if store.exists() else []
+    lean["gen_s"], _ = run_command([binary, "gen", "--rows", args.rows, "--seed", args.seed, "--data", store,
+                                    *replace])
+    log(f"leanstats export csv → {csv_dir}")
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    lean["export_s"], _ = run_command([binary, "export", "csv", "--data", store, "--out", csv_dir])
+    stamp_file.write_text(json.dumps(stamp))
+    return True
+
+
+def leanstats_forms(args, binary: Path, store: Path, work: Path) -> tuple[dict, Path]:
+    """LeanStats' reference answers and in-process times of the query forms (a REPL of their own, so the memory
+    figures of the six statistics stay theirs), and the file that tells the peer workers the forms and the date."""
+    log("leanstats query (reference answers of the query forms)")
+    forms = leanstats_form_answers(binary, store, FORM_LINES)
+    log("leanstats repl (.timer on), query forms")
+    forms["repl"] = leanstats_repl(binary, store, [(line, line) for line in forms["answers"]], args.runs, args.rows)
+    forms_file = work / "forms.json"
+    forms_file.write_text(json.dumps({"today": forms["today"], "lines": list(forms["answers"])}, ensure_ascii=False))
+    return forms, forms_file
+
+
+def check_forms(results: dict) -> None:
+    results["forms"]["mismatches"] = find_form_mismatches(results)
+    results["forms"]["summary"] = summarize_forms(results)
+
+
+def write_json(args, results: dict) -> None:
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
+        log(f"raw numbers in {args.json}")
+
+
+def forms_driver(args) -> int:
+    """`--forms-only`: the query forms alone (no bandwidth probe, whole-process runs, import, Parquet or DuckDB
+    file); the store and CSV export of an earlier run with the same rows, seed and binary are reused."""
+    work = work_directory(args)
+    binary = leanstats_binary(args.leanstats)
+    results = {"rows": args.rows, "seed": args.seed, "runs": args.runs, "threads": args.threads, "month": args.month,
+               "work": str(work), "leanstats_binary": str(binary), "leanstats": {}}
+    if generate(args, binary, work, results, reuse=True):
+        settle()
+    results["forms"], forms_file = leanstats_forms(args, binary, work / "store", work)
+    results["peers"] = run_peers(args, work, work / "csv", None, None, forms_file)
+    check_forms(results)
+    report_forms(results)
+    write_json(args, results)
+    return 1 if results["forms"]["mismatches"] else 0
+
+
+def driver(args) -> int:
+    if args.forms_only:
+        return forms_driver(args)
+    work = work_directory(args)
     store, csv_dir, parquet_dir = work / "store", work / "csv", work / "parquet"
     duckdb_file = work / "duckdb" / "leanstats.duckdb"
     duckdb_file.parent.mkdir(exist_ok=True)
@@ -2019,13 +2217,7 @@ def driver(args) -> int:
                "work": str(work), "leanstats_binary": str(binary), "leanstats": {}}
     lean = results["leanstats"]
 
-    log(f"leanstats gen --rows {args.rows} --seed {args.seed} → {store}")
-    replace = ["--replace"] if store.exists() else []
-    lean["gen_s"], _ = run_command([binary, "gen", "--rows", args.rows, "--seed", args.seed, "--data", store,
-                                    *replace])
-    log(f"leanstats export csv → {csv_dir}")
-    shutil.rmtree(csv_dir, ignore_errors=True)
-    lean["export_s"], _ = run_command([binary, "export", "csv", "--data", store, "--out", csv_dir])
+    generate(args, binary, work, results, reuse=False)
     results["csv_bytes"] = sum(p.stat().st_size for p in csv_dir.glob("*.csv"))
     results["snapshot"] = info = snapshot_info(binary, store)
     results["statistics_column_bytes"] = (sum(info["columns"][c]["decoded_bytes"] for c in STATISTICS_COLUMNS
@@ -2039,7 +2231,9 @@ def driver(args) -> int:
     log("leanstats query (whole process, reference answers)")
     lean["answers"], lean["process_ms"] = leanstats_whole_process(binary, store, args.month, args.runs)
     log("leanstats repl (.timer on)")
-    lean["repl"] = leanstats_repl(binary, store, args.month, args.runs, args.rows)
+    lean["repl"] = leanstats_repl(binary, store, [(f"{stat} | {period}", query_line(stat, period))
+                                                  for stat, period in queries(args.month)], args.runs, args.rows)
+    results["forms"], forms_file = leanstats_forms(args, binary, store, work)
     log("leanstats import of the CSV export")
     lean["import"] = leanstats_import(binary, csv_dir, work, args.rows, lean["answers"]["overview | all"])
 
@@ -2049,7 +2243,7 @@ def driver(args) -> int:
     results["parquet"] = json.loads(done.stdout)
     settle()
 
-    results["peers"] = run_peers(args, work, csv_dir, parquet_dir, duckdb_file)
+    results["peers"] = run_peers(args, work, csv_dir, parquet_dir, duckdb_file, forms_file)
     if duckdb_file.exists():
         log("DuckDB from its database file, fresh process per run")
         results["duckdb_fresh"] = run_duckdb_fresh(args, duckdb_file)
@@ -2060,11 +2254,11 @@ def driver(args) -> int:
 
     results["mismatches"] = find_mismatches(results)
     results["summary"] = summarize(results, args.month)
+    check_forms(results)
     report(results, args.month)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
-        log(f"raw numbers in {args.json}")
-    return 1 if results["mismatches"] or lean["import"]["problems"] else 0
+    report_forms(results)
+    write_json(args, results)
+    return 1 if results["mismatches"] or results["forms"]["mismatches"] or lean["import"]["problems"] else 0
 
 
 def main() -> int:
@@ -2072,8 +2266,9 @@ def main() -> int:
         parser = argparse.ArgumentParser(prog="compare.py _peer")
         parser.add_argument("engine", choices=sorted(ENGINES))
         parser.add_argument("variant", choices=["plain", "dict"])
-        for option in ("--csv", "--work", "--month", "--out", "--parquet", "--duckdb-file"):
+        for option in ("--csv", "--work", "--month", "--out", "--parquet", "--duckdb-file", "--forms"):
             parser.add_argument(option)
+        parser.add_argument("--forms-only", action="store_true")
         parser.add_argument("--runs", type=int)
         parser.add_argument("--threads", type=int)
         peer_worker(parser.parse_args(sys.argv[2:]))
@@ -2102,6 +2297,10 @@ def main() -> int:
     parser.add_argument("--month", default="2025-10", help="the single-month period (default 2025-10)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every engine (default: all)")
     parser.add_argument("--engines", nargs="*", choices=sorted(ENGINES), help="only these peers (default: all)")
+    parser.add_argument("--forms-only", action="store_true",
+                        help="only the query forms: no bandwidth probe, whole-process runs, import, Parquet or "
+                             "DuckDB file; reuses the store and CSV export of an earlier run with the same rows, "
+                             "seed and binary")
     args = parser.parse_args()
     if args.runs < 1 or args.rows < 1:
         parser.error("--rows and --runs must be positive")
