@@ -205,6 +205,7 @@ FORM_LINES = [
     "by dept count 2025-10 vs prev order by count_change desc limit 5",
     "by dept count,pass_rate 2025-10 vs yoy where category=安全改善",
     "by dept count,age_days all where status in (NEW, 审批中)",
+    "by category count,passed 2025-Q3 vs 2025-Q1",
     "by category count,benefit_sum all",
     "by category count,pass_rate,depts 2025 where dept in (生产部, 质量部)",
     "by user count,passed all limit 20",
