@@ -136,7 +136,8 @@ def shape_by_category(rows):
 
 
 def shape_trend(rows):
-    return [{"month": month_text(m), "count": n, "passed": p, "participants": u} for m, n, p, u in rows]
+    return [{"month": month_text(m), "count": n, "passed": p, "pass_rate": pass_rate(p, n), "participants": u}
+            for m, n, p, u in rows]
 
 
 def shape_top(rows, names):
@@ -618,21 +619,28 @@ def sql_overview(d, variant, period):
             f"count(DISTINCT originator_dept_id) FROM pi {sql_where(d, period)}")
 
 
+def sql_missing_label(d, column: str, dimension: str) -> str:
+    """A group key with NULL shown as the group of instances without a value (`未填部门`, `未分类`)."""
+    return f"coalesce({d['text'].format(column)}, {sql_literal(MISSING_LABEL[dimension])})"
+
+
 def sql_by_dept(d, variant, period):
-    return (f"SELECT originator_dept_name AS dept, count(*) AS n, {agreed(d)}, "
-            f"count(DISTINCT originator_user_id) FROM pi "
-            f"{sql_where(d, period, 'originator_dept_name IS NOT NULL')} GROUP BY dept ORDER BY n DESC, dept ASC")
+    return (f"SELECT {sql_missing_label(d, 'dept', 'dept')} AS name, n, passed, users FROM "
+            f"(SELECT originator_dept_name AS dept, count(*) AS n, {agreed(d)} AS passed, "
+            f"count(DISTINCT originator_user_id) AS users FROM pi {sql_where(d, period)} GROUP BY dept) AS g "
+            f"ORDER BY n DESC, name ASC")
 
 
 def sql_by_category(d, variant, period):
     if variant == "dict":
         source, key = "pi", "category"
     else:
-        source = (f"pi INNER JOIN (SELECT business_id, value_text FROM fv WHERE component_name = "
+        source = (f"pi LEFT JOIN (SELECT business_id, value_text FROM fv WHERE component_name = "
                   f"{sql_literal(CATEGORY_FIELD)}) AS f ON f.business_id = pi.business_id")
         key = "f.value_text"
-    return (f"SELECT {key} AS category, count(*) AS n, {agreed(d)} FROM {source} "
-            f"{sql_where(d, period, f'{key} IS NOT NULL')} GROUP BY category ORDER BY n DESC, category ASC")
+    return (f"SELECT {sql_missing_label(d, 'category', 'category')} AS name, n, passed FROM "
+            f"(SELECT {key} AS category, count(*) AS n, {agreed(d)} AS passed FROM {source} {sql_where(d, period)} "
+            f"GROUP BY category) AS g ORDER BY n DESC, name ASC{d['settings']}")
 
 
 def sql_trend(d, variant, period):
@@ -643,10 +651,11 @@ def sql_trend(d, variant, period):
 
 
 def sql_top(d, variant, period):
-    return (f"SELECT originator_user_id AS user_id, originator_dept_name AS dept, count(*) AS n, "
-            f"{agreed(d)} FROM pi "
-            f"{sql_where(d, period, 'originator_user_name IS NOT NULL')} GROUP BY user_id, dept "
-            f"ORDER BY n DESC, user_id ASC, dept ASC NULLS FIRST LIMIT 10")
+    return (f"SELECT user_id, dept, n, passed FROM (SELECT originator_user_id AS user_id, "
+            f"originator_dept_name AS dept, count(*) AS n, {agreed(d)} AS passed, "
+            f"rank() OVER (ORDER BY count(*) DESC) AS place FROM pi "
+            f"{sql_where(d, period, 'originator_user_name IS NOT NULL')} GROUP BY user_id, dept) AS g "
+            f"WHERE place <= 10 ORDER BY n DESC, user_id ASC, dept ASC NULLS FIRST")
 
 
 def sql_top_names(d, variant, user_ids):
@@ -1117,10 +1126,17 @@ def pl_overview(t, variant, period):
         pl.len(), pl_agree(), pl_distinct("originator_user_id"), pl_distinct("originator_dept_id")).collect().rows()
 
 
+def pl_missing_label(column: str, dimension: str):
+    """A group key with null shown as the group of instances without a value (`未填部门`, `未分类`)."""
+    import polars as pl
+    return pl.col(column).cast(pl.String).fill_null(MISSING_LABEL[dimension])
+
+
 def pl_by_dept(t, variant, period):
     import polars as pl
-    return (pl_period(t["pi"].lazy(), period).filter(pl.col("originator_dept_name").is_not_null())
+    return (pl_period(t["pi"].lazy(), period)
             .group_by("originator_dept_name").agg(pl.len().alias("n"), pl_agree(), pl_distinct("originator_user_id"))
+            .with_columns(pl_missing_label("originator_dept_name", "dept"))
             .sort(["n", "originator_dept_name"], descending=[True, False]).collect().rows())
 
 
@@ -1130,8 +1146,9 @@ def pl_by_category(t, variant, period):
     if variant == "plain":
         categories = (t["fv"].lazy().filter(pl.col("component_name") == CATEGORY_FIELD)
                       .select("business_id", pl.col("value_text").alias("category")))
-        lf = lf.join(categories, on="business_id", how="inner")
-    return (lf.filter(pl.col("category").is_not_null()).group_by("category").agg(pl.len().alias("n"), pl_agree())
+        lf = lf.join(categories, on="business_id", how="left")
+    return (lf.group_by("category").agg(pl.len().alias("n"), pl_agree())
+            .with_columns(pl_missing_label("category", "category"))
             .sort(["n", "category"], descending=[True, False]).collect().rows())
 
 
@@ -1147,7 +1164,8 @@ def pl_top(t, variant, period):
     keys = ["originator_user_id", "originator_dept_name"]
     rows = (pl_period(t["pi"].lazy(), period).filter(pl.col("originator_user_name").is_not_null())
             .group_by(keys).agg(pl.len().alias("n"), pl_agree().alias("passed"))
-            .sort(["n", *keys], descending=[True, False, False], nulls_last=False).head(10)
+            .filter(pl.col("n").rank("min", descending=True) <= 10)
+            .sort(["n", *keys], descending=[True, False, False], nulls_last=False)
             .select(*keys, "n", "passed").collect().rows())
     ids = sorted({r[0] for r in rows})
     if variant == "dict":
