@@ -185,9 +185,10 @@ def differences(expected, actual, path="") -> list[str]:
 # Each line is sent to LeanStats as it stands; the peers answer what `parse_form` reads from the same line. The filter
 # values exist in every generated store of 200,000 rows or more (`leanstats gen`: departments 生产部 … 信息部, the 15
 # categories, user ids u0000000 up; 郑芳鹏 is the latest name of users u0002100 and u0016296, and of one more user
-# every 14,196). Relative periods (`ytd`, `last 90d`, …) are left out:
-# they count from today, and the generated history ends in November 2025. `age_days` also counts from today; the
-# driver pins the date (see `shanghai_today`) so LeanStats and the peers count to the same day.
+# every 14,196). Left out: relative periods (`ytd`, `last 90d`, …), which count from today while the generated
+# history ends in November 2025; `participation_rate`, always null without a contacts directory; `describe`, which
+# describes the store's columns. `age_days` also counts from today: the driver pins the date (`shanghai_today`), so
+# LeanStats and the peers count to the same day.
 FORM_LINES = [
     "overview 2025 where dept=生产部",
     "overview count,running,age_days all",
@@ -302,6 +303,7 @@ class Form:
 
     @property
     def is_single_object(self) -> bool:
+        """Whether LeanStats answers with one object (`overview`, `efficiency`) rather than a list of rows."""
         return self.command == "overview"
 
 
