@@ -246,8 +246,12 @@ public struct QueryExecutor: Sendable {
                 options: options
             )
             for group in earlier { previous[group.userId ?? group.key] = group }
+            // Groups only in the earlier period have no instances now: they come last, and like every tie in
+            // count they keep the key's UTF-8 order (the user id's for `by user`), not the earlier period's order.
             let present = Set(groups.map { $0.userId ?? $0.key })
-            for group in earlier where !present.contains(group.userId ?? group.key) {
+            let absent = earlier.filter { !present.contains($0.userId ?? $0.key) }
+                .sorted { utf8Precedes($0.userId ?? $0.key, $1.userId ?? $1.key) }
+            for group in absent {
                 var empty = GroupStatistics(key: group.key, userId: group.userId)
                 if options.contains(.benefit) { empty.benefitSum = 0 }
                 groups.append(empty)

@@ -131,6 +131,26 @@ struct LanguageExtensionTests {
         #expect(yearAgo.rows == [["生产部", 3, 1, 2, 200.0]])
     }
 
+    @Test func groupsOnlyInTheEarlierPeriodComeLastInKeyOrderNotInTheirEarlierOrder() throws {
+        var builder = InstanceTableBuilder()
+        for record in [
+            Self.record("a", "2025-11-02 09:00:00", dept: "生产部"),
+            // October: 设备部 has more instances than 仓储部, but both have none in November.
+            Self.record("b", "2025-10-02 09:00:00", dept: "设备部"),
+            Self.record("c", "2025-10-03 09:00:00", dept: "设备部"),
+            Self.record("d", "2025-10-04 09:00:00", dept: "仓储部"),
+        ] {
+            builder.upsert(record)
+        }
+        let executor = QueryExecutor(
+            engine: StatisticsEngine(table: builder.build(), clock: Self.clock),
+            today: Self.today
+        )
+        let table = try executor.run("by dept count 2025-11 vs prev")
+        #expect(table.rows.map { $0[0] } == ["生产部", "仓储部", "设备部"])
+        #expect(table.rows.map { $0[2] } == [0, 1, 2])
+    }
+
     @Test func newMetricsCountRefusalsOpenInstancesBenefitPercentilesAndParticipation() throws {
         let table = try Self.executor.run(
             "by dept refused,running,benefit_sum,p50_days,p90_days,participation_rate 2025-10..2025-11"
