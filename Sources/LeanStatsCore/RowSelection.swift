@@ -1,5 +1,5 @@
 /// The rows one statistics call visits: a period's contiguous row range, or only some listed rows in it (the rows
-/// of the users a filter names, from ``UserRowIndex``), ascending.
+/// of the users or departments a filter names, from a ``CodeRowIndex``), ascending.
 ///
 /// A listed selection holds at least every row that passes the filter; the kernels still test each row against the
 /// whole filter, so the list only saves them from visiting rows that cannot pass.
@@ -106,25 +106,26 @@ func runMorsels<State: AnyObject>(
     }
 }
 
-/// Each user's rows, ascending, in one flat array (compressed sparse rows): user code `u` owns
-/// `rows[starts[u]..<starts[u + 1]]`. Lets a `user=` filter visit a few rows instead of the whole period.
-struct UserRowIndex: Sendable {
-    /// Where each user code's rows begin in ``rows``; one more entry than there are codes.
+/// Each code's rows of a dictionary-coded column, ascending, in one flat array (compressed sparse rows): code `c`
+/// owns `rows[starts[c]..<starts[c + 1]]`. Lets a filter on users or departments visit their rows instead of the
+/// whole period.
+struct CodeRowIndex: Sendable {
+    /// Where each code's rows begin in ``rows``; one more entry than there are codes.
     let starts: [Int32]
-    /// Row numbers grouped by user code, ascending within each user.
+    /// Row numbers grouped by code, ascending within each code.
     let rows: [Int32]
 
-    /// Builds the index with a counting sort of the user codes.
-    /// - Complexity: O(rows + users), two passes; 4 B per row and per user.
-    init(userCodes: CodeArray, userCount: Int) {
-        var starts = [Int32](repeating: 0, count: max(userCount, 1) + 1)
-        let rowCount = userCodes.count
-        for row in 0..<rowCount { starts[Int(userCodes[row]) + 1] &+= 1 }
+    /// Builds the index with a counting sort of the codes.
+    /// - Complexity: O(rows + codes), two passes; 4 B per row and per code.
+    init(codes: CodeArray, codeCount: Int) {
+        var starts = [Int32](repeating: 0, count: max(codeCount, 1) + 1)
+        let rowCount = codes.count
+        for row in 0..<rowCount { starts[Int(codes[row]) + 1] &+= 1 }
         for code in starts.indices.dropFirst() { starts[code] &+= starts[code - 1] }
         var next = starts
         var rows = [Int32](repeating: 0, count: rowCount)
         for row in 0..<rowCount {
-            let code = Int(userCodes[row])
+            let code = Int(codes[row])
             rows[Int(next[code])] = Int32(truncatingIfNeeded: row)
             next[code] &+= 1
         }
@@ -132,19 +133,55 @@ struct UserRowIndex: Sendable {
         self.rows = rows
     }
 
-    /// The rows of some users inside a row range, ascending.
-    /// - Complexity: O(users × log rows per user + selected × log users).
-    func rows(of users: [UInt32], in range: Range<Int>) -> [Int32] {
-        var selected: [Int32] = []
-        for user in users where Int(user) + 1 < starts.count {
-            let own = rows[Int(starts[Int(user)])..<Int(starts[Int(user) + 1])]
+    /// The number of rows of some codes in the whole table.
+    /// - Complexity: O(codes).
+    func rowCount(of codes: [UInt32]) -> Int {
+        codes.reduce(0) { total, code in
+            Int(code) + 1 < starts.count ? total + Int(starts[Int(code) + 1] - starts[Int(code)]) : total
+        }
+    }
+
+    /// The rows of some codes inside a row range, ascending.
+    /// - Complexity: O(codes × log rows per code + selected × log codes): each code's rows are already sorted, so
+    ///   they are merged pairwise.
+    func rows(of codes: [UInt32], in range: Range<Int>) -> [Int32] {
+        var runs: [ArraySlice<Int32>] = []
+        for code in codes where Int(code) + 1 < starts.count {
+            let own = rows[Int(starts[Int(code)])..<Int(starts[Int(code) + 1])]
             let low = own.partitionPoint { Int($0) >= range.lowerBound }
             let high = own[low...].partitionPoint { Int($0) >= range.upperBound }
-            selected.append(contentsOf: own[low..<high])
+            if low < high { runs.append(own[low..<high]) }
         }
-        if users.count > 1 { selected.sort() }
-        return selected
+        while runs.count > 1 {
+            var merged: [ArraySlice<Int32>] = []
+            for pair in stride(from: 0, to: runs.count, by: 2) {
+                merged.append(pair + 1 < runs.count ? mergeSorted(runs[pair], runs[pair + 1])[...] : runs[pair])
+            }
+            runs = merged
+        }
+        return runs.first.map(Array.init) ?? []
     }
+}
+
+/// Two ascending runs as one ascending array.
+/// - Complexity: O(a + b).
+func mergeSorted(_ a: ArraySlice<Int32>, _ b: ArraySlice<Int32>) -> [Int32] {
+    var merged: [Int32] = []
+    merged.reserveCapacity(a.count + b.count)
+    var i = a.startIndex
+    var j = b.startIndex
+    while i < a.endIndex && j < b.endIndex {
+        if a[i] <= b[j] {
+            merged.append(a[i])
+            i += 1
+        } else {
+            merged.append(b[j])
+            j += 1
+        }
+    }
+    merged.append(contentsOf: a[i...])
+    merged.append(contentsOf: b[j...])
+    return merged
 }
 
 extension Collection {

@@ -40,8 +40,8 @@ enum ScanShape {
 extension StatisticsEngine {
     /// Chooses the rows and kernel of one statistics call.
     ///
-    /// - A filter always runs the general kernel; when every alternative names users, only those users' rows are
-    ///   visited (``UserRowIndex``, built on first use by an engine that builds indexes).
+    /// - A filter always runs the general kernel; when every alternative names users or departments, only their
+    ///   rows are visited (``selectRows(_:filter:)``).
     /// - Without a filter, the kernels over derived columns answer whatever does not need the benefit field;
     ///   distinct counts come from previous-occurrence columns for long ranges (or when already built), else from
     ///   bitmaps in the general kernel.
@@ -86,21 +86,36 @@ extension StatisticsEngine {
         }
     }
 
-    /// The rows a filter can pass: the filtered users' rows when every alternative names users and the index
-    /// pays (the engine builds indexes, or it is built already), else the whole range.
+    /// The rows a filter can pass: when every alternative names users (or departments), only their rows, from
+    /// the index of whichever holds fewer rows, if that is at most an eighth of the table (a larger share costs
+    /// more to list than to scan); else the whole range. Only an engine that builds indexes (or has built one)
+    /// lists rows.
     func selectRows(_ rows: Range<Int>, filter: ResolvedFilter) -> RowSelection {
-        guard let users = filter.users, !rows.isEmpty, options.derivedColumnKernels,
-            options.buildsIndexes || userRows.withLock({ $0 != nil })
+        guard !rows.isEmpty, options.derivedColumnKernels, filter.users != nil || filter.depts != nil else {
+            return RowSelection(rows)
+        }
+        var candidates: [(index: CodeRowIndex, codes: [UInt32])] = []
+        if let users = filter.users, let index = codeRowIndex(userRows, table.userId) {
+            candidates.append((index, users))
+        }
+        if let depts = filter.depts, let index = codeRowIndex(deptRows, table.deptName) {
+            candidates.append((index, depts))
+        }
+        guard
+            let best = candidates.min(by: { $0.index.rowCount(of: $0.codes) < $1.index.rowCount(of: $1.codes) }),
+            best.index.rowCount(of: best.codes) <= table.rowCount / 8
         else { return RowSelection(rows) }
-        return RowSelection(range: rows, listed: userRowIndex().rows(of: users, in: rows))
+        return RowSelection(range: rows, listed: best.index.rows(of: best.codes, in: rows))
     }
 
-    /// Each user's rows, built on first use.
+    /// The row index of a dictionary column, built on first use when the engine builds indexes, else `nil` until
+    /// something else built it.
     /// - Complexity: O(n) once, then O(1).
-    func userRowIndex() -> UserRowIndex {
-        if let built = userRows.withLock({ $0 }) { return built }
-        let built = UserRowIndex(userCodes: table.userId.codes, userCount: table.userId.dictionary.count)
-        return userRows.withLock { cached in
+    private func codeRowIndex(_ cache: Locked<CodeRowIndex?>, _ column: DictionaryColumn) -> CodeRowIndex? {
+        if let built = cache.withLock({ $0 }) { return built }
+        guard options.buildsIndexes else { return nil }
+        let built = CodeRowIndex(codes: column.codes, codeCount: column.dictionary.count)
+        return cache.withLock { cached in
             if cached == nil { cached = built }
             return cached!
         }

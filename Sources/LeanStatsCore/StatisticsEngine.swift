@@ -51,7 +51,9 @@ public final class StatisticsEngine: Sendable {
     /// ``userIdRanks()`` once built.
     private let userIdRankCache = Locked<[Int32]?>(nil)
     /// Each user's rows, built on the first `user=` query of an engine that builds indexes.
-    let userRows = Locked<UserRowIndex?>(nil)
+    let userRows = Locked<CodeRowIndex?>(nil)
+    /// Each department name's rows, built on the first `dept=` query of an engine that builds indexes.
+    let deptRows = Locked<CodeRowIndex?>(nil)
 
     /// Whether the previous-occurrence columns are built.
     var hasPreviousOccurrences: Bool { occurrences.withLock { $0 != nil } }
@@ -630,6 +632,7 @@ public final class StatisticsEngine: Sendable {
         var terms: [ResolvedFilter.Term] = []
         var words: [UInt64] = []
         var selectedUsers: Set<UInt32>? = []
+        var selectedDepts: Set<UInt32>? = []
         func codes(_ names: [String], in dictionary: StringDictionary, missing: String) -> Set<UInt32> {
             Set(
                 names.flatMap { name -> [UInt32] in
@@ -644,6 +647,9 @@ public final class StatisticsEngine: Sendable {
                 let found = codes(names, in: table.deptName.dictionary, missing: StatisticsFilter.missingDeptName)
                 if found.isEmpty { continue alternatives }
                 term.dept = .init(accepting: found, bitmapWords: table.deptName.dictionary.count, into: &words)
+                selectedDepts?.formUnion(found)
+            } else {
+                selectedDepts = nil
             }
             if let names = conditions.categories {
                 let found = codes(names, in: categoryDictionary, missing: StatisticsFilter.missingCategory)
@@ -667,7 +673,13 @@ public final class StatisticsEngine: Sendable {
             terms.append(term)
         }
         return terms.isEmpty
-            ? nil : ResolvedFilter(terms: terms, words: words, users: selectedUsers.map { $0.sorted() })
+            ? nil
+            : ResolvedFilter(
+                terms: terms,
+                words: words,
+                users: selectedUsers.map { $0.sorted() },
+                depts: selectedDepts.map { $0.sorted() }
+            )
     }
 
     /// The user-id codes a `user` condition selects: each value as a user id, and the users whose latest name it
@@ -782,6 +794,9 @@ struct ResolvedFilter: @unchecked Sendable {
     /// Every user code the filter can accept, ascending, when each alternative has a `user` condition (only those
     /// users' rows can pass); `nil` otherwise.
     let users: [UInt32]?
+    /// Every department-name code the filter can accept (0 for none), ascending, when each alternative has a `dept`
+    /// condition; `nil` otherwise.
+    let depts: [UInt32]?
 
     /// What a kernel loop tests rows against: the filter's parts without its owner, a value that holds no
     /// reference, so that a kernel copies it into registers once instead of reloading it for every row. Valid
@@ -797,10 +812,13 @@ struct ResolvedFilter: @unchecked Sendable {
     var view: View { View(isEmpty: isEmpty, first: first, others: others, words: words) }
 
     /// Creates a filter from its alternatives, none for one that keeps every row, and their bitmaps.
-    /// - Parameter users: the user codes some alternative accepts, when every alternative has a `user` condition.
-    init(terms: [Term], words: [UInt64], users: [UInt32]? = nil) {
+    /// - Parameters:
+    ///   - users: the user codes some alternative accepts, when every alternative has a `user` condition.
+    ///   - depts: the department-name codes some alternative accepts, when every alternative has a `dept` condition.
+    init(terms: [Term], words: [UInt64], users: [UInt32]? = nil, depts: [UInt32]? = nil) {
         isEmpty = terms.isEmpty
         self.users = terms.isEmpty ? nil : users
+        self.depts = terms.isEmpty ? nil : depts
         first = terms.first ?? Term()
         storage = Storage(terms.dropFirst(), words)
         others = UnsafeBufferPointer(storage.terms)

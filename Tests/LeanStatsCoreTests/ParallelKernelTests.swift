@@ -340,19 +340,80 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
-    func theUserRowIndexListsEachUsersRowsInsideARange() {
+    func theCodeRowIndexListsTheRowsOfSomeCodesInsideARangeInOrder() {
         let table = randomTable(count: 3000, seed: 82, users: 50)
-        let index = UserRowIndex(userCodes: table.userId.codes, userCount: table.userId.dictionary.count)
+        let index = CodeRowIndex(codes: table.userId.codes, codeCount: table.userId.dictionary.count)
         #expect(index.rows.count == table.rowCount)
-        let users: [UInt32] = [0, 3, 17, 49]
-        for range in [0..<table.rowCount, 700..<701, 1234..<2345, 5..<5] {
-            let expected = range.filter { users.contains(table.userId.codes[$0]) }.map { Int32($0) }
-            #expect(index.rows(of: users, in: range) == expected, "\(range)")
-            let selection = RowSelection(
-                range: 0..<table.rowCount,
-                listed: index.rows(of: users, in: 0..<table.rowCount)
+        for users: [UInt32] in [[0, 3, 17, 49], [5, 8, 13], [21]] {
+            #expect(
+                index.rowCount(of: users)
+                    == (0..<table.rowCount).filter { users.contains(table.userId.codes[$0]) }.count
             )
-            #expect(selection.restricted(to: range).listed == expected, "\(range)")
+            for range in [0..<table.rowCount, 700..<701, 1234..<2345, 5..<5] {
+                let expected = range.filter { users.contains(table.userId.codes[$0]) }.map { Int32($0) }
+                #expect(index.rows(of: users, in: range) == expected, "\(range)")
+                let selection = RowSelection(
+                    range: 0..<table.rowCount,
+                    listed: index.rows(of: users, in: 0..<table.rowCount)
+                )
+                #expect(selection.restricted(to: range).listed == expected, "\(range)")
+            }
         }
+    }
+
+    @Test
+    func deptFiltersVisitingOnlyTheDepartmentsRowsAgreeWithTheGeneralKernels() {
+        // Forty departments, so that one holds well under an eighth of the rows and its rows are listed.
+        var records = randomInstances(count: 8000, seed: 83, users: 400)
+        for index in records.indices where records[index].originatorDeptName != nil {
+            records[index].originatorDeptName = "部门\(index % 40)"
+        }
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        let table = builder.build()
+        let general = engine(table, derived: false, workers: 1)
+        let indexed = engine(table, derived: true, workers: 3)
+        let filters = [
+            StatisticsFilter(deptName: "部门7"),
+            StatisticsFilter(alternatives: [FilterConditions(deptNames: ["部门1", "部门2", "部门30"])]),
+            StatisticsFilter(alternatives: [FilterConditions(deptNames: [StatisticsFilter.missingDeptName])]),
+            StatisticsFilter(alternatives: [
+                FilterConditions(deptNames: ["部门3"], statuses: [.completed]),
+                FilterConditions(deptNames: ["部门4"], users: ["user9"]),
+            ]),
+            StatisticsFilter(alternatives: [FilterConditions(deptNames: ["部门5"], users: ["user5", "user45"])]),
+        ]
+        for filter in filters {
+            for period in [nil, may2024] {
+                for options in [StatisticsOptions.all, .standard] {
+                    #expect(
+                        indexed.overview(period: period, filter: filter, options: options)
+                            == general.overview(period: period, filter: filter, options: options)
+                    )
+                    for dimension in Dimension.allCases {
+                        #expect(
+                            indexed.grouped(by: .dimension(dimension), period: period, filter: filter, options: options)
+                                == general.grouped(
+                                    by: .dimension(dimension),
+                                    period: period,
+                                    filter: filter,
+                                    options: options
+                                ),
+                            "\(dimension) \(filter)"
+                        )
+                    }
+                }
+                #expect(
+                    indexed.topProposers(5, period: period, filter: filter)
+                        == general.topProposers(5, period: period, filter: filter)
+                )
+                #expect(
+                    indexed.instanceRows(period: period, filter: filter, limit: 7)
+                        == general.instanceRows(period: period, filter: filter, limit: 7)
+                )
+            }
+        }
+        #expect(indexed.deptRows.withLock { $0 != nil }, "the dept filters were answered from the dept row index")
+        #expect(!indexed.instanceRows(period: nil, filter: filters[0]).isEmpty)
     }
 }
