@@ -46,15 +46,17 @@ final class GroupState {
         self.groupCount = groupCount
         self.processing = processing
         self.outcomes = outcomes
-        func zeroed<T: FixedWidthInteger>(_ value: T) -> UnsafeMutableBufferPointer<T> {
-            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(groupCount, 1))
+        // A part the options leave out gets one slot (the single-group kernel stores its register totals there), so a
+        // `by user count` over a million proposers zeroes two arrays, not nine.
+        func zeroed<T: FixedWidthInteger>(_ value: T, needed: Bool = true) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: needed ? max(groupCount, 1) : 1)
             buffer.initialize(repeating: value)
             return buffer
         }
         count = zeroed(0)
         passed = zeroed(0)
-        refused = zeroed(0)
-        running = zeroed(0)
+        refused = zeroed(0, needed: outcomes)
+        running = zeroed(0, needed: outcomes)
         if benefit {
             let sums = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(groupCount, 1) * 2)
             sums.initialize(repeating: 0)
@@ -62,11 +64,11 @@ final class GroupState {
         } else {
             self.benefit = nil
         }
-        completed = zeroed(0)
-        within30 = zeroed(0)
-        totalDays = zeroed(0)
-        minDays = zeroed(Int32.max)
-        maxDays = zeroed(Int32.min)
+        completed = zeroed(0, needed: processing)
+        within30 = zeroed(0, needed: processing)
+        totalDays = zeroed(0, needed: processing)
+        minDays = zeroed(Int32.max, needed: processing)
+        maxDays = zeroed(Int32.min, needed: processing)
         users = userValues.map {
             DistinctCounter(groups: groupCount, values: $0, bitmapBits: bitmapBits, pairsAtMost: pairsAtMost)
         }
@@ -88,8 +90,12 @@ final class GroupState {
         for group in 0..<groupCount {
             count[group] += other.count[group]
             passed[group] += other.passed[group]
+        }
+        for group in 0..<(outcomes ? groupCount : 0) {
             refused[group] += other.refused[group]
             running[group] += other.running[group]
+        }
+        for group in 0..<(processing ? groupCount : 0) {
             completed[group] += other.completed[group]
             within30[group] += other.within30[group]
             totalDays[group] += other.totalDays[group]
@@ -153,17 +159,19 @@ final class GroupState {
         userCounts: [Int]?,
         deptCounts: [Int]?
     ) -> GroupStatistics {
-        // Parts this state did not compute are already at their empty values, so every part is taken.
+        // Parts this state did not compute are at their empty values, so every part is taken.
+        let outcome = outcomes ? group : 0
+        let days = processing ? group : 0
         let totals = RangeTotals(
             count: count[group],
             agree: passed[group],
-            refuse: refused[group],
-            running: running[group],
-            completed: completed[group],
-            within30: within30[group],
-            totalDays: totalDays[group],
-            minDays: minDays[group],
-            maxDays: maxDays[group],
+            refuse: outcomes ? refused[outcome] : 0,
+            running: outcomes ? running[outcome] : 0,
+            completed: processing ? completed[days] : 0,
+            within30: processing ? within30[days] : 0,
+            totalDays: processing ? totalDays[days] : 0,
+            minDays: processing ? minDays[days] : .max,
+            maxDays: processing ? maxDays[days] : .min,
             users: userCounts?[group] ?? 0,
             depts: deptCounts?[group] ?? 0
         )

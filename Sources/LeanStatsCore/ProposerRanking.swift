@@ -185,6 +185,99 @@ extension StatisticsEngine {
     }
 }
 
+extension StatisticsEngine {
+    /// `by user` counts and agreements of a row range without a filter: each proposer partition (one task each)
+    /// counts its slice of the period in its cache-sized counters and adds them to the users' totals — a user's pair
+    /// with its first department is numbered with the user's own code, so partitions write disjoint users and only
+    /// the rare other pairs are added afterwards — plus the rows the partitions leave out that `by user` counts:
+    /// those with a user id but no user name.
+    /// - Complexity: O(rows) streamed through cache-sized counters, plus O(users) to zero and read the state.
+    func userTotals(rows: Range<Int>, groupCount: Int) -> GroupState {
+        let state = GroupState(
+            groupCount: groupCount,
+            userValues: nil,
+            deptValues: nil,
+            bitmapBits: 0,
+            processing: false,
+            outcomes: false
+        )
+        let partitioned = proposerPartitions()
+        let partitionCount = partitioned.starts.count - 1
+        let otherPairs = Locked<[ProposerEntry]>([])
+        let pool = counterPool
+        let totals = UnsafeTransfer(value: (count: state.count, passed: state.passed))
+        let work: @Sendable (Int) -> Void = { partition in
+            let first = partitioned.firstEntry(in: partition, atOrAfter: rows.lowerBound)
+            let end = partitioned.firstEntry(in: partition, atOrAfter: rows.upperBound)
+            guard first < end else { return }
+            let base = partition << ProposerPartitions.partitionShift
+            let counts = pool.take()
+            defer { pool.give(counts) }
+            partitioned.words.withUnsafeBufferPointer { words in
+                for entry in first..<end {
+                    let word = words[entry]
+                    counts[Int(word >> 1)] &+= 1 | UInt64(word & 1) << 32
+                }
+            }
+            var others: [ProposerEntry] = []
+            for local in 0..<ProposerPartitions.pairsPerPartition where counts[local] != 0 {
+                let pair = base + local
+                let count = Int(counts[local] & 0xFFFF_FFFF)
+                let passed = Int(counts[local] >> 32)
+                if pair < groupCount {
+                    totals.value.count[pair] &+= count
+                    totals.value.passed[pair] &+= passed
+                } else {
+                    others.append(
+                        ProposerEntry(user: partitioned.pairUser[pair], dept: 0, count: count, passed: passed)
+                    )
+                }
+            }
+            counts.update(repeating: 0, count: ProposerPartitions.pairsPerPartition)
+            if !others.isEmpty { otherPairs.withLock { $0 += others } }
+        }
+        if options.workers == 1 || partitionCount == 1 {
+            for partition in 0..<partitionCount { work(partition) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: partitionCount, execute: work)
+        }
+        for entry in otherPairs.withLock({ $0 }) {
+            state.count[Int(entry.user)] &+= entry.count
+            state.passed[Int(entry.user)] &+= entry.passed
+        }
+        let unnamed = unnamedUserRows()
+        let low = unnamed.partitionPoint { Int($0) >= rows.lowerBound }
+        let high = unnamed[low...].partitionPoint { Int($0) >= rows.upperBound }
+        let agree = InstanceResult.agree.rawValue
+        table.userId.codes.withCodeBuffer { users in
+            table.result.withUnsafeBufferPointer { result in
+                for row in unnamed[low..<high].lazy.map({ Int($0) }) {
+                    let user = Int(users[row])
+                    state.count[user] &+= 1
+                    state.passed[user] &+= result[row] == agree ? 1 : 0
+                }
+            }
+        }
+        return state
+    }
+
+    /// The rows with a user id but no user name, ascending (few), which the proposer ranking leaves out; built on
+    /// first use.
+    /// - Complexity: O(n) once.
+    func unnamedUserRows() -> [Int32] {
+        if let built = unnamedRows.withLock({ $0 }) { return built }
+        let place = proposerIndex().place
+        var rows: [Int32] = []
+        for row in 0..<table.rowCount where place[row] == 0 && table.userId.codes[row] != 0 {
+            rows.append(Int32(truncatingIfNeeded: row))
+        }
+        return unnamedRows.withLock { cached in
+            if cached == nil { cached = rows }
+            return cached!
+        }
+    }
+}
+
 /// Zeroed counter tables for the proposer partitions, kept between queries: a table is taken for one partition's
 /// slice and given back zeroed, so a one-month ranking neither maps nor faults in fresh pages.
 final class CounterPool: @unchecked Sendable {

@@ -10,7 +10,7 @@ struct ScanPlan {
         /// Unfiltered `by` from the table's first row that counts instances, agreements and participants only:
         /// one histogram of the grouping's packed rows (falls back to ``rangeTotals`` where rows cannot be packed).
         case packedHistogram
-        /// Unfiltered `top N`: counters over the proposer partitions.
+        /// Unfiltered `top N`, and `by user` of counts and agreements only: counters over the proposer partitions.
         case proposerPartitions
         /// The general kernel: tests every selected row against the filter and updates per-group state.
         case filtered
@@ -63,6 +63,10 @@ extension StatisticsEngine {
             let occurrences = distinct && (longRange || hasPreviousOccurrences)
             let kernel: ScanPlan.Kernel = derived && (occurrences || !distinct) ? .rangeTotals : .filtered
             return ScanPlan(rows: RowSelection(rows), kernel: kernel, distinctByOccurrences: occurrences)
+        case .grouped(_, true)
+        where statistics.isEmpty && options.derivedColumnKernels
+            && (options.buildsIndexes || hasProposerPartitions):
+            return ScanPlan(rows: RowSelection(rows), kernel: .proposerPartitions, distinctByOccurrences: false)
         case .grouped(let pairKey, let isUser):
             let pairs = !isUser && distinct && (longRange || hasPairOccurrences(pairKey))
             guard derived && !isUser && (pairs || !distinct) else {

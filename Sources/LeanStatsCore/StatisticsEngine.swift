@@ -54,6 +54,8 @@ public final class StatisticsEngine: Sendable {
     let userRows = Locked<CodeRowIndex?>(nil)
     /// Each department name's rows, built on the first `dept=` query of an engine that builds indexes.
     let deptRows = Locked<CodeRowIndex?>(nil)
+    /// ``unnamedUserRows()`` once built.
+    let unnamedRows = Locked<[Int32]?>(nil)
 
     /// Whether the previous-occurrence columns are built.
     var hasPreviousOccurrences: Bool { occurrences.withLock { $0 != nil } }
@@ -281,13 +283,16 @@ public final class StatisticsEngine: Sendable {
             }
             groups = finalized.map(\.statistics)
         } else {
-            let state = aggregate(
-                rows: plan.rows,
-                key: key,
-                groupCount: groupCount,
-                filter: resolved,
-                options: plan.distinctByOccurrences ? options.subtracting(.distinct) : options
-            )
+            let state =
+                plan.kernel == .proposerPartitions
+                ? userTotals(rows: rows, groupCount: groupCount)
+                : aggregate(
+                    rows: plan.rows,
+                    key: key,
+                    groupCount: groupCount,
+                    filter: resolved,
+                    options: plan.distinctByOccurrences ? options.subtracting(.distinct) : options
+                )
             // A group per proposer: users are ordered by count and id rank, so with a small limit only the groups
             // it keeps are finished, and their names are looked up below.
             if grouping == .dimension(.user) {

@@ -184,6 +184,13 @@ struct DerivedColumnKernelTests {
             for limit in [1, 10, 200] {
                 #expect(derived.topProposers(limit, period: period) == general.topProposers(limit, period: period))
             }
+            // `by user` of counts and agreements adds the partitions' pair counts up per user.
+            for limit in [10, nil] {
+                #expect(
+                    derived.grouped(by: .dimension(.user), period: period, options: [], limit: limit)
+                        == general.grouped(by: .dimension(.user), period: period, options: [], limit: limit)
+                )
+            }
         }
     }
 
