@@ -383,6 +383,26 @@ extension StatisticsEngine {
 }
 
 extension StatisticsEngine {
+    /// The most histogram bins (distinct processing-day values) for percentiles by counting.
+    static let percentileBins = 4096
+    /// The most histogram counters (groups × bins) per worker for percentiles by counting.
+    static let percentileCounters = 1 << 21
+
+    /// The least and greatest processing days in the table, `nil` when no instance has any; found on first use.
+    /// - Complexity: O(n) once.
+    func daysBounds() -> (low: Int32, high: Int32)? {
+        if let cached = daysBoundsCache.withLock({ $0 }) { return cached }
+        var low = Int32.max
+        var high = Int32.min
+        for days in derivedRows().days where days != Self.noDays {
+            low = min(low, days)
+            high = max(high, days)
+        }
+        let bounds: (low: Int32, high: Int32)? = low <= high ? (low, high) : nil
+        daysBoundsCache.withLock { $0 = .some(bounds) }
+        return bounds
+    }
+
     /// Counts instances per (user id, department name) among a few listed rows: their pairs are sorted and
     /// counted in runs, so the work follows the rows, not the number of proposers.
     /// - Complexity: O(k log k) for k listed rows.
@@ -426,9 +446,52 @@ extension StatisticsEngine {
     )
         -> [Int: (p50: Double, p90: Double)]
     {
-        withKernelColumns { columns in
-            // Two passes over the rows, no hashing: count each group's days, then place them in one flat array at
-            // the group's offset; each group's part is then sorted in place.
+        let bounds = daysBounds()
+        let bins = bounds.map { Int($0.high) - Int($0.low) + 1 } ?? 0
+        let histograms = bins > 0 && bins <= Self.percentileBins && max(groupCount, 1) * bins <= Self.percentileCounters
+        return withKernelColumns { columns in
+            // When every group's days fit a small histogram, one parallel pass counts them and the quantiles are read
+            // off the counts; no values are gathered or sorted.
+            func count<Reader: GroupKeyReader>(_ reader: Reader) -> [Int: (p50: Double, p90: Double)] {
+                let low = bounds!.low
+                let size = max(groupCount, 1) * bins
+                func tally<Rows: Sequence<Int>>(_ rows: Rows, into tally: HistogramTally) {
+                    let filter = filter.view
+                    tally.counts.withUnsafeMutableBufferPointer { counts in
+                        for row in rows where columns.days[row] != Self.noDays && columns.passes(row, filter) {
+                            let group = reader.group(row)
+                            if group >= 0 { counts[group &* bins &+ Int(columns.days[row] &- low)] &+= 1 }
+                        }
+                    }
+                }
+                let total = runMorsels(
+                    selection: selection,
+                    options: options,
+                    makeState: { HistogramTally(size) },
+                    body: { morsel, state in
+                        switch morsel {
+                        case .range(let rows): tally(rows, into: state)
+                        case .listed(let rows): tally(rows, into: state)
+                        }
+                    },
+                    combine: { total, part in
+                        for index in 0..<size { total.counts[index] &+= part.counts[index] }
+                    }
+                )
+                var result: [Int: (p50: Double, p90: Double)] = [:]
+                total.counts.withUnsafeBufferPointer { counts in
+                    for group in 0..<max(groupCount, 1) {
+                        let histogram = UnsafeBufferPointer(rebasing: counts[group * bins..<(group + 1) * bins])
+                        let found = histogram.reduce(0) { $0 + Int($1) }
+                        if found > 0 {
+                            result[group] = medianAndNinetieth(histogram: histogram, low: low, count: found)
+                        }
+                    }
+                }
+                return result
+            }
+            // Else two passes over the rows, no hashing: count each group's days, then place them in one flat array
+            // at the group's offset; each group's part is then sorted in place.
             func collect<Reader: GroupKeyReader, Rows: Sequence<Int>>(
                 _ reader: Reader,
                 _ rows: Rows
@@ -460,19 +523,25 @@ extension StatisticsEngine {
             let missing = key.keepsMissing ? 0 : -1
             func collect<Rows: Sequence<Int>>(codes: CodeBuffer, _ rows: Rows) -> [Int: (p50: Double, p90: Double)] {
                 switch codes {
-                case .u8(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing), rows)
-                case .u16(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing), rows)
-                case .u32(let buffer): collect(CodeGroupReader(codes: buffer, missing: missing), rows)
+                case .u8(let buffer): run(CodeGroupReader(codes: buffer, missing: missing), rows)
+                case .u16(let buffer): run(CodeGroupReader(codes: buffer, missing: missing), rows)
+                case .u32(let buffer): run(CodeGroupReader(codes: buffer, missing: missing), rows)
                 }
+            }
+            func run<Reader: GroupKeyReader, Rows: Sequence<Int>>(
+                _ reader: Reader,
+                _ rows: Rows
+            ) -> [Int: (p50: Double, p90: Double)] {
+                histograms ? count(reader) : collect(reader, rows)
             }
             func collect<Rows: Sequence<Int>>(_ rows: Rows) -> [Int: (p50: Double, p90: Double)] {
                 switch key {
-                case .single: collect(SingleGroupReader(), rows)
+                case .single: run(SingleGroupReader(), rows)
                 case .deptName: collect(codes: columns.deptName, rows)
                 case .user: collect(codes: columns.user, rows)
-                case .selectedUsers(let users): collect(SelectedCodeReader(codes: columns.user, selected: users), rows)
-                case .status: collect(CodeGroupReader(codes: columns.status), rows)
-                case .result: collect(CodeGroupReader(codes: columns.result), rows)
+                case .selectedUsers(let users): run(SelectedCodeReader(codes: columns.user, selected: users), rows)
+                case .status: run(CodeGroupReader(codes: columns.status), rows)
+                case .result: run(CodeGroupReader(codes: columns.result), rows)
                 case .form(let codes, _): codes.withCodeBuffer { collect(codes: $0, rows) }
                 }
             }
@@ -567,6 +636,12 @@ extension StatisticsEngine {
     }
 }
 
+/// One worker's histogram counters for percentiles by counting.
+final class HistogramTally {
+    var counts: [Int32]
+    init(_ size: Int) { counts = [Int32](repeating: 0, count: size) }
+}
+
 /// The median and the 90th percentile of some values (as ``quantile(_:_:)`` computes them), reordering them.
 ///
 /// Processing days span a narrow range, so a large group is counted into a histogram of its range (O(n + range))
@@ -587,12 +662,19 @@ func medianAndNinetieth(_ values: UnsafeMutableBufferPointer<Int32>) -> (p50: Do
         let sorted = UnsafeBufferPointer(values)
         return (quantile(sorted, 0.5), quantile(sorted, 0.9))
     }
-    var histogram = [Int](repeating: 0, count: range)
+    var histogram = [Int32](repeating: 0, count: range)
     histogram.withUnsafeMutableBufferPointer { histogram in
         for value in values { histogram[Int(value) - Int(low)] &+= 1 }
     }
+    return histogram.withUnsafeBufferPointer { medianAndNinetieth(histogram: $0, low: low, count: values.count) }
+}
+
+/// The median and the 90th percentile of `count` values given as a histogram: `histogram[i]` values equal
+/// `low + i`.
+/// - Complexity: O(bins).
+func medianAndNinetieth(histogram: UnsafeBufferPointer<Int32>, low: Int32, count: Int) -> (p50: Double, p90: Double) {
     // The sorted values at the four ranks the two quantiles interpolate between, found in one cumulative pass.
-    let last = values.count - 1
+    let last = count - 1
     let positions = [0.5, 0.9].map { Double(last) * $0 }
     let ranks = positions.flatMap { position -> [Int] in
         let lower = Int(position.rounded(.down))
@@ -603,7 +685,7 @@ func medianAndNinetieth(_ values: UnsafeMutableBufferPointer<Int32>) -> (p50: Do
     var seen = 0
     let order = ranks.indices.sorted { ranks[$0] < ranks[$1] }
     for (offset, count) in histogram.enumerated() where count > 0 {
-        seen += count
+        seen += Int(count)
         while next < order.count && ranks[order[next]] < seen {
             found[order[next]] = low + Int32(offset)
             next += 1

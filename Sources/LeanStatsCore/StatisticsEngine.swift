@@ -56,6 +56,8 @@ public final class StatisticsEngine: Sendable {
     let deptRows = Locked<CodeRowIndex?>(nil)
     /// ``unnamedUserRows()`` once built.
     let unnamedRows = Locked<[Int32]?>(nil)
+    /// ``daysBounds()`` once found (the inner `nil`: no instance has processing days).
+    let daysBoundsCache = Locked<(low: Int32, high: Int32)??>(nil)
 
     /// Whether the previous-occurrence columns are built.
     var hasPreviousOccurrences: Bool { occurrences.withLock { $0 != nil } }
