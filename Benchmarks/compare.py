@@ -2000,15 +2000,21 @@ def report(results: dict, month: str) -> None:
     print("versions:  " + ", ".join(f"{PEER_LABEL[tuple(k.split(':'))]} {w['version']}"
                                     for k, w in results["peers"].items() if k.endswith(":plain")))
 
-    if results["mismatches"]:
-        print()
-        print("!" * 100)
-        print("MISMATCH: these answers differ from `leanstats query --format json`:")
-        for key, engines in results["mismatches"].items():
-            for label, problems in engines.items():
-                print(f"  {key} — {label}: " + "; ".join(problems[:5])
-                      + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
-        print("!" * 100)
+    print_mismatches("these answers", results["mismatches"])
+
+
+def print_mismatches(what: str, mismatches: dict) -> None:
+    """Prints each query's differing engines and their first five differences in a banner; nothing when none."""
+    if not mismatches:
+        return
+    print()
+    print("!" * 100)
+    print(f"MISMATCH: {what} differ from `leanstats query --format json`:")
+    for query, engines in mismatches.items():
+        for label, problems in engines.items():
+            print(f"  {query} — {label}: " + "; ".join(problems[:5])
+                  + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
+    print("!" * 100)
 
 
 def goal_note(met: bool, goal: str) -> str:
@@ -2144,15 +2150,7 @@ def report_forms(results: dict) -> None:
     for line, s in summary.items():
         for label, reason in s["not_expressible"].items():
             print(f"n/a: {label} cannot answer `{line}` ({reason})")
-    if forms["mismatches"]:
-        print()
-        print("!" * 100)
-        print("MISMATCH: these query-form answers differ from `leanstats query --format json`:")
-        for line, engines in forms["mismatches"].items():
-            for label, problems in engines.items():
-                print(f"  {line} — {label}: " + "; ".join(problems[:5])
-                      + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
-        print("!" * 100)
+    print_mismatches("these query-form answers", forms["mismatches"])
 
 
 def work_directory(args) -> Path:

@@ -283,6 +283,29 @@ struct DerivedColumnKernelTests {
         #expect(months == general.grouped(by: .dimension(.month), period: nil, options: [.processing, .outcomes]))
     }
 
+    /// Expects `overview` and every `by` dimension to give the same answer from both engines.
+    func expectOverviewsAndGroupsAgree(
+        _ indexed: StatisticsEngine,
+        _ general: StatisticsEngine,
+        period: DayRange?,
+        filter: StatisticsFilter,
+        options: [StatisticsOptions]
+    ) {
+        for options in options {
+            #expect(
+                indexed.overview(period: period, filter: filter, options: options)
+                    == general.overview(period: period, filter: filter, options: options)
+            )
+            for dimension in Dimension.allCases {
+                #expect(
+                    indexed.grouped(by: .dimension(dimension), period: period, filter: filter, options: options)
+                        == general.grouped(by: .dimension(dimension), period: period, filter: filter, options: options),
+                    "\(dimension) \(filter)"
+                )
+            }
+        }
+    }
+
     @Test
     func userFiltersVisitingOnlyTheUsersRowsAgreeWithTheGeneralKernels() {
         let table = randomTable(count: 6000, seed: 81, users: 300)
@@ -305,24 +328,13 @@ struct DerivedColumnKernelTests {
         let periods: [DayRange?] = [nil, may2024]
         for filter in filters {
             for period in periods {
-                for options in [StatisticsOptions.all, .standard, [.percentiles, .openAge]] {
-                    #expect(
-                        indexed.overview(period: period, filter: filter, options: options)
-                            == general.overview(period: period, filter: filter, options: options)
-                    )
-                    for dimension in Dimension.allCases {
-                        #expect(
-                            indexed.grouped(by: .dimension(dimension), period: period, filter: filter, options: options)
-                                == general.grouped(
-                                    by: .dimension(dimension),
-                                    period: period,
-                                    filter: filter,
-                                    options: options
-                                ),
-                            "\(dimension) \(filter)"
-                        )
-                    }
-                }
+                expectOverviewsAndGroupsAgree(
+                    indexed,
+                    general,
+                    period: period,
+                    filter: filter,
+                    options: [.all, .standard, [.percentiles, .openAge]]
+                )
                 #expect(
                     indexed.grouped(by: .dimension(.user), period: period, filter: filter, limit: 2)
                         == general.grouped(by: .dimension(.user), period: period, filter: filter, limit: 2)
@@ -392,24 +404,13 @@ struct DerivedColumnKernelTests {
         ]
         for filter in filters {
             for period in [nil, may2024] {
-                for options in [StatisticsOptions.all, .standard] {
-                    #expect(
-                        indexed.overview(period: period, filter: filter, options: options)
-                            == general.overview(period: period, filter: filter, options: options)
-                    )
-                    for dimension in Dimension.allCases {
-                        #expect(
-                            indexed.grouped(by: .dimension(dimension), period: period, filter: filter, options: options)
-                                == general.grouped(
-                                    by: .dimension(dimension),
-                                    period: period,
-                                    filter: filter,
-                                    options: options
-                                ),
-                            "\(dimension) \(filter)"
-                        )
-                    }
-                }
+                expectOverviewsAndGroupsAgree(
+                    indexed,
+                    general,
+                    period: period,
+                    filter: filter,
+                    options: [.all, .standard]
+                )
                 #expect(
                     indexed.topProposers(5, period: period, filter: filter)
                         == general.topProposers(5, period: period, filter: filter)
