@@ -16,7 +16,7 @@ struct ScanPlan {
         case filtered
     }
 
-    /// The rows to visit: the period's range, or the filtered users' rows in it.
+    /// The rows to visit: the period's range, or the rows in it of the users or departments the filter names.
     let rows: RowSelection
     /// The kernel family.
     let kernel: Kernel
@@ -90,26 +90,24 @@ extension StatisticsEngine {
         }
     }
 
-    /// The rows a filter can pass: when every alternative names users (or departments), only their rows, from
-    /// the index of whichever holds fewer rows, if that is at most an eighth of the table (a larger share costs
-    /// more to list than to scan); else the whole range. Only an engine that builds indexes (or has built one)
-    /// lists rows.
+    /// The rows a filter can pass: when every alternative names users, only their rows; else, when every
+    /// alternative names departments, only theirs. Either only if they hold at most an eighth of the table (a larger
+    /// share costs more to list than to scan); else the whole range. Only an engine that builds indexes (or has
+    /// built one) lists rows.
     func selectRows(_ rows: Range<Int>, filter: ResolvedFilter) -> RowSelection {
-        guard !rows.isEmpty, options.derivedColumnKernels, filter.users != nil || filter.depts != nil else {
+        guard !rows.isEmpty, options.derivedColumnKernels else { return RowSelection(rows) }
+        let listing: (index: CodeRowIndex, codes: [UInt32])?
+        if let users = filter.users {
+            listing = codeRowIndex(userRows, table.userId).map { ($0, users) }
+        } else if let depts = filter.depts {
+            listing = codeRowIndex(deptRows, table.deptName).map { ($0, depts) }
+        } else {
+            listing = nil
+        }
+        guard let listing, listing.index.rowCount(of: listing.codes) <= table.rowCount / 8 else {
             return RowSelection(rows)
         }
-        var candidates: [(index: CodeRowIndex, codes: [UInt32])] = []
-        if let users = filter.users, let index = codeRowIndex(userRows, table.userId) {
-            candidates.append((index, users))
-        }
-        if let depts = filter.depts, let index = codeRowIndex(deptRows, table.deptName) {
-            candidates.append((index, depts))
-        }
-        guard
-            let best = candidates.min(by: { $0.index.rowCount(of: $0.codes) < $1.index.rowCount(of: $1.codes) }),
-            best.index.rowCount(of: best.codes) <= table.rowCount / 8
-        else { return RowSelection(rows) }
-        return RowSelection(range: rows, listed: best.index.rows(of: best.codes, in: rows))
+        return RowSelection(range: rows, listed: listing.index.rows(of: listing.codes, in: rows))
     }
 
     /// The row index of a dictionary column, built on first use when the engine builds indexes, else `nil` until
