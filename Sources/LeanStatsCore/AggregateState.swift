@@ -258,10 +258,9 @@ final class DistinctCounter {
                     extra.append(UInt64(theirs) << 32 | UInt64(value))
                 }
             }
-            extra.append(contentsOf: other.extra)
-        } else {
-            extra.append(contentsOf: other.extra)
         }
+        // Bitmap mode keeps no pairs; the other two modes keep the pairs each worker listed.
+        extra.append(contentsOf: other.extra)
     }
 
     /// The number of distinct values of each group.

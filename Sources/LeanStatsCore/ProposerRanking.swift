@@ -88,6 +88,23 @@ struct ProposerPartitions: Sendable {
         }
         return low
     }
+
+    /// The entries of a partition whose rows lie in a range.
+    /// - Complexity: O(log n).
+    func entries(in partition: Int, rows: Range<Int>) -> Range<Int> {
+        firstEntry(in: partition, atOrAfter: rows.lowerBound)..<firstEntry(in: partition, atOrAfter: rows.upperBound)
+    }
+
+    /// Adds each entry to its pair's 64-bit counter within the partition: the count in the low 32 bits, the
+    /// agreements in the high 32.
+    func count(_ entries: Range<Int>, into counts: UnsafeMutablePointer<UInt64>) {
+        words.withUnsafeBufferPointer { words in
+            for entry in entries {
+                let word = words[entry]
+                counts[Int(word >> 1)] &+= 1 | UInt64(word & 1) << 32
+            }
+        }
+    }
 }
 
 extension StatisticsEngine {
@@ -112,16 +129,15 @@ extension StatisticsEngine {
         let results = Locked([[ProposerEntry]](repeating: [], count: partitionCount))
         let pool = counterPool
         let work: @Sendable (Int) -> Void = { partition in
-            let first = partitioned.firstEntry(in: partition, atOrAfter: rows.lowerBound)
-            let end = partitioned.firstEntry(in: partition, atOrAfter: rows.upperBound)
-            guard first < end else { return }
+            let slice = partitioned.entries(in: partition, rows: rows)
+            guard !slice.isEmpty else { return }
             let base = partition << ProposerPartitions.partitionShift
             let counts = pool.take()
             defer { pool.give(counts) }
             // A short slice notes each pair when its counter leaves zero and later reads (and clears) only those,
             // in 32-bit counters (count and agreements in 16 bits each: a short slice has fewer than 2¹⁴ rows) that
             // take half the cache; a long one reads every 64-bit counter.
-            let short = end - first < ProposerPartitions.pairsPerPartition / 4
+            let short = slice.count < ProposerPartitions.pairsPerPartition / 4
             var entries: [ProposerEntry] = []
             func entry(_ local: Int, count: Int, passed: Int) -> ProposerEntry {
                 let pair = base + local
@@ -135,9 +151,9 @@ extension StatisticsEngine {
             if short {
                 counts.withMemoryRebound(to: UInt32.self, capacity: ProposerPartitions.pairsPerPartition) { narrow in
                     var touched: [Int32] = []
-                    touched.reserveCapacity(end - first)
+                    touched.reserveCapacity(slice.count)
                     partitioned.words.withUnsafeBufferPointer { words in
-                        for entry in first..<end {
+                        for entry in slice {
                             let word = words[entry]
                             let local = Int(word >> 1)
                             if narrow[local] == 0 { touched.append(Int32(truncatingIfNeeded: local)) }
@@ -155,12 +171,7 @@ extension StatisticsEngine {
                     }
                 }
             } else {
-                partitioned.words.withUnsafeBufferPointer { words in
-                    for entry in first..<end {
-                        let word = words[entry]
-                        counts[Int(word >> 1)] &+= 1 | UInt64(word & 1) << 32
-                    }
-                }
+                partitioned.count(slice, into: counts)
                 // The partition's limit-th largest count (unused counters are zero and never rank).
                 let threshold = rankThreshold(
                     (0..<ProposerPartitions.pairsPerPartition).lazy.map { Int(counts[$0] & 0xFFFF_FFFF) },
@@ -207,18 +218,12 @@ extension StatisticsEngine {
         let pool = counterPool
         let totals = UnsafeTransfer(value: (count: state.count, passed: state.passed))
         let work: @Sendable (Int) -> Void = { partition in
-            let first = partitioned.firstEntry(in: partition, atOrAfter: rows.lowerBound)
-            let end = partitioned.firstEntry(in: partition, atOrAfter: rows.upperBound)
-            guard first < end else { return }
+            let slice = partitioned.entries(in: partition, rows: rows)
+            guard !slice.isEmpty else { return }
             let base = partition << ProposerPartitions.partitionShift
             let counts = pool.take()
             defer { pool.give(counts) }
-            partitioned.words.withUnsafeBufferPointer { words in
-                for entry in first..<end {
-                    let word = words[entry]
-                    counts[Int(word >> 1)] &+= 1 | UInt64(word & 1) << 32
-                }
-            }
+            partitioned.count(slice, into: counts)
             var others: [ProposerEntry] = []
             for local in 0..<ProposerPartitions.pairsPerPartition where counts[local] != 0 {
                 let pair = base + local
