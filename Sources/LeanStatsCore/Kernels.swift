@@ -436,8 +436,11 @@ extension StatisticsEngine {
     }
 
     /// Median and 90th percentile of processing days per group, by linear interpolation between the closest
-    /// ranks (DuckDB's `quantile_cont`). Runs only when a query asks for them.
-    /// - Complexity: O(r + c log c) for r rows and c completed instances among them.
+    /// ranks (DuckDB's `quantile_cont`). Runs only when a query asks for them. When the table's days span at most
+    /// ``percentileBins`` values (and the groups' histograms fit ``percentileCounters``), they are counted per group;
+    /// else gathered per group and sorted.
+    /// - Complexity: O(r + g × b) counted, O(r + c log c) gathered, for r rows, g groups, b bins and c completed
+    ///   instances among the rows.
     func daysPercentiles(
         rows selection: RowSelection,
         key: GroupKey,
