@@ -21,9 +21,6 @@ struct RowSelection: Sendable {
         self.listed = listed
     }
 
-    /// The number of rows visited.
-    var count: Int { listed?.count ?? range.count }
-
     /// The selected rows of a sub-range of ``range``.
     /// - Complexity: O(log count).
     func restricted(to rows: Range<Int>) -> RowSelection {
