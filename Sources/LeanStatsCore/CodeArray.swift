@@ -16,6 +16,18 @@ public enum CodeArray: Sendable, Equatable {
         }
     }
 
+    /// Narrows a run of 32-bit codes to the smallest width that fits `maxCode`, copying them once.
+    /// - Complexity: O(n).
+    public init(_ codes: ArraySlice<UInt32>, maxCode: UInt32) {
+        if maxCode <= UInt32(UInt8.max) {
+            self = .u8(codes.map { UInt8(truncatingIfNeeded: $0) })
+        } else if maxCode <= UInt32(UInt16.max) {
+            self = .u16(codes.map { UInt16(truncatingIfNeeded: $0) })
+        } else {
+            self = .u32(Array(codes))
+        }
+    }
+
     /// The number of rows.
     public var count: Int {
         switch self {
@@ -23,6 +35,11 @@ public enum CodeArray: Sendable, Equatable {
         case .u16(let codes): codes.count
         case .u32(let codes): codes.count
         }
+    }
+
+    /// The bytes per code (1, 2 or 4) of the narrowest width that holds `maxCode`.
+    public static func width(forMaxCode maxCode: UInt32) -> Int {
+        maxCode <= UInt32(UInt8.max) ? 1 : maxCode <= UInt32(UInt16.max) ? 2 : 4
     }
 
     /// Bytes per code: 1, 2 or 4.
@@ -85,7 +102,7 @@ public enum CodeArray: Sendable, Equatable {
             for code in appended { codes.append(Code(truncatingIfNeeded: code)) }
             return codes
         }
-        let width = maxCode <= UInt32(UInt8.max) ? 1 : maxCode <= UInt32(UInt16.max) ? 2 : 4
+        let width = Self.width(forMaxCode: maxCode)
         if width == self.width, appended.isEmpty, writes.allSatisfy({ self[$0.row] == $0.code }) { return self }
         switch self {
         case .u8(let codes) where width == 1: return .u8(patch(codes))

@@ -54,7 +54,7 @@ extension InstanceTable {
                 finishes: batch.finishTime,
                 statuses: batch.status,
                 results: batch.result,
-                codes: columns.map { $0.codes.widened() },
+                codes: columns.map(\.codes),
                 dictionaries: columns.map(\.dictionary),
                 formNames: batch.formFields.map(\.name)
             )
@@ -140,7 +140,7 @@ extension InstanceTable {
             finishes: Self.filled(finishTime, batch.finishTime, missing: InstanceTable.missingTime, writers: targets),
             statuses: Self.filled(status, batch.status, missing: 0, writers: targets),
             results: Self.filled(result, batch.result, missing: 0, writers: targets),
-            codes: codes,
+            codes: codes.map { .u32($0) },
             dictionaries: merged.map(\.dictionary),
             formNames: formNames
         )
@@ -164,31 +164,36 @@ extension InstanceTable {
 
     /// A table of the given columns in creation order (ties keep row order), each text column's codes as narrow
     /// as its dictionary allows; `codes` and `dictionaries` hold the seven fixed text columns, then one per form
-    /// name.
+    /// name. Columns already in order and as narrow as can be are kept, not copied.
     private static func assembled(
         times: [Int64],
         finishes: [Int64],
         statuses: [UInt8],
         results: [UInt8],
-        codes: [[UInt32]],
+        codes: [CodeArray],
         dictionaries: [StringDictionary],
         formNames: [String]
     ) -> InstanceTable {
-        var (times, finishes, statuses, results, codes) = (times, finishes, statuses, results, codes)
-        if let order = Self.creationOrder(times) {
+        var (times, finishes, statuses, results) = (times, finishes, statuses, results)
+        let order = Self.creationOrder(times)
+        if let order {
             func gather<T>(_ values: [T]) -> [T] { order.map { values[$0] } }
             times = gather(times)
             finishes = gather(finishes)
             statuses = gather(statuses)
             results = gather(results)
-            codes = codes.map(gather)
         }
         let columns = codes.indices.map { column in
             let dictionary = dictionaries[column]
-            return DictionaryColumn(
-                dictionary: dictionary,
-                codes: CodeArray(codes[column], maxCode: UInt32(max(dictionary.count - 1, 0)))
-            )
+            let maxCode = UInt32(max(dictionary.count - 1, 0))
+            var codes = codes[column]
+            if let order {
+                let wide = codes.widened()
+                codes = CodeArray(order.map { wide[$0] }, maxCode: maxCode)
+            } else if codes.width > CodeArray.width(forMaxCode: maxCode) {
+                codes = CodeArray(codes.widened(), maxCode: maxCode)
+            }
+            return DictionaryColumn(dictionary: dictionary, codes: codes)
         }
         return InstanceTable(
             createTime: times,

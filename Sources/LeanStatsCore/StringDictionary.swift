@@ -153,6 +153,7 @@ public struct StringDictionaryBuilder: Sendable {
         let hash = Self.hash(value)
         if appendsOnly { return append(value, hash: hash) }
         if deciding { lookups += 1 }
+        precondition(!slots.isEmpty, "a builder that finished interning keeps no lookup table")
         let (found, slot) = probe(value, hash: hash)
         if let found { return found }
         let code = append(value, hash: hash)
@@ -188,10 +189,20 @@ public struct StringDictionaryBuilder: Sendable {
         }
     }
 
+    /// Frees the lookup table once nothing more will be interned or looked up: a builder that only feeds a
+    /// ``DictionaryUnion`` needs its entries and their hashes, not the table (8–32 bytes per entry).
+    ///
+    /// Afterwards ``intern(bytes:)`` and ``code(of:)`` stop the program; entries, hashes and the union work as
+    /// before.
+    public mutating func finishInterning() {
+        deciding = false
+        slots = []
+    }
+
     /// The code of a UTF-8 byte sequence already in the builder, or `nil`; adds nothing.
     /// - Precondition: the builder still looks values up (``appendsOnly`` is false).
     public func code(of value: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        precondition(!appendsOnly, "an appending builder keeps no lookup table")
+        precondition(!appendsOnly && !slots.isEmpty, "an appending or finished builder keeps no lookup table")
         guard !value.isEmpty else { return 0 }
         return probe(value, hash: Self.hash(value)).code
     }

@@ -18,19 +18,37 @@ enum FileContents {
     /// valid only inside `body`. A mapped file must not be truncated while it is read.
     /// - Parameters:
     ///   - path: The file.
-    ///   - body: Called once with the bytes.
+    ///   - body: Called once with the bytes and whether they are mapped (only mapped bytes may be passed to
+    ///     ``release(_:_:)``).
     /// - Returns: What `body` returns.
     /// - Throws: ``ImportError/Code/unreadableFile`` naming the path and the system's reason, or what `body` throws.
     static func withContents<Result>(
         _ path: String,
-        _ body: (UnsafeBufferPointer<UInt8>) throws(ImportError) -> Result
+        _ body: (UnsafeBufferPointer<UInt8>, _ mapped: Bool) throws(ImportError) -> Result
     ) throws(ImportError) -> Result {
         if let mapping = try map(path) {
             defer { munmap(mapping.baseAddress, mapping.count) }
-            return try body(UnsafeBufferPointer(mapping.bindMemory(to: UInt8.self)))
+            return try body(UnsafeBufferPointer(mapping.bindMemory(to: UInt8.self)), true)
         }
         let bytes = try read(path)
-        return try bytes.withUnsafeBufferPointer { buffer throws(ImportError) in try body(buffer) }
+        return try bytes.withUnsafeBufferPointer { buffer throws(ImportError) in try body(buffer, false) }
+    }
+
+    /// Hands the whole pages inside `range` of a mapped file back to the system once they are read: a file read
+    /// front to back then keeps only the pages in flight resident, not the whole file. Reading them again is
+    /// correct (they come back from the file) but costs a page fault each.
+    /// - Parameters:
+    ///   - bytes: Bytes that ``withContents(_:_:)`` passed as mapped; anything else would be zeroed.
+    ///   - range: The offsets read.
+    static func release(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = UInt(bitPattern: base + range.lowerBound)
+        let end = UInt(bitPattern: base + range.upperBound)
+        let first = (start + UInt(page) - 1) / UInt(page) * UInt(page)
+        let last = end / UInt(page) * UInt(page)
+        guard first < last else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), Int(last - first), MADV_DONTNEED)
     }
 
     /// Maps a large regular file read-only, or returns `nil` when it should be read instead.

@@ -66,6 +66,14 @@ struct InstanceRowsPart {
 
     var rowCount: Int { createTime.count }
 
+    /// Frees the dictionaries' lookup tables once the part is read in full (see
+    /// ``StringDictionaryBuilder/finishInterning()``).
+    mutating func finishInterning() {
+        for slot in text.indices { text[slot].dictionary.finishInterning() }
+        for index in forms.indices { forms[index].values.dictionary.finishInterning() }
+        titleByName = CodeGuess()
+    }
+
     /// Appends an instance with its form fields.
     mutating func append(_ record: InstanceRecord) {
         createTime.append(record.createTime)
@@ -103,4 +111,12 @@ struct FormValuesPart {
     var value: [UInt32] = []
 
     var rowCount: Int { business.count }
+
+    /// Frees the dictionaries' lookup tables once the part is read in full (see
+    /// ``StringDictionaryBuilder/finishInterning()``).
+    mutating func finishInterning() {
+        businessIds.finishInterning()
+        for index in values.indices { values[index].finishInterning() }
+        nameAfter = CodeGuess()
+    }
 }

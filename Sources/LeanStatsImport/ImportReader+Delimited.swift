@@ -8,11 +8,13 @@ extension ImportReader {
     /// The rows after the header are split at likely record boundaries into pieces that are read in parallel,
     /// each into columns with its own dictionaries. Should a piece not end exactly where the next begins (a CSV
     /// cut inside a quoted line break, or a malformed file), the next piece is read again from where that one
-    /// ended, so the result never depends on the split.
+    /// ended, so the result never depends on the split. The pages of a `mapped` file are handed back as its pieces
+    /// are read.
     /// - Throws: ``ImportError/Code/unknownFileKind`` when the header fits neither table.
     func readDelimited(
         path: String,
         bytes: UnsafeBufferPointer<UInt8>,
+        mapped: Bool,
         into batch: inout ImportAccumulator,
         progress: inout ProgressTicker
     ) throws(ImportError) {
@@ -43,6 +45,7 @@ extension ImportReader {
                     let (slots, bytes, boundaries) = transfer.value
                     var silent = ProgressTicker(file: path, total: 0, report: nil)
                     slots[index] = context.read(bytes, boundaries[index]..<boundaries[index + 1], progress: &silent)
+                    if mapped { FileContents.release(bytes, boundaries[index]..<slots[index].end.offset) }
                     shared.withLock { state in
                         state.done += boundaries[index + 1] - boundaries[index]
                         state.ticker.advance(to: state.done)
@@ -151,9 +154,15 @@ private struct PieceContext: @unchecked Sendable {
             }
         }
         switch table {
-        case .instances: piece.instances = instances
-        case .formValues: piece.formValues = formValues
+        case .instances:
+            instances.finishInterning()
+            piece.instances = instances
+        case .formValues:
+            formValues.finishInterning()
+            piece.formValues = formValues
         }
+        // The lookup tables, and the storage the columns outgrew, go back to the system rather than wait for reuse.
+        FreedMemory.release()
         return piece
     }
 

@@ -30,6 +30,7 @@ extension ImportReader {
                     throw ImportError.invalidJSON(path, line: chunk.line, detail: problem.detail)
                 }
             }
+            rows.finishInterning()
             batch.instanceParts.append(rows)
         case .lines(let start), .concatenated(let start):
             let found: [Result<JSONChunk, JSONSyntaxProblem>] =
@@ -59,6 +60,7 @@ extension ImportReader {
             if let firstProblem, problems == found.count {
                 throw ImportError.invalidJSON(path, line: firstProblem.line, detail: firstProblem.detail)
             }
+            rows.finishInterning()
             batch.instanceParts.append(rows)
             batch.issues += issues
         }

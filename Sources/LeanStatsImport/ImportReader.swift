@@ -50,7 +50,7 @@ public struct ImportReader: Sendable {
         var batch = ImportAccumulator()
         var timer = PhaseTimer()
         for path in paths {
-            try FileContents.withContents(path) { buffer throws(ImportError) in
+            try FileContents.withContents(path) { buffer, mapped throws(ImportError) in
                 var ticker = ProgressTicker(file: path, total: buffer.count, report: progress)
                 switch ImportFileKind(path: path, bytes: buffer) {
                 case .json(let layout):
@@ -58,12 +58,18 @@ public struct ImportReader: Sendable {
                 case .delimited:
                     switch TextEncoding.detect(buffer) {
                     case .utf8:
-                        try readDelimited(path: path, bytes: buffer, into: &batch, progress: &ticker)
+                        try readDelimited(path: path, bytes: buffer, mapped: mapped, into: &batch, progress: &ticker)
                     case .gb18030:
                         let text = try GB18030Converter.utf8(from: buffer, path: path)
                         ticker = ProgressTicker(file: path, total: text.count, report: progress)
                         try text.withUnsafeBufferPointer { converted throws(ImportError) in
-                            try readDelimited(path: path, bytes: converted, into: &batch, progress: &ticker)
+                            try readDelimited(
+                                path: path,
+                                bytes: converted,
+                                mapped: false,
+                                into: &batch,
+                                progress: &ticker
+                            )
                         }
                     case .damagedUTF8(let offset):
                         let line = buffer.prefix(offset).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
@@ -77,7 +83,7 @@ public struct ImportReader: Sendable {
         if let formsPath = batch.firstFormValuesFile, batch.instanceTables == 0 {
             throw ImportError.formValuesWithoutInstances(formsPath)
         }
-        let joined = batch.joined()
+        let joined = (consume batch).joined()
         timer.lap("join")
         return joined
     }

@@ -37,6 +37,19 @@ public struct PhaseTimer: Sendable {
         return (seconds(usage.ru_utime) + seconds(usage.ru_stime), usage.ru_minflt + usage.ru_majflt)
     }
 
+    /// The process's resident and peak resident memory from `/proc/self/status` (`VmRSS`, `VmHWM`), or an empty
+    /// text where that file does not exist.
+    private static func residentMemory() -> String {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "" }
+        func megabytes(_ key: String) -> String {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
+                let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+            else { return "?" }
+            return "\(kilobytes / 1024) MB"
+        }
+        return "resident \(megabytes("VmRSS:")), peak \(megabytes("VmHWM:"))"
+    }
+
     /// Prints the wall and CPU time and the page faults since the previous lap (or the start) under `phase`, when
     /// timing is on.
     public mutating func lap(_ phase: @autoclosure () -> String) {
@@ -50,7 +63,8 @@ public struct PhaseTimer: Sendable {
         lastUsage = usage
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
         let line = Array(
-            "timing: \(phase()) \(Int(milliseconds.rounded())) ms (cpu \(cpuMilliseconds) ms, \(faults) faults)\n".utf8
+            ("timing: \(phase()) \(Int(milliseconds.rounded())) ms (cpu \(cpuMilliseconds) ms, \(faults) faults, "
+                + "\(Self.residentMemory()))\n").utf8
         )
         _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
