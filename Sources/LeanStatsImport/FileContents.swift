@@ -67,7 +67,9 @@ enum FileContents {
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
             return nil
         }
-        _ = madvise(address, size, MADV_WILLNEED)
+        // Read ahead into the page cache without mapping the pages (`madvise(MADV_WILLNEED)` would map the whole
+        // file at once, and count it all as resident).
+        _ = posix_fadvise(descriptor, 0, off_t(size), POSIX_FADV_WILLNEED)
         return UnsafeMutableRawBufferPointer(start: address, count: size)
     }
 

@@ -4,11 +4,28 @@ import LeanStatsCore
 /// What the files of one import command have given so far: parts of rows in file order, each with its own
 /// dictionaries, and the bad rows.
 struct ImportAccumulator {
+    /// Instance rows of earlier parts, already merged (see ``mergeInstanceParts()``); they come before
+    /// `instanceParts`.
+    var mergedRows: MergedInstanceRows?
     var instanceParts: [InstanceRowsPart] = []
     var formParts: [FormValuesPart] = []
     var issues: [ImportIssue] = []
     var instanceTables = 0
     var firstFormValuesFile: String?
+
+    /// Merges the instance parts read so far into ``mergedRows``, when none of them carries form fields of its own.
+    ///
+    /// Merged rows take less memory than the parts they come from (no hashes, one dictionary per column), so this
+    /// runs before a form-values file is read, which would otherwise be held beside the parts.
+    mutating func mergeInstanceParts() {
+        guard !instanceParts.isEmpty, instanceParts.allSatisfy({ $0.forms.isEmpty }) else { return }
+        var parts = instanceParts
+        instanceParts = []
+        let base = mergedRows
+        mergedRows = nil
+        mergedRows = Self.merged(base, &parts)
+        FreedMemory.release()
+    }
 
     /// Merges the parts into one batch of rows and attaches the form values to their instances.
     ///
@@ -26,48 +43,20 @@ struct ImportAccumulator {
         instanceParts = []
         var formParts = self.formParts
         self.formParts = []
-        let rowCount = parts.reduce(0) { $0 + $1.rowCount }
-        var starts = [0]
+        let base = mergedRows
+        mergedRows = nil
+        let baseRows = base?.rowCount ?? 0
+        var starts = [baseRows]
         for part in parts { starts.append(starts[starts.count - 1] + part.rowCount) }
-
-        // The seven text columns.
-        let slotCount = InstanceRowsPart.Slot.allCases.count
-        var textDictionaries = [StringDictionary](repeating: StringDictionary(), count: slotCount)
-        var textCodes = [[UInt32]](repeating: [], count: slotCount)
-        let groups: [[InstanceRowsPart.Slot]] = [
-            [.instanceId], [.businessId], [.title, .userId, .userName, .deptId, .deptName],
-        ]
-        for group in groups {
-            var sources = group.map { slot in parts.map { $0.text[slot.rawValue] } }
-            for slot in group {
-                for index in parts.indices { parts[index].text[slot.rawValue] = TextPart() }
-            }
-            var merged = [(dictionary: StringDictionary, codes: [UInt32])](
-                repeating: (StringDictionary(), []),
-                count: group.count
-            )
-            // The columns of a group are merged side by side: each merge has a serial part that the others overlap.
-            sources.withUnsafeMutableBufferPointer { sources in
-                merged.withUnsafeMutableBufferPointer { results in
-                    let shared = UnsafeTransferValue((sources, results))
-                    DispatchQueue.concurrentPerform(iterations: group.count) { index in
-                        let (sources, results) = shared.value
-                        results[index] = Self.merged(&sources[index], rowCount: rowCount)
-                    }
-                }
-            }
-            for (index, slot) in group.enumerated() {
-                (textDictionaries[slot.rawValue], textCodes[slot.rawValue]) = merged[index]
-            }
-            FreedMemory.release()
-        }
+        var rows = Self.merged(base, &parts)
+        let rowCount = rows.rowCount
         timer.lap("join: text columns")
 
         let businessSlot = InstanceRowsPart.Slot.businessId.rawValue
         let businessMaps = FormBusinessJoin.maps(
             formParts.map(\.businessIds),
-            dictionary: textDictionaries[businessSlot],
-            rowCodes: textCodes[businessSlot]
+            dictionary: rows.dictionaries[businessSlot],
+            rowCodes: rows.codes[businessSlot]
         )
         for index in formParts.indices { formParts[index].businessIds = StringDictionaryBuilder() }
         FreedMemory.release()
@@ -123,11 +112,11 @@ struct ImportAccumulator {
 
         timer.lap("join: form unions")
         // The rows each business id reaches: the first joinable row, and the later copies.
-        var firstRow = [Int32](repeating: -1, count: textDictionaries[businessSlot].count)
+        var firstRow = [Int32](repeating: -1, count: rows.dictionaries[businessSlot].count)
         var laterRows: [Int: [Int]] = [:]
-        for (index, part) in parts.enumerated() where part.joinable {
-            for row in starts[index]..<starts[index + 1] {
-                let code = Int(textCodes[businessSlot][row])
+        for range in rows.joinable {
+            for row in range {
+                let code = Int(rows.codes[businessSlot][row])
                 guard code != 0 else { continue }
                 if firstRow[code] < 0 {
                     firstRow[code] = Int32(row)
@@ -172,10 +161,10 @@ struct ImportAccumulator {
         timer.lap("join: form codes")
         func maxCode(_ dictionary: StringDictionary) -> UInt32 { UInt32(max(dictionary.count - 1, 0)) }
         var textColumns: [DictionaryColumn] = []
-        for slot in textCodes.indices {
-            let codes = CodeArray(textCodes[slot], maxCode: maxCode(textDictionaries[slot]))
-            textCodes[slot] = []
-            textColumns.append(DictionaryColumn(dictionary: textDictionaries[slot], codes: codes))
+        for slot in rows.codes.indices {
+            let codes = CodeArray(rows.codes[slot], maxCode: maxCode(rows.dictionaries[slot]))
+            rows.codes[slot] = []
+            textColumns.append(DictionaryColumn(dictionary: rows.dictionaries[slot], codes: codes))
         }
         let formFields = formNames.indices.map { column in
             FormFieldColumn(
@@ -190,23 +179,12 @@ struct ImportAccumulator {
             )
         }
         formCodes = []
-        /// One fixed-width column of every part, end to end, each part's share freed once copied.
-        func concatenated<Value>(_ column: WritableKeyPath<InstanceRowsPart, [Value]>) -> [Value] {
-            if parts.count == 1 { return parts[0][keyPath: column] }
-            var values: [Value] = []
-            values.reserveCapacity(rowCount)
-            for index in parts.indices {
-                values += parts[index][keyPath: column]
-                parts[index][keyPath: column] = []
-            }
-            return values
-        }
         // Without validation the initialiser cannot throw; the rows are a batch, not yet a sorted table.
-        let rows = try! InstanceTable(
-            createTime: concatenated(\.createTime),
-            finishTime: concatenated(\.finishTime),
-            status: concatenated(\.status),
-            result: concatenated(\.result),
+        let table = try! InstanceTable(
+            createTime: rows.createTime,
+            finishTime: rows.finishTime,
+            status: rows.status,
+            result: rows.result,
             instanceId: textColumns[0],
             businessId: textColumns[1],
             title: textColumns[2],
@@ -217,14 +195,102 @@ struct ImportAccumulator {
             formFields: formFields,
             validate: false
         )
-        return ImportBatch(rows: rows, issues: issues, orphanFormValues: orphans)
+        return ImportBatch(rows: table, issues: issues, orphanFormValues: orphans)
     }
 
-    /// One text column of every part merged: the union of the parts' dictionaries and the codes in it, end to end.
-    /// The parts' dictionaries are freed once the union is built, and each part's codes once translated.
-    private static func merged(_ parts: inout [TextPart], rowCount: Int) -> (StringDictionary, [UInt32]) {
-        let union = DictionaryUnion(base: StringDictionary(), builders: parts.map(\.dictionary))
-        var codes: [UInt32] = []
+    /// `base` followed by the instance parts' rows: the parts' text columns merged into `base`'s dictionaries (whose
+    /// codes stay) and their fixed-width columns appended. The parts keep only their form fields: each part's
+    /// share of a column is freed once merged.
+    private static func merged(
+        _ base: consuming MergedInstanceRows?,
+        _ parts: inout [InstanceRowsPart]
+    )
+        -> MergedInstanceRows
+    {
+        var rows = base ?? MergedInstanceRows()
+        let rowCount = rows.rowCount + parts.reduce(0) { $0 + $1.rowCount }
+        var start = rows.rowCount
+        for part in parts {
+            if part.joinable, part.rowCount > 0 {
+                if let last = rows.joinable.last, last.upperBound == start {
+                    rows.joinable[rows.joinable.count - 1] = last.lowerBound..<(start + part.rowCount)
+                } else {
+                    rows.joinable.append(start..<(start + part.rowCount))
+                }
+            }
+            start += part.rowCount
+        }
+        let groups: [[InstanceRowsPart.Slot]] = [
+            [.instanceId], [.businessId], [.title, .userId, .userName, .deptId, .deptName],
+        ]
+        for group in groups {
+            var sources = group.map { slot in
+                (
+                    base: (dictionary: rows.dictionaries[slot.rawValue], codes: rows.codes[slot.rawValue]),
+                    parts: parts.map { $0.text[slot.rawValue] }
+                )
+            }
+            for slot in group {
+                rows.codes[slot.rawValue] = []
+                for index in parts.indices { parts[index].text[slot.rawValue] = TextPart() }
+            }
+            var merged = [(dictionary: StringDictionary, codes: [UInt32])](
+                repeating: (StringDictionary(), []),
+                count: group.count
+            )
+            // The columns of a group are merged side by side: each merge has a serial part that the others overlap.
+            sources.withUnsafeMutableBufferPointer { sources in
+                merged.withUnsafeMutableBufferPointer { results in
+                    let shared = UnsafeTransferValue((sources, results))
+                    DispatchQueue.concurrentPerform(iterations: group.count) { index in
+                        let (sources, results) = shared.value
+                        results[index] = Self.merged(&sources[index], rowCount: rowCount)
+                    }
+                }
+            }
+            for (index, slot) in group.enumerated() {
+                (rows.dictionaries[slot.rawValue], rows.codes[slot.rawValue]) = merged[index]
+            }
+            FreedMemory.release()
+        }
+        /// One fixed-width column of every part appended to `base`'s, each part's share freed once copied.
+        func append<Value>(
+            _ values: inout [Value],
+            _ column: WritableKeyPath<InstanceRowsPart, [Value]>
+        ) {
+            if values.isEmpty, parts.count == 1 {
+                values = parts[0][keyPath: column]
+                parts[0][keyPath: column] = []
+                return
+            }
+            values.reserveCapacity(rowCount)
+            for index in parts.indices {
+                values += parts[index][keyPath: column]
+                parts[index][keyPath: column] = []
+            }
+        }
+        append(&rows.createTime, \.createTime)
+        append(&rows.finishTime, \.finishTime)
+        append(&rows.status, \.status)
+        append(&rows.result, \.result)
+        FreedMemory.release()
+        return rows
+    }
+
+    /// One text column: `base` and then every part, merged into the union of their dictionaries (`base`'s codes
+    /// stay), with the codes end to end. The parts' dictionaries are freed once the union is built, and each
+    /// part's codes once translated.
+    private static func merged(
+        _ column: inout (base: (dictionary: StringDictionary, codes: [UInt32]), parts: [TextPart]),
+        rowCount: Int
+    ) -> (StringDictionary, [UInt32]) {
+        var codes = column.base.codes
+        let baseDictionary = column.base.dictionary
+        column.base = (StringDictionary(), [])
+        var parts = column.parts
+        column.parts = []
+        guard !parts.isEmpty else { return (baseDictionary, codes) }
+        let union = DictionaryUnion(base: baseDictionary, builders: parts.map(\.dictionary))
         codes.reserveCapacity(rowCount)
         for index in parts.indices { parts[index].dictionary = StringDictionaryBuilder() }
         for index in parts.indices {
@@ -285,6 +351,21 @@ struct ImportAccumulator {
         /// Component name `code` of form part `part`.
         case joined(_ part: Int, _ code: Int)
     }
+}
+
+/// Instance rows merged from parts: the fixed-width columns, and each text column's dictionary and codes.
+struct MergedInstanceRows {
+    var createTime: [Int64] = []
+    var finishTime: [Int64] = []
+    var status: [UInt8] = []
+    var result: [UInt8] = []
+    /// The text columns' dictionaries and codes, in ``InstanceRowsPart/Slot`` order.
+    var dictionaries = [StringDictionary](repeating: StringDictionary(), count: InstanceRowsPart.Slot.allCases.count)
+    var codes = [[UInt32]](repeating: [], count: InstanceRowsPart.Slot.allCases.count)
+    /// The rows that came from `ding_process_instances` files, which form values join.
+    var joinable: [Range<Int>] = []
+
+    var rowCount: Int { createTime.count }
 }
 
 /// Moves values the workers only read, or write at disjoint places, into a concurrent closure.

@@ -56,7 +56,7 @@ public struct ImportReader: Sendable {
                 case .json(let layout):
                     try readJSON(path: path, bytes: buffer, layout: layout, into: &batch, progress: &ticker)
                 case .delimited:
-                    switch TextEncoding.detect(buffer) {
+                    switch TextEncoding.detect(buffer, mapped: mapped) {
                     case .utf8:
                         try readDelimited(path: path, bytes: buffer, mapped: mapped, into: &batch, progress: &ticker)
                     case .gb18030:

@@ -21,10 +21,13 @@ enum TextEncoding: Equatable {
     /// A byte order mark means UTF-8. Otherwise the bytes are checked as UTF-8; valid text is UTF-8. Text with
     /// invalid sequences is GB18030 unless valid multi-byte UTF-8 sequences outnumber the invalid ones ten to one
     /// (GB18030 text forms a valid UTF-8 sequence only now and then, UTF-8 text with a few damaged bytes mostly).
+    ///
+    /// The bytes of a `mapped` file are handed back to the system as they are scanned (see
+    /// ``FileContents/release(_:_:)``), so checking a file does not make all of it resident at once.
     /// - Complexity: O(n); runs of ASCII are skipped eight bytes at a time.
-    static func detect(_ bytes: UnsafeBufferPointer<UInt8>) -> TextEncoding {
+    static func detect(_ bytes: UnsafeBufferPointer<UInt8>, mapped: Bool = false) -> TextEncoding {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { return .utf8 }
-        let scan = UTF8Scan(bytes)
+        let scan = UTF8Scan(bytes, releasingScanned: mapped)
         guard let firstInvalid = scan.firstInvalidOffset else { return .utf8 }
         if scan.validMultibyteSequences > 10 * scan.invalidSequences {
             return .damagedUTF8(firstInvalidOffset: firstInvalid)
@@ -42,11 +45,22 @@ struct UTF8Scan {
     /// The offset of the first such byte.
     private(set) var firstInvalidOffset: Int?
 
-    /// Scans the bytes.
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// How many scanned bytes of a mapped file are handed back at a time.
+    static let releaseStep = 16 << 20
+
+    /// Scans the bytes, handing those of a mapped file back to the system every ``releaseStep`` bytes when
+    /// `releasingScanned`.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, releasingScanned: Bool = false) {
         let count = bytes.count
         var index = 0
+        var released = 0
+        var nextRelease = releasingScanned ? Self.releaseStep : Int.max
         while index < count {
+            if index >= nextRelease {
+                FileContents.release(bytes, released..<index)
+                released = index
+                nextRelease = index + Self.releaseStep
+            }
             if index + 8 <= count {
                 let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
                 if word & 0x8080_8080_8080_8080 == 0 {

@@ -72,6 +72,26 @@ struct FormValueJoinTests {
         #expect(batch.records.map { $0.formValue(categoryFieldName) } == ["效率", nil, "效率"])
     }
 
+    @Test func instancesMergedBeforeAFormFileKeepTheirOrderAndTakeValuesFromLaterFormFiles() throws {
+        let directory = try ScratchDirectory()
+        let header = "business_id,component_name,value_text\n"
+        let first = try directory.write("a.csv", instances)
+        let forms = try directory.write("f.csv", header + "B-1,提案类别,效率\nB-2,提案类别,安全改善\n")
+        let second = try directory.write(
+            "b.csv",
+            instancesHeader + "\nB-1,PI-1,t,2025-11-03 09:15:00,,COMPLETED,agree,u,n,1,d\n"
+                + "B-3,PI-3,t2,2025-11-04 10:00:00,,,,v,m,2,e\n"
+        )
+        let moreForms = try directory.write("g.csv", header + "B-3,提案类别,质量\nB-2,提案类别,成本\n")
+        let batch = try importReader.read(paths: [first, forms, second, moreForms])
+        #expect(batch.orphanFormValues == 0)
+        #expect(batch.records.map(\.instanceId) == ["PI-1", "B-2", "PI-1", "PI-3"])
+        #expect(batch.records.map(\.originatorUserName) == ["n", "n", "n", "m"])
+        #expect(batch.records.map(\.originatorDeptName) == ["d", "d", "d", "e"])
+        #expect(batch.records.map { $0.status } == [nil, nil, .completed, nil])
+        #expect(batch.records.map { $0.formValue(categoryFieldName) } == ["效率", "成本", "效率", "质量"])
+    }
+
     @Test func formRowWithoutBusinessIdIsABadRow() throws {
         let directory = try ScratchDirectory()
         let forms = try directory.write("f.csv", "business_id,component_name,value_text\n,提案类别,效率\nB-1,,效率\n")
