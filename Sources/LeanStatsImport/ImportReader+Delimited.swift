@@ -26,7 +26,7 @@ extension ImportReader {
         guard let header else { throw ImportError.unknownKind(path, header: []) }
         guard let table = DelimitedTable(header: header) else { throw ImportError.unknownKind(path, header: header) }
         let context = PieceContext(path: path, reader: reader, table: table, width: header.count, clock: clock)
-        // The instances read so far are merged before form values are read beside them, which halves what they hold.
+        // The instances read so far are merged first: merged, they hold less than their parts beside the form values.
         if case .formValues = table { batch.mergeInstanceParts() }
 
         var boundaries = [afterHeader.offset, bytes.count]
