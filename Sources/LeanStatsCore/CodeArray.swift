@@ -4,27 +4,19 @@ public enum CodeArray: Sendable, Equatable {
     case u16([UInt16])
     case u32([UInt32])
 
-    /// Narrows 32-bit codes to the smallest width that fits `maxCode`.
+    /// Narrows 32-bit codes to the smallest width that fits `maxCode`; 32-bit codes are kept uncopied.
     /// - Complexity: O(n).
     public init(_ codes: [UInt32], maxCode: UInt32) {
-        if maxCode <= UInt32(UInt8.max) {
-            self = .u8(codes.map { UInt8(truncatingIfNeeded: $0) })
-        } else if maxCode <= UInt32(UInt16.max) {
-            self = .u16(codes.map { UInt16(truncatingIfNeeded: $0) })
-        } else {
-            self = .u32(codes)
-        }
+        self = Self.width(forMaxCode: maxCode) == 4 ? .u32(codes) : CodeArray(codes[...], maxCode: maxCode)
     }
 
     /// Narrows a run of 32-bit codes to the smallest width that fits `maxCode`, copying them once.
     /// - Complexity: O(n).
     public init(_ codes: ArraySlice<UInt32>, maxCode: UInt32) {
-        if maxCode <= UInt32(UInt8.max) {
-            self = .u8(codes.map { UInt8(truncatingIfNeeded: $0) })
-        } else if maxCode <= UInt32(UInt16.max) {
-            self = .u16(codes.map { UInt16(truncatingIfNeeded: $0) })
-        } else {
-            self = .u32(Array(codes))
+        switch Self.width(forMaxCode: maxCode) {
+        case 1: self = .u8(codes.map { UInt8(truncatingIfNeeded: $0) })
+        case 2: self = .u16(codes.map { UInt16(truncatingIfNeeded: $0) })
+        default: self = .u32(Array(codes))
         }
     }
 

@@ -149,7 +149,7 @@ extension InstanceTable {
                 codes: codes.patched(
                     writes.map { (row: $0.row, code: incoming[column][$0.batchRow]) },
                     appending: appended.map { incoming[column][$0] },
-                    maxCode: UInt32(max(dictionaries[column].count - 1, 0))
+                    maxCode: dictionaries[column].maxCode
                 )
             )
         }

@@ -20,7 +20,7 @@ extension InstanceTable {
         func gather<T>(_ values: [T]) -> [T] { kept.map { values[$0] } }
         func gather(_ column: DictionaryColumn) -> DictionaryColumn {
             let codes = column.codes.withCodeBuffer { codes in kept.map { codes[$0] } }
-            let maxCode = UInt32(max(column.dictionary.count - 1, 0))
+            let maxCode = column.dictionary.maxCode
             return DictionaryColumn(dictionary: column.dictionary, codes: CodeArray(codes, maxCode: maxCode))
         }
         return InstanceTable(

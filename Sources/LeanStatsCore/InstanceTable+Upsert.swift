@@ -185,7 +185,7 @@ extension InstanceTable {
         }
         let columns = codes.indices.map { column in
             let dictionary = dictionaries[column]
-            let maxCode = UInt32(max(dictionary.count - 1, 0))
+            let maxCode = dictionary.maxCode
             var codes = codes[column]
             if let order {
                 let wide = codes.widened()

@@ -156,7 +156,7 @@ public struct InstanceTableBuilder: Sendable {
             let dictionary = builder.dictionary.build()
             return DictionaryColumn(
                 dictionary: dictionary,
-                codes: CodeArray(gather(builder.codes), maxCode: UInt32(max(dictionary.count - 1, 0)))
+                codes: CodeArray(gather(builder.codes), maxCode: dictionary.maxCode)
             )
         }
         let columns = text.map(finish)

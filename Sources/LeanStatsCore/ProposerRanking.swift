@@ -118,22 +118,42 @@ extension StatisticsEngine {
         }
     }
 
+    /// Calls `body` once per proposer partition that has entries in `rows` (one task each, in parallel unless the
+    /// engine has one worker), with the partitions, the partition, its entries in `rows`, the number of its first
+    /// pair and a zeroed table of ``ProposerPartitions/pairsPerPartition`` counters that `body` must leave zeroed.
+    func forEachProposerPartition(
+        rows: Range<Int>,
+        _ body:
+            @escaping @Sendable (
+                _ partitioned: ProposerPartitions, _ partition: Int, _ slice: Range<Int>, _ base: Int,
+                _ counts: UnsafeMutablePointer<UInt64>
+            ) -> Void
+    ) {
+        let partitioned = proposerPartitions()
+        let partitionCount = partitioned.starts.count - 1
+        let pool = counterPool
+        let work: @Sendable (Int) -> Void = { partition in
+            let slice = partitioned.entries(in: partition, rows: rows)
+            guard !slice.isEmpty else { return }
+            let counts = pool.take()
+            defer { pool.give(counts) }
+            body(partitioned, partition, slice, partition << ProposerPartitions.partitionShift, counts)
+        }
+        if options.workers == 1 || partitionCount == 1 {
+            for partition in 0..<partitionCount { work(partition) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: partitionCount, execute: work)
+        }
+    }
+
     /// `top N` without a filter: each pair partition (one task each) counts its slice of the period in a
     /// cache-sized table of packed counters (count in the low 32 bits, agreements in the high 32) and keeps the
     /// entries that can rank — those reaching its own limit-th largest count, which the overall limit-th largest
     /// never exceeds.
     /// - Complexity: O(rows + partitions × log n), streaming two bytes per rankable row.
     func rankProposersUnfiltered(rows: Range<Int>, limit: Int) -> [ProposerEntry] {
-        let partitioned = proposerPartitions()
-        let partitionCount = partitioned.starts.count - 1
-        let results = Locked([[ProposerEntry]](repeating: [], count: partitionCount))
-        let pool = counterPool
-        let work: @Sendable (Int) -> Void = { partition in
-            let slice = partitioned.entries(in: partition, rows: rows)
-            guard !slice.isEmpty else { return }
-            let base = partition << ProposerPartitions.partitionShift
-            let counts = pool.take()
-            defer { pool.give(counts) }
+        let results = Locked([[ProposerEntry]](repeating: [], count: proposerPartitions().starts.count - 1))
+        forEachProposerPartition(rows: rows) { partitioned, partition, slice, base, counts in
             // A short slice notes each pair when its counter leaves zero and later reads (and clears) only those,
             // in 32-bit counters (count and agreements in 16 bits each: a short slice has fewer than 2¹⁴ rows) that
             // take half the cache; a long one reads every 64-bit counter.
@@ -187,11 +207,6 @@ extension StatisticsEngine {
             }
             results.withLock { $0[partition] = entries }
         }
-        if options.workers == 1 || partitionCount == 1 {
-            for partition in 0..<partitionCount { work(partition) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: partitionCount, execute: work)
-        }
         return results.withLock { $0.flatMap { $0 } }
     }
 }
@@ -212,17 +227,9 @@ extension StatisticsEngine {
             processing: false,
             outcomes: false
         )
-        let partitioned = proposerPartitions()
-        let partitionCount = partitioned.starts.count - 1
         let otherPairs = Locked<[ProposerEntry]>([])
-        let pool = counterPool
         let totals = UnsafeTransfer(value: (count: state.count, passed: state.passed))
-        let work: @Sendable (Int) -> Void = { partition in
-            let slice = partitioned.entries(in: partition, rows: rows)
-            guard !slice.isEmpty else { return }
-            let base = partition << ProposerPartitions.partitionShift
-            let counts = pool.take()
-            defer { pool.give(counts) }
+        forEachProposerPartition(rows: rows) { partitioned, _, slice, base, counts in
             partitioned.count(slice, into: counts)
             var others: [ProposerEntry] = []
             for local in 0..<ProposerPartitions.pairsPerPartition where counts[local] != 0 {
@@ -240,11 +247,6 @@ extension StatisticsEngine {
             }
             counts.update(repeating: 0, count: ProposerPartitions.pairsPerPartition)
             if !others.isEmpty { otherPairs.withLock { $0 += others } }
-        }
-        if options.workers == 1 || partitionCount == 1 {
-            for partition in 0..<partitionCount { work(partition) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: partitionCount, execute: work)
         }
         for entry in otherPairs.withLock({ $0 }) {
             state.count[Int(entry.user)] &+= entry.count

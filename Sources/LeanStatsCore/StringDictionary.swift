@@ -33,6 +33,9 @@ public struct StringDictionary: Sendable, Equatable {
     /// The number of codes, including code 0.
     public var count: Int { offsets.count - 1 }
 
+    /// The largest code (0 for a dictionary with no entries).
+    public var maxCode: UInt32 { UInt32(max(count - 1, 0)) }
+
     /// The string of a code; `nil` for code 0.
     public subscript(code: UInt32) -> String? {
         let index = Int(code)

@@ -21,9 +21,7 @@ struct ImportAccumulator {
         guard !instanceParts.isEmpty, instanceParts.allSatisfy({ $0.forms.isEmpty }) else { return }
         var parts = instanceParts
         instanceParts = []
-        let base = mergedRows
-        mergedRows = nil
-        mergedRows = Self.merged(base, &parts)
+        mergedRows = Self.merged(mergedRows.take(), &parts)
         FreedMemory.release()
     }
 
@@ -43,12 +41,9 @@ struct ImportAccumulator {
         instanceParts = []
         var formParts = self.formParts
         self.formParts = []
-        let base = mergedRows
-        mergedRows = nil
-        let baseRows = base?.rowCount ?? 0
-        var starts = [baseRows]
+        var starts = [mergedRows?.rowCount ?? 0]
         for part in parts { starts.append(starts[starts.count - 1] + part.rowCount) }
-        var rows = Self.merged(base, &parts)
+        var rows = Self.merged(mergedRows.take(), &parts)
         let rowCount = rows.rowCount
         timer.lap("join: text columns")
 
@@ -159,10 +154,9 @@ struct ImportAccumulator {
         formParts = []
         FreedMemory.release()
         timer.lap("join: form codes")
-        func maxCode(_ dictionary: StringDictionary) -> UInt32 { UInt32(max(dictionary.count - 1, 0)) }
         var textColumns: [DictionaryColumn] = []
         for slot in rows.codes.indices {
-            let codes = CodeArray(rows.codes[slot], maxCode: maxCode(rows.dictionaries[slot]))
+            let codes = CodeArray(rows.codes[slot], maxCode: rows.dictionaries[slot].maxCode)
             rows.codes[slot] = []
             textColumns.append(DictionaryColumn(dictionary: rows.dictionaries[slot], codes: codes))
         }
@@ -173,7 +167,7 @@ struct ImportAccumulator {
                     dictionary: formDictionaries[column],
                     codes: CodeArray(
                         formCodes[(column * rowCount)..<((column + 1) * rowCount)],
-                        maxCode: maxCode(formDictionaries[column])
+                        maxCode: formDictionaries[column].maxCode
                     )
                 )
             )
