@@ -393,19 +393,18 @@ def parse_filter(text: str) -> tuple:
         position += 1
         return token
 
-    def alternatives():
-        parts = [group()]
-        while (peek() or "").lower() == "or":
+    def chain(word, operand):
+        parts = [operand()]
+        while (peek() or "").lower() == word:
             take()
-            parts.append(group())
-        return parts[0] if len(parts) == 1 else ("or", tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (word, tuple(parts))
+
+    def alternatives():
+        return chain("or", group)
 
     def group():
-        parts = [primary()]
-        while (peek() or "").lower() == "and":
-            take()
-            parts.append(primary())
-        return parts[0] if len(parts) == 1 else ("and", tuple(parts))
+        return chain("and", primary)
 
     def primary():
         if peek() == "(":
