@@ -58,6 +58,18 @@ extension DingTalkEmulator {
     /// `POST /robot/send?access_token=T[&timestamp=MS&sign=S]`: checks the token, the signature (timestamp within
     /// an hour of the real clock), the keyword and the per-minute limit, then records the message.
     func robotSend(_ request: HTTPServerRequest) -> HTTPServerResponse {
+        let reset = state.withLock { state -> Bool in
+            guard state.statistics.faults["robot-reset", default: 0] < options.robotConnectionResets else {
+                return false
+            }
+            state.statistics.faults["robot-reset", default: 0] += 1
+            return true
+        }
+        if reset {
+            var response = HTTPServerResponse(status: 500)
+            response.resetConnection = true
+            return response
+        }
         let token = request.query["access_token"] ?? ""
         guard token == options.robotAccessToken else {
             return legacyError(300_001, "token is not exist")

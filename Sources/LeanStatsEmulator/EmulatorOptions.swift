@@ -27,6 +27,8 @@ public struct EmulatorOptions: Sendable {
     /// Robot messages allowed per minute of emulated time before the robot is throttled for 10 minutes
     /// (DingTalk: 20).
     public var robotMessagesPerMinute: Int = 20
+    /// How many robot posts, from the first, have their connection reset without an answer (a network fault).
+    public var robotConnectionResets = 0
     /// The user the login page signs in without asking (a user id, or ``EmulatedOrganisation/outsider``); `nil`
     /// to show a page to pick one. A `login_as` query parameter on the login page overrides it.
     public var loginAs: String?
@@ -152,7 +154,7 @@ public struct EmulatorStatistics: Sendable {
     /// New tokens minted (a token request while the current token is valid returns the same one).
     public var tokensIssued = 0
     /// Faults injected, by kind (`fail`, `throttle`, `expire`, `slow`, `garbage`, `oversize`, `loop`,
-    /// `stream-drop`, `stream-disconnect`, `stream-withhold-ack`, `stream-duplicate`).
+    /// `stream-drop`, `stream-disconnect`, `stream-withhold-ack`, `stream-duplicate`, `robot-reset`).
     public var faults: [String: Int] = [:]
     /// Requests refused because the API's QPS limit was exceeded (not injected faults).
     public var qpsRejections = 0

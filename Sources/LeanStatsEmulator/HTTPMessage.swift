@@ -73,6 +73,9 @@ public struct HTTPServerResponse: Sendable {
     public var truncateAfter: Int?
     /// Whether the server closes the connection after this response.
     public var closeConnection: Bool
+    /// When set, the server sends nothing and resets the connection (TCP RST), as a connection broken on the
+    /// network looks to the client.
+    public var resetConnection = false
 
     /// Creates a response.
     public init(

@@ -264,6 +264,12 @@ public final class HTTPServer: @unchecked Sendable {
             guard let body = reader.readBody(count: length) else { return }
             request.body = body
             var response = handler(request)
+            if response.resetConnection {
+                // A zero linger time makes the close below send a reset instead of a FIN.
+                var abort = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(connection, SOL_SOCKET, SO_LINGER, &abort, socklen_t(MemoryLayout<linger>.size))
+                return
+            }
             if parsed.closeRequested { response.closeConnection = true }
             guard write(response, to: connection), !response.closeConnection else { return }
         }

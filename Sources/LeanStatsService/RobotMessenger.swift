@@ -21,19 +21,23 @@ public enum RobotOutcome: Sendable, Equatable {
 
 /// Posts messages to one DingTalk custom group robot, signed when it has a secret (`docs/dingtalk-delivery.md`).
 ///
-/// One post per call, no queueing or waiting: ``RobotOutbox`` adds the rate limit and the retry after throttling.
+/// One message per call, no queueing: ``RobotOutbox`` adds the rate limit and the retry after throttling. A
+/// connection that could not be made or broke before the answer is tried once more after a short pause.
 public final class RobotMessenger: Sendable {
     /// The robot.
     public let settings: RobotSettings
     private let transport: any HTTPTransport
+    private let retryPause: Duration
 
     /// Creates a messenger.
     /// - Parameters:
     ///   - settings: The robot.
     ///   - transport: The HTTP transport; libcurl by default.
-    public init(settings: RobotSettings, transport: (any HTTPTransport)? = nil) {
+    ///   - retryPause: The wait before the second try after a broken or refused connection.
+    public init(settings: RobotSettings, transport: (any HTTPTransport)? = nil, retryPause: Duration = .seconds(1)) {
         self.settings = settings
         self.transport = transport ?? CurlTransport(timeoutSeconds: settings.timeoutSeconds)
+        self.retryPause = retryPause
     }
 
     /// Posts one message.
@@ -52,7 +56,7 @@ public final class RobotMessenger: Sendable {
         let robot = "the robot \(settings.redactedWebhook) (\(settings.section).robot_webhook)"
         let response: HTTPResponse
         do {
-            response = try await transport.send(request)
+            response = try await sendTryingTwice(request)
         } catch {
             return .failed(
                 ServiceError(
@@ -102,6 +106,17 @@ public final class RobotMessenger: Sendable {
                         + "\(settings.section).robot_webhook and \(settings.section).robot_secret"
                 )
             )
+        }
+    }
+
+    /// Sends the request; a connection that could not be made or broke before the answer (a reset on the way, a
+    /// restarting proxy) is tried once more after ``retryPause``. A timeout is not: it already took the whole limit.
+    private func sendTryingTwice(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        do {
+            return try await transport.send(request)
+        } catch let failure where failure.kind == .connect || failure.kind == .interrupted {
+            try? await Task.sleep(for: retryPause)
+            return try await transport.send(request)
         }
     }
 

@@ -11,10 +11,11 @@ import Testing
 /// the error messages, the per-minute limit and the retry after throttling.
 struct RobotDeliveryTests {
     /// An emulator with a signed robot.
-    private func emulator(keyword: String? = nil) throws -> EmulatorServer {
+    private func emulator(keyword: String? = nil, connectionResets: Int = 0) throws -> EmulatorServer {
         var options = EmulatorOptions()
         options.qps = 400
         options.robotKeyword = keyword
+        options.robotConnectionResets = connectionResets
         let dataset = EmulatorDataset(instances: randomInstances(count: 5, seed: 9))
         // The robot's per-minute limit runs on a clock that only the tests move.
         let clock = EmulatorClock(frozenAt: now())
@@ -68,6 +69,32 @@ struct RobotDeliveryTests {
         #expect(received.timestamp == sent)
         let body = try #require(try JSONSerialization.jsonObject(with: Data(received.json)) as? [String: Any])
         #expect((body["markdown"] as? [String: Any])?["text"] as? String == "### LeanStats alert\n\nsync failed")
+    }
+
+    @Test func aConnectionResetOnceIsTriedAgainAndTheMessageArrivesOnce() async throws {
+        let server = try emulator(connectionResets: 1)
+        defer { server.stop() }
+        let messenger = RobotMessenger(settings: robot(server), retryPause: .milliseconds(20))
+        let outcome = await messenger.post(RobotMessage(title: "LeanStats alert", text: "sync failed"), now: now())
+        #expect(outcome == .sent)
+        #expect(server.emulator.statistics.faults["robot-reset"] == 1)
+        #expect(server.emulator.robotMessages.map(\.title) == ["LeanStats alert"])
+    }
+
+    @Test func aConnectionResetAgainOnTheSecondTryIsReportedAsUnreachable() async throws {
+        let server = try emulator(connectionResets: 2)
+        defer { server.stop() }
+        let messenger = RobotMessenger(settings: robot(server), retryPause: .milliseconds(20))
+        let outcome = await messenger.post(RobotMessage(title: "LeanStats alert", text: "sync failed"), now: now())
+        guard case .failed(let error) = outcome else {
+            Issue.record("expected a failure, got \(outcome)")
+            return
+        }
+        #expect(error.message.contains("cannot reach the robot") && error.message.contains("reset"))
+        #expect(server.emulator.statistics.faults["robot-reset"] == 2)
+        #expect(server.emulator.robotMessages.isEmpty)
+        // Two tries only: the third post is answered.
+        #expect(await messenger.post(RobotMessage(title: "LeanStats", text: "t"), now: now()) == .sent)
     }
 
     @Test func aWrongSecretIsReportedAsAFailedSignatureCheckWithTheThreeFixesAndNeverPrinted() async throws {
