@@ -96,3 +96,20 @@ public struct ProposerStatistics: Sendable, Hashable {
 public func utf8Precedes(_ a: String, _ b: String) -> Bool {
     a.utf8.lexicographicallyPrecedes(b.utf8)
 }
+
+/// An order of `by` groups by one of their figures, for `order by METRIC … limit N`: with it the engine keeps only
+/// the first groups in that order and names only those.
+public struct GroupRanking {
+    /// The figure a group is ranked by, `nil` when it has none. A `by user` group is ranked before it is named, so
+    /// the figure must not depend on its key.
+    public var value: (GroupStatistics) -> Double?
+    /// Whether larger values come first. Groups without a value come last either way; equal values keep the
+    /// default order (count descending, then key).
+    public var descending: Bool
+
+    /// Creates a ranking.
+    public init(descending: Bool, value: @escaping (GroupStatistics) -> Double?) {
+        self.value = value
+        self.descending = descending
+    }
+}

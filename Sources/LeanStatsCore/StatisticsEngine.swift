@@ -177,13 +177,16 @@ public final class StatisticsEngine: Sendable {
 
     /// `by DIM` or `by field:NAME`: the statistics of each group, ordered as `docs/definitions.md` §6 says (count
     /// descending then key in UTF-8 order; calendar buckets ascending).
-    /// - Parameter limit: the most groups to return (the first ones in that order), `nil` for all; `by user … limit
-    ///   10` then sorts flat arrays and builds ten results instead of one per proposer.
+    /// - Parameters:
+    ///   - ranking: another order, by a figure of each group; the default order breaks its ties.
+    ///   - limit: the most groups to return (the first ones in the order), `nil` for all; `by user … limit 10` then
+    ///     sorts flat arrays and names ten proposers instead of every one.
     public func grouped(
         by grouping: GroupingKey,
         period: DayRange?,
         filter: StatisticsFilter = .none,
         options: StatisticsOptions = .standard,
+        ranking: GroupRanking? = nil,
         limit: Int? = nil
     ) -> [GroupStatistics] {
         guard let resolved = resolve(filter) else { return [] }
@@ -204,7 +207,11 @@ public final class StatisticsEngine: Sendable {
         let label: (Int) -> (key: String, userId: String?)
         switch grouping {
         case .dimension(let dimension) where dimension.isCalendar:
-            return calendarBuckets(dimension, rows: rows, filter: resolved, options: options)
+            let buckets = calendarBuckets(dimension, rows: rows, filter: resolved, options: options)
+            guard let ranking else { return buckets }
+            let values = buckets.map(ranking.value)
+            return Self.ranked(Array(buckets.indices), values: values, descending: ranking.descending, limit: limit)
+                .map { buckets[$0] }
         case .dimension(.dept):
             key = .deptName
             groupCount = max(table.deptName.dictionary.count, 1)
@@ -299,7 +306,7 @@ public final class StatisticsEngine: Sendable {
             // it keeps are finished, and their names are looked up below.
             if grouping == .dimension(.user) {
                 let unnamed: (Int) -> (key: String, userId: String?) = { _ in ("", nil) }
-                if let limit, limit <= Self.userTopSelectionLimit {
+                if let limit, limit <= Self.userTopSelectionLimit, ranking == nil {
                     finalized = state.finalize(groups: state.top(limit, rank: userRanks()), key: unnamed)
                 } else {
                     finalized = state.finalize(key: unnamed)
@@ -338,14 +345,14 @@ public final class StatisticsEngine: Sendable {
         // Sorts positions by flat arrays, not the statistics themselves: copying a large value out of the array at
         // every comparison costs more than the whole kernel of a one-month query, and `by user` has a group per
         // proposer. Users compare by the rank of their id in UTF-8 order, worked out once per engine.
-        let order: [Int]
+        var order: [Int]
         if grouping == .dimension(.user) {
             let ranks = userRanks()
             var keyed = finalized.enumerated().map { index, entry in
                 (count: groups[index].count, rank: ranks[entry.group], index: index)
             }
             keyed.sort { $0.count != $1.count ? $0.count > $1.count : $0.rank < $1.rank }
-            order = keyed.prefix(limit ?? keyed.count).map(\.index)
+            order = keyed.prefix(ranking == nil ? limit ?? keyed.count : keyed.count).map(\.index)
         } else {
             let counts = groups.map(\.count)
             let names = groups.map(\.key)
@@ -353,8 +360,11 @@ public final class StatisticsEngine: Sendable {
                 counts.indices.sorted { left, right in
                     if counts[left] != counts[right] { return counts[left] > counts[right] }
                     return utf8Precedes(names[left], names[right])
-                }.prefix(limit ?? counts.count)
+                }.prefix(ranking == nil ? limit ?? counts.count : counts.count)
             )
+        }
+        if let ranking {
+            order = Self.ranked(order, values: groups.map(ranking.value), descending: ranking.descending, limit: limit)
         }
         return order.map { index in
             var group = groups[index]
@@ -364,6 +374,22 @@ public final class StatisticsEngine: Sendable {
             }
             return group
         }
+    }
+
+    /// `order` (positions in the default order) reordered by `values`, larger first when `descending`; positions
+    /// without a value last, ties in the default order; cut to `limit`.
+    private static func ranked(_ order: [Int], values: [Double?], descending: Bool, limit: Int?) -> [Int] {
+        var place = [Int](repeating: 0, count: values.count)
+        for (rank, index) in order.enumerated() { place[index] = rank }
+        let sorted = order.sorted { left, right in
+            switch (values[left], values[right]) {
+            case (let a?, let b?) where a != b: return descending ? a > b : a < b
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default: return place[left] < place[right]
+            }
+        }
+        return Array(sorted.prefix(limit ?? sorted.count))
     }
 
     /// The largest `by user` limit answered by selecting the top groups before finishing them (a larger one sorts

@@ -226,16 +226,27 @@ public struct QueryExecutor: Sendable {
     private func run(_ breakdown: Breakdown, columns: [String]) -> ResultTable {
         let scope = breakdown.scope
         let options = Self.options(for: breakdown.computedMetrics)
-        // In the engine's own order a limit can be applied there, before a result is made for every group.
-        let engineLimit = breakdown.order == nil && scope.comparison == nil ? breakdown.limit : nil
+        let byDept = breakdown.grouping == .dimension(.dept)
+        // Without a comparison, the engine orders and cuts the groups, so that a result is made (and a proposer
+        // named) only for those shown.
+        let orderedByEngine = scope.comparison == nil && (breakdown.order?.column ?? .value) == .value
+        var ranking: GroupRanking?
+        if let order = breakdown.order, orderedByEngine {
+            // Only a department group has a headcount of its own; the others share the filter's, worked out once.
+            let shared = byDept ? nil : headcount(group: nil, filter: scope.filter, byDept: false)
+            ranking = GroupRanking(descending: order.direction == .desc) { group in
+                let headcount = byDept ? self.headcount(group: group, filter: scope.filter, byDept: true) : shared
+                return self.number(self.value(of: order.metric, in: group, headcount: headcount))
+            }
+        }
         var groups = engine.grouped(
             by: breakdown.grouping,
             period: scope.period.dayRange(today: today),
             filter: scope.filter,
             options: options,
-            limit: engineLimit
+            ranking: ranking,
+            limit: orderedByEngine ? breakdown.limit : nil
         )
-        let byDept = breakdown.grouping == .dimension(.dept)
         let byUser = breakdown.grouping == .dimension(.user)
         var previous: [String: GroupStatistics] = [:]
         if let comparison = scope.comparison {
@@ -257,7 +268,7 @@ public struct QueryExecutor: Sendable {
                 groups.append(empty)
             }
         }
-        if let order = breakdown.order {
+        if let order = breakdown.order, !orderedByEngine {
             // Stable: equal values keep the default order; nulls go last either way.
             let column = ComparedColumn.allCases.firstIndex(of: order.column) ?? 0
             let keyed = groups.enumerated().map { entry in
