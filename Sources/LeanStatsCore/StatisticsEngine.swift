@@ -192,6 +192,8 @@ public final class StatisticsEngine: Sendable {
         guard let resolved = resolve(filter) else { return [] }
         let rows = rowRange(for: period)
         let pairKey = "\(grouping)"
+        // The limit cuts the default order only without a ranking, which must see every group first.
+        let defaultCut = ranking == nil ? limit : nil
         let plan = plan(
             .grouped(pairKey: pairKey, isUser: grouping == .dimension(.user)),
             rows: rows,
@@ -306,7 +308,7 @@ public final class StatisticsEngine: Sendable {
             // it keeps are finished, and their names are looked up below.
             if grouping == .dimension(.user) {
                 let unnamed: (Int) -> (key: String, userId: String?) = { _ in ("", nil) }
-                if let limit, limit <= Self.userTopSelectionLimit, ranking == nil {
+                if let limit = defaultCut, limit <= Self.userTopSelectionLimit {
                     finalized = state.finalize(groups: state.top(limit, rank: userRanks()), key: unnamed)
                 } else {
                     finalized = state.finalize(key: unnamed)
@@ -352,7 +354,7 @@ public final class StatisticsEngine: Sendable {
                 (count: groups[index].count, rank: ranks[entry.group], index: index)
             }
             keyed.sort { $0.count != $1.count ? $0.count > $1.count : $0.rank < $1.rank }
-            order = keyed.prefix(ranking == nil ? limit ?? keyed.count : keyed.count).map(\.index)
+            order = keyed.prefix(defaultCut ?? keyed.count).map(\.index)
         } else {
             let counts = groups.map(\.count)
             let names = groups.map(\.key)
@@ -360,7 +362,7 @@ public final class StatisticsEngine: Sendable {
                 counts.indices.sorted { left, right in
                     if counts[left] != counts[right] { return counts[left] > counts[right] }
                     return utf8Precedes(names[left], names[right])
-                }.prefix(ranking == nil ? limit ?? counts.count : counts.count)
+                }.prefix(defaultCut ?? counts.count)
             )
         }
         if let ranking {
