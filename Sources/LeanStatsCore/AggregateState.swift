@@ -284,7 +284,7 @@ final class DistinctCounter {
                 let value = Int(pair & 0xFFFF_FFFF)
                 if firstGroup[value] != group { counts[Int(group)] += 1 }
             }
-        } else if groups == 1 {
+        } else if groups == 1, extra.count >= wordsPerGroup / 16 {
             counts[0] = Self.distinctValues(of: extra, below: values)
         } else {
             extra.sort()
@@ -299,7 +299,8 @@ final class DistinctCounter {
 
     /// The number of distinct values in the low halves of `pairs`, all below `values`: one pass over a bitmap of
     /// the values instead of a sort, since a period's rows of a filter (a month of `trend … where`) hold thousands
-    /// of pairs.
+    /// of pairs. Used when the pairs are at least a sixteenth of the bitmap's words, so that a few pairs (a `user=`
+    /// filter's) are still sorted and their work follows the rows.
     /// - Complexity: O(pairs + values / 64).
     private static func distinctValues(of pairs: [UInt64], below values: Int) -> Int {
         let seen = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max((values + 63) / 64, 1))

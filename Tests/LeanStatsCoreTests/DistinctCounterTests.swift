@@ -19,16 +19,17 @@ struct DistinctCounterTests {
     }
 
     @Test(arguments: [
-        (groups: 1, bitmapBits: 1 << 30, listed: false),  // one bitmap
-        (groups: 1, bitmapBits: 0, listed: false),  // first group per value
-        (groups: 1, bitmapBits: 0, listed: true),  // a list of pairs, one group
-        (groups: 7, bitmapBits: 1 << 30, listed: false),
-        (groups: 7, bitmapBits: 0, listed: false),
-        (groups: 7, bitmapBits: 0, listed: true),  // a list of pairs, sorted
+        (groups: 1, bitmapBits: 1 << 30, listed: false, count: 5000),  // one bitmap
+        (groups: 1, bitmapBits: 0, listed: false, count: 5000),  // first group per value
+        (groups: 1, bitmapBits: 0, listed: true, count: 5000),  // a list of pairs, one group: a bitmap of values
+        (groups: 1, bitmapBits: 0, listed: true, count: 100),  // a few pairs of one group: sorted
+        (groups: 7, bitmapBits: 1 << 30, listed: false, count: 5000),
+        (groups: 7, bitmapBits: 0, listed: false, count: 5000),
+        (groups: 7, bitmapBits: 0, listed: true, count: 5000),  // a list of pairs, sorted
     ])
-    func everyModeCountsWhatASetOfThePairsCounts(groups: Int, bitmapBits: Int, listed: Bool) {
+    func everyModeCountsWhatASetOfThePairsCounts(groups: Int, bitmapBits: Int, listed: Bool, count: Int) {
         let values = 1_000_000
-        let pairs = Self.pairs(groups: groups, values: values, count: 5000, seed: UInt64(groups))
+        let pairs = Self.pairs(groups: groups, values: values, count: count, seed: UInt64(groups))
         let counter = DistinctCounter(
             groups: groups,
             values: values,
