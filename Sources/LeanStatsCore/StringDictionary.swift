@@ -297,15 +297,22 @@ public struct StringDictionaryBuilder: Sendable {
         slots = table
     }
 
-    /// A fast 64-bit hash of bytes (multiply–xorshift over 8-byte words).
+    /// A fast 64-bit hash of bytes: each 8-byte word is folded in by a full 128-bit multiply whose halves are
+    /// combined, and the result is finished with a multiply–xorshift.
+    ///
+    /// A plain multiply per word (the low 64 bits only) let the digits of numbered values cancel out: one in a
+    /// hundred of "改善提案 1" … "改善提案 10000000" shared a hash, which sent a union of them down its slow path.
     @inline(__always)
     static func hash(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        @inline(__always) func fold(_ state: UInt64, _ key: UInt64) -> UInt64 {
+            let product = state.multipliedFullWidth(by: key)
+            return product.high ^ product.low
+        }
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(value.count)
         let raw = UnsafeRawBufferPointer(value)
         var index = 0
         while index + 8 <= raw.count {
-            hash = (hash ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            hash ^= hash >> 32
+            hash = fold(hash ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self), 0xFF51_AFD7_ED55_8CCD)
             index += 8
         }
         if index < raw.count {
@@ -321,8 +328,7 @@ public struct StringDictionaryBuilder: Sendable {
                     index += 1
                 }
             }
-            hash = (hash ^ tail) &* 0xFF51_AFD7_ED55_8CCD
-            hash ^= hash >> 32
+            hash = fold(hash ^ tail, 0xC4CE_B9FE_1A85_EC53)
         }
         hash ^= hash >> 29
         hash &*= 0xC4CE_B9FE_1A85_EC53
