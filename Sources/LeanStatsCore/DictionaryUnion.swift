@@ -21,7 +21,7 @@ public struct DictionaryUnion: Sendable {
     ///   - parts: The dictionaries to add, in order.
     ///   - lookupOnly: For each part, whether it may only find entries (default: none is).
     /// - Complexity: O(total bytes) hashing and O(entries) table work, spread over the active cores.
-    public init(base: StringDictionary, parts: [StringDictionary], lookupOnly: [Bool] = []) {
+    public init(base: consuming StringDictionary, parts: consuming [StringDictionary], lookupOnly: [Bool] = []) {
         self.init(base: base, parts: parts, hashes: [], repeating: false, lookupOnly: lookupOnly)
     }
 
@@ -29,26 +29,32 @@ public struct DictionaryUnion: Sendable {
     ///
     /// Builders that stopped looking values up (``StringDictionaryBuilder/appendsOnly``) may hold repeated
     /// entries; each maps to the code of the value's first appearance, as if it had been looked up.
+    ///
+    /// The sources are freed as soon as their entries are copied and hashed, when the caller holds no other copy
+    /// of them (pass them with `consume`): a union of ten million values then holds its sources and its own
+    /// copy side by side only while it copies.
     /// - Parameters:
     ///   - base: The dictionary whose codes stay as they are.
     ///   - parts: The builders to add, in order.
     ///   - lookupOnly: For each part, whether it may only find entries (default: none is).
-    public init(base: StringDictionary, builders parts: [StringDictionaryBuilder], lookupOnly: [Bool] = []) {
-        self.init(
-            base: base,
-            parts: parts.map { StringDictionary(bytes: $0.bytes, offsets: $0.offsets) },
-            hashes: [nil] + parts.map(\.hashes),
-            repeating: parts.contains(where: \.appendsOnly),
-            lookupOnly: lookupOnly
-        )
+    public init(
+        base: consuming StringDictionary,
+        builders parts: consuming [StringDictionaryBuilder],
+        lookupOnly: [Bool] = []
+    ) {
+        let repeating = parts.contains(where: \.appendsOnly)
+        let hashes = [nil] + parts.map(\.hashes)
+        let dictionaries = parts.map { StringDictionary(bytes: $0.bytes, offsets: $0.offsets) }
+        _ = consume parts
+        self.init(base: base, parts: dictionaries, hashes: hashes, repeating: repeating, lookupOnly: lookupOnly)
     }
 
     /// The union of `base` and `parts`; `hashes` holds each source's entry hashes by code (the base first) where
     /// known, and `repeating` says whether a part may hold an entry twice.
     private init(
-        base: StringDictionary,
-        parts: [StringDictionary],
-        hashes: [[UInt64]?],
+        base: consuming StringDictionary,
+        parts: consuming [StringDictionary],
+        hashes: consuming [[UInt64]?],
         repeating: Bool,
         lookupOnly: [Bool]
     ) {
@@ -65,21 +71,25 @@ public struct DictionaryUnion: Sendable {
     /// The union of `base` and `parts`, with each part's map; `hashes` holds each source's entry hashes by code
     /// (the base first) where known.
     private static func merge(
-        base: StringDictionary,
-        parts: [StringDictionary],
-        hashes: [[UInt64]?],
+        base: consuming StringDictionary,
+        parts: consuming [StringDictionary],
+        hashes: consuming [[UInt64]?],
         lookupOnly: [Bool]
     ) -> (StringDictionary, [[UInt32]]) {
-        let sources = [base] + parts
+        let partCount = parts.count
+        var sources = [consume base]
+        sources += consume parts
         var starts = [0]
         for source in sources { starts.append(starts[starts.count - 1] + max(source.count - 1, 0)) }
+        var knownHashes = consume hashes
+        knownHashes += Array(repeating: nil, count: sources.count - knownHashes.count)
         let merged = UnionWork(
-            sources: sources,
-            knownHashes: hashes + Array(repeating: nil, count: sources.count - hashes.count),
+            sources: consume sources,
+            knownHashes: consume knownHashes,
             starts: starts,
             addable: [true] + lookupOnly.map { !$0 }
         ).run()
-        let maps = parts.indices.map { part in
+        let maps = (0..<partCount).map { part in
             let run = starts[part + 1]..<starts[part + 2]
             guard let codes = merged.codes else {
                 // Every entry kept in ordinal order: ordinal `o` has code `o + 1`.
@@ -94,9 +104,11 @@ public struct DictionaryUnion: Sendable {
 /// The working state of one union: entries are numbered by a global ordinal, source by source, and their bytes are
 /// laid end to end so that every comparison reads through one buffer.
 private struct UnionWork: @unchecked Sendable {
-    let sources: [StringDictionary]
-    /// Each source's entry hashes by code (index 0 unused), where its builder computed them.
-    let knownHashes: [[UInt64]?]
+    /// The dictionaries to merge, the base first; ``run()`` frees them once their entries are copied.
+    var sources: [StringDictionary]
+    /// Each source's entry hashes by code (index 0 unused), where its builder computed them; ``run()`` frees them
+    /// once copied.
+    var knownHashes: [[UInt64]?]
     /// `starts[s]` is the ordinal of source `s`'s code 1; the last element is the number of entries.
     let starts: [Int]
     let addable: [Bool]
@@ -107,22 +119,45 @@ private struct UnionWork: @unchecked Sendable {
 
     /// The merged dictionary and, in ordinal order, each entry's code in it; `codes` is `nil` when every entry is
     /// kept in ordinal order (ordinal `o` has code `o + 1`).
-    func run() -> (dictionary: StringDictionary, codes: [UInt32]?) {
+    consuming func run() -> (dictionary: StringDictionary, codes: [UInt32]?) {
         let total = total
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Every entry's bytes end to end: ordinal `o` is `bytes[ends[o] ..< ends[o + 1]]`. `ends` leads with an
-        // extra 0, so that it is already a dictionary's offsets when every entry is kept.
+        // extra 0, so that it is already a dictionary's offsets when every entry is kept. Each source is freed
+        // once copied.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(sources.reduce(0) { $0 + $1.bytes.count })
         var ends = [Int](repeating: 0, count: total + 2)
-        for (index, source) in sources.enumerated() where source.count > 1 {
-            let shift = bytes.count
-            bytes.append(contentsOf: source.bytes)
-            for code in 1..<source.count { ends[starts[index] + code + 1] = source.offsets[code + 1] + shift }
+        // The sources' pages go back as the copy grows, a few dozen megabytes at a time: they are many small
+        // blocks, which neither the copy nor the work arrays would fit in.
+        var unreleased = 0
+        for index in sources.indices {
+            do {
+                let source = sources[index]
+                sources[index] = StringDictionary()
+                if source.count > 1 {
+                    let shift = bytes.count
+                    bytes.append(contentsOf: source.bytes)
+                    for code in 1..<source.count { ends[starts[index] + code + 1] = source.offsets[code + 1] + shift }
+                }
+                unreleased += source.bytes.count + source.offsets.count * MemoryLayout<Int>.size
+            }
+            if unreleased >= 32 << 20 {
+                FreedMemory.release()
+                unreleased = 0
+            }
         }
+        if total >= 1 << 20 { FreedMemory.release() }
+        var known = knownHashes
+        knownHashes = []
         let found = bytes.withUnsafeBufferPointer { bytes in
             ends.withUnsafeBufferPointer { ends in
-                firstOccurrences(bytes: bytes, offsets: UnsafeBufferPointer(rebasing: ends[1...]), workers: workers)
+                firstOccurrences(
+                    bytes: bytes,
+                    offsets: UnsafeBufferPointer(rebasing: ends[1...]),
+                    knownHashes: &known,
+                    workers: workers
+                )
             }
         }
         guard let first = found else {
@@ -161,10 +196,12 @@ private struct UnionWork: @unchecked Sendable {
     /// Entries are scattered into partitions by the top bits of the hash, slice by slice in parallel, so that each
     /// partition keeps ordinal order and its hash table fits in the cache. When values repeat often, each entry's
     /// bytes are copied next to its partition's, so that comparing an entry with an earlier equal one reads the
-    /// cache instead of two random places in the whole text.
+    /// cache instead of two random places in the whole text. `knownHashes` (each source's hashes by code, where
+    /// its builder computed them) is emptied once its hashes are copied.
     private func firstOccurrences(
         bytes: UnsafeBufferPointer<UInt8>,
         offsets: UnsafeBufferPointer<Int>,
+        knownHashes: inout [[UInt64]?],
         workers: Int
     ) -> [UInt32]? {
         let total = total
@@ -179,37 +216,43 @@ private struct UnionWork: @unchecked Sendable {
         @Sendable @inline(__always) func slice(_ index: Int) -> Range<Int> {
             (total * index / sliceCount)..<(total * (index + 1) / sliceCount)
         }
-        // Hashes and a histogram per slice.
+        // Hashes and a histogram per slice; the builders' hashes are freed once copied.
         var hashes = [UInt64](repeating: 0, count: total)
         var counts = [Int](repeating: 0, count: sliceCount * partitions)
         var byteCounts = [Int](repeating: 0, count: sliceCount * partitions)
-        hashes.withUnsafeMutableBufferPointer { hashes in
-            counts.withUnsafeMutableBufferPointer { counts in
-                byteCounts.withUnsafeMutableBufferPointer { byteCounts in
-                    let shared = UnsafeTransfer(value: (hashes, counts, byteCounts))
-                    DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
-                        let (hashes, counts, byteCounts) = shared.value
-                        let (bytes, offsets) = text.value
-                        let range = slice(index)
-                        @inline(__always) func note(_ ordinal: Int, _ hash: UInt64) {
-                            hashes[ordinal] = hash
-                            counts[index * partitions + partition(hash)] += 1
-                            byteCounts[index * partitions + partition(hash)] += offsets[ordinal + 1] - offsets[ordinal]
-                        }
-                        // The slice source by source: copied hashes where the builder kept them, computed otherwise.
-                        for source in sources.indices
-                        where starts[source] < range.upperBound && starts[source + 1] > range.lowerBound {
-                            let run = max(range.lowerBound, starts[source])..<min(range.upperBound, starts[source + 1])
-                            if let known = knownHashes[source] {
-                                known.withUnsafeBufferPointer { known in
-                                    for ordinal in run { note(ordinal, known[ordinal - starts[source] + 1]) }
-                                }
-                            } else {
-                                for ordinal in run {
-                                    let entry = UnsafeBufferPointer(
-                                        rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]]
-                                    )
-                                    note(ordinal, StringDictionaryBuilder.hash(entry))
+        do {
+            let known = knownHashes
+            knownHashes = []
+            hashes.withUnsafeMutableBufferPointer { hashes in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    byteCounts.withUnsafeMutableBufferPointer { byteCounts in
+                        let shared = UnsafeTransfer(value: (hashes, counts, byteCounts))
+                        DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
+                            let (hashes, counts, byteCounts) = shared.value
+                            let (bytes, offsets) = text.value
+                            let range = slice(index)
+                            @inline(__always) func note(_ ordinal: Int, _ hash: UInt64) {
+                                hashes[ordinal] = hash
+                                counts[index * partitions + partition(hash)] += 1
+                                byteCounts[index * partitions + partition(hash)] +=
+                                    offsets[ordinal + 1] - offsets[ordinal]
+                            }
+                            // The slice source by source: copied hashes where the builder kept them, computed otherwise.
+                            for source in known.indices
+                            where starts[source] < range.upperBound && starts[source + 1] > range.lowerBound {
+                                let run =
+                                    max(range.lowerBound, starts[source])..<min(range.upperBound, starts[source + 1])
+                                if let known = known[source] {
+                                    known.withUnsafeBufferPointer { known in
+                                        for ordinal in run { note(ordinal, known[ordinal - starts[source] + 1]) }
+                                    }
+                                } else {
+                                    for ordinal in run {
+                                        let entry = UnsafeBufferPointer(
+                                            rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]]
+                                        )
+                                        note(ordinal, StringDictionaryBuilder.hash(entry))
+                                    }
                                 }
                             }
                         }
@@ -217,6 +260,7 @@ private struct UnionWork: @unchecked Sendable {
                 }
             }
         }
+        if total >= 1 << 20 { FreedMemory.release() }
         // Where each slice writes in each partition, entries and bytes; partitions are contiguous, slices in order
         // within them.
         var bounds = [Int](repeating: 0, count: partitions + 1)

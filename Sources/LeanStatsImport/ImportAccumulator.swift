@@ -85,21 +85,18 @@ struct ImportAccumulator {
         var formDictionaries: [StringDictionary] = []
         var formMaps: [[[UInt32]]] = []
         for sources in formSources {
-            let union = DictionaryUnion(
-                base: StringDictionary(),
-                builders: sources.map { source in
-                    switch source {
-                    case .own(let index, let field): parts[index].forms[field].values.dictionary
-                    case .joined(let index, let code): formParts[index].values[code]
-                    }
-                }
-            )
-            for source in sources {
+            // Taken out of the parts, so that the union frees each once copied.
+            let builders = sources.map { source in
                 switch source {
-                case .own(let index, let field): parts[index].forms[field].values.dictionary = StringDictionaryBuilder()
-                case .joined(let index, let code): formParts[index].values[code] = StringDictionaryBuilder()
+                case .own(let index, let field):
+                    defer { parts[index].forms[field].values.dictionary = StringDictionaryBuilder() }
+                    return parts[index].forms[field].values.dictionary
+                case .joined(let index, let code):
+                    defer { formParts[index].values[code] = StringDictionaryBuilder() }
+                    return formParts[index].values[code]
                 }
             }
+            let union = DictionaryUnion(base: StringDictionary(), builders: consume builders)
             formDictionaries.append(union.dictionary)
             formMaps.append(union.maps)
         }
@@ -284,9 +281,12 @@ struct ImportAccumulator {
         var parts = column.parts
         column.parts = []
         guard !parts.isEmpty else { return (baseDictionary, codes) }
-        let union = DictionaryUnion(base: baseDictionary, builders: parts.map(\.dictionary))
+        let builders = parts.indices.map { index in
+            defer { parts[index].dictionary = StringDictionaryBuilder() }
+            return parts[index].dictionary
+        }
+        let union = DictionaryUnion(base: consume baseDictionary, builders: consume builders)
         codes.reserveCapacity(rowCount)
-        for index in parts.indices { parts[index].dictionary = StringDictionaryBuilder() }
         for index in parts.indices {
             union.maps[index].withUnsafeBufferPointer { map in
                 codes.append(contentsOf: parts[index].codes.lazy.map { map[Int($0)] })

@@ -4,10 +4,10 @@
 /// spares page faults but lets a merge that frees one column while it builds a larger one hold both: the new
 /// column rarely fits in the holes the old one left. Releasing the holes between the steps of a merge keeps the
 /// resident size close to what is live.
-enum FreedMemory {
+public enum FreedMemory {
     /// Returns the free pages of the C heap to the system (glibc's `malloc_trim`); does nothing elsewhere.
     /// - Complexity: O(free chunks); one system call per run of free pages.
-    static func release() {
+    public static func release() {
         #if os(Linux)
         _ = glibcMallocTrim(0)
         #endif
