@@ -315,9 +315,13 @@ struct ImportAccumulator {
             rows.first.withUnsafeBufferPointer { firstRow in
                 for (index, part) in formParts.enumerated() {
                     let targets = valueMaps[index].map { (offset: max($0.column, 0) * rowCount, map: $0.map) }
+                    // A piece matched while reading marks the ids it left to the join; the others are instance codes.
+                    let mark = part.position == nil ? 0 : FormBusinessMatcher.unmatched
                     businessMaps[index].withUnsafeBufferPointer { businessMap in
                         for row in 0..<part.rowCount {
-                            let business = Int(businessMap[Int(part.business[row])])
+                            let stored = part.business[row]
+                            let business =
+                                mark == 0 || stored & mark != 0 ? Int(businessMap[Int(stored & ~mark)]) : Int(stored)
                             guard business != 0, firstRow[business] >= 0 else {
                                 orphans += 1
                                 continue

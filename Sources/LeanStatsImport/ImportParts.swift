@@ -99,12 +99,18 @@ struct InstanceRowsPart {
 
 /// Rows of one piece of a `ding_form_component_values` file, with dictionaries local to the piece.
 struct FormValuesPart {
+    /// The business ids not matched to an instance while reading (all of them, without a ``position``).
     var businessIds = StringDictionaryBuilder(adaptive: true)
+    /// Where the piece is in the instance rows already read, when the form rows are matched to them as they are
+    /// read (see ``FormBusinessMatcher``).
+    var position: FormBusinessMatcher.Position?
     var names = StringDictionaryBuilder()
     /// The values of each component name, indexed by its code in `names` (index 0 unused).
     var values = [StringDictionaryBuilder(adaptive: true)]
     /// The name code of the row that last followed a row with each name code (0: none yet).
     var nameAfter = CodeGuess()
+    /// Each row's business id: the instance business code a ``FormBusinessMatcher`` found, or a code of
+    /// ``businessIds`` (marked with ``FormBusinessMatcher/unmatched`` when the piece has a ``position``).
     var business: [UInt32] = []
     var name: [UInt32] = []
     /// 0 when the value is missing: the row then sets nothing but still counts towards the orphans.

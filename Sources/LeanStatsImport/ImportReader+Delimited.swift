@@ -25,9 +25,22 @@ extension ImportReader {
         }
         guard let header else { throw ImportError.unknownKind(path, header: []) }
         guard let table = DelimitedTable(header: header) else { throw ImportError.unknownKind(path, header: header) }
-        let context = PieceContext(path: path, reader: reader, table: table, width: header.count, clock: clock)
-        // The instances read so far are merged first: merged, they hold less than their parts beside the form values.
-        if case .formValues = table { batch.mergeInstanceParts() }
+        // The instances read so far are merged first: merged, they hold less than their parts beside the form values,
+        // and the form rows find their business ids among them as they are read.
+        var matcher: FormBusinessMatcher?
+        if case .formValues = table {
+            batch.mergeInstanceParts()
+            matcher = batch.mergedRows.flatMap(FormBusinessMatcher.init)
+        }
+        let context = PieceContext(
+            path: path,
+            reader: reader,
+            table: table,
+            width: header.count,
+            clock: clock,
+            matcher: matcher,
+            rows: afterHeader.offset..<bytes.count
+        )
 
         var boundaries = [afterHeader.offset, bytes.count]
         if bytes.count - afterHeader.offset > pieceBytes {
@@ -94,6 +107,10 @@ private struct PieceContext: @unchecked Sendable {
     let table: DelimitedTable
     let width: Int
     let clock: ZoneClock
+    /// The instances already read, which form rows look their business ids up in.
+    let matcher: FormBusinessMatcher?
+    /// Where the rows after the header lie in the file.
+    let rows: Range<Int>
 
     /// Reads the records that start in `range` (the last may run past its end).
     func read(
@@ -121,7 +138,13 @@ private struct PieceContext: @unchecked Sendable {
             formValues.business.reserveCapacity(estimate)
             formValues.name.reserveCapacity(estimate)
             formValues.value.reserveCapacity(estimate)
-            formValues.businessIds = StringDictionaryBuilder(adaptive: true, expectedValues: estimate)
+            if let matcher {
+                formValues.position = matcher.start(
+                    at: Double(range.lowerBound - rows.lowerBound) / Double(max(rows.count, 1))
+                )
+            } else {
+                formValues.businessIds = StringDictionaryBuilder(adaptive: true, expectedValues: estimate)
+            }
         }
         // The text columns after the instance id, with their positions in the file: the same for every row.
         var others: [(slot: Int, column: Int?)] = []
@@ -235,7 +258,20 @@ private struct PieceContext: @unchecked Sendable {
         }
         // Form rows come grouped by business id: most repeat the previous row's.
         let previous = rows.business.last ?? 0
-        rows.business.append(businessId.withDecodedBytes { rows.businessIds.intern(bytes: $0, previous: previous) })
+        rows.business.append(
+            businessId.withDecodedBytes { bytes in
+                guard let matcher, rows.position != nil else {
+                    return rows.businessIds.intern(bytes: bytes, previous: previous)
+                }
+                let unmatched = FormBusinessMatcher.unmatched
+                if previous != 0, previous & unmatched == 0, matcher.dictionary.entry(previous, equals: bytes) {
+                    return previous
+                }
+                if let code = matcher.code(of: bytes, from: &rows.position!) { return code }
+                let local = previous & unmatched != 0 ? previous & ~unmatched : 0
+                return rows.businessIds.intern(bytes: bytes, previous: local) | unmatched
+            }
+        )
         // Each instance's components come in the same order: try the name that followed the previous row's last.
         let previousName = rows.name.last ?? 0
         let predicted = rows.nameAfter.code(after: previousName)

@@ -114,6 +114,37 @@ struct ParallelPiecesTests {
         }
     }
 
+    @Test func formRowsJoinInstancesOfLaterFilesAsWhenReadAfterThem() throws {
+        let directory = try ScratchDirectory()
+        let (instances, _) = awkwardInstances(rows: 2000, lineEnd: "\n")
+        // The same instances in two files, the second also repeating one of the first's (a later copy).
+        let lines = instances.split(separator: "\n", omittingEmptySubsequences: false)
+        let cut = lines.firstIndex { $0.hasPrefix("B-1000,") }!
+        let first = lines[..<cut].joined(separator: "\n") + "\n"
+        let second = ([lines[0], lines[1]] + lines[cut...]).joined(separator: "\n")
+        var forms = "business_id,component_name,value_text\n"
+        for index in (0..<2100).filter({ $0 % 7 != 3 }) {
+            forms += "B-\(index),提案类别,类别\(index % 15)\nB-\(index),提案名称,第\(index)条\n"
+        }
+        let (one, two, values) = (
+            try directory.write("i1.csv", first), try directory.write("i2.csv", second),
+            try directory.write("f.csv", forms)
+        )
+        let expected = try piecewise.read(paths: [one, two, values])
+        #expect(expected.records.count > 1800)
+        #expect(expected.records.filter { $0.businessId == "B-0" }.count == 2)
+        for record in expected.records {
+            let index = Int(record.businessId!.dropFirst(2))!
+            let name = record.formFields.first { $0.name == "提案名称" }?.value
+            #expect(name == (index % 7 == 3 ? nil : "第\(index)条"), "\(index)")
+        }
+        for order in [[one, values, two], [values, one, two]] {
+            let batch = try piecewise.read(paths: order)
+            #expect(batch.records == expected.records)
+            #expect(batch.orphanFormValues == expected.orphanFormValues)
+        }
+    }
+
     @Test func tsvEscapedLineBreaksAcrossPieceBoundariesReadAsInOnePass() throws {
         let directory = try ScratchDirectory()
         var text = instancesHeader.replacingOccurrences(of: ",", with: "\t") + "\n"
