@@ -25,7 +25,7 @@ public struct DictionaryUnion: Sendable {
         self.init(base: base, parts: parts, hashes: [], repeating: false, lookupOnly: lookupOnly)
     }
 
-    /// Merges the entries of `parts` into `base`, reusing the hashes the builders computed.
+    /// Merges the entries of `parts` into `base`, reusing the hashes of the builders that still look values up.
     ///
     /// Builders that stopped looking values up (``StringDictionaryBuilder/appendsOnly``) may hold repeated
     /// entries; each maps to the code of the value's first appearance, as if it had been looked up.
@@ -43,7 +43,7 @@ public struct DictionaryUnion: Sendable {
         lookupOnly: [Bool] = []
     ) {
         let repeating = parts.contains(where: \.appendsOnly)
-        let hashes = [nil] + parts.map(\.hashes)
+        let hashes = [nil] + parts.map { $0.appendsOnly ? nil : $0.hashes }
         let dictionaries = parts.map { StringDictionary(bytes: $0.bytes, offsets: $0.offsets) }
         _ = consume parts
         self.init(base: base, parts: dictionaries, hashes: hashes, repeating: repeating, lookupOnly: lookupOnly)

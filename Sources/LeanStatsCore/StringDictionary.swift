@@ -83,7 +83,8 @@ public struct StringDictionaryBuilder: Sendable {
     /// Open-addressing slots: the code in the low 32 bits (0 marks an empty slot; code 0 is never stored) and the
     /// high 32 bits of the hash above it, so most mismatches are rejected without touching the entry's bytes.
     private var slots: [UInt64] = Array(repeating: 0, count: 16)
-    /// The hash of each code's bytes, to skip byte comparisons and to rehash without rereading.
+    /// The hash of each code's bytes, to skip byte comparisons and to rehash without rereading; empty once the
+    /// builder appends only (a ``DictionaryUnion`` hashes such entries itself, in parallel).
     private(set) var hashes: [UInt64] = [0]
     /// Whether the builder has yet to decide whether to stop looking values up (see
     /// ``init(adaptive:expectedValues:)``).
@@ -153,8 +154,8 @@ public struct StringDictionaryBuilder: Sendable {
     /// The code of a UTF-8 byte sequence, adding it when new; the empty sequence maps to code 0.
     public mutating func intern(bytes value: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard !value.isEmpty else { return 0 }
+        if appendsOnly { return append(value) }
         let hash = Self.hash(value)
-        if appendsOnly { return append(value, hash: hash) }
         if deciding { lookups += 1 }
         precondition(!slots.isEmpty, "a builder that finished interning keeps no lookup table")
         let (found, slot) = probe(value, hash: hash)
@@ -166,13 +167,13 @@ public struct StringDictionaryBuilder: Sendable {
         return code
     }
 
-    /// Adds a value as a new entry without looking it up.
+    /// Adds a value as a new entry without looking it up; its hash is kept when given.
     @inline(__always)
-    private mutating func append(_ value: UnsafeBufferPointer<UInt8>, hash: UInt64) -> UInt32 {
+    private mutating func append(_ value: UnsafeBufferPointer<UInt8>, hash: UInt64? = nil) -> UInt32 {
         let code = UInt32(count)
         bytes.append(contentsOf: value)
         offsets.append(bytes.count)
-        hashes.append(hash)
+        if let hash { hashes.append(hash) }
         return code
     }
 
@@ -183,10 +184,11 @@ public struct StringDictionaryBuilder: Sendable {
         if (count - 1) * share.denominator > lookups * share.numerator {
             appendsOnly = true
             slots = []
+            // Nothing is looked up any more: the hashes would only be 8 bytes per entry the union can do without.
+            hashes = []
             // Every further value becomes an entry: room for them now saves copying as the arrays grow.
             if expectedValues > count {
                 offsets.reserveCapacity(expectedValues + 1)
-                hashes.reserveCapacity(expectedValues + 1)
                 bytes.reserveCapacity(bytes.count / (count - 1) * expectedValues * 9 / 8)
             }
         }
