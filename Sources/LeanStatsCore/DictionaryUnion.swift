@@ -106,9 +106,8 @@ public struct DictionaryUnion: Sendable {
 private struct UnionWork: @unchecked Sendable {
     /// The dictionaries to merge, the base first; ``run()`` frees them once their entries are copied.
     var sources: [StringDictionary]
-    /// Each source's entry hashes by code (index 0 unused), where its builder computed them; ``run()`` frees them
-    /// once copied.
-    var knownHashes: [[UInt64]?]
+    /// Each source's entry hashes by code (index 0 unused), where its builder kept them.
+    let knownHashes: [[UInt64]?]
     /// `starts[s]` is the ordinal of source `s`'s code 1; the last element is the number of entries.
     let starts: [Int]
     let addable: [Bool]
@@ -148,16 +147,9 @@ private struct UnionWork: @unchecked Sendable {
             }
         }
         if total >= 1 << 20 { FreedMemory.release() }
-        var known = knownHashes
-        knownHashes = []
         let found = bytes.withUnsafeBufferPointer { bytes in
             ends.withUnsafeBufferPointer { ends in
-                firstOccurrences(
-                    bytes: bytes,
-                    offsets: UnsafeBufferPointer(rebasing: ends[1...]),
-                    knownHashes: &known,
-                    workers: workers
-                )
+                firstOccurrences(bytes: bytes, offsets: UnsafeBufferPointer(rebasing: ends[1...]), workers: workers)
             }
         }
         guard let first = found else {
@@ -196,12 +188,12 @@ private struct UnionWork: @unchecked Sendable {
     /// Entries are scattered into partitions by the top bits of the hash, slice by slice in parallel, so that each
     /// partition keeps ordinal order and its hash table fits in the cache. When values repeat often, each entry's
     /// bytes are copied next to its partition's, so that comparing an entry with an earlier equal one reads the
-    /// cache instead of two random places in the whole text. `knownHashes` (each source's hashes by code, where
-    /// its builder computed them) is emptied once its hashes are copied.
+    /// cache instead of two random places in the whole text. Hashes are taken again in each pass (from the
+    /// builders where they kept them) rather than held in ordinal order: that would be 8 more bytes per entry at
+    /// the union's busiest moment, for a pass over bytes that are read anyway.
     private func firstOccurrences(
         bytes: UnsafeBufferPointer<UInt8>,
         offsets: UnsafeBufferPointer<Int>,
-        knownHashes: inout [[UInt64]?],
         workers: Int
     ) -> [UInt32]? {
         let total = total
@@ -216,51 +208,22 @@ private struct UnionWork: @unchecked Sendable {
         @Sendable @inline(__always) func slice(_ index: Int) -> Range<Int> {
             (total * index / sliceCount)..<(total * (index + 1) / sliceCount)
         }
-        // Hashes and a histogram per slice; the builders' hashes are freed once copied.
-        var hashes = [UInt64](repeating: 0, count: total)
+        // A histogram per slice.
         var counts = [Int](repeating: 0, count: sliceCount * partitions)
         var byteCounts = [Int](repeating: 0, count: sliceCount * partitions)
-        do {
-            let known = knownHashes
-            knownHashes = []
-            hashes.withUnsafeMutableBufferPointer { hashes in
-                counts.withUnsafeMutableBufferPointer { counts in
-                    byteCounts.withUnsafeMutableBufferPointer { byteCounts in
-                        let shared = UnsafeTransfer(value: (hashes, counts, byteCounts))
-                        DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
-                            let (hashes, counts, byteCounts) = shared.value
-                            let (bytes, offsets) = text.value
-                            let range = slice(index)
-                            @inline(__always) func note(_ ordinal: Int, _ hash: UInt64) {
-                                hashes[ordinal] = hash
-                                counts[index * partitions + partition(hash)] += 1
-                                byteCounts[index * partitions + partition(hash)] +=
-                                    offsets[ordinal + 1] - offsets[ordinal]
-                            }
-                            // The slice source by source: copied hashes where the builder kept them, computed otherwise.
-                            for source in known.indices
-                            where starts[source] < range.upperBound && starts[source + 1] > range.lowerBound {
-                                let run =
-                                    max(range.lowerBound, starts[source])..<min(range.upperBound, starts[source + 1])
-                                if let known = known[source] {
-                                    known.withUnsafeBufferPointer { known in
-                                        for ordinal in run { note(ordinal, known[ordinal - starts[source] + 1]) }
-                                    }
-                                } else {
-                                    for ordinal in run {
-                                        let entry = UnsafeBufferPointer(
-                                            rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]]
-                                        )
-                                        note(ordinal, StringDictionaryBuilder.hash(entry))
-                                    }
-                                }
-                            }
-                        }
+        counts.withUnsafeMutableBufferPointer { counts in
+            byteCounts.withUnsafeMutableBufferPointer { byteCounts in
+                let shared = UnsafeTransfer(value: (counts, byteCounts))
+                DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
+                    let (counts, byteCounts) = shared.value
+                    let (_, offsets) = text.value
+                    forEachHash(in: slice(index), bytes: text.value.0, offsets: offsets) { ordinal, hash in
+                        counts[index * partitions + partition(hash)] += 1
+                        byteCounts[index * partitions + partition(hash)] += offsets[ordinal + 1] - offsets[ordinal]
                     }
                 }
             }
         }
-        if total >= 1 << 20 { FreedMemory.release() }
         // Where each slice writes in each partition, entries and bytes; partitions are contiguous, slices in order
         // within them.
         var bounds = [Int](repeating: 0, count: partitions + 1)
@@ -281,17 +244,16 @@ private struct UnionWork: @unchecked Sendable {
         let partitionBounds = bounds
         // Values that nearly never repeat (ids) are compared only on the rare equal hash: their bytes stay where
         // they are instead of being copied. When no two of their hashes are equal, no two values are.
-        let copiesBytes = hashes.withUnsafeBufferPointer(Self.repeatsOften)
+        let copiesBytes = repeatsOften(bytes: bytes, offsets: offsets)
         if !copiesBytes, addable.allSatisfy({ $0 }),
-            hashes.withUnsafeBufferPointer({ hashes in
-                Self.hashesAreDistinct(
-                    hashes,
-                    cursors: cursors,
-                    bounds: partitionBounds,
-                    slices: (count: sliceCount, range: slice),
-                    partition: partition
-                )
-            })
+            hashesAreDistinct(
+                bytes: bytes,
+                offsets: offsets,
+                cursors: cursors,
+                bounds: partitionBounds,
+                slices: (count: sliceCount, range: slice),
+                partition: partition
+            )
         {
             return nil
         }
@@ -301,37 +263,35 @@ private struct UnionWork: @unchecked Sendable {
         )
         var arena = [UInt8](repeating: 0, count: copiesBytes ? bytePosition : 0)
         var first = [UInt32](repeating: 0, count: total)
-        hashes.withUnsafeBufferPointer { hashes in
-            entries.withUnsafeMutableBufferPointer { entries in
-                arena.withUnsafeMutableBufferPointer { arena in
-                    cursors.withUnsafeMutableBufferPointer { cursors in
-                        byteCursors.withUnsafeMutableBufferPointer { byteCursors in
-                            let shared = UnsafeTransfer(value: (hashes, entries, arena, cursors, byteCursors))
-                            DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
-                                let (hashes, entries, arena, cursors, byteCursors) = shared.value
-                                let (bytes, offsets) = text.value
-                                for ordinal in slice(index) {
-                                    let cursor = index * partitions + partition(hashes[ordinal])
-                                    let length = offsets[ordinal + 1] - offsets[ordinal]
-                                    var start = offsets[ordinal]
-                                    if copiesBytes {
-                                        start = byteCursors[cursor]
-                                        if length > 0 {
-                                            (arena.baseAddress! + start).update(
-                                                from: bytes.baseAddress! + offsets[ordinal],
-                                                count: length
-                                            )
-                                        }
+        entries.withUnsafeMutableBufferPointer { entries in
+            arena.withUnsafeMutableBufferPointer { arena in
+                cursors.withUnsafeMutableBufferPointer { cursors in
+                    byteCursors.withUnsafeMutableBufferPointer { byteCursors in
+                        let shared = UnsafeTransfer(value: (entries, arena, cursors, byteCursors))
+                        DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
+                            let (entries, arena, cursors, byteCursors) = shared.value
+                            let (bytes, offsets) = text.value
+                            forEachHash(in: slice(index), bytes: bytes, offsets: offsets) { ordinal, hash in
+                                let cursor = index * partitions + partition(hash)
+                                let length = offsets[ordinal + 1] - offsets[ordinal]
+                                var start = offsets[ordinal]
+                                if copiesBytes {
+                                    start = byteCursors[cursor]
+                                    if length > 0 {
+                                        (arena.baseAddress! + start).update(
+                                            from: bytes.baseAddress! + offsets[ordinal],
+                                            count: length
+                                        )
                                     }
-                                    entries[cursors[cursor]] = PartitionEntry(
-                                        hash: hashes[ordinal],
-                                        ordinal: UInt32(ordinal),
-                                        length: UInt32(length),
-                                        start: start
-                                    )
-                                    cursors[cursor] += 1
-                                    byteCursors[cursor] += length
                                 }
+                                entries[cursors[cursor]] = PartitionEntry(
+                                    hash: hash,
+                                    ordinal: UInt32(ordinal),
+                                    length: UInt32(length),
+                                    start: start
+                                )
+                                cursors[cursor] += 1
+                                byteCursors[cursor] += length
                             }
                         }
                     }
@@ -358,24 +318,25 @@ private struct UnionWork: @unchecked Sendable {
 
     /// Whether no two of `hashes` are equal: the hashes alone are scattered into their partitions (by the same
     /// cursors the entries use) and each partition is checked with a small set.
-    private static func hashesAreDistinct(
-        _ hashes: UnsafeBufferPointer<UInt64>,
+    private func hashesAreDistinct(
+        bytes: UnsafeBufferPointer<UInt8>,
+        offsets: UnsafeBufferPointer<Int>,
         cursors: [Int],
         bounds: [Int],
         slices: (count: Int, range: @Sendable (Int) -> Range<Int>),
         partition: @Sendable (UInt64) -> Int
     ) -> Bool {
         let partitions = bounds.count - 1
-        var scattered = [UInt64](repeating: 0, count: hashes.count)
+        var scattered = [UInt64](repeating: 0, count: total)
         var cursors = cursors
         scattered.withUnsafeMutableBufferPointer { scattered in
             cursors.withUnsafeMutableBufferPointer { cursors in
-                let shared = UnsafeTransfer(value: (hashes, scattered, cursors))
+                let shared = UnsafeTransfer(value: (scattered, cursors, bytes, offsets))
                 DispatchQueue.concurrentPerform(iterations: slices.count) { index in
-                    let (hashes, scattered, cursors) = shared.value
-                    for ordinal in slices.range(index) {
-                        let cursor = index * partitions + partition(hashes[ordinal])
-                        scattered[cursors[cursor]] = hashes[ordinal]
+                    let (scattered, cursors, bytes, offsets) = shared.value
+                    forEachHash(in: slices.range(index), bytes: bytes, offsets: offsets) { _, hash in
+                        let cursor = index * partitions + partition(hash)
+                        scattered[cursors[cursor]] = hash
                         cursors[cursor] += 1
                     }
                 }
@@ -420,11 +381,41 @@ private struct UnionWork: @unchecked Sendable {
     /// Whether the values repeat often enough for copying their bytes next to their partitions to pay: judged from
     /// how many of the last 4096 entries' hashes are among the first 65,536 entries' (ids: none; names, titles,
     /// categories: many).
-    private static func repeatsOften(_ hashes: UnsafeBufferPointer<UInt64>) -> Bool {
-        let earlyCount = min(65_536, hashes.count / 2)
-        let early = Set(hashes.prefix(earlyCount))
-        let late = hashes.suffix(min(4096, hashes.count - earlyCount))
-        return late.isEmpty || late.count(where: early.contains) * 16 > late.count
+    private func repeatsOften(bytes: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>) -> Bool {
+        let earlyCount = min(65_536, total / 2)
+        var early = Set<UInt64>(minimumCapacity: earlyCount)
+        forEachHash(in: 0..<earlyCount, bytes: bytes, offsets: offsets) { _, hash in early.insert(hash) }
+        let late = (total - min(4096, total - earlyCount))..<total
+        var repeated = 0
+        forEachHash(in: late, bytes: bytes, offsets: offsets) { _, hash in
+            if early.contains(hash) { repeated += 1 }
+        }
+        return late.isEmpty || repeated * 16 > late.count
+    }
+
+    /// Calls `body` with each ordinal of `range`, in order, and its hash: the one its builder kept, or computed
+    /// from its bytes.
+    @inline(__always)
+    private func forEachHash(
+        in range: Range<Int>,
+        bytes: UnsafeBufferPointer<UInt8>,
+        offsets: UnsafeBufferPointer<Int>,
+        _ body: (Int, UInt64) -> Void
+    ) {
+        for source in knownHashes.indices
+        where starts[source] < range.upperBound && starts[source + 1] > range.lowerBound {
+            let run = max(range.lowerBound, starts[source])..<min(range.upperBound, starts[source + 1])
+            if let known = knownHashes[source] {
+                known.withUnsafeBufferPointer { known in
+                    for ordinal in run { body(ordinal, known[ordinal - starts[source] + 1]) }
+                }
+            } else {
+                for ordinal in run {
+                    let entry = UnsafeBufferPointer(rebasing: bytes[offsets[ordinal]..<offsets[ordinal + 1]])
+                    body(ordinal, StringDictionaryBuilder.hash(entry))
+                }
+            }
+        }
     }
 
     /// Finds, for each entry of one partition (ordinals ascending), the first earlier equal entry.
