@@ -13,17 +13,24 @@ public struct MailDelivery: Sendable, Equatable {
 /// Sends e-mail through libcurl's SMTP support: STARTTLS required unless the URL is `smtps://` or `alerts.tls` is
 /// `off` for a loopback relay, optional login, the server's replies captured for `leanstats alert test`.
 ///
-/// Each delivery runs `curl_easy_perform` on a thread of its own, never on Swift's cooperative pool.
+/// Each delivery runs `curl_easy_perform` on a thread of its own, never on Swift's cooperative pool. A transfer
+/// whose connection was refused or broke before the server said anything is tried once more after a pause: no
+/// message can have been accepted then, so the retry cannot deliver it twice.
 public final class Mailer: Sendable {
     /// Where and how to send.
     public let settings: MailSettings
+    /// The wait before the second try.
+    private let retryPause: Duration
 
     /// Creates a mailer.
-    /// - Parameter settings: The `[alerts]` settings.
+    /// - Parameters:
+    ///   - settings: The `[alerts]` settings.
+    ///   - retryPause: The wait before the second try after a refused or broken connection without any reply.
     /// - Throws: ``ServiceError`` with code `.configuration` when they are not usable.
-    public init(settings: MailSettings) throws(ServiceError) {
+    public init(settings: MailSettings, retryPause: Duration = .seconds(1)) throws(ServiceError) {
         try settings.validate()
         self.settings = settings
+        self.retryPause = retryPause
     }
 
     /// Sends a message.
@@ -41,8 +48,16 @@ public final class Mailer: Sendable {
     /// - Parameter message: The message.
     /// - Returns: The replies and the error, if any.
     public func deliver(_ message: MailMessage) async -> MailDelivery {
+        let first = await transfer(message)
+        guard first.error != nil, first.replies.isEmpty, first.brokeBeforeAnyReply else { return first.delivery }
+        try? await Task.sleep(for: retryPause)
+        return await transfer(message).delivery
+    }
+
+    /// One transfer on a thread of its own.
+    private func transfer(_ message: MailMessage) async -> SMTPTransfer.Outcome {
         let settings = self.settings
-        return await withCheckedContinuation { (continuation: CheckedContinuation<MailDelivery, Never>) in
+        return await withCheckedContinuation { (continuation: CheckedContinuation<SMTPTransfer.Outcome, Never>) in
             let thread = Thread {
                 continuation.resume(returning: SMTPTransfer(settings: settings).perform(message))
             }
@@ -54,6 +69,16 @@ public final class Mailer: Sendable {
 
 /// One SMTP transfer over a fresh libcurl easy handle.
 private final class SMTPTransfer {
+    /// What a transfer gave, and whether its connection was refused or broke (as opposed to a refusal by the
+    /// server, a timeout or a TLS failure).
+    struct Outcome {
+        var delivery: MailDelivery
+        var brokeBeforeAnyReply = false
+
+        var error: ServiceError? { delivery.error }
+        var replies: [String] { delivery.replies }
+    }
+
     let settings: MailSettings
     var payload: [UInt8] = []
     var offset = 0
@@ -69,7 +94,17 @@ private final class SMTPTransfer {
         _ = curl_global_init(Int(CURL_GLOBAL_ALL))
     }()
 
-    func perform(_ message: MailMessage) -> MailDelivery {
+    /// libcurl's result of the transfer.
+    private var code = CURLE_OK
+
+    /// Sends the message.
+    func perform(_ message: MailMessage) -> Outcome {
+        let delivery = send(message)
+        let broken = [CURLE_COULDNT_CONNECT, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING].contains(code)
+        return Outcome(delivery: delivery, brokeBeforeAnyReply: broken && replies.isEmpty)
+    }
+
+    private func send(_ message: MailMessage) -> MailDelivery {
         Self.initializeLibrary
         guard let handle = curl_easy_init() else {
             return MailDelivery(replies: [], error: ServiceError(.mail, "libcurl could not create a handle"))
@@ -132,7 +167,7 @@ private final class SMTPTransfer {
             let reason = String(cString: curl_easy_strerror(code))
             return MailDelivery(replies: [], error: ServiceError(.mail, "libcurl refused \(option): \(reason)"))
         }
-        let code = curl_easy_perform(handle)
+        code = curl_easy_perform(handle)
         flushPartial()
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -98,6 +98,31 @@ struct MailerTests {
         #expect(server.messages.isEmpty)
     }
 
+    @Test func aConnectionResetBeforeTheGreetingIsTriedOnceMoreAndTheMessageArrivesOnce() async throws {
+        let server = try TestSMTPServer(resettingFirst: 1)
+        defer { server.stop() }
+        let mailer = try Mailer(settings: settings(server), retryPause: .milliseconds(10))
+        let delivery = await mailer.deliver(
+            MailMessage(from: "leanstats@example.com", to: ["lean@example.com"], subject: "超过阈值", body: "x")
+        )
+        #expect(delivery.error == nil)
+        #expect(server.messages.count == 1)
+    }
+
+    @Test func twoResetsInARowGiveAnErrorNamingTheServerAndTheNextMessageGoesThrough() async throws {
+        let server = try TestSMTPServer(resettingFirst: 2)
+        defer { server.stop() }
+        let mailer = try Mailer(settings: settings(server), retryPause: .milliseconds(10))
+        let message = MailMessage(from: "leanstats@example.com", to: ["lean@example.com"], subject: "a", body: "x")
+        let failed = await mailer.deliver(message)
+        let error = try #require(failed.error)
+        #expect(error.code == .mail)
+        #expect(error.description.contains("via 127.0.0.1 failed"))
+        #expect(server.messages.isEmpty)
+        #expect(await mailer.deliver(message).error == nil)
+        #expect(server.messages.count == 1)
+    }
+
     @Test func starttlsIsRequiredUnlessSwitchedOff() async throws {
         let server = try TestSMTPServer()
         defer { server.stop() }

@@ -246,6 +246,7 @@ struct ServiceRunnerTests {
         defer { server.stop() }
         let clock = TestClock(zone.parseLocal("2025-11-25 12:00")!)
         let runnerBox = Locked<ServiceRunner?>(nil)
+        let logged = Locked<[String]>([])
         var configuration = ServiceConfiguration(dataDirectory: directory.path, zone: zone)
         configuration.mail = MailSettings(url: server.url, tls: .off, from: "leanstats@example.com", to: ["ops@x.com"])
         configuration.thresholds.limits = [.queryLatency: 100]
@@ -253,7 +254,7 @@ struct ServiceRunnerTests {
         let runner = try ServiceRunner(
             configuration: configuration,
             clock: { clock.now },
-            log: { _ in },
+            log: { line in logged.withLock { $0.append(line) } },
             sync: { _ in
                 // The dashboard answers a slow query while the sync runs.
                 await runnerBox.withLock { $0 }?.observeQueryLatency(milliseconds: 500)
@@ -271,7 +272,8 @@ struct ServiceRunnerTests {
             subjects(server) == [
                 "[plant-1] query latency 超过阈值 / query latency above 100 ms",
                 "[plant-1] query latency 已恢复 / query latency back under 100 ms",
-            ]
+            ],
+            "\(logged.withLock { $0 })"
         )
     }
 

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// A tiny plain SMTP server on 127.0.0.1 for tests: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no TLS, no
-/// login. It stores every accepted message and can refuse recipients.
+/// login. It stores every accepted message, can refuse recipients and can reset its first connections.
 final class TestSMTPServer: Sendable {
     /// One accepted message.
     struct Received: Sendable {
@@ -21,13 +21,18 @@ final class TestSMTPServer: Sendable {
     private let listener: Int32
     private let stored = Locked<[Received]>([])
     private let refused: Set<String>
+    /// How many connections are still to be reset before the greeting.
+    private let resetsLeft: Locked<Int>
     /// Whether ``stop()`` shut the listener down; the accept thread closes it under this lock.
     private let listenerState = Locked(false)
 
     /// Starts the server.
-    /// - Parameter refusing: Recipient addresses answered with `550`.
-    init(refusing: Set<String> = []) throws {
+    /// - Parameters:
+    ///   - refusing: Recipient addresses answered with `550`.
+    ///   - resettingFirst: How many connections, the first ones, are reset (TCP RST) before the greeting.
+    init(refusing: Set<String> = [], resettingFirst: Int = 0) throws {
         refused = refusing
+        resetsLeft = Locked(resettingFirst)
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw POSIXError(.EIO) }
         var yes: Int32 = 1
@@ -86,6 +91,16 @@ final class TestSMTPServer: Sendable {
             if connection < 0 {
                 if errno == EINTR { continue }
                 return
+            }
+            let resets = resetsLeft.withLock { left in
+                defer { left = max(left - 1, 0) }
+                return left > 0
+            }
+            if resets {
+                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                close(connection)
+                continue
             }
             let worker = Thread { [self] in serve(connection) }
             worker.start()
