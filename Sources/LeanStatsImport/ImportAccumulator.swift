@@ -318,21 +318,24 @@ struct ImportAccumulator {
                     // A piece matched while reading marks the ids it left to the join; the others are instance codes.
                     let mark = part.position == nil ? 0 : FormBusinessMatcher.unmatched
                     businessMaps[index].withUnsafeBufferPointer { businessMap in
-                        for row in 0..<part.rowCount {
-                            let stored = part.business[row]
-                            let business =
-                                mark == 0 || stored & mark != 0 ? Int(businessMap[Int(stored & ~mark)]) : Int(stored)
-                            guard business != 0, firstRow[business] >= 0 else {
-                                orphans += 1
-                                continue
-                            }
-                            let local = part.value[row]
-                            guard local != 0 else { continue }
-                            let target = targets[Int(part.name[row])]
-                            let code = target.map[Int(local)]
-                            flat[target.offset + Int(firstRow[business])] = code
-                            if !rows.later.isEmpty, let later = rows.later[business] {
-                                for row in later { flat[target.offset + row] = code }
+                        part.nameCodes.withCodeBuffer { names in
+                            for row in 0..<part.rowCount {
+                                let stored = part.business[row]
+                                let business =
+                                    mark == 0 || stored & mark != 0
+                                    ? Int(businessMap[Int(stored & ~mark)]) : Int(stored)
+                                guard business != 0, firstRow[business] >= 0 else {
+                                    orphans += 1
+                                    continue
+                                }
+                                let local = part.value[row]
+                                guard local != 0 else { continue }
+                                let target = targets[Int(names[row])]
+                                let code = target.map[Int(local)]
+                                flat[target.offset + Int(firstRow[business])] = code
+                                if !rows.later.isEmpty, let later = rows.later[business] {
+                                    for row in later { flat[target.offset + row] = code }
+                                }
                             }
                         }
                     }

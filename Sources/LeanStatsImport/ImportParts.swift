@@ -112,15 +112,20 @@ struct FormValuesPart {
     /// Each row's business id: the instance business code a ``FormBusinessMatcher`` found, or a code of
     /// ``businessIds`` (marked with ``FormBusinessMatcher/unmatched`` when the piece has a ``position``).
     var business: [UInt32] = []
+    /// Each row's component name code while the piece is read; ``finishInterning()`` moves them to ``nameCodes``.
     var name: [UInt32] = []
+    /// Each row's component name code in the narrowest width (a form has a few dozen names at most: one byte).
+    var nameCodes = CodeArray.u8([])
     /// 0 when the value is missing: the row then sets nothing but still counts towards the orphans.
     var value: [UInt32] = []
 
     var rowCount: Int { business.count }
 
     /// Frees the dictionaries' lookup tables once the part is read in full (see
-    /// ``StringDictionaryBuilder/finishInterning()``).
+    /// ``StringDictionaryBuilder/finishInterning()``), and narrows the name codes.
     mutating func finishInterning() {
+        nameCodes = CodeArray(name, maxCode: UInt32(max(names.count - 1, 0)))
+        name = []
         businessIds.finishInterning()
         for index in values.indices { values[index].finishInterning() }
         nameAfter = CodeGuess()

@@ -145,6 +145,25 @@ struct ParallelPiecesTests {
         }
     }
 
+    @Test func moreComponentNamesThanAByteHoldsAllJoinTheirInstances() throws {
+        let directory = try ScratchDirectory()
+        var instances = instancesHeader + "\n"
+        var forms = "business_id,component_name,value_text\n"
+        for index in 0..<20 {
+            instances += "B-\(index),PI-\(index),t,2025-11-03 09:15:00,,RUNNING,,u,n,7,d\n"
+            for field in 0..<300 { forms += "B-\(index),字段\(field),\(index * 1000 + field)\n" }
+        }
+        let paths = [try directory.write("i.csv", instances), try directory.write("f.csv", forms)]
+        for reader in [piecewise, sequential] {
+            let batch = try reader.read(paths: paths)
+            #expect(batch.records.count == 20)
+            for (index, record) in batch.records.enumerated() {
+                #expect(record.formFields.count == 300)
+                #expect(record.formFields.first { $0.name == "字段299" }?.value == "\(index * 1000 + 299)")
+            }
+        }
+    }
+
     @Test func tsvEscapedLineBreaksAcrossPieceBoundariesReadAsInOnePass() throws {
         let directory = try ScratchDirectory()
         var text = instancesHeader.replacingOccurrences(of: ",", with: "\t") + "\n"
