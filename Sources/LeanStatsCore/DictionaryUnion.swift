@@ -30,7 +30,7 @@ public struct DictionaryUnion: Sendable {
     /// Builders that stopped looking values up (``StringDictionaryBuilder/appendsOnly``) may hold repeated
     /// entries; each maps to the code of the value's first appearance, as if it had been looked up.
     ///
-    /// The sources are freed as soon as their entries are copied and hashed, when the caller holds no other copy
+    /// The sources are freed as soon as their entries are copied, when the caller holds no other copy
     /// of them (pass them with `consume`): a union of ten million values then holds its sources and its own
     /// copy side by side only while it copies.
     /// - Parameters:
@@ -216,8 +216,8 @@ private struct UnionWork: @unchecked Sendable {
                 let shared = UnsafeTransfer(value: (counts, byteCounts))
                 DispatchQueue.concurrentPerform(iterations: sliceCount) { index in
                     let (counts, byteCounts) = shared.value
-                    let (_, offsets) = text.value
-                    forEachHash(in: slice(index), bytes: text.value.0, offsets: offsets) { ordinal, hash in
+                    let (bytes, offsets) = text.value
+                    forEachHash(in: slice(index), bytes: bytes, offsets: offsets) { ordinal, hash in
                         counts[index * partitions + partition(hash)] += 1
                         byteCounts[index * partitions + partition(hash)] += offsets[ordinal + 1] - offsets[ordinal]
                     }

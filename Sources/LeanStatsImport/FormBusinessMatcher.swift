@@ -36,6 +36,7 @@ struct FormBusinessMatcher: Sendable {
         var placed = false
         /// Whether the last search found its id.
         var lastFound = true
+        /// The searches made so far, by kind, and how they ended: what the budgets are counted against.
         var farSearches = 0
         var wholeSearches = 0
         var matches = 0

@@ -49,7 +49,7 @@ public final class Mailer: Sendable {
     /// - Returns: The replies and the error, if any.
     public func deliver(_ message: MailMessage) async -> MailDelivery {
         let first = await transfer(message)
-        guard first.error != nil, first.replies.isEmpty, first.brokeBeforeAnyReply else { return first.delivery }
+        guard first.brokeBeforeAnyReply else { return first.delivery }
         try? await Task.sleep(for: retryPause)
         return await transfer(message).delivery
     }
@@ -69,14 +69,11 @@ public final class Mailer: Sendable {
 
 /// One SMTP transfer over a fresh libcurl easy handle.
 private final class SMTPTransfer {
-    /// What a transfer gave, and whether its connection was refused or broke (as opposed to a refusal by the
-    /// server, a timeout or a TLS failure).
+    /// What a transfer gave, and whether its connection was refused or broke before the server said anything
+    /// (as opposed to a refusal by the server, a timeout or a TLS failure).
     struct Outcome {
         var delivery: MailDelivery
         var brokeBeforeAnyReply = false
-
-        var error: ServiceError? { delivery.error }
-        var replies: [String] { delivery.replies }
     }
 
     let settings: MailSettings
