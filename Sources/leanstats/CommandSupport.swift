@@ -68,25 +68,3 @@ func waitForStopSignal() {
     done.wait()
     for source in sources { source.cancel() }
 }
-
-/// Tunes the C allocator for a bulk job (`import`) that allocates and frees columns of hundreds of
-/// megabytes: blocks of up to 2 GB come from the heap, freed memory is not handed back, and one arena serves every
-/// thread. Freed columns are then reused instead of being returned to the kernel and faulted in, zeroed, again
-/// (a 10M-row import touches about 10 GB of fresh pages otherwise). The process ends after the job.
-func tuneAllocatorForBulkWork() {
-    #if os(Linux)
-    // glibc's `mallopt` parameters (malloc.h), which the Glibc module does not export.
-    let trimThreshold: Int32 = -1
-    let mmapThreshold: Int32 = -3
-    let arenaMax: Int32 = -8
-    _ = glibcMallopt(mmapThreshold, Int32.max)
-    _ = glibcMallopt(trimThreshold, Int32.max)
-    _ = glibcMallopt(arenaMax, 1)
-    #endif
-}
-
-#if os(Linux)
-/// glibc's `int mallopt(int param, int value)`.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif

@@ -39,7 +39,7 @@ struct ImportCommand: ParsableCommand {
 /// Reads `files` and upserts their instances into the store under the writer lock; shared by `import` and `demo`.
 /// - Returns: a one-line summary of what changed.
 func importFiles(_ files: [String], options: StoreOptions, skipBad: Bool) throws -> String {
-    tuneAllocatorForBulkWork()
+    FreedMemory.tuneAllocatorForBulkWork()
     let clock = try options.clock()
     let lock = try options.store.lockForWriting("import")
     defer { withExtendedLifetime(lock) {} }
