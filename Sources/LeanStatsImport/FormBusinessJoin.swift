@@ -3,14 +3,11 @@ import LeanStatsCore
 /// Finds the instances that the business ids of `ding_form_component_values` rows name.
 ///
 /// An export lists form rows in the order of the instances they belong to, so each part's business ids (in order
-/// of first appearance) are matched against the instance rows from the last match on: both sides are read in
-/// order and nothing is hashed. An id out of that order is looked up in a hash index of every instance business
-/// id, built on the first such id, and the matching resumes after the row it found.
+/// of first appearance) are matched against the instance rows near the last match, as ``FormBusinessMatcher``
+/// does while reading: both sides are read in order and nothing is hashed. An id out of that order is looked up in
+/// a hash index of every instance business id, built on the first such id, and the matching resumes after the row
+/// it found.
 struct FormBusinessJoin {
-    /// How many instance rows after the last match are tried before an id counts as out of order: instances
-    /// without form values leave gaps.
-    static let window = 16
-
     /// For each form part, its business id codes → codes in `dictionary`; 0 where no instance has the id.
     /// - Parameters:
     ///   - parts: The form parts' business id builders, in file order.
@@ -21,6 +18,7 @@ struct FormBusinessJoin {
         dictionary: StringDictionary,
         rowCodes: [UInt32]
     ) -> [[UInt32]] {
+        let nearby = FormBusinessMatcher(dictionary: dictionary, rowCodes: rowCodes)
         var index: StringDictionaryBuilder?
         var rowOfCode: [Int32] = []
         var cursor = 0
@@ -28,14 +26,11 @@ struct FormBusinessJoin {
             var map = [UInt32](repeating: 0, count: part.count)
             for code in 1..<max(part.count, 1) {
                 let found = part.withEntry(code) { entry -> UInt32 in
-                    // From the row of the last match: a piece of the form file can start inside an instance's rows.
-                    let start = max(cursor - 1, 0)
-                    for row in start..<max(start, min(cursor + window, rowCodes.count)) {
-                        let candidate = rowCodes[row]
-                        if candidate != 0, dictionary.entry(candidate, equals: entry) {
-                            cursor = row + 1
-                            return candidate
-                        }
+                    // Around the row after the last match; the rows before it too: a piece of the form file can start
+                    // inside an instance's rows.
+                    if let row = nearby.row(of: entry, around: cursor, radius: FormBusinessMatcher.nearRows) {
+                        cursor = row + 1
+                        return rowCodes[row]
                     }
                     if index == nil {
                         index = StringDictionaryBuilder(dictionary)

@@ -47,8 +47,13 @@ struct FormBusinessMatcher: Sendable {
     init?(_ rows: MergedInstanceRows) {
         let slot = InstanceRowsPart.Slot.businessId.rawValue
         guard rows.rowCount > 0, rows.dictionaries[slot].count < Int(Self.unmatched) else { return nil }
-        dictionary = rows.dictionaries[slot]
-        rowCodes = rows.codes[slot]
+        self.init(dictionary: rows.dictionaries[slot], rowCodes: rows.codes[slot])
+    }
+
+    /// A matcher of instance rows with `rowCodes` in `dictionary`.
+    init(dictionary: StringDictionary, rowCodes: [UInt32]) {
+        self.dictionary = dictionary
+        self.rowCodes = rowCodes
     }
 
     /// Where a piece that starts `fraction` (0…1) of the way into the form rows begins to look.
@@ -84,7 +89,7 @@ struct FormBusinessMatcher: Sendable {
 
     /// The row within `radius` of `center` whose business id is `bytes`, the nearest first (at equal distance, the
     /// later row: form rows follow their instances).
-    private func row(of bytes: UnsafeBufferPointer<UInt8>, around center: Int, radius: Int) -> Int? {
+    func row(of bytes: UnsafeBufferPointer<UInt8>, around center: Int, radius: Int) -> Int? {
         let count = rowCodes.count
         return rowCodes.withUnsafeBufferPointer { codes in
             @inline(__always) func matches(_ row: Int) -> Bool {
