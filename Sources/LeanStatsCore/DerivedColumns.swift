@@ -42,8 +42,8 @@ extension StatisticsEngine {
         let chunks = (rows + chunk - 1) / chunk
         table.status.withUnsafeBufferPointer { status in
             table.result.withUnsafeBufferPointer { result in
-                table.createTime.withUnsafeBufferPointer { create in
-                    table.finishTime.withUnsafeBufferPointer { finish in
+                table.createTime.withTimeBuffer { create in
+                    table.finishTime.withTimeBuffer { finish in
                         days.withUnsafeMutableBufferPointer { days in
                             flags.withUnsafeMutableBufferPointer { flags in
                                 let shared = UnsafeTransfer(value: (status, result, create, finish, days, flags))

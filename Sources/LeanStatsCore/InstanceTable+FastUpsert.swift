@@ -135,7 +135,7 @@ extension InstanceTable {
 
         // Creation order must hold where rows changed and where they were added, or the general path sorts.
         let writes = writerOfRow.sorted { $0.key < $1.key }.map { (row: $0.key, batchRow: $0.value) }
-        let times = Self.patched(createTime, batch.createTime, writes: writes, appending: appended)
+        let times = createTime.patched(batch.createTime, writes: writes, appending: appended)
         for (row, _) in writes
         where (row > 0 && times[row - 1] > times[row]) || (row + 1 < times.count && times[row] > times[row + 1]) {
             return nil
@@ -155,7 +155,7 @@ extension InstanceTable {
         }
         let table = InstanceTable(
             createTime: times,
-            finishTime: Self.patched(finishTime, batch.finishTime, writes: writes, appending: appended),
+            finishTime: finishTime.patched(batch.finishTime, writes: writes, appending: appended),
             status: Self.patched(status, batch.status, writes: writes, appending: appended),
             result: Self.patched(result, batch.result, writes: writes, appending: appended),
             textColumns: Array(columns[0..<7]),

@@ -24,8 +24,8 @@ extension InstanceTable {
             return DictionaryColumn(dictionary: column.dictionary, codes: CodeArray(codes, maxCode: maxCode))
         }
         return InstanceTable(
-            createTime: gather(createTime),
-            finishTime: gather(finishTime),
+            createTime: TimeColumn(kept.map { createTime[$0] }),
+            finishTime: TimeColumn(kept.map { finishTime[$0] }),
             status: gather(status),
             result: gather(result),
             textColumns: fixedTextColumns.map(gather),

@@ -136,8 +136,15 @@ extension InstanceTable {
             }
         }
         let table = Self.assembled(
-            times: Self.filled(createTime, batch.createTime, missing: 0, writers: targets),
-            finishes: Self.filled(finishTime, batch.finishTime, missing: InstanceTable.missingTime, writers: targets),
+            times: TimeColumn(Self.filled(Array(createTime), Array(batch.createTime), missing: 0, writers: targets)),
+            finishes: TimeColumn(
+                Self.filled(
+                    Array(finishTime),
+                    Array(batch.finishTime),
+                    missing: InstanceTable.missingTime,
+                    writers: targets
+                )
+            ),
             statuses: Self.filled(status, batch.status, missing: 0, writers: targets),
             results: Self.filled(result, batch.result, missing: 0, writers: targets),
             codes: codes.map { .u32($0) },
@@ -166,8 +173,8 @@ extension InstanceTable {
     /// as its dictionary allows; `codes` and `dictionaries` hold the seven fixed text columns, then one per form
     /// name. Columns already in order and as narrow as can be are kept, not copied.
     private static func assembled(
-        times: [Int64],
-        finishes: [Int64],
+        times: TimeColumn,
+        finishes: TimeColumn,
         statuses: [UInt8],
         results: [UInt8],
         codes: [CodeArray],
@@ -178,8 +185,8 @@ extension InstanceTable {
         let order = Self.creationOrder(times)
         if let order {
             func gather<T>(_ values: [T]) -> [T] { order.map { values[$0] } }
-            times = gather(times)
-            finishes = gather(finishes)
+            times = TimeColumn(order.map { times[$0] })
+            finishes = TimeColumn(order.map { finishes[$0] })
             statuses = gather(statuses)
             results = gather(results)
         }
@@ -232,7 +239,7 @@ extension InstanceTable {
     }
 
     /// The row order that sorts `times` (ties keep row order), or `nil` when they are sorted already.
-    private static func creationOrder(_ times: [Int64]) -> [Int]? {
+    private static func creationOrder(_ times: TimeColumn) -> [Int]? {
         var sorted = true
         for row in times.indices.dropFirst() where times[row] < times[row - 1] {
             sorted = false

@@ -12,9 +12,9 @@ public struct InstanceTable: Sendable, Equatable {
     public static let missingTime = Int64.min
 
     /// Creation times, ascending.
-    public let createTime: [Int64]
+    public let createTime: TimeColumn
     /// Finish times, ``missingTime`` while open.
-    public let finishTime: [Int64]
+    public let finishTime: TimeColumn
     /// ``InstanceStatus`` raw values, 0 when unknown.
     public let status: [UInt8]
     /// ``InstanceResult`` raw values, 0 when none.
@@ -114,8 +114,8 @@ public struct InstanceTable: Sendable, Equatable {
         formFields: [FormFieldColumn],
         validate: Bool
     ) throws(TableError) {
-        self.createTime = createTime
-        self.finishTime = finishTime
+        self.createTime = TimeColumn(createTime)
+        self.finishTime = TimeColumn(finishTime)
         self.status = status
         self.result = result
         self.instanceIdStorage = instanceId
@@ -130,8 +130,8 @@ public struct InstanceTable: Sendable, Equatable {
     }
 
     init(
-        createTime: [Int64],
-        finishTime: [Int64],
+        createTime: TimeColumn,
+        finishTime: TimeColumn,
         status: [UInt8],
         result: [UInt8],
         instanceId: DictionaryColumn,
@@ -160,8 +160,8 @@ public struct InstanceTable: Sendable, Equatable {
     /// Creates a table whose seven fixed text columns come in stored order: instance id, business id, title, user
     /// id, user name, dept id, dept name (the order of ``namedTextColumns``).
     init(
-        createTime: [Int64],
-        finishTime: [Int64],
+        createTime: TimeColumn,
+        finishTime: TimeColumn,
         status: [UInt8],
         result: [UInt8],
         textColumns columns: [DictionaryColumn],
@@ -279,9 +279,9 @@ public struct InstanceTable: Sendable, Equatable {
 extension InstanceTable {
     /// The first row created before the row above it, `nil` when the rows are in order.
     func firstUnsortedRow() -> Int? {
-        createTime.withUnsafeBufferPointer { times in
+        createTime.withTimeBuffer { times in
             var previous = Int64.min
-            for row in times.indices {
+            for row in 0..<times.count {
                 if times[row] < previous { return row }
                 previous = times[row]
             }

@@ -39,8 +39,8 @@ public struct InstanceTableBuilder: Sendable {
     /// A builder holding every row of `table`.
     /// - Complexity: O(n) plus hashing each distinct string once.
     public init(table: InstanceTable) {
-        createTime = table.createTime
-        finishTime = table.finishTime
+        createTime = Array(table.createTime)
+        finishTime = Array(table.finishTime)
         status = table.status
         result = table.result
         text = [
@@ -161,8 +161,8 @@ public struct InstanceTableBuilder: Sendable {
         }
         let columns = text.map(finish)
         return InstanceTable(
-            createTime: gather(createTime),
-            finishTime: gather(finishTime),
+            createTime: TimeColumn(gather(createTime)),
+            finishTime: TimeColumn(gather(finishTime)),
             status: gather(status),
             result: gather(result),
             textColumns: columns,

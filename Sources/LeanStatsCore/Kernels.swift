@@ -584,7 +584,7 @@ extension StatisticsEngine {
         }
         let openMask: UInt64 = 1 << UInt64(InstanceStatus.new.rawValue) | 1 << UInt64(InstanceStatus.running.rawValue)
         let clock = clock
-        let tally = table.createTime.withUnsafeBufferPointer { createTime in
+        let tally = table.createTime.withTimeBuffer { createTime in
             withKernelColumns(needsDays: false) { columns in
                 func run<Reader: GroupKeyReader>(_ reader: Reader) -> Tally {
                     func countOpen<Rows: Sequence<Int>>(_ rows: Rows, into tally: Tally) {

@@ -299,8 +299,8 @@ private struct SyntheticDraws {
             formFields = [proposalName, amountColumn]
         }
         return InstanceTable(
-            createTime: createTime,
-            finishTime: finishTime,
+            createTime: TimeColumn(createTime),
+            finishTime: TimeColumn(finishTime),
             status: status,
             result: result,
             textColumns: Array(columns[0..<7]),

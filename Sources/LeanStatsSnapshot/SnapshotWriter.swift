@@ -27,7 +27,7 @@ struct SnapshotWriter {
                 name: "create_time",
                 kind: "int64",
                 codeWidth: nil,
-                streams: [try int64Stream(table.createTime, role: "values", delta: true)]
+                streams: [try timeStream(table.createTime, role: "values", delta: true)]
             )
         )
         columns.append(
@@ -35,7 +35,7 @@ struct SnapshotWriter {
                 name: "finish_time",
                 kind: "int64",
                 codeWidth: nil,
-                streams: [try int64Stream(table.finishTime, role: "values", delta: false)]
+                streams: [try timeStream(table.finishTime, role: "values", delta: false)]
             )
         )
         columns.append(
@@ -112,9 +112,15 @@ struct SnapshotWriter {
         )
     }
 
-    private mutating func int64Stream(_ values: [Int64], role: String, delta: Bool) throws -> StreamEntry {
-        try values.withUnsafeBytes { bytes throws in
-            try stream(bytes, role: role, width: 8, encoding: delta ? "delta-shuffle" : "shuffle")
+    /// A time column's stream: its seconds as 64-bit integers, whatever width the column takes in memory.
+    private mutating func timeStream(_ values: TimeColumn, role: String, delta: Bool) throws -> StreamEntry {
+        try values.withUnsafeSeconds { seconds throws in
+            try stream(
+                UnsafeRawBufferPointer(seconds),
+                role: role,
+                width: 8,
+                encoding: delta ? "delta-shuffle" : "shuffle"
+            )
         }
     }
 

@@ -97,7 +97,7 @@ struct UpsertTests {
         let (upserted, counts) = InstanceTable.empty.upserting(try Self.batch(records))
         #expect(counts == UpsertCounts(inserted: 600))
         #expect(upserted == expected.build())
-        #expect(upserted.createTime == upserted.createTime.sorted())
+        #expect(Array(upserted.createTime) == upserted.createTime.sorted())
         try upserted.validate()
     }
 

@@ -123,8 +123,8 @@ struct CraftedSnapshotTests {
     @Test func anOutOfRangeCodeInAnEagerColumnIsRefusedWithItsColumnAndByte() throws {
         let good = DeferredColumnTests.table(randomInstances(count: 50, seed: 9))
         let bad = try InstanceTable(
-            createTime: good.createTime,
-            finishTime: good.finishTime,
+            createTime: Array(good.createTime),
+            finishTime: Array(good.finishTime),
             status: good.status,
             result: good.result,
             instanceId: good.instanceId,

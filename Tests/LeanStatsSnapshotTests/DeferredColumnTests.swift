@@ -119,8 +119,8 @@ struct DeferredColumnTests {
     static func tableWithABadTitleColumn() throws -> InstanceTable {
         let good = table(Array(records().prefix(20)))
         return try InstanceTable(
-            createTime: good.createTime,
-            finishTime: good.finishTime,
+            createTime: Array(good.createTime),
+            finishTime: Array(good.finishTime),
             status: good.status,
             result: good.result,
             instanceId: good.instanceId,
