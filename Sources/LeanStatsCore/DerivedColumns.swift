@@ -3,11 +3,9 @@ import Foundation
 
 /// What an engine derives per row from status, result and times.
 struct DerivedRows: Sendable {
-    /// calendar-date(finish) − calendar-date(create) for COMPLETED rows with a finish time, else
-    /// ``StatisticsEngine/noDays``.
-    let days: [Int32]
-    /// The same days in 16 bits, when they all fit.
-    let narrowDays: NarrowDays?
+    /// calendar-date(finish) − calendar-date(create) for COMPLETED rows with a finish time, marked as having none
+    /// otherwise.
+    let days: DayValues
     /// ``RowFlag`` bits of each row: outcome, status and processing-time class.
     let flags: [UInt8]
 }
@@ -16,59 +14,77 @@ extension StatisticsEngine {
     /// The derived per-row columns, built on first use.
     func derivedRows() -> DerivedRows {
         if let built = derivedCache.withLock({ $0 }) { return built }
-        let (days, flags) = Self.deriveRowColumns(table: table, clock: clock, options: options)
-        let built = DerivedRows(days: days, narrowDays: NarrowDays(days, missing: Self.noDays), flags: flags)
+        let built = Self.deriveRowColumns(table: table, clock: clock, options: options)
         return derivedCache.withLock { cached in
             if cached == nil { cached = built }
             return cached!
         }
     }
 
-    /// Derives each row's processing days and ``RowFlag`` bits, in parallel chunks.
-    /// - Complexity: O(n / workers).
-    static func deriveRowColumns(
+    /// Derives each row's processing days and ``RowFlag`` bits, in parallel chunks: in two bytes a row, or in
+    /// four when some row's days do not fit two.
+    /// - Complexity: O(n / workers), twice when the days do not fit two bytes.
+    static func deriveRowColumns(table: InstanceTable, clock: ZoneClock, options: KernelOptions) -> DerivedRows {
+        if let narrow = deriveRowColumns(table: table, clock: clock, options: options, missing: Int16.min) {
+            return DerivedRows(days: .narrow(narrow.days), flags: narrow.flags)
+        }
+        let wide = deriveRowColumns(table: table, clock: clock, options: options, missing: noDays)!
+        return DerivedRows(days: .wide(wide.days), flags: wide.flags)
+    }
+
+    /// Derives the days as `Day`, with `missing` marking a row without them.
+    /// - Returns: `nil` when some row's days are not a `Day` other than `missing`.
+    private static func deriveRowColumns<Day: FixedWidthInteger & SignedInteger & Sendable>(
         table: InstanceTable,
         clock: ZoneClock,
-        options: KernelOptions
-    ) -> (days: [Int32], flags: [UInt8]) {
+        options: KernelOptions,
+        missing: Day
+    ) -> (days: [Day], flags: [UInt8])? {
         let rows = table.rowCount
         let completed = InstanceStatus.completed.rawValue
         let running = InstanceStatus.running.rawValue
         let agree = InstanceResult.agree.rawValue
         let refuse = InstanceResult.refuse.rawValue
-        var days = [Int32](repeating: noDays, count: rows)
+        var days = [Day](repeating: missing, count: rows)
         var flags = [UInt8](repeating: 0, count: rows)
         let chunk = 1 << 16
         let chunks = (rows + chunk - 1) / chunk
+        var fits = [Bool](repeating: true, count: chunks)
         table.status.withUnsafeBufferPointer { status in
             table.result.withUnsafeBufferPointer { result in
                 table.createTime.withTimeBuffer { create in
                     table.finishTime.withTimeBuffer { finish in
                         days.withUnsafeMutableBufferPointer { days in
                             flags.withUnsafeMutableBufferPointer { flags in
-                                let shared = UnsafeTransfer(value: (status, result, create, finish, days, flags))
-                                let work: @Sendable (Int) -> Void = { index in
-                                    let (status, result, create, finish, days, flags) = shared.value
-                                    for row in (index * chunk)..<min(rows, (index + 1) * chunk) {
-                                        var bits: UInt8 = 0
-                                        bits |= result[row] == agree ? RowFlag.agree : 0
-                                        bits |= result[row] == refuse ? RowFlag.refuse : 0
-                                        bits |= status[row] == running ? RowFlag.running : 0
-                                        if status[row] == completed && finish[row] != InstanceTable.missingTime {
-                                            let value = Int32(
-                                                truncatingIfNeeded: clock.dayNumber(at: finish[row])
-                                                    - clock.dayNumber(at: create[row])
-                                            )
-                                            days[row] = value
-                                            bits |= RowFlag.completed | (value <= 30 ? RowFlag.within30 : 0)
+                                fits.withUnsafeMutableBufferPointer { fits in
+                                    let shared = UnsafeTransfer(
+                                        value: (status, result, create, finish, days, flags, fits)
+                                    )
+                                    let work: @Sendable (Int) -> Void = { index in
+                                        let (status, result, create, finish, days, flags, fits) = shared.value
+                                        for row in (index * chunk)..<min(rows, (index + 1) * chunk) {
+                                            var bits: UInt8 = 0
+                                            bits |= result[row] == agree ? RowFlag.agree : 0
+                                            bits |= result[row] == refuse ? RowFlag.refuse : 0
+                                            bits |= status[row] == running ? RowFlag.running : 0
+                                            if status[row] == completed && finish[row] != InstanceTable.missingTime {
+                                                let value =
+                                                    clock.dayNumber(at: finish[row]) - clock.dayNumber(at: create[row])
+                                                if let day = Day(exactly: value), day != missing {
+                                                    days[row] = day
+                                                } else {
+                                                    fits[index] = false
+                                                }
+                                                bits |= RowFlag.completed | (value <= 30 ? RowFlag.within30 : 0)
+                                            }
+                                            flags[row] = bits
                                         }
-                                        flags[row] = bits
                                     }
-                                }
-                                if options.workers == 1 || chunks <= 1 {
-                                    for index in 0..<chunks { work(index) }
-                                } else {
-                                    DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+                                    if options.workers == 1 || chunks <= 1 {
+                                        for index in 0..<chunks { work(index) }
+                                    } else {
+                                        DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+                                    }
                                 }
                             }
                         }
@@ -76,7 +92,7 @@ extension StatisticsEngine {
                 }
             }
         }
-        return (days, flags)
+        return fits.allSatisfy { $0 } ? (days, flags) : nil
     }
 }
 

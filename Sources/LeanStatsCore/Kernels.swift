@@ -27,7 +27,7 @@ enum GroupKey {
 struct KernelColumns: @unchecked Sendable {
     let status: UnsafeBufferPointer<UInt8>
     let result: UnsafeBufferPointer<UInt8>
-    let days: UnsafeBufferPointer<Int32>
+    let days: DaysBuffer
     let user: CodeBuffer
     let userName: CodeBuffer
     let deptId: CodeBuffer
@@ -105,34 +105,37 @@ extension StatisticsEngine {
     /// - Parameter needsDays: whether the kernel reads processing days (else they are an empty buffer and are
     ///   not derived for it).
     func withKernelColumns<R>(needsDays: Bool = true, _ body: (KernelColumns) -> R) -> R {
-        let processingDays = needsDays ? derivedRows().days : []
-        return table.status.withUnsafeBufferPointer { status in
+        guard needsDays else { return withKernelColumns(days: .none, body) }
+        return derivedRows().days.withDaysBuffer { withKernelColumns(days: $0, body) }
+    }
+
+    /// ``withKernelColumns(needsDays:_:)`` with the days given.
+    private func withKernelColumns<R>(days: DaysBuffer, _ body: (KernelColumns) -> R) -> R {
+        table.status.withUnsafeBufferPointer { status in
             table.result.withUnsafeBufferPointer { result in
-                processingDays.withUnsafeBufferPointer { days in
-                    table.userId.codes.withCodeBuffer { user in
-                        table.userName.codes.withCodeBuffer { userName in
-                            table.deptId.codes.withCodeBuffer { deptId in
-                                table.deptName.codes.withCodeBuffer { deptName in
-                                    categoryCodes.withCodeBuffer { category in
-                                        benefitCodes.withCodeBuffer { benefit in
-                                            benefitHigh.withUnsafeBufferPointer { high in
-                                                benefitLow.withUnsafeBufferPointer { low in
-                                                    body(
-                                                        KernelColumns(
-                                                            status: status,
-                                                            result: result,
-                                                            days: days,
-                                                            user: user,
-                                                            userName: userName,
-                                                            deptId: deptId,
-                                                            deptName: deptName,
-                                                            category: category,
-                                                            benefit: benefit,
-                                                            benefitHigh: high,
-                                                            benefitLow: low
-                                                        )
+                table.userId.codes.withCodeBuffer { user in
+                    table.userName.codes.withCodeBuffer { userName in
+                        table.deptId.codes.withCodeBuffer { deptId in
+                            table.deptName.codes.withCodeBuffer { deptName in
+                                categoryCodes.withCodeBuffer { category in
+                                    benefitCodes.withCodeBuffer { benefit in
+                                        benefitHigh.withUnsafeBufferPointer { high in
+                                            benefitLow.withUnsafeBufferPointer { low in
+                                                body(
+                                                    KernelColumns(
+                                                        status: status,
+                                                        result: result,
+                                                        days: days,
+                                                        user: user,
+                                                        userName: userName,
+                                                        deptId: deptId,
+                                                        deptName: deptName,
+                                                        category: category,
+                                                        benefit: benefit,
+                                                        benefitHigh: high,
+                                                        benefitLow: low
                                                     )
-                                                }
+                                                )
                                             }
                                         }
                                     }
@@ -394,9 +397,15 @@ extension StatisticsEngine {
         if let cached = daysBoundsCache.withLock({ $0 }) { return cached }
         var low = Int32.max
         var high = Int32.min
-        for days in derivedRows().days where days != Self.noDays {
-            low = min(low, days)
-            high = max(high, days)
+        func widen<Day: FixedWidthInteger>(_ values: [Day], missing: Day) {
+            for days in values where days != missing {
+                low = min(low, Int32(days))
+                high = max(high, Int32(days))
+            }
+        }
+        switch derivedRows().days {
+        case .narrow(let values): widen(values, missing: .min)
+        case .wide(let values): widen(values, missing: Self.noDays)
         }
         let bounds: (low: Int32, high: Int32)? = low <= high ? (low, high) : nil
         daysBoundsCache.withLock { $0 = .some(bounds) }

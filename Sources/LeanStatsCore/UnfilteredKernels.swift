@@ -71,29 +71,60 @@ struct RangeTotals {
     }
 }
 
-/// Processing days narrowed to 16 bits when every value fits: `Int16.min` marks a row without processing days,
-/// so the maximum needs no mask and the minimum is taken over `days − 1` (the mark wraps to `Int16.max`).
-struct NarrowDays: Sendable {
-    /// One value per row.
-    let values: [Int16]
+/// Processing days per row (``DerivedRows/days``): two bytes a row when every value lies within ±32 767 days, as
+/// they do unless a finish time is off by a century, else four.
+enum DayValues: Sendable {
+    /// `Int16.min` marks a row without processing days, so the maximum needs no mask and the minimum is taken over
+    /// `days − 1` (the mark wraps to `Int16.max`).
+    case narrow([Int16])
+    /// ``StatisticsEngine/noDays`` marks a row without processing days.
+    case wide([Int32])
 
-    /// The narrowed column, or `nil` when some processing time lies outside ±32 767 days.
-    init?(_ days: [Int32], missing: Int32) {
-        var fits = true
-        for value in days where value != missing && (value < -32_767 || value > 32_767) {
-            fits = false
-            break
+    /// The days of `row`, ``StatisticsEngine/noDays`` when it has none.
+    subscript(row: Int) -> Int32 {
+        switch self {
+        case .narrow(let values): DaysBuffer.widened(values[row])
+        case .wide(let values): values[row]
         }
-        guard fits else { return nil }
-        values = days.map { $0 == missing ? Int16.min : Int16(truncatingIfNeeded: $0) }
+    }
+
+    /// Calls `body` with unchecked reads of the days.
+    func withDaysBuffer<R>(_ body: (DaysBuffer) -> R) -> R {
+        switch self {
+        case .narrow(let values): values.withUnsafeBufferPointer { body(DaysBuffer(narrow: $0, wide: nil)) }
+        case .wide(let values): values.withUnsafeBufferPointer { body(DaysBuffer(narrow: nil, wide: $0)) }
+        }
+    }
+}
+
+/// Unchecked reads of ``DayValues``; valid only inside ``DayValues/withDaysBuffer(_:)``.
+struct DaysBuffer: @unchecked Sendable {
+    /// The days when they are held in two bytes.
+    let narrow: UnsafeBufferPointer<Int16>?
+    /// The days when they are held in four bytes.
+    let wide: UnsafeBufferPointer<Int32>?
+
+    /// No days, for kernels that do not read them.
+    static let none = DaysBuffer(narrow: nil, wide: UnsafeBufferPointer(start: nil, count: 0))
+
+    /// The days of `row`, ``StatisticsEngine/noDays`` when it has none.
+    @inline(__always)
+    subscript(row: Int) -> Int32 {
+        if let narrow { return Self.widened(narrow[row]) }
+        return wide.unsafelyUnwrapped[row]
+    }
+
+    /// A narrow value as four bytes, its mark as ``StatisticsEngine/noDays``.
+    @inline(__always)
+    static func widened(_ value: Int16) -> Int32 {
+        value == .min ? StatisticsEngine.noDays : Int32(value)
     }
 }
 
 /// The columns the unfiltered kernels read; valid only inside ``StatisticsEngine/withUnfilteredColumns(_:)``.
 struct UnfilteredColumns: @unchecked Sendable {
     let flags: UnsafeBufferPointer<UInt8>
-    let days: UnsafeBufferPointer<Int32>
-    let narrowDays: UnsafeBufferPointer<Int16>?
+    let days: DaysBuffer
 }
 
 extension StatisticsEngine {
@@ -101,14 +132,7 @@ extension StatisticsEngine {
     func withUnfilteredColumns<R>(_ body: (UnfilteredColumns) -> R) -> R {
         let derived = derivedRows()
         return derived.flags.withUnsafeBufferPointer { flags in
-            derived.days.withUnsafeBufferPointer { days in
-                if let narrow = derived.narrowDays {
-                    return narrow.values.withUnsafeBufferPointer { narrow in
-                        body(UnfilteredColumns(flags: flags, days: days, narrowDays: narrow))
-                    }
-                }
-                return body(UnfilteredColumns(flags: flags, days: days, narrowDays: nil))
-            }
+            derived.days.withDaysBuffer { days in body(UnfilteredColumns(flags: flags, days: days)) }
         }
     }
 
@@ -126,14 +150,14 @@ extension StatisticsEngine {
     ) -> RangeTotals {
         var totals = flagTotals(columns.flags, rows)
         if processing {
-            if let narrow = columns.narrowDays {
+            if let narrow = columns.days.narrow {
                 let (sum, minimum, maximum) = narrowDayTotals(narrow, rows)
                 // Rows without days hold Int16.min: add it back for each of them.
                 totals.totalDays = sum + 32_768 * (rows.count - totals.completed)
                 totals.minDays = totals.completed > 0 ? Int32(minimum) : .max
                 totals.maxDays = totals.completed > 0 ? Int32(maximum) : .min
             } else {
-                (totals.totalDays, totals.minDays, totals.maxDays) = wideDayTotals(columns.days, rows)
+                (totals.totalDays, totals.minDays, totals.maxDays) = wideDayTotals(columns.days.wide!, rows)
             }
         } else {
             totals.completed = 0
@@ -491,14 +515,20 @@ extension StatisticsEngine {
                 }
             }
             if processing {
-                let days = columns.days
-                for row in start..<stop {
-                    let value = days[row]
-                    let group = Int(codes[row])
-                    let valid = value != noDays
-                    state.totalDays[group] &+= valid ? Int(value) : 0
-                    state.minDays[group] = min(state.minDays[group], valid ? value : .max)
-                    state.maxDays[group] = max(state.maxDays[group], value)
+                func addDays<Day: FixedWidthInteger & SignedInteger>(_ days: UnsafeBufferPointer<Day>, missing: Day) {
+                    for row in start..<stop {
+                        let value = Int32(truncatingIfNeeded: days[row])
+                        let group = Int(codes[row])
+                        let valid = days[row] != missing
+                        state.totalDays[group] &+= valid ? Int(value) : 0
+                        state.minDays[group] = min(state.minDays[group], valid ? value : .max)
+                        state.maxDays[group] = max(state.maxDays[group], valid ? value : .min)
+                    }
+                }
+                if let narrow = columns.days.narrow {
+                    addDays(narrow, missing: .min)
+                } else {
+                    addDays(columns.days.wide!, missing: noDays)
                 }
             }
             state.flush()

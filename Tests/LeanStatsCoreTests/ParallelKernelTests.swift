@@ -234,6 +234,11 @@ struct DerivedColumnKernelTests {
         let general = engine(table, derived: false, workers: 1)
         #expect(derived.overview(period: nil, options: .all) == general.overview(period: nil, options: .all))
         #expect((derived.overview(period: nil).maxDays ?? 0) > 36_000)
+        #expect(derived.overview(period: nil) == ReferenceStatistics(records: records, clock: clock).overview(nil))
+        guard case .wide = derived.derivedRows().days else {
+            Issue.record("days beyond 32 767 must be held in four bytes")
+            return
+        }
         #expect(derived.grouped(by: .month, period: nil) == general.grouped(by: .month, period: nil))
     }
 
