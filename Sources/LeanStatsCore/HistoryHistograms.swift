@@ -195,7 +195,7 @@ extension StatisticsEngine {
     func packedGroupRows(_ name: String, codes: CodeArray, groupCount: Int, firstRows: Bool) -> PackedGroupRows? {
         let key = firstRows ? name + "|first" : name
         if let built = packedGroups.withLock({ $0[key] }) { return built }
-        let pairs = firstRows ? pairOccurrences(name, groups: codes) : nil
+        let pairs = firstRows ? pairOccurrences(name, groups: codes, departments: false) : nil
         guard
             let built = PackedGroupRows(codes: codes, groupCount: groupCount, flags: derivedRows().flags, pairs: pairs)
         else { return nil }

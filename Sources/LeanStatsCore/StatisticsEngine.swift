@@ -43,7 +43,7 @@ public final class StatisticsEngine: Sendable {
     /// Previous-occurrence columns for distinct counts over unfiltered row ranges, built on first use.
     private let occurrences = Locked<PreviousOccurrences?>(nil)
     /// The same per group of a grouping (keyed by the grouping's description): previous row with the same
-    /// (user, group) and (dept id, group).
+    /// (user, group), and, once a query of the grouping counts departments, with the same (dept id, group).
     private let groupPairs = Locked<[String: PreviousOccurrences]>([:])
     /// Rows of a grouping packed for histograms over all history, by the grouping's description (and `|first`
     /// when they mark first rows).
@@ -61,8 +61,11 @@ public final class StatisticsEngine: Sendable {
 
     /// Whether the previous-occurrence columns are built.
     var hasPreviousOccurrences: Bool { occurrences.withLock { $0 != nil } }
-    /// Whether the pair previous-occurrence columns of a grouping (by its description) are built.
-    func hasPairOccurrences(_ pairKey: String) -> Bool { groupPairs.withLock { $0[pairKey] != nil } }
+    /// Whether the pair previous-occurrence columns of a grouping (by its description) are built: the users' column,
+    /// and with `departments` also the department ids' one.
+    func hasPairOccurrences(_ pairKey: String, departments: Bool = false) -> Bool {
+        groupPairs.withLock { $0[pairKey].map { !departments || !$0.dept.isEmpty } ?? false }
+    }
     /// Whether the proposer partitions are built.
     var hasProposerPartitions: Bool { partitions.withLock { $0 != nil } }
 
@@ -281,7 +284,9 @@ public final class StatisticsEngine: Sendable {
                     groupCount: groupCount,
                     processing: options.contains(.processing),
                     outcomes: options.contains(.outcomes),
-                    pairs: plan.distinctByOccurrences ? pairOccurrences(pairKey, groups: codes) : nil,
+                    pairs: plan.distinctByOccurrences
+                        ? pairOccurrences(pairKey, groups: codes, departments: options.contains(.departments))
+                        : nil,
                     departments: options.contains(.departments)
                 )
             }
@@ -318,15 +323,17 @@ public final class StatisticsEngine: Sendable {
             }
             groups = finalized.map(\.statistics)
             if plan.distinctByOccurrences {
+                let departments = options.contains(.departments)
                 let counts = distinctPairCounts(
                     in: rows,
                     groupCount: groupCount,
                     groups: codes(of: key),
-                    pairs: pairOccurrences(pairKey, groups: codes(of: key))
+                    pairs: pairOccurrences(pairKey, groups: codes(of: key), departments: departments),
+                    departments: departments
                 )
                 for (index, entry) in finalized.enumerated() {
                     groups[index].participants = counts.users[entry.group]
-                    if options.contains(.departments) { groups[index].depts = counts.depts[entry.group] }
+                    if departments { groups[index].depts = counts.depts[entry.group] }
                 }
             }
         }
@@ -913,11 +920,14 @@ extension StatisticsEngine {
         groupCodes(key) ?? .u8([UInt8](repeating: 0, count: table.rowCount))
     }
 
-    /// Previous-occurrence columns of (user, group) and (department id, group) pairs of one grouping, built once
-    /// on its first unfiltered query with distinct counts.
-    /// - Complexity: O(n); a user seldom has more than one group, and only those extra pairs are hashed.
-    func pairOccurrences(_ name: String, groups: CodeArray) -> PreviousOccurrences {
-        if let built = groupPairs.withLock({ $0[name] }) { return built }
+    /// Previous-occurrence columns of (user, group) and, when `departments`, (department id, group) pairs of one
+    /// grouping, each built once on the first unfiltered query that counts them.
+    /// - Returns: columns whose `dept` is empty unless `departments` is set or an earlier call built it.
+    /// - Complexity: O(n) for each column built; a user seldom has more than one group, and only those extra pairs
+    ///   are hashed.
+    func pairOccurrences(_ name: String, groups: CodeArray, departments: Bool) -> PreviousOccurrences {
+        let cached = groupPairs.withLock({ $0[name] })
+        if let cached, !departments || !cached.dept.isEmpty || table.rowCount == 0 { return cached }
         func build(_ values: CodeArray, count: Int) -> [Int32] {
             var primaryGroup = [UInt32](repeating: .max, count: max(count, 1))
             var primaryLast = [Int32](repeating: -1, count: max(count, 1))
@@ -944,22 +954,24 @@ extension StatisticsEngine {
             return previous
         }
         let built = PreviousOccurrences(
-            user: build(table.userId.codes, count: table.userId.dictionary.count),
-            dept: build(table.deptId.codes, count: table.deptId.dictionary.count)
+            user: cached?.user ?? build(table.userId.codes, count: table.userId.dictionary.count),
+            dept: departments ? build(table.deptId.codes, count: table.deptId.dictionary.count) : []
         )
-        return groupPairs.withLock { cached in
-            if cached[name] == nil { cached[name] = built }
-            return cached[name]!
+        return groupPairs.withLock { stored in
+            if let earlier = stored[name], earlier.dept.count >= built.dept.count { return earlier }
+            stored[name] = built
+            return built
         }
     }
 
-    /// Distinct users and department ids per group in a row range, from the pair columns.
+    /// Distinct users and, when `departments`, department ids per group in a row range, from the pair columns.
     /// - Complexity: O(rows / workers + groups × workers).
     func distinctPairCounts(
         in rows: Range<Int>,
         groupCount: Int,
         groups: CodeArray,
-        pairs: PreviousOccurrences
+        pairs: PreviousOccurrences,
+        departments: Bool
     ) -> (users: [Int], depts: [Int]) {
         let low = Int32(truncatingIfNeeded: rows.lowerBound)
         final class Tally {
@@ -980,11 +992,9 @@ extension StatisticsEngine {
                         makeState: { Tally(groupCount) },
                         body: { morsel, tally in
                             let (users, depts) = shared.value
-                            for row in morsel {
-                                let group = Int(groupCodes[row])
-                                if users[row] < low { tally.users[group] &+= 1 }
-                                if depts[row] < low { tally.depts[group] &+= 1 }
-                            }
+                            for row in morsel where users[row] < low { tally.users[Int(groupCodes[row])] &+= 1 }
+                            guard departments else { return }
+                            for row in morsel where depts[row] < low { tally.depts[Int(groupCodes[row])] &+= 1 }
                         },
                         combine: { total, part in
                             for group in 0..<groupCount {
@@ -1066,7 +1076,7 @@ extension StatisticsEngine {
         _ = proposerIndex()
         _ = proposerPartitions()
         let dept = "\(GroupingKey.dimension(.dept))"
-        _ = pairOccurrences(dept, groups: table.deptName.codes)
+        _ = pairOccurrences(dept, groups: table.deptName.codes, departments: false)
         _ = packedGroupRows(
             dept,
             codes: table.deptName.codes,

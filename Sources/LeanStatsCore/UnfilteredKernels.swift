@@ -480,7 +480,7 @@ extension StatisticsEngine {
                     let firstDept = UInt64(UInt32(bitPattern: pairs.depts[row] &- low) >> 31)
                     outcomes[slot] &+= 1 | agree << 16 | firstUser << 32 | firstDept << 48
                 }
-            } else if let pairs {
+            } else if let pairs, departments {
                 for row in start..<stop {
                     let slot = (row & copyMask) &* groups &+ Int(codes[row])
                     let bits = Int(flags[row])
@@ -488,6 +488,14 @@ extension StatisticsEngine {
                     let firstUser: UInt64 = pairs.users[row] < low ? 1 << 32 : 0
                     let firstDept: UInt64 = pairs.depts[row] < low ? 1 << 48 : 0
                     completions[slot] &+= words.completion[bits] | firstUser | firstDept
+                }
+            } else if let pairs {
+                for row in start..<stop {
+                    let slot = (row & copyMask) &* groups &+ Int(codes[row])
+                    let bits = Int(flags[row])
+                    outcomes[slot] &+= words.outcome[bits]
+                    let firstUser: UInt64 = pairs.users[row] < low ? 1 << 32 : 0
+                    completions[slot] &+= words.completion[bits] | firstUser
                 }
             } else if processing {
                 for row in start..<stop {

@@ -220,6 +220,32 @@ struct DerivedColumnKernelTests {
         #expect(prepared.topProposers(10, period: month) == general.topProposers(10, period: month))
     }
 
+    @Test func departmentPairsAreBuiltOnlyOnceAQueryCountsDepartmentsPerGroup() {
+        let table = randomTable(count: 4000, seed: 79, users: 600)
+        let general = engine(table, derived: false, workers: 1)
+        let prepared = StatisticsEngine(
+            table: table,
+            clock: clock,
+            options: KernelOptions(workers: 2, morselSize: 37, occurrenceScanRows: 1000)
+        )
+        prepared.prepareIndexes()
+        let key = "\(GroupingKey.dimension(.dept))"
+        #expect(prepared.hasPairOccurrences(key))
+        #expect(!prepared.hasPairOccurrences(key, departments: true))
+        for period in [may2024, nil] {
+            let participants = prepared.grouped(by: .dimension(.dept), period: period, options: [.distinct, .outcomes])
+            #expect(
+                participants == general.grouped(by: .dimension(.dept), period: period, options: [.distinct, .outcomes])
+            )
+            #expect(participants.contains { $0.participants > 1 })
+        }
+        #expect(!prepared.hasPairOccurrences(key, departments: true))
+        let departments = prepared.grouped(by: .dimension(.dept), period: may2024, options: .all)
+        #expect(departments == general.grouped(by: .dimension(.dept), period: may2024, options: .all))
+        #expect(departments.contains { $0.depts > 0 })
+        #expect(prepared.hasPairOccurrences(key, departments: true))
+    }
+
     @Test
     func processingDaysBeyondSixteenBitsUseTheWideKernel() {
         // A finish time 100 years after creation does not fit the narrowed days; the answer must not change.
