@@ -42,6 +42,9 @@ public final class StatisticsEngine: Sendable {
     let benefitLow: [Int]
     /// Previous-occurrence columns for distinct counts over unfiltered row ranges, built on first use.
     private let occurrences = Locked<PreviousOccurrences?>(nil)
+    /// The department ids present in each block of rows, for distinct department counts, built on first use (the
+    /// inner `nil`: too many department ids, so the previous-occurrence column counts them).
+    private let departmentBlocks = Locked<BlockPresence??>(nil)
     /// The same per group of a grouping (keyed by the grouping's description): previous row with the same
     /// (user, group), and, once a query of the grouping counts departments, with the same (dept id, group).
     private let groupPairs = Locked<[String: PreviousOccurrences]>([:])
@@ -485,7 +488,8 @@ public final class StatisticsEngine: Sendable {
         // previous-occurrence columns against the bucket's own first row.
         let occurrences = plan.distinctByOccurrences ? previousOccurrences() : nil
         let processing = options.contains(.processing)
-        let departments = options.contains(.departments)
+        let presence = options.contains(.departments) && occurrences != nil ? departmentPresence() : nil
+        let departments = options.contains(.departments) && presence == nil
         var totals = [RangeTotals](repeating: RangeTotals(), count: buckets.count)
         withUnfilteredColumns { columns in
             withOccurrenceBuffers(occurrences) { buffers in
@@ -511,6 +515,9 @@ public final class StatisticsEngine: Sendable {
                     }
                 }
             }
+        }
+        if let presence {
+            for index in buckets.indices { totals[index].depts = presence.distinct(in: buckets[index].rows) }
         }
         var result: [GroupStatistics] = []
         for (index, bucket) in buckets.enumerated() where totals[index].count > 0 {
@@ -546,9 +553,10 @@ public final class StatisticsEngine: Sendable {
             addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
         } else {
             statistics = filtered(plan.rows, key: key, filter: filter, options: options.subtracting(.distinct))
-            let counts = distinctCounts(in: rows, occurrences: previousOccurrences())
+            let departments = options.contains(.departments)
+            let counts = distinctCounts(in: rows, occurrences: previousOccurrences(), departments: departments)
             statistics.participants = counts.users
-            if options.contains(.departments) { statistics.depts = counts.depts }
+            if departments { statistics.depts = counts.depts }
         }
         return statistics
     }
@@ -873,12 +881,51 @@ struct ResolvedFilter: @unchecked Sendable {
 struct PreviousOccurrences: Sendable {
     /// Previous row of the same user, -1 for the first; `Int32.max` for rows without a user id.
     let user: [Int32]
-    /// Previous row of the same department id, -1 for the first; `Int32.max` for rows without one.
+    /// Previous row of the same department id, -1 for the first; `Int32.max` for rows without one. Empty where
+    /// departments are counted otherwise (see ``StatisticsEngine/departmentPresence()``).
     let dept: [Int32]
 }
 
 extension StatisticsEngine {
-    /// The previous-occurrence columns, built once (O(n)) on the first unfiltered distinct count.
+    /// The department ids present in each block of rows, built once (O(n)); `nil` when there are more department
+    /// ids than ``BlockPresence/maximumValues``.
+    func departmentPresence() -> BlockPresence? {
+        if let built = departmentBlocks.withLock({ $0 }) { return built }
+        let built = BlockPresence(codes: table.deptId.codes, values: table.deptId.dictionary.count)
+        return departmentBlocks.withLock { cached in
+            if cached == nil { cached = .some(built) }
+            return cached!
+        }
+    }
+
+    /// Distinct department ids of an unfiltered row range, from the block presence or else from `occurrences`.
+    /// - Complexity: O(blocks × ids / 64 + 8192) with the block presence, else O(rows / workers).
+    func distinctDepartments(in rows: Range<Int>, occurrences: PreviousOccurrences) -> Int {
+        if let presence = departmentPresence() { return presence.distinct(in: rows) }
+        return countBefore(occurrences.dept, in: rows)
+    }
+
+    /// The rows of `rows` whose previous occurrence lies before the range: its distinct values.
+    /// - Complexity: O(rows / workers), a sequential read of one Int32 column.
+    func countBefore(_ previous: [Int32], in rows: Range<Int>) -> Int {
+        let low = Int32(truncatingIfNeeded: rows.lowerBound)
+        final class Tally {
+            var count = 0
+        }
+        return previous.withUnsafeBufferPointer { previous in
+            let shared = UnsafeTransfer(value: previous)
+            return runMorsels(
+                rows: rows,
+                options: options,
+                makeState: { Tally() },
+                body: { morsel, tally in tally.count &+= Self.countBefore(shared.value, morsel, low) },
+                combine: { $0.count += $1.count }
+            ).count
+        }
+    }
+
+    /// The previous-occurrence columns, built once (O(n)) on the first unfiltered distinct count; the department
+    /// column only when there are too many department ids for ``departmentPresence()``.
     func previousOccurrences() -> PreviousOccurrences {
         if let built = occurrences.withLock({ $0 }) { return built }
         func build(_ codes: CodeArray, values: Int) -> [Int32] {
@@ -894,7 +941,7 @@ extension StatisticsEngine {
         }
         let built = PreviousOccurrences(
             user: build(table.userId.codes, values: table.userId.dictionary.count),
-            dept: build(table.deptId.codes, values: table.deptId.dictionary.count)
+            dept: departmentPresence() == nil ? build(table.deptId.codes, values: table.deptId.dictionary.count) : []
         )
         return occurrences.withLock { cached in
             if cached == nil { cached = built }
@@ -1009,40 +1056,16 @@ extension StatisticsEngine {
         return (tally.users, tally.depts)
     }
 
-    /// Distinct users and departments of a row range: rows whose previous occurrence lies before the range.
-    /// - Complexity: O(rows / workers), sequential reads of two Int32 columns.
-    func distinctCounts(in rows: Range<Int>, occurrences: PreviousOccurrences) -> (users: Int, depts: Int) {
-        let low = Int32(truncatingIfNeeded: rows.lowerBound)
-        final class Tally {
-            var users = 0
-            var depts = 0
-        }
-        let tally = occurrences.user.withUnsafeBufferPointer { users in
-            occurrences.dept.withUnsafeBufferPointer { depts in
-                let shared = UnsafeTransfer(value: (users, depts))
-                return runMorsels(
-                    rows: rows,
-                    options: options,
-                    makeState: { Tally() },
-                    body: { morsel, tally in
-                        let (users, depts) = shared.value
-                        var userCount = 0
-                        var deptCount = 0
-                        for row in morsel {
-                            userCount &+= users[row] < low ? 1 : 0
-                            deptCount &+= depts[row] < low ? 1 : 0
-                        }
-                        tally.users &+= userCount
-                        tally.depts &+= deptCount
-                    },
-                    combine: {
-                        $0.users += $1.users
-                        $0.depts += $1.depts
-                    }
-                )
-            }
-        }
-        return (tally.users, tally.depts)
+    /// Distinct users and, when `departments`, departments of a row range: rows whose previous occurrence lies
+    /// before the range.
+    /// - Complexity: O(rows / workers), a sequential read of one Int32 column, plus the departments' count.
+    func distinctCounts(
+        in rows: Range<Int>,
+        occurrences: PreviousOccurrences,
+        departments: Bool
+    ) -> (users: Int, depts: Int) {
+        let users = countBefore(occurrences.user, in: rows)
+        return (users, departments ? distinctDepartments(in: rows, occurrences: occurrences) : 0)
     }
 }
 

@@ -170,7 +170,8 @@ extension StatisticsEngine {
         return totals
     }
 
-    /// The same totals with the range split over the workers.
+    /// The same totals with the range split over the workers; distinct departments from the block presence when
+    /// there is one.
     func parallelRangeTotals(
         _ rows: Range<Int>,
         processing: Bool,
@@ -181,7 +182,9 @@ extension StatisticsEngine {
             var totals = RangeTotals()
         }
         let low = Int32(truncatingIfNeeded: rows.lowerBound)
-        return withUnfilteredColumns { columns in
+        let presence = departments && occurrences != nil ? departmentPresence() : nil
+        let departments = departments && presence == nil
+        var totals = withUnfilteredColumns { columns in
             withOccurrenceBuffers(occurrences) { buffers in
                 runMorsels(
                     rows: rows,
@@ -203,6 +206,8 @@ extension StatisticsEngine {
                 ).totals
             }
         }
+        if let presence { totals.depts = presence.distinct(in: rows) }
+        return totals
     }
 
     /// Calls `body` with the previous-occurrence columns as buffers, or `nil`.
