@@ -14,10 +14,18 @@ struct ProposerPartitions: Sendable {
     static let partitionShift = 15
     static let pairsPerPartition = 1 << partitionShift
 
+    /// log2 of the rows per block of ``blockStarts``.
+    static let blockShift = 16
+
     /// `starts[p] ..< starts[p + 1]` are partition `p`'s entries.
     let starts: [Int]
-    /// The row of each entry, ascending within a partition.
-    let rows: [Int32]
+    /// For partition `p` and each block of 65 536 rows `b` (one more block than the rows fill), the first entry of
+    /// `p` at or after the block's first row: `blockStarts[p × blocksPerPartition + b]`.
+    let blockStarts: [Int]
+    /// Blocks per partition in ``blockStarts``: one past the last block, so the end row has a block too.
+    let blocksPerPartition: Int
+    /// The low 16 bits of each entry's row, ascending within a partition's block.
+    let lowRows: [UInt16]
     /// `pair within the partition << 1 | agreed`.
     let words: [UInt16]
     /// The user and department-name codes of each pair.
@@ -60,31 +68,47 @@ struct ProposerPartitions: Sendable {
         var starts = [Int](repeating: 0, count: partitions + 1)
         for row in 0..<table.rowCount where index.place[row] != 0 { starts[Int(rowPair[row]) >> shift + 1] += 1 }
         for partition in 0..<partitions { starts[partition + 1] += starts[partition] }
+        let blocks = table.rowCount >> Self.blockShift + 2
+        var blockStarts = [Int](repeating: 0, count: partitions * blocks)
+        for row in 0..<table.rowCount where index.place[row] != 0 {
+            blockStarts[Int(rowPair[row]) >> shift * blocks + row >> Self.blockShift + 1] += 1
+        }
+        for partition in 0..<partitions {
+            let first = partition * blocks
+            blockStarts[first] = starts[partition]
+            for block in 1..<blocks { blockStarts[first + block] += blockStarts[first + block - 1] }
+        }
         var next = starts
-        var rows = [Int32](repeating: 0, count: starts[partitions])
+        var lowRows = [UInt16](repeating: 0, count: starts[partitions])
         var words = [UInt16](repeating: 0, count: starts[partitions])
         let mask = UInt32(Self.pairsPerPartition - 1)
         for row in 0..<table.rowCount where index.place[row] != 0 {
             let pair = rowPair[row]
             let slot = next[Int(pair) >> shift]
             next[Int(pair) >> shift] = slot + 1
-            rows[slot] = Int32(truncatingIfNeeded: row)
+            lowRows[slot] = UInt16(truncatingIfNeeded: row)
             words[slot] = UInt16(truncatingIfNeeded: (pair & mask) << 1 | UInt32(flags[row] & RowFlag.agree))
         }
         self.starts = starts
-        self.rows = rows
+        self.blockStarts = blockStarts
+        self.blocksPerPartition = blocks
+        self.lowRows = lowRows
         self.words = words
         self.pairUser = pairUser
         self.pairDept = pairDept
     }
 
-    /// The first entry of a partition at or after a row.
+    /// The first entry of a partition at or after a row (at most the table's row count): a binary search of the
+    /// row's block by the low 16 bits of the rows.
+    /// - Complexity: O(log(entries in the block)).
     func firstEntry(in partition: Int, atOrAfter row: Int) -> Int {
-        var low = starts[partition]
-        var high = starts[partition + 1]
+        let block = partition * blocksPerPartition + row >> Self.blockShift
+        var low = blockStarts[block]
+        var high = blockStarts[block + 1]
+        let target = UInt16(truncatingIfNeeded: row)
         while low < high {
             let mid = (low + high) >> 1
-            if Int(rows[mid]) < row { low = mid + 1 } else { high = mid }
+            if lowRows[mid] < target { low = mid + 1 } else { high = mid }
         }
         return low
     }

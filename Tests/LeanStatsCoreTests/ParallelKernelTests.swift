@@ -194,6 +194,52 @@ struct DerivedColumnKernelTests {
         }
     }
 
+    @Test func rankingsOfRangesEndingInsideOrAtTheEdgeOfA65536RowBlockAgreeWithTheGeneralKernel() {
+        // 150k rows over 500 days: the partitions' 65 536-row blocks end near days 218 and 437.
+        let table = randomTable(count: 150_000, seed: 80, users: 2000)
+        let general = engine(table, derived: false, workers: 1)
+        let derived = engine(table, derived: true, workers: 2)
+        let block = 1 << ProposerPartitions.blockShift
+        let partitions = derived.proposerPartitions()
+        let place = derived.proposerIndex().place
+        var listed = 0
+        for partition in 0..<(partitions.starts.count - 1) {
+            // Each entry's row, read block by block.
+            var rows: [Int] = []
+            for block in 0..<(partitions.blocksPerPartition - 1) {
+                let first = partition * partitions.blocksPerPartition + block
+                for entry in partitions.blockStarts[first]..<partitions.blockStarts[first + 1] {
+                    rows.append(block << ProposerPartitions.blockShift | Int(partitions.lowRows[entry]))
+                }
+            }
+            #expect(rows.count == partitions.starts[partition + 1] - partitions.starts[partition])
+            #expect(zip(rows, rows.dropFirst()).allSatisfy { $0 < $1 })
+            #expect(rows.allSatisfy { place[$0] != 0 })
+            listed += rows.count
+            for row in [0, 1, block - 1, block, block + 1, 2 * block, table.rowCount - 1, table.rowCount] {
+                let expected = partitions.starts[partition] + rows.count { $0 < row }
+                #expect(partitions.firstEntry(in: partition, atOrAfter: row) == expected, "\(partition) \(row)")
+            }
+        }
+        #expect(listed == place.count { $0 != 0 })
+        let edgeDate = derived.clock.date(at: table.createTime[block])
+        let periods: [DayRange?] = [
+            nil,
+            DayRange(from: CivilDate(year: 2024, month: 7, day: 20), through: edgeDate),
+            DayRange(from: edgeDate, through: CivilDate(year: 2025, month: 3, day: 1)),
+            DayRange(from: CivilDate(year: 2024, month: 2, day: 1), through: CivilDate(year: 2025, month: 4, day: 30)),
+        ]
+        for period in periods {
+            for limit in [1, 10, 100] {
+                #expect(derived.topProposers(limit, period: period) == general.topProposers(limit, period: period))
+            }
+            #expect(
+                derived.grouped(by: .dimension(.user), period: period)
+                    == general.grouped(by: .dimension(.user), period: period)
+            )
+        }
+    }
+
     @Test func shortRangesAnsweredFromPreparedIndexesAgreeWithTheGeneralKernels() {
         let table = randomTable(count: 4000, seed: 77, users: 600)
         let general = engine(table, derived: false, workers: 1)
