@@ -14,7 +14,7 @@ extension StatisticsEngine {
     /// The derived per-row columns, built on first use.
     func derivedRows() -> DerivedRows {
         if let built = derivedCache.withLock({ $0 }) { return built }
-        let built = Self.deriveRowColumns(table: table, clock: clock, options: options)
+        let built = Self.deriveRowColumns(table: table, days: days, clock: clock, options: options)
         return derivedCache.withLock { cached in
             if cached == nil { cached = built }
             return cached!
@@ -24,20 +24,29 @@ extension StatisticsEngine {
     /// Derives each row's processing days and ``RowFlag`` bits, in parallel chunks: in two bytes a row, or in
     /// four when some row's days do not fit two.
     /// - Complexity: O(n / workers), twice when the days do not fit two bytes.
-    static func deriveRowColumns(table: InstanceTable, clock: ZoneClock, options: KernelOptions) -> DerivedRows {
-        if let narrow = deriveRowColumns(table: table, clock: clock, options: options, missing: Int16.min) {
+    static func deriveRowColumns(
+        table: InstanceTable,
+        days: DayIndex,
+        clock: ZoneClock,
+        options: KernelOptions
+    ) -> DerivedRows {
+        let finish = table.finishTime
+        if let narrow = deriveRowColumns(table, finish, days, clock, options, missing: Int16.min) {
             return DerivedRows(days: .narrow(narrow.days), flags: narrow.flags)
         }
-        let wide = deriveRowColumns(table: table, clock: clock, options: options, missing: noDays)!
+        let wide = deriveRowColumns(table, finish, days, clock, options, missing: noDays)!
         return DerivedRows(days: .wide(wide.days), flags: wide.flags)
     }
 
-    /// Derives the days as `Day`, with `missing` marking a row without them.
+    /// Derives the days as `Day`, with `missing` marking a row without them; the creation day of each row comes
+    /// from `dayIndex`, followed along the chunk's rows.
     /// - Returns: `nil` when some row's days are not a `Day` other than `missing`.
     private static func deriveRowColumns<Day: FixedWidthInteger & SignedInteger & Sendable>(
-        table: InstanceTable,
-        clock: ZoneClock,
-        options: KernelOptions,
+        _ table: InstanceTable,
+        _ finishTime: TimeColumn,
+        _ dayIndex: DayIndex,
+        _ clock: ZoneClock,
+        _ options: KernelOptions,
         missing: Day
     ) -> (days: [Day], flags: [UInt8])? {
         let rows = table.rowCount
@@ -52,39 +61,41 @@ extension StatisticsEngine {
         var fits = [Bool](repeating: true, count: chunks)
         table.status.withUnsafeBufferPointer { status in
             table.result.withUnsafeBufferPointer { result in
-                table.createTime.withTimeBuffer { create in
-                    table.finishTime.withTimeBuffer { finish in
-                        days.withUnsafeMutableBufferPointer { days in
-                            flags.withUnsafeMutableBufferPointer { flags in
-                                fits.withUnsafeMutableBufferPointer { fits in
-                                    let shared = UnsafeTransfer(
-                                        value: (status, result, create, finish, days, flags, fits)
-                                    )
-                                    let work: @Sendable (Int) -> Void = { index in
-                                        let (status, result, create, finish, days, flags, fits) = shared.value
-                                        for row in (index * chunk)..<min(rows, (index + 1) * chunk) {
-                                            var bits: UInt8 = 0
-                                            bits |= result[row] == agree ? RowFlag.agree : 0
-                                            bits |= result[row] == refuse ? RowFlag.refuse : 0
-                                            bits |= status[row] == running ? RowFlag.running : 0
-                                            if status[row] == completed && finish[row] != InstanceTable.missingTime {
-                                                let value =
-                                                    clock.dayNumber(at: finish[row]) - clock.dayNumber(at: create[row])
-                                                if let day = Day(exactly: value), day != missing {
-                                                    days[row] = day
-                                                } else {
-                                                    fits[index] = false
-                                                }
-                                                bits |= RowFlag.completed | (value <= 30 ? RowFlag.within30 : 0)
-                                            }
-                                            flags[row] = bits
+                finishTime.withTimeBuffer { finish in
+                    days.withUnsafeMutableBufferPointer { days in
+                        flags.withUnsafeMutableBufferPointer { flags in
+                            fits.withUnsafeMutableBufferPointer { fits in
+                                let shared = UnsafeTransfer(value: (status, result, finish, days, flags, fits))
+                                let work: @Sendable (Int) -> Void = { index in
+                                    let (status, result, finish, days, flags, fits) = shared.value
+                                    let first = index * chunk
+                                    var created = dayIndex.day(ofRow: first)
+                                    var nextDay = dayIndex.firstRow(onOrAfterDay: created + 1)
+                                    for row in first..<min(rows, first + chunk) {
+                                        while row >= nextDay {
+                                            created += 1
+                                            nextDay = dayIndex.firstRow(onOrAfterDay: created + 1)
                                         }
+                                        var bits: UInt8 = 0
+                                        bits |= result[row] == agree ? RowFlag.agree : 0
+                                        bits |= result[row] == refuse ? RowFlag.refuse : 0
+                                        bits |= status[row] == running ? RowFlag.running : 0
+                                        if status[row] == completed && finish[row] != InstanceTable.missingTime {
+                                            let value = clock.dayNumber(at: finish[row]) - created
+                                            if let day = Day(exactly: value), day != missing {
+                                                days[row] = day
+                                            } else {
+                                                fits[index] = false
+                                            }
+                                            bits |= RowFlag.completed | (value <= 30 ? RowFlag.within30 : 0)
+                                        }
+                                        flags[row] = bits
                                     }
-                                    if options.workers == 1 || chunks <= 1 {
-                                        for index in 0..<chunks { work(index) }
-                                    } else {
-                                        DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
-                                    }
+                                }
+                                if options.workers == 1 || chunks <= 1 {
+                                    for index in 0..<chunks { work(index) }
+                                } else {
+                                    DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
                                 }
                             }
                         }

@@ -261,11 +261,21 @@ struct UpsertRowComparison {
     let stored: [DictionaryColumn?]
     /// Per text column, each batch row's code in the merged dictionary.
     let batchCodes: [[UInt32]]
+    /// The creation and finish times of the table and of the batch, read once.
+    let times: (create: TimeColumn, finish: TimeColumn, batchCreate: TimeColumn, batchFinish: TimeColumn)
+
+    init(table: InstanceTable, batch: InstanceTable, stored: [DictionaryColumn?], batchCodes: [[UInt32]]) {
+        self.table = table
+        self.batch = batch
+        self.stored = stored
+        self.batchCodes = batchCodes
+        times = (table.createTime, table.finishTime, batch.createTime, batch.finishTime)
+    }
 
     /// Whether batch row `batchRow` holds what stored row `row` holds.
     func asStored(_ row: Int, _ batchRow: Int) -> Bool {
-        guard table.createTime[row] == batch.createTime[batchRow],
-            table.finishTime[row] == batch.finishTime[batchRow], table.status[row] == batch.status[batchRow],
+        guard times.create[row] == times.batchCreate[batchRow],
+            times.finish[row] == times.batchFinish[batchRow], table.status[row] == batch.status[batchRow],
             table.result[row] == batch.result[batchRow]
         else { return false }
         return batchCodes.indices.allSatisfy { (stored[$0]?.codes[row] ?? 0) == batchCodes[$0][batchRow] }
@@ -273,8 +283,8 @@ struct UpsertRowComparison {
 
     /// Whether batch rows `first` and `second` hold the same values.
     func inBatch(_ first: Int, _ second: Int) -> Bool {
-        guard batch.createTime[first] == batch.createTime[second],
-            batch.finishTime[first] == batch.finishTime[second], batch.status[first] == batch.status[second],
+        guard times.batchCreate[first] == times.batchCreate[second],
+            times.batchFinish[first] == times.batchFinish[second], batch.status[first] == batch.status[second],
             batch.result[first] == batch.result[second]
         else { return false }
         return batchCodes.allSatisfy { $0[first] == $0[second] }

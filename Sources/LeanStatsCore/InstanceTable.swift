@@ -11,10 +11,10 @@ public struct InstanceTable: Sendable, Equatable {
     /// The value stored in `finishTime` for an instance that has not finished.
     public static let missingTime = Int64.min
 
-    /// Creation times, ascending.
-    public let createTime: TimeColumn
-    /// Finish times, ``missingTime`` while open.
-    public let finishTime: TimeColumn
+    /// Creation times, ascending; decoded again on first use when released (see ``releaseDecodedTimes()``).
+    public var createTime: TimeColumn { createTimeStorage.column }
+    /// Finish times, ``missingTime`` while open; decoded again on first use when released.
+    public var finishTime: TimeColumn { finishTimeStorage.column }
     /// ``InstanceStatus`` raw values, 0 when unknown.
     public let status: [UInt8]
     /// ``InstanceResult`` raw values, 0 when none.
@@ -38,12 +38,16 @@ public struct InstanceTable: Sendable, Equatable {
     private let instanceIdStorage: DeferredColumn
     private let businessIdStorage: DeferredColumn
     private let titleStorage: DeferredColumn
+    private let createTimeStorage: DeferredTimes
+    private let finishTimeStorage: DeferredTimes
+    /// The earliest and latest creation time, `nil` when empty; known without decoding the times.
+    public let createTimeBounds: ClosedRange<Int64>?
     /// The table's place among the tables it was upserted from and into (see ``UpsertLineage``), set on first
     /// upsert.
     let upsertMembership = Locked<UpsertLineage.Membership?>(nil)
 
     /// The number of instances.
-    public var rowCount: Int { createTime.count }
+    public var rowCount: Int { createTimeStorage.rowCount }
 
     /// A table without rows.
     public static let empty = InstanceTable(
@@ -114,8 +118,44 @@ public struct InstanceTable: Sendable, Equatable {
         formFields: [FormFieldColumn],
         validate: Bool
     ) throws(TableError) {
-        self.createTime = TimeColumn(createTime)
-        self.finishTime = TimeColumn(finishTime)
+        try self.init(
+            createTime: DeferredTimes(TimeColumn(createTime)),
+            finishTime: DeferredTimes(TimeColumn(finishTime)),
+            status: status,
+            result: result,
+            instanceId: instanceId,
+            businessId: businessId,
+            title: title,
+            userId: userId,
+            userName: userName,
+            deptId: deptId,
+            deptName: deptName,
+            formFields: formFields,
+            validate: validate
+        )
+    }
+
+    /// Creates a table whose times may be released and decoded again, and whose instance ids, business ids and
+    /// titles may be decoded on first use.
+    /// - Throws: ``TableError`` when the columns disagree in length, are unsorted or hold out-of-range codes.
+    public init(
+        createTime: DeferredTimes,
+        finishTime: DeferredTimes,
+        status: [UInt8],
+        result: [UInt8],
+        instanceId: DeferredColumn,
+        businessId: DeferredColumn,
+        title: DeferredColumn,
+        userId: DictionaryColumn,
+        userName: DictionaryColumn,
+        deptId: DictionaryColumn,
+        deptName: DictionaryColumn,
+        formFields: [FormFieldColumn],
+        validate: Bool
+    ) throws(TableError) {
+        self.createTimeStorage = createTime
+        self.finishTimeStorage = finishTime
+        self.createTimeBounds = Self.bounds(of: createTime.column)
         self.status = status
         self.result = result
         self.instanceIdStorage = instanceId
@@ -143,8 +183,9 @@ public struct InstanceTable: Sendable, Equatable {
         deptName: DictionaryColumn,
         formFields: [FormFieldColumn]
     ) {
-        self.createTime = createTime
-        self.finishTime = finishTime
+        self.createTimeStorage = DeferredTimes(createTime)
+        self.finishTimeStorage = DeferredTimes(finishTime)
+        self.createTimeBounds = Self.bounds(of: createTime)
         self.status = status
         self.result = result
         self.instanceIdStorage = DeferredColumn(instanceId)
@@ -236,11 +277,21 @@ public struct InstanceTable: Sendable, Equatable {
         )
     }
 
-    /// The earliest and latest creation time, `nil` when empty.
-    public var createTimeBounds: ClosedRange<Int64>? {
-        guard let first = createTime.first, let last = createTime.last else { return nil }
+    /// The first and last of ascending creation times, `nil` when there are none.
+    private static func bounds(of times: TimeColumn) -> ClosedRange<Int64>? {
+        guard let first = times.first, let last = times.last, first <= last else { return nil }
         return first...last
     }
+
+    /// Frees the creation and finish times where a snapshot file can decode them again; the next reader of either
+    /// decodes it. For a long-lived process whose statistics engine has derived what it reads from them.
+    public func releaseDecodedTimes() {
+        createTimeStorage.release()
+        finishTimeStorage.release()
+    }
+
+    /// Whether the creation and finish times are in memory now.
+    public var timesAreInMemory: Bool { createTimeStorage.isInMemory && finishTimeStorage.isInMemory }
 
     /// Checks the invariants that the statistics rely on; a deferred column that is not decoded yet is checked
     /// only for its row count.

@@ -592,56 +592,62 @@ extension StatisticsEngine {
             }
         }
         let openMask: UInt64 = 1 << UInt64(InstanceStatus.new.rawValue) | 1 << UInt64(InstanceStatus.running.rawValue)
-        let clock = clock
-        let tally = table.createTime.withTimeBuffer { createTime in
-            withKernelColumns(needsDays: false) { columns in
-                func run<Reader: GroupKeyReader>(_ reader: Reader) -> Tally {
-                    func countOpen<Rows: Sequence<Int>>(_ rows: Rows, into tally: Tally) {
-                        let filter = filter.view
-                        for row in rows where openMask & (1 &<< UInt64(columns.status[row])) != 0 {
-                            guard columns.passes(row, filter) else { continue }
-                            let group = reader.group(row)
-                            if group < 0 { continue }
-                            tally.open[group] &+= 1
-                            tally.days[group] &+= clock.dayNumber(at: createTime[row])
+        let dayIndex = days
+        let tally = withKernelColumns(needsDays: false) { columns in
+            func run<Reader: GroupKeyReader>(_ reader: Reader) -> Tally {
+                func countOpen<Rows: Sequence<Int>>(_ rows: Rows, into tally: Tally) {
+                    let filter = filter.view
+                    // The creation day of the last open row and the rows of that day: the next open row is
+                    // usually on the same day.
+                    var day = 0
+                    var dayRows = 0..<0
+                    for row in rows where openMask & (1 &<< UInt64(columns.status[row])) != 0 {
+                        guard columns.passes(row, filter) else { continue }
+                        let group = reader.group(row)
+                        if group < 0 { continue }
+                        if !dayRows.contains(row) {
+                            day = dayIndex.day(ofRow: row)
+                            dayRows = dayIndex.firstRow(onOrAfterDay: day)..<dayIndex.firstRow(onOrAfterDay: day + 1)
                         }
-                    }
-                    return runMorsels(
-                        selection: rows,
-                        options: options,
-                        makeState: { Tally(groupCount) },
-                        body: { morsel, state in
-                            switch morsel {
-                            case .range(let rows): countOpen(rows, into: state)
-                            case .listed(let rows): countOpen(rows, into: state)
-                            }
-                        },
-                        combine: { total, part in
-                            for group in 0..<max(groupCount, 1) {
-                                total.open[group] &+= part.open[group]
-                                total.days[group] &+= part.days[group]
-                            }
-                        }
-                    )
-                }
-                // Instances without a department or category count in their group 0 row, as in every other kernel.
-                let missing = key.keepsMissing ? 0 : -1
-                func run(codes: CodeBuffer) -> Tally {
-                    switch codes {
-                    case .u8(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
-                    case .u16(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
-                    case .u32(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
+                        tally.open[group] &+= 1
+                        tally.days[group] &+= day
                     }
                 }
-                switch key {
-                case .single: return run(SingleGroupReader())
-                case .deptName: return run(codes: columns.deptName)
-                case .user: return run(codes: columns.user)
-                case .selectedUsers(let users): return run(SelectedCodeReader(codes: columns.user, selected: users))
-                case .status: return run(CodeGroupReader(codes: columns.status))
-                case .result: return run(CodeGroupReader(codes: columns.result))
-                case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }
+                return runMorsels(
+                    selection: rows,
+                    options: options,
+                    makeState: { Tally(groupCount) },
+                    body: { morsel, state in
+                        switch morsel {
+                        case .range(let rows): countOpen(rows, into: state)
+                        case .listed(let rows): countOpen(rows, into: state)
+                        }
+                    },
+                    combine: { total, part in
+                        for group in 0..<max(groupCount, 1) {
+                            total.open[group] &+= part.open[group]
+                            total.days[group] &+= part.days[group]
+                        }
+                    }
+                )
+            }
+            // Instances without a department or category count in their group 0 row, as in every other kernel.
+            let missing = key.keepsMissing ? 0 : -1
+            func run(codes: CodeBuffer) -> Tally {
+                switch codes {
+                case .u8(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
+                case .u16(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
+                case .u32(let buffer): run(CodeGroupReader(codes: buffer, missing: missing))
                 }
+            }
+            switch key {
+            case .single: return run(SingleGroupReader())
+            case .deptName: return run(codes: columns.deptName)
+            case .user: return run(codes: columns.user)
+            case .selectedUsers(let users): return run(SelectedCodeReader(codes: columns.user, selected: users))
+            case .status: return run(CodeGroupReader(codes: columns.status))
+            case .result: return run(CodeGroupReader(codes: columns.result))
+            case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }
             }
         }
         return (Array(tally.open), Array(tally.days))

@@ -19,6 +19,8 @@ public final class StatisticsEngine: Sendable {
     public let clock: ZoneClock
     /// How the kernels split work.
     public let options: KernelOptions
+    /// Each day's first row, for periods and creation days without the creation times.
+    let days: DayIndex
     /// The form field that `benefit_sum` adds up.
     public let benefitField: String
     /// Processing days and flag bytes per row, derived on first use (a query that reads neither, such as one
@@ -91,6 +93,7 @@ public final class StatisticsEngine: Sendable {
         self.table = table
         self.clock = clock
         self.options = options
+        days = DayIndex(times: table.createTime, clock: clock)
         self.benefitField = benefitField
         let rows = table.rowCount
         let missing = { CodeArray.u8([UInt8](repeating: 0, count: rows)) }
@@ -116,21 +119,14 @@ public final class StatisticsEngine: Sendable {
     public func rowRange(for period: DayRange?) -> Range<Int> {
         guard let period else { return 0..<table.rowCount }
         guard period.first <= period.last else { return 0..<0 }
-        let low = firstRow(atOrAfter: clock.startOfDay(period.first))
-        let high = firstRow(atOrAfter: clock.startOfDay(period.last + 1))
+        let low = days.firstRow(onOrAfterDay: period.first)
+        let high = days.firstRow(onOrAfterDay: period.last + 1)
         return low..<max(low, high)
     }
 
-    /// The first row created at or after an instant.
-    func firstRow(atOrAfter instant: Int64, from start: Int = 0) -> Int {
-        var low = start
-        var high = table.rowCount
-        while low < high {
-            let mid = (low + high) >> 1
-            if table.createTime[mid] < instant { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
+    /// The creation day of a row in the engine's zone.
+    /// - Complexity: O(log days).
+    public func creationDay(ofRow row: Int) -> Int { days.day(ofRow: row) }
 
     /// The user's most recent name, falling back to the id.
     public func latestName(ofUserCode code: UInt32) -> String? {
@@ -452,14 +448,14 @@ public final class StatisticsEngine: Sendable {
         var nextListed = 0
         var start = plan.rows.listed == nil ? rows.lowerBound : (listed.first.map { Int($0) } ?? rows.upperBound)
         while start < rows.upperBound {
-            let date = clock.date(at: table.createTime[start])
+            let date = CivilDate(dayNumber: days.day(ofRow: start))
             let first = (date.month - 1) / months * months  // zero-based first month of the bucket
             let next =
                 first + months >= 12
                 ? CivilDate(year: date.year + 1, month: 1, day: 1)
                 : CivilDate(year: date.year, month: first + months + 1, day: 1)
             let end = max(
-                min(firstRow(atOrAfter: clock.startOfDay(next.dayNumber), from: start), rows.upperBound),
+                min(days.firstRow(onOrAfterDay: next.dayNumber), rows.upperBound),
                 start + 1
             )
             let key: String
@@ -1087,6 +1083,9 @@ extension StatisticsEngine {
     /// columns, the proposer partitions, the pair columns of the department grouping and the packed rows of the
     /// department and category groupings — so that later queries, even a first one-month query, find them ready.
     ///
+    /// Then it frees the table's creation and finish times where the snapshot can decode them again: the statistics
+    /// read the day index and the derived days instead, and whatever needs the seconds decodes them again.
+    ///
     /// A REPL or a server calls it in the background once a store is loaded; queries asked meanwhile are answered
     /// as before (an index a query needs first is built by whichever gets there first, once). Does nothing when
     /// the engine builds no indexes (a process that answers one query) or the table is too small to need them.
@@ -1112,5 +1111,6 @@ extension StatisticsEngine {
             groupCount: categoryDictionary.count,
             firstRows: false
         )
+        table.releaseDecodedTimes()
     }
 }

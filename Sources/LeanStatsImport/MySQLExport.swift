@@ -46,13 +46,14 @@ public struct MySQLExport: Sendable {
         try values.writeRow(["business_id", "component_name", "value_text"])
         var formRows = 0
         let (instanceIds, businessIds, titles) = (table.instanceId, table.businessId, table.title)
+        let (createTimes, finishTimes) = (table.createTime, table.finishTime)
         let formFields = table.formFields.map { (name: $0.name, column: $0.column) }
         for row in 0..<table.rowCount {
             // The form table joins on business_id; an instance without one is keyed by its instance id.
             let business = businessIds[row] ?? instanceIds[row] ?? ""
-            let finish = table.finishTime[row]
+            let finish = finishTimes[row]
             try instances.writeRow([
-                business, instanceIds[row] ?? "", titles[row] ?? "", clock.format(table.createTime[row]),
+                business, instanceIds[row] ?? "", titles[row] ?? "", clock.format(createTimes[row]),
                 finish == InstanceTable.missingTime ? "" : clock.format(finish),
                 InstanceStatus(rawValue: table.status[row])?.code ?? "",
                 InstanceResult(rawValue: table.result[row])?.code ?? "", table.userId[row] ?? "",

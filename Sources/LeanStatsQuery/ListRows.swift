@@ -25,18 +25,19 @@ public struct ListRows: Sendable {
         let clock = engine.clock
         let category = table.category
         let (businessIds, titles) = (table.businessId, table.title)
+        let (createTimes, finishTimes) = (table.createTime, table.finishTime)
         // Decoded only if some instance has no business id.
         lazy var instanceIds = table.instanceId
         return selection[range].map { row -> [ResultValue] in
             func text(_ value: String?) -> ResultValue { value.map(ResultValue.string) ?? .null }
-            let finish = table.finishTime[row]
+            let finish = finishTimes[row]
             let user = engine.latestName(ofUserCode: table.userId.codes[row]) ?? table.userName[row]
             return [
                 text(businessIds[row] ?? instanceIds[row]), text(titles[row]), text(user),
                 text(table.deptName[row]), text(category?[row]),
                 text(InstanceStatus(rawValue: table.status[row])?.code),
                 text(InstanceResult(rawValue: table.result[row])?.code),
-                .string(clock.format(table.createTime[row])),
+                .string(clock.format(createTimes[row])),
                 finish == InstanceTable.missingTime ? .null : .string(clock.format(finish)),
                 engine.processingDays(ofRow: row).map(ResultValue.int) ?? .null,
             ]

@@ -165,10 +165,13 @@ public struct QueryExecutor: Sendable {
     /// - Parameter scope: the query's period and comparison.
     /// - Returns: one sentence per finding, in the order current period, comparison period.
     public func coverageWarnings(_ scope: QueryScope) -> [String] {
-        guard let period = scope.period.dayRange(today: today), let first = engine.table.createTime.first,
-            let last = engine.table.createTime.last
-        else { return [] }
-        let data = DayRange(first: engine.clock.dayNumber(at: first), last: engine.clock.dayNumber(at: last))
+        guard let period = scope.period.dayRange(today: today), let bounds = engine.table.createTimeBounds else {
+            return []
+        }
+        let data = DayRange(
+            first: engine.clock.dayNumber(at: bounds.lowerBound),
+            last: engine.clock.dayNumber(at: bounds.upperBound)
+        )
         let covered = "the data covers \(Self.text(data)) by creation time"
         var warnings: [String] = []
         if period.last < data.first || period.first > data.last {

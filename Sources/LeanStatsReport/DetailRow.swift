@@ -85,14 +85,15 @@ public struct DetailRow: Sendable, Hashable {
             }
         }
         let (businessIds, titles) = (table.businessId, table.title)
+        let (createTimes, finishTimes) = (table.createTime, table.finishTime)
         var result: [DetailRow] = []
         result.reserveCapacity(rows.count)
         for row in rows {
             if let deptCode, table.deptName.codes[row] != deptCode { continue }
             if let scopeCodes, !scopeCodes[Int(table.deptName.codes[row])] { continue }
             let status = InstanceStatus(rawValue: table.status[row])
-            let create = table.createTime[row]
-            let finish = table.finishTime[row] == InstanceTable.missingTime ? nil : table.finishTime[row]
+            let create = createTimes[row]
+            let finish = finishTimes[row] == InstanceTable.missingTime ? nil : finishTimes[row]
             result.append(
                 DetailRow(
                     businessId: businessIds[row],

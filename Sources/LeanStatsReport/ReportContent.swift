@@ -81,8 +81,11 @@ public struct ReportContent: Sendable {
         self.request = request
         clock = engine.clock
         asOf = Self.latestTime(in: table)
-        if let first = table.createTime.first, let last = table.createTime.last {
-            dataSpan = DayRange(first: engine.clock.dayNumber(at: first), last: engine.clock.dayNumber(at: last))
+        if let bounds = table.createTimeBounds {
+            dataSpan = DayRange(
+                first: engine.clock.dayNumber(at: bounds.lowerBound),
+                last: engine.clock.dayNumber(at: bounds.upperBound)
+            )
         } else {
             dataSpan = nil
         }
@@ -157,7 +160,7 @@ public struct ReportContent: Sendable {
     /// The latest creation time in the table (the rows are in creation order).
     /// - Complexity: O(1).
     static func latestTime(in table: InstanceTable) -> Int64? {
-        table.createTime.last
+        table.createTimeBounds?.upperBound
     }
 
     /// Pairs each group with its count in the previous period (0 when it had none).

@@ -360,7 +360,7 @@ enum OpenAge {
         for row in 0..<table.rowCount where table.status[row] == new || table.status[row] == running {
             if let deptCode, table.deptName.codes[row] != deptCode { continue }
             if let scopeCodes, !scopeCodes[Int(table.deptName.codes[row])] { continue }
-            let days = max(today - clock.dayNumber(at: table.createTime[row]), 0)
+            let days = max(today - snapshot.engine.creationDay(ofRow: row), 0)
             counts[days <= longest ? bracketOfAge[days] : brackets.count - 1] += 1
         }
         return zip(brackets, counts).map { ($0.label, $1) }

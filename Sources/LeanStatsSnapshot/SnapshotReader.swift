@@ -226,7 +226,13 @@ enum SnapshotReader {
             },
             uniquingKeysWith: { first, _ in first }
         )
-        let table = try assemble(footer: footer, columns: columns, deferred: deferred)
+        let redecoders = Dictionary(
+            footer.columns.filter { loading == .whenUsed && ["create_time", "finish_time"].contains($0.name) }.map {
+                ($0.name, timeDecoder($0, rows: footer.rowCount, file: file, path: path))
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let table = try assemble(footer: footer, columns: columns, deferred: deferred, redecoders: redecoders)
         try validateValues(table, footer: footer)
         return LoadedSnapshot(
             table: table,
@@ -269,29 +275,74 @@ enum SnapshotReader {
                 try column.validate(name: entry.name, rows: rows)
                 return column
             } catch {
-                // The column's accessors cannot throw, and a trap would lose this message in an optimised build:
-                // say what is wrong on stderr and end the process with a failure status.
-                let located =
-                    switch error {
-                    case let error as SnapshotError: error.located(in: path)
-                    case let error as TableError: snapshotError(error, columns: [entry]).located(in: path)
-                    default:
-                        SnapshotError(
-                            .malformedColumn,
-                            message: "\(error)",
-                            file: path,
-                            section: "column '\(entry.name)'"
-                        )
-                    }
-                FileHandle.standardError.write(
-                    Data(
-                        ("leanstats: \(located); the file passed its checksums at load but was written wrongly: "
-                            + "run `leanstats snapshot verify` and move the damaged file away\n").utf8
-                    )
-                )
-                exit(EXIT_FAILURE)
+                failDecodingAfterLoad(error, entry: entry, path: path)
             }
         }
+    }
+
+    /// A time column's decoder for after the times were released: the blocks verified at load, decoded again from
+    /// `file` and checked against ``ValueLimits`` as at load.
+    private static func timeDecoder(
+        _ entry: ColumnEntry,
+        rows: Int,
+        file: MappedFile,
+        path: String
+    ) -> @Sendable () -> TimeColumn {
+        {
+            do {
+                var scratch: [UInt8] = []
+                guard entry.streams.count == 1,
+                    case .int64(let values) = try decodeStream(
+                        entry.streams[0],
+                        column: entry.name,
+                        kind: entry.kind,
+                        file: file.bytes,
+                        workers: ProcessInfo.processInfo.activeProcessorCount,
+                        decompressor: ZstdDecompressor(),
+                        scratch: &scratch
+                    ),
+                    values.count == rows
+                else {
+                    throw SnapshotError(.malformedColumn, message: "the times decode to another shape than at load")
+                }
+                file.release(entry.streams[0].byteRange)
+                if let row = values.firstIndex(where: {
+                    $0 != InstanceTable.missingTime && !ValueLimits.contains(instant: $0)
+                }) {
+                    throw SnapshotError(
+                        .malformedColumn,
+                        message: "row \(row) holds a time outside \(ValueLimits.instantsText)"
+                    )
+                }
+                return TimeColumn(values)
+            } catch {
+                failDecodingAfterLoad(error, entry: entry, path: path)
+            }
+        }
+    }
+
+    /// Ends the process with a message on stderr: a column that passed its checksums at load does not decode now.
+    /// Its accessors cannot throw, and a trap would lose this message in an optimised build.
+    private static func failDecodingAfterLoad(_ error: any Error, entry: ColumnEntry, path: String) -> Never {
+        let located =
+            switch error {
+            case let error as SnapshotError: error.located(in: path)
+            case let error as TableError: snapshotError(error, columns: [entry]).located(in: path)
+            default:
+                SnapshotError(
+                    .malformedColumn,
+                    message: "\(error)",
+                    file: path,
+                    section: "column '\(entry.name)'"
+                )
+            }
+        FileHandle.standardError.write(
+            Data(
+                ("leanstats: \(located); the file passed its checksums at load but was written wrongly: "
+                    + "run `leanstats snapshot verify` and move the damaged file away\n").utf8
+            )
+        )
+        exit(EXIT_FAILURE)
     }
 
     /// Every byte between header and footer must belong to exactly one block.
@@ -640,7 +691,8 @@ enum SnapshotReader {
     private static func assemble(
         footer: SnapshotFooter,
         columns: [String: [DecodedStream]],
-        deferred: [String: DeferredColumn]
+        deferred: [String: DeferredColumn],
+        redecoders: [String: @Sendable () -> TimeColumn]
     ) throws(SnapshotError) -> InstanceTable {
         func streams(_ name: String, _ count: Int) throws(SnapshotError) -> [DecodedStream] {
             guard let found = columns[name], found.count == count else {
@@ -666,6 +718,11 @@ enum SnapshotReader {
         func dictionary(_ name: String) throws(SnapshotError) -> DictionaryColumn {
             try dictionaryColumn(name, try streams(name, 3))
         }
+        func times(_ name: String) throws(SnapshotError) -> DeferredTimes {
+            let column = TimeColumn(try int64s(name))
+            guard let decode = redecoders[name] else { return DeferredTimes(column) }
+            return DeferredTimes(decoded: column, decode: decode)
+        }
         func storage(_ name: String) throws(SnapshotError) -> DeferredColumn {
             if let column = deferred[name] { return column }
             return DeferredColumn(try dictionary(name))
@@ -673,8 +730,8 @@ enum SnapshotReader {
         let formNames = footer.columns.map(\.name).filter { $0.hasPrefix("form:") }
         do {
             return try InstanceTable(
-                createTime: try int64s("create_time"),
-                finishTime: try int64s("finish_time"),
+                createTime: try times("create_time"),
+                finishTime: try times("finish_time"),
                 status: try bytes("status"),
                 result: try bytes("result"),
                 instanceId: try storage("instance_id"),

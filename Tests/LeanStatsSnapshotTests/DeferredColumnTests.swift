@@ -61,6 +61,41 @@ struct DeferredColumnTests {
         #expect(eager == lazy)
     }
 
+    @Test func releasedTimesAreDecodedAgainWhenReadAndTheStatisticsNeedThemNot() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let original = Self.table(Self.records())
+        let store = SnapshotStore(directory: directory.path)
+        try store.write(original)
+        let loaded = try #require(try store.loadLatest()).table
+        let clock = try ZoneClock(identifier: "Asia/Shanghai")
+        let options = KernelOptions(workers: 2, morselSize: 64, occurrenceScanRows: 0)
+        let engine = StatisticsEngine(table: loaded, clock: clock, options: options)
+        let reference = StatisticsEngine(table: original, clock: clock, options: options)
+        #expect(loaded.timesAreInMemory)
+        engine.prepareIndexes()
+        #expect(!loaded.timesAreInMemory)
+        let month = DayRange(
+            from: CivilDate(year: 2024, month: 5, day: 1),
+            through: CivilDate(year: 2024, month: 5, day: 31)
+        )
+        for period in [nil, month] {
+            #expect(engine.overview(period: period, options: .all) == reference.overview(period: period, options: .all))
+            for dimension in [Dimension.dept, .category, .month] {
+                #expect(
+                    engine.grouped(by: .dimension(dimension), period: period, options: .all)
+                        == reference.grouped(by: .dimension(dimension), period: period, options: .all)
+                )
+            }
+        }
+        #expect(engine.rowRange(for: month) == reference.rowRange(for: month))
+        #expect(!loaded.timesAreInMemory)
+        #expect(loaded.createTimeBounds == original.createTimeBounds)
+        #expect(loaded.createTime == original.createTime)
+        #expect(loaded.finishTime == original.finishTime)
+        #expect(loaded.timesAreInMemory)
+    }
+
     @Test func damageInADeferredColumnIsFoundAtLoadAndTheOlderGenerationIsUsed() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

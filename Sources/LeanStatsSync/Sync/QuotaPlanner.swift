@@ -128,11 +128,10 @@ public enum QuotaPlanner {
     public static func rates(of table: InstanceTable, zone: ZoneClock) -> ObservedRates {
         let index = StoreIndex(table: table)
         var durations: [Int64] = []
+        let (createTimes, finishTimes) = (table.createTime, table.finishTime)
         for row in 0..<table.rowCount
-        where table.status[row] == InstanceStatus.completed.rawValue
-            && table.finishTime[row] != InstanceTable.missingTime
-        {
-            durations.append(table.finishTime[row] - table.createTime[row])
+        where table.status[row] == InstanceStatus.completed.rawValue && finishTimes[row] != InstanceTable.missingTime {
+            durations.append(finishTimes[row] - createTimes[row])
         }
         durations.sort()
         var median: Double?

@@ -15,10 +15,11 @@ struct StoreIndex: Sendable {
     func openInstances() -> [(id: String, createTime: Int64)] {
         var open: [(id: String, createTime: Int64)] = []
         let instanceIds = table.instanceId
+        let createTimes = table.createTime
         for row in 0..<table.rowCount {
             let status = InstanceStatus(rawValue: table.status[row])
             if status == .new || status == .running, let id = instanceIds[row] {
-                open.append((id, table.createTime[row] * 1000))
+                open.append((id, createTimes[row] * 1000))
             }
         }
         return open
@@ -67,11 +68,12 @@ struct StoreIndex: Sendable {
     var newest: Int64? { table.createTimeBounds.map { $0.upperBound * 1000 } }
 
     private func lowerBound(_ seconds: Int64) -> Int {
+        let createTimes = table.createTime
         var low = 0
         var high = table.rowCount
         while low < high {
             let middle = (low + high) / 2
-            if table.createTime[middle] < seconds { low = middle + 1 } else { high = middle }
+            if createTimes[middle] < seconds { low = middle + 1 } else { high = middle }
         }
         return low
     }
