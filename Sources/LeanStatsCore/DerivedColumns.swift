@@ -108,8 +108,8 @@ extension StatisticsEngine {
 }
 
 /// What the proposer ranking and user labels need, derived in one pass on first use: each user's latest name and
-/// first department name, and for each row whether it counts under that first department, under another one, or
-/// not at all (no user id or no user name).
+/// first department name, from which ``places(of:)`` tells for each row whether it counts under that first
+/// department, under another one, or not at all (no user id or no user name).
 struct ProposerIndex: Sendable {
     /// The user-name code of each user id's most recent named instance (0 when never named).
     let latestName: [UInt32]
@@ -117,8 +117,6 @@ struct ProposerIndex: Sendable {
     let firstDept: [UInt32]
     /// The department-name code of each user id's most recent instance (0 when it has none).
     let latestDept: [UInt32]
-    /// Per row: ``primary``, ``other`` or 0.
-    let place: [UInt8]
 
     /// The row counts for its user's first department.
     static let primary: UInt8 = 1
@@ -132,25 +130,20 @@ struct ProposerIndex: Sendable {
         var latest = [UInt32](repeating: 0, count: users)
         var first = [UInt32](repeating: .max, count: users)
         var latestDepts = [UInt32](repeating: 0, count: users)
-        var place = [UInt8](repeating: 0, count: table.rowCount)
         latest.withUnsafeMutableBufferPointer { latest in
             latestDepts.withUnsafeMutableBufferPointer { latestDepts in
                 first.withUnsafeMutableBufferPointer { first in
-                    place.withUnsafeMutableBufferPointer { place in
-                        table.userId.codes.withCodeBuffer { userCodes in
-                            table.userName.codes.withCodeBuffer { nameCodes in
-                                table.deptName.codes.withCodeBuffer { deptCodes in
-                                    for row in 0..<table.rowCount {
-                                        let name = nameCodes[row]
-                                        let user = Int(userCodes[row])
-                                        latestDepts[user] = deptCodes[row]
-                                        if name == 0 { continue }
-                                        latest[user] = name
-                                        if user == 0 { continue }
-                                        let dept = deptCodes[row]
-                                        if first[user] == .max { first[user] = dept }
-                                        place[row] = first[user] == dept ? Self.primary : Self.other
-                                    }
+                    table.userId.codes.withCodeBuffer { userCodes in
+                        table.userName.codes.withCodeBuffer { nameCodes in
+                            table.deptName.codes.withCodeBuffer { deptCodes in
+                                for row in 0..<table.rowCount {
+                                    let name = nameCodes[row]
+                                    let user = Int(userCodes[row])
+                                    latestDepts[user] = deptCodes[row]
+                                    if name == 0 { continue }
+                                    latest[user] = name
+                                    if user == 0 { continue }
+                                    if first[user] == .max { first[user] = deptCodes[row] }
                                 }
                             }
                         }
@@ -161,7 +154,27 @@ struct ProposerIndex: Sendable {
         latestName = latest
         latestDept = latestDepts
         firstDept = first
-        self.place = place
+    }
+
+    /// Per row of `table` (the table the index was derived from): ``primary``, ``other`` or 0 (no user id or no
+    /// user name). Made when needed rather than kept: one byte per row.
+    /// - Complexity: O(n).
+    func places(of table: InstanceTable) -> [UInt8] {
+        var place = [UInt8](repeating: 0, count: table.rowCount)
+        place.withUnsafeMutableBufferPointer { place in
+            firstDept.withUnsafeBufferPointer { first in
+                table.userId.codes.withCodeBuffer { userCodes in
+                    table.userName.codes.withCodeBuffer { nameCodes in
+                        table.deptName.codes.withCodeBuffer { deptCodes in
+                            for row in 0..<table.rowCount where nameCodes[row] != 0 && userCodes[row] != 0 {
+                                place[row] = first[Int(userCodes[row])] == deptCodes[row] ? Self.primary : Self.other
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return place
     }
 }
 

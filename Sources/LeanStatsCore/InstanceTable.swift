@@ -283,11 +283,13 @@ public struct InstanceTable: Sendable, Equatable {
         return first...last
     }
 
-    /// Frees the creation and finish times where a snapshot file can decode them again; the next reader of either
-    /// decodes it. For a long-lived process whose statistics engine has derived what it reads from them.
-    public func releaseDecodedTimes() {
+    /// Frees the creation and finish times, and the columns decoded at load only to check them (the benefit
+    /// field), where a snapshot file can decode them again; the next reader of one decodes it. For a long-lived
+    /// process whose statistics engine has derived what it reads from them.
+    public func releaseDecodedColumns() {
         createTimeStorage.release()
         finishTimeStorage.release()
+        for field in formFields { field.storage.release() }
     }
 
     /// Whether the creation and finish times are in memory now.

@@ -102,16 +102,27 @@ struct CodeGroupReader<Code: FixedWidthInteger & UnsignedInteger>: GroupKeyReade
 
 extension StatisticsEngine {
     /// Calls `body` with borrowed pointers to every column a kernel reads — the one place that opens them.
-    /// - Parameter needsDays: whether the kernel reads processing days (else they are an empty buffer and are
-    ///   not derived for it).
-    func withKernelColumns<R>(needsDays: Bool = true, _ body: (KernelColumns) -> R) -> R {
-        guard needsDays else { return withKernelColumns(days: .none, body) }
-        return derivedRows().days.withDaysBuffer { withKernelColumns(days: $0, body) }
+    /// - Parameters:
+    ///   - needsDays: whether the kernel reads processing days (else they are an empty buffer and are not
+    ///     derived for it).
+    ///   - needsBenefit: whether the kernel reads the benefit field (else its buffers are empty).
+    func withKernelColumns<R>(needsDays: Bool = true, needsBenefit: Bool = false, _ body: (KernelColumns) -> R) -> R {
+        let benefit = needsBenefit ? benefitValues() : nil
+        guard needsDays else { return withKernelColumns(days: .none, benefit: benefit, body) }
+        return derivedRows().days.withDaysBuffer { withKernelColumns(days: $0, benefit: benefit, body) }
     }
 
-    /// ``withKernelColumns(needsDays:_:)`` with the days given.
-    private func withKernelColumns<R>(days: DaysBuffer, _ body: (KernelColumns) -> R) -> R {
-        table.status.withUnsafeBufferPointer { status in
+    /// ``withKernelColumns(needsDays:needsBenefit:_:)`` with the days and the benefit values given.
+    private func withKernelColumns<R>(
+        days: DaysBuffer,
+        benefit values: BenefitValues?,
+        _ body: (KernelColumns) -> R
+    )
+        -> R
+    {
+        let benefitCodes = values?.codes ?? .u8([])
+        let (benefitHigh, benefitLow) = (values?.high ?? [], values?.low ?? [])
+        return table.status.withUnsafeBufferPointer { status in
             table.result.withUnsafeBufferPointer { result in
                 table.userId.codes.withCodeBuffer { user in
                     table.userName.codes.withCodeBuffer { userName in
@@ -162,7 +173,7 @@ extension StatisticsEngine {
         let benefit = statistics.contains(.benefit)
         let processing = statistics.contains(.processing)
         let outcomes = statistics.contains(.outcomes)
-        return withKernelColumns(needsDays: processing) { columns in
+        return withKernelColumns(needsDays: processing, needsBenefit: benefit) { columns in
             func run<Reader: GroupKeyReader>(_ reader: Reader) -> GroupState {
                 runMorsels(
                     selection: rows,

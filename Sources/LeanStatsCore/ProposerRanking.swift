@@ -40,10 +40,11 @@ struct ProposerPartitions: Sendable {
         var pairDept = index.firstDept
         var otherPairs: [UInt64: UInt32] = [:]
         var rowPair = [UInt32](repeating: 0, count: table.rowCount)
+        let place = index.places(of: table)
         table.userId.codes.withCodeBuffer { userCodes in
             table.deptName.codes.withCodeBuffer { deptCodes in
                 for row in 0..<table.rowCount {
-                    switch index.place[row] {
+                    switch place[row] {
                     case ProposerIndex.primary:
                         rowPair[row] = userCodes[row]
                     case ProposerIndex.other:
@@ -66,11 +67,11 @@ struct ProposerPartitions: Sendable {
         let shift = Self.partitionShift
         let partitions = max(1, (pairUser.count + Self.pairsPerPartition - 1) >> shift)
         var starts = [Int](repeating: 0, count: partitions + 1)
-        for row in 0..<table.rowCount where index.place[row] != 0 { starts[Int(rowPair[row]) >> shift + 1] += 1 }
+        for row in 0..<table.rowCount where place[row] != 0 { starts[Int(rowPair[row]) >> shift + 1] += 1 }
         for partition in 0..<partitions { starts[partition + 1] += starts[partition] }
         let blocks = table.rowCount >> Self.blockShift + 2
         var blockStarts = [Int](repeating: 0, count: partitions * blocks)
-        for row in 0..<table.rowCount where index.place[row] != 0 {
+        for row in 0..<table.rowCount where place[row] != 0 {
             blockStarts[Int(rowPair[row]) >> shift * blocks + row >> Self.blockShift + 1] += 1
         }
         for partition in 0..<partitions {
@@ -82,7 +83,7 @@ struct ProposerPartitions: Sendable {
         var lowRows = [UInt16](repeating: 0, count: starts[partitions])
         var words = [UInt16](repeating: 0, count: starts[partitions])
         let mask = UInt32(Self.pairsPerPartition - 1)
-        for row in 0..<table.rowCount where index.place[row] != 0 {
+        for row in 0..<table.rowCount where place[row] != 0 {
             let pair = rowPair[row]
             let slot = next[Int(pair) >> shift]
             next[Int(pair) >> shift] = slot + 1
@@ -297,10 +298,13 @@ extension StatisticsEngine {
     /// - Complexity: O(n) once.
     func unnamedUserRows() -> [Int32] {
         if let built = unnamedRows.withLock({ $0 }) { return built }
-        let place = proposerIndex().place
         var rows: [Int32] = []
-        for row in 0..<table.rowCount where place[row] == 0 && table.userId.codes[row] != 0 {
-            rows.append(Int32(truncatingIfNeeded: row))
+        table.userId.codes.withCodeBuffer { userCodes in
+            table.userName.codes.withCodeBuffer { nameCodes in
+                for row in 0..<table.rowCount where nameCodes[row] == 0 && userCodes[row] != 0 {
+                    rows.append(Int32(truncatingIfNeeded: row))
+                }
+            }
         }
         return unnamedRows.withLock { cached in
             if cached == nil { cached = rows }

@@ -36,12 +36,8 @@ public final class StatisticsEngine: Sendable {
     /// The category codes, or an all-missing column when no instance has a category.
     let categoryCodes: CodeArray
     let categoryDictionary: StringDictionary
-    /// The benefit field's codes and, per dictionary entry, its value in cents split into a high part
-    /// (`cents >> 32`) and a low part (`cents & 0xFFFF_FFFF`), both 0 for text that is not a supported number.
-    /// Sums of the two parts cannot overflow for up to 2^31 rows (see ``BenefitTotal``).
-    let benefitCodes: CodeArray
-    let benefitHigh: [Int]
-    let benefitLow: [Int]
+    /// ``benefitValues()`` once read.
+    private let benefitCache = Locked<BenefitValues?>(nil)
     /// Previous-occurrence columns for distinct counts over unfiltered row ranges, built on first use.
     private let occurrences = Locked<PreviousOccurrences?>(nil)
     /// The department ids present in each block of rows, for distinct department counts, built on first use (the
@@ -99,19 +95,16 @@ public final class StatisticsEngine: Sendable {
         let missing = { CodeArray.u8([UInt8](repeating: 0, count: rows)) }
         categoryCodes = table.category?.codes ?? missing()
         categoryDictionary = table.category?.dictionary ?? StringDictionary()
-        let benefit = table.formColumn(named: benefitField)
-        benefitCodes = benefit?.codes ?? missing()
-        let entries = benefit?.dictionary ?? StringDictionary()
-        // Amounts outside ValueLimits are refused where data enters; should one get here anyway, it counts as
-        // text, so no query can overflow on it.
-        let cents = (0..<entries.count).map { code -> Int64 in
-            guard let text = entries[UInt32(code)], case .cents(let cents) = ValueLimits.benefitAmount(text) else {
-                return 0
-            }
-            return cents
+    }
+
+    /// The benefit field's codes and amounts, read from the table on the first query that sums them.
+    func benefitValues() -> BenefitValues {
+        if let built = benefitCache.withLock({ $0 }) { return built }
+        let built = BenefitValues(table.formColumn(named: benefitField), rows: table.rowCount)
+        return benefitCache.withLock { cached in
+            if cached == nil { cached = built }
+            return cached!
         }
-        benefitHigh = cents.map { Int($0 >> 32) }
-        benefitLow = cents.map { Int($0 & 0xFFFF_FFFF) }
     }
 
     /// The rows whose creation day lies in `period` (all rows for `nil`).
@@ -872,6 +865,32 @@ struct ResolvedFilter: @unchecked Sendable {
     }
 }
 
+/// The benefit field's codes and, per dictionary entry, its value in cents split into a high part (`cents >> 32`)
+/// and a low part (`cents & 0xFFFF_FFFF`), both 0 for text that is not a supported number. Sums of the two parts
+/// cannot overflow for up to 2^31 rows (see ``BenefitTotal``).
+struct BenefitValues: Sendable {
+    let codes: CodeArray
+    let high: [Int]
+    let low: [Int]
+
+    /// Reads `column`, or stands for a table without the field (every row missing).
+    /// - Complexity: O(dictionary entries), plus O(rows) without the field.
+    init(_ column: DictionaryColumn?, rows: Int) {
+        codes = column?.codes ?? .u8([UInt8](repeating: 0, count: rows))
+        let entries = column?.dictionary ?? StringDictionary()
+        // Amounts outside ValueLimits are refused where data enters; should one get here anyway, it counts as
+        // text, so no query can overflow on it.
+        let cents = (0..<entries.count).map { code -> Int64 in
+            guard let text = entries[UInt32(code)], case .cents(let cents) = ValueLimits.benefitAmount(text) else {
+                return 0
+            }
+            return cents
+        }
+        high = cents.map { Int($0 >> 32) }
+        low = cents.map { Int($0 & 0xFFFF_FFFF) }
+    }
+}
+
 /// For each row, the previous row with the same user id (and with the same department id), or a value that never
 /// counts: a row `i` in a range starting at `low` is the first of its user there exactly when `user[i] < low`.
 struct PreviousOccurrences: Sendable {
@@ -1083,8 +1102,9 @@ extension StatisticsEngine {
     /// columns, the proposer partitions, the pair columns of the department grouping and the packed rows of the
     /// department and category groupings — so that later queries, even a first one-month query, find them ready.
     ///
-    /// Then it frees the table's creation and finish times where the snapshot can decode them again: the statistics
-    /// read the day index and the derived days instead, and whatever needs the seconds decodes them again.
+    /// Then it frees the table's creation and finish times and its benefit field where the snapshot can decode them
+    /// again: the statistics read the day index and the derived days instead, and whatever needs the seconds or
+    /// the amounts (a `benefit_sum`, `list`, an export) decodes them again.
     ///
     /// A REPL or a server calls it in the background once a store is loaded; queries asked meanwhile are answered
     /// as before (an index a query needs first is built by whichever gets there first, once). Does nothing when
@@ -1111,6 +1131,6 @@ extension StatisticsEngine {
             groupCount: categoryDictionary.count,
             firstRows: false
         )
-        table.releaseDecodedTimes()
+        table.releaseDecodedColumns()
     }
 }

@@ -232,7 +232,18 @@ enum SnapshotReader {
             },
             uniquingKeysWith: { first, _ in first }
         )
-        let table = try assemble(footer: footer, columns: columns, deferred: deferred, redecoders: redecoders)
+        let releasable = Dictionary(
+            footer.columns.filter { loading == .whenUsed && $0.name == "form:" + StatisticsEngine.defaultBenefitField }
+                .map { ($0.name, columnDecoder($0, rows: footer.rowCount, file: file, path: path)) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let table = try assemble(
+            footer: footer,
+            columns: columns,
+            deferred: deferred,
+            redecoders: redecoders,
+            releasable: releasable
+        )
         try validateValues(table, footer: footer)
         return LoadedSnapshot(
             table: table,
@@ -252,7 +263,17 @@ enum SnapshotReader {
         file: MappedFile,
         path: String
     ) -> DeferredColumn {
-        DeferredColumn(rowCount: rows) {
+        DeferredColumn(rowCount: rows, decode: columnDecoder(entry, rows: rows, file: file, path: path))
+    }
+
+    /// Decodes a text column whose blocks were verified at load from `file`.
+    private static func columnDecoder(
+        _ entry: ColumnEntry,
+        rows: Int,
+        file: MappedFile,
+        path: String
+    ) -> @Sendable () -> DictionaryColumn {
+        {
             do {
                 let decompressor = ZstdDecompressor()
                 var scratch: [UInt8] = []
@@ -692,7 +713,8 @@ enum SnapshotReader {
         footer: SnapshotFooter,
         columns: [String: [DecodedStream]],
         deferred: [String: DeferredColumn],
-        redecoders: [String: @Sendable () -> TimeColumn]
+        redecoders: [String: @Sendable () -> TimeColumn],
+        releasable: [String: @Sendable () -> DictionaryColumn]
     ) throws(SnapshotError) -> InstanceTable {
         func streams(_ name: String, _ count: Int) throws(SnapshotError) -> [DecodedStream] {
             guard let found = columns[name], found.count == count else {
@@ -725,6 +747,7 @@ enum SnapshotReader {
         }
         func storage(_ name: String) throws(SnapshotError) -> DeferredColumn {
             if let column = deferred[name] { return column }
+            if let decode = releasable[name] { return DeferredColumn(decoded: try dictionary(name), decode: decode) }
             return DeferredColumn(try dictionary(name))
         }
         let formNames = footer.columns.map(\.name).filter { $0.hasPrefix("form:") }

@@ -201,7 +201,7 @@ struct DerivedColumnKernelTests {
         let derived = engine(table, derived: true, workers: 2)
         let block = 1 << ProposerPartitions.blockShift
         let partitions = derived.proposerPartitions()
-        let place = derived.proposerIndex().place
+        let place = derived.proposerIndex().places(of: table)
         var listed = 0
         for partition in 0..<(partitions.starts.count - 1) {
             // Each entry's row, read block by block.

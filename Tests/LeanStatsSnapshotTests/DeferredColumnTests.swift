@@ -61,7 +61,7 @@ struct DeferredColumnTests {
         #expect(eager == lazy)
     }
 
-    @Test func releasedTimesAreDecodedAgainWhenReadAndTheStatisticsNeedThemNot() throws {
+    @Test func releasedTimesAndBenefitsAreDecodedAgainWhenReadAndTheStatisticsNeedThemNot() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let original = Self.table(Self.records())
@@ -72,22 +72,33 @@ struct DeferredColumnTests {
         let options = KernelOptions(workers: 2, morselSize: 64, occurrenceScanRows: 0)
         let engine = StatisticsEngine(table: loaded, clock: clock, options: options)
         let reference = StatisticsEngine(table: original, clock: clock, options: options)
+        let benefit = try #require(loaded.formFields.first { $0.name == StatisticsEngine.defaultBenefitField })
         #expect(loaded.timesAreInMemory)
+        #expect(benefit.storage.columnIfDecoded != nil)
         engine.prepareIndexes()
         #expect(!loaded.timesAreInMemory)
+        #expect(benefit.storage.columnIfDecoded == nil)
         let month = DayRange(
             from: CivilDate(year: 2024, month: 5, day: 1),
             through: CivilDate(year: 2024, month: 5, day: 31)
         )
-        for period in [nil, month] {
-            #expect(engine.overview(period: period, options: .all) == reference.overview(period: period, options: .all))
-            for dimension in [Dimension.dept, .category, .month] {
+        for options in [StatisticsOptions.all.subtracting(.benefit), .all] {
+            for period in [nil, month] {
                 #expect(
-                    engine.grouped(by: .dimension(dimension), period: period, options: .all)
-                        == reference.grouped(by: .dimension(dimension), period: period, options: .all)
+                    engine.overview(period: period, options: options)
+                        == reference.overview(period: period, options: options)
                 )
+                for dimension in [Dimension.dept, .category, .month] {
+                    #expect(
+                        engine.grouped(by: .dimension(dimension), period: period, options: options)
+                            == reference.grouped(by: .dimension(dimension), period: period, options: options)
+                    )
+                }
             }
+            // Only a benefit sum reads the benefit field again.
+            #expect((benefit.storage.columnIfDecoded != nil) == options.contains(.benefit))
         }
+        #expect(engine.overview(period: nil, options: .all).benefitSum != nil)
         #expect(engine.rowRange(for: month) == reference.rowRange(for: month))
         #expect(!loaded.timesAreInMemory)
         #expect(loaded.createTimeBounds == original.createTimeBounds)
