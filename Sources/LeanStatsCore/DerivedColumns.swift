@@ -111,12 +111,13 @@ extension StatisticsEngine {
 /// first department name, from which ``places(of:)`` tells for each row whether it counts under that first
 /// department, under another one, or not at all (no user id or no user name).
 struct ProposerIndex: Sendable {
-    /// The user-name code of each user id's most recent named instance (0 when never named).
-    let latestName: [UInt32]
-    /// The department-name code of each user's first named instance.
-    let firstDept: [UInt32]
+    /// The user-name code of each user id's most recent named instance (0 when never named), in the width of the
+    /// user-name codes, as the two below in that of the department-name codes.
+    let latestName: CodeArray
+    /// The department-name code of each user's first named instance (0 when never named).
+    let firstDept: CodeArray
     /// The department-name code of each user id's most recent instance (0 when it has none).
-    let latestDept: [UInt32]
+    let latestDept: CodeArray
 
     /// The row counts for its user's first department.
     static let primary: UInt8 = 1
@@ -151,9 +152,10 @@ struct ProposerIndex: Sendable {
                 }
             }
         }
-        latestName = latest
-        latestDept = latestDepts
-        firstDept = first
+        let deptCodes = table.deptName.dictionary.maxCode
+        latestName = CodeArray(latest, maxCode: table.userName.dictionary.maxCode)
+        latestDept = CodeArray(latestDepts, maxCode: deptCodes)
+        firstDept = CodeArray(first.map { $0 == .max ? 0 : $0 }, maxCode: deptCodes)
     }
 
     /// Per row of `table` (the table the index was derived from): ``primary``, ``other`` or 0 (no user id or no
@@ -162,7 +164,7 @@ struct ProposerIndex: Sendable {
     func places(of table: InstanceTable) -> [UInt8] {
         var place = [UInt8](repeating: 0, count: table.rowCount)
         place.withUnsafeMutableBufferPointer { place in
-            firstDept.withUnsafeBufferPointer { first in
+            firstDept.withCodeBuffer { first in
                 table.userId.codes.withCodeBuffer { userCodes in
                     table.userName.codes.withCodeBuffer { nameCodes in
                         table.deptName.codes.withCodeBuffer { deptCodes in

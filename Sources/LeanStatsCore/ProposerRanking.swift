@@ -28,16 +28,25 @@ struct ProposerPartitions: Sendable {
     let lowRows: [UInt16]
     /// `pair within the partition << 1 | agreed`.
     let words: [UInt16]
-    /// The user and department-name codes of each pair.
-    let pairUser: [UInt32]
-    let pairDept: [UInt32]
+    /// The number of user codes: pair `p` below it is user `p` with its first department.
+    let userCount: Int
+    /// The users of the pairs from ``userCount`` on, each a user under another department.
+    let otherPairUsers: [UInt32]
+    /// The department-name code of each pair.
+    let pairDept: CodeArray
+
+    /// The user code of a pair.
+    @inline(__always)
+    func pairUser(_ pair: Int) -> UInt32 {
+        pair < userCount ? UInt32(truncatingIfNeeded: pair) : otherPairUsers[pair - userCount]
+    }
 
     /// Numbers the pairs and partitions the rows that ``ProposerIndex`` ranks.
     /// - Complexity: O(n); only rows under a department other than their user's first are hashed.
     init(table: InstanceTable, index: ProposerIndex, flags: [UInt8]) {
         let users = max(table.userId.dictionary.count, 1)
-        var pairUser = (0..<users).map { UInt32($0) }
-        var pairDept = index.firstDept
+        var otherPairUsers: [UInt32] = []
+        var pairDept = index.firstDept.widened()
         var otherPairs: [UInt64: UInt32] = [:]
         var rowPair = [UInt32](repeating: 0, count: table.rowCount)
         let place = index.places(of: table)
@@ -52,9 +61,9 @@ struct ProposerPartitions: Sendable {
                         if let pair = otherPairs[key] {
                             rowPair[row] = pair
                         } else {
-                            let pair = UInt32(pairUser.count)
+                            let pair = UInt32(users + otherPairUsers.count)
                             otherPairs[key] = pair
-                            pairUser.append(userCodes[row])
+                            otherPairUsers.append(userCodes[row])
                             pairDept.append(deptCodes[row])
                             rowPair[row] = pair
                         }
@@ -65,7 +74,7 @@ struct ProposerPartitions: Sendable {
             }
         }
         let shift = Self.partitionShift
-        let partitions = max(1, (pairUser.count + Self.pairsPerPartition - 1) >> shift)
+        let partitions = max(1, (users + otherPairUsers.count + Self.pairsPerPartition - 1) >> shift)
         var starts = [Int](repeating: 0, count: partitions + 1)
         for row in 0..<table.rowCount where place[row] != 0 { starts[Int(rowPair[row]) >> shift + 1] += 1 }
         for partition in 0..<partitions { starts[partition + 1] += starts[partition] }
@@ -95,8 +104,9 @@ struct ProposerPartitions: Sendable {
         self.blocksPerPartition = blocks
         self.lowRows = lowRows
         self.words = words
-        self.pairUser = pairUser
-        self.pairDept = pairDept
+        userCount = users
+        self.otherPairUsers = otherPairUsers
+        self.pairDept = CodeArray(pairDept, maxCode: table.deptName.dictionary.maxCode)
     }
 
     /// The first entry of a partition at or after a row (at most the table's row count): a binary search of the
@@ -187,7 +197,7 @@ extension StatisticsEngine {
             func entry(_ local: Int, count: Int, passed: Int) -> ProposerEntry {
                 let pair = base + local
                 return ProposerEntry(
-                    user: partitioned.pairUser[pair],
+                    user: partitioned.pairUser(pair),
                     dept: partitioned.pairDept[pair],
                     count: count,
                     passed: passed
@@ -266,7 +276,7 @@ extension StatisticsEngine {
                     totals.value.passed[pair] &+= passed
                 } else {
                     others.append(
-                        ProposerEntry(user: partitioned.pairUser[pair], dept: 0, count: count, passed: passed)
+                        ProposerEntry(user: partitioned.pairUser(pair), dept: 0, count: count, passed: passed)
                     )
                 }
             }

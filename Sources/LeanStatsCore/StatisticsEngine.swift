@@ -130,7 +130,8 @@ public final class StatisticsEngine: Sendable {
     /// - Complexity: O(users), after the proposer index is built (O(n) once per table).
     public func latestUserNames() -> [String] {
         let dictionary = table.userName.dictionary
-        let codes = Set(proposerIndex().latestName.dropFirst())
+        let latest = proposerIndex().latestName
+        let codes = Set((1..<max(latest.count, 1)).map { latest[$0] })
         return codes.compactMap { $0 == 0 ? nil : dictionary[$0] }.filter { !$0.isEmpty }.sorted {
             $0.utf8.lexicographicallyPrecedes($1.utf8)
         }
@@ -729,9 +730,7 @@ public final class StatisticsEngine: Sendable {
         for value in values {
             if let code = table.userId.dictionary.code(of: value) { codes.append(code) }
             if let name = table.userName.dictionary.code(of: value) {
-                for (user, latestName) in latest.enumerated() where user > 0 && latestName == name {
-                    codes.append(UInt32(user))
-                }
+                for user in 1..<max(latest.count, 1) where latest[user] == name { codes.append(UInt32(user)) }
             }
         }
         return codes
