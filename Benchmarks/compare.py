@@ -46,7 +46,8 @@ STATS = [
 
 # Columns each statistic must read per row, in LeanStats' encoding (`snapshot info` gives the widths). The creation
 # time is not among them: the table is time-ordered, so periods and months are row ranges found by binary search.
-# `days` is the processing-days column LeanStats derives at load (4 bytes; it also marks non-COMPLETED rows).
+# `days` is the processing-days column LeanStats derives at load (2 bytes, 4 only when some processing time exceeds
+# 32,767 days; it also marks non-COMPLETED rows).
 NEEDED_COLUMNS = {
     "overview": ["result", "user_id", "dept_id"],
     "by dept": ["dept_name", "result", "user_id"],
@@ -81,6 +82,8 @@ GOAL_MONTH_MS = 1.0
 GOAL_LOAD_S = 1.0
 GOAL_COLUMN_BYTES_PER_ROW = 40.0
 GOAL_IMPORT_ROWS_PER_S = 1_000_000
+# Goal of issue 17: the REPL's whole resident memory after the six statistics, per instance.
+GOAL_RESIDENT_BYTES_PER_ROW = 40.0
 
 
 def log(message: str) -> None:
@@ -1656,7 +1659,7 @@ def snapshot_info(binary: Path, store: Path) -> dict:
             info["columns"][name] = {"kind": kind, "width": width, "stored_bytes": number(stored),
                                      "decoded_bytes": number(decoded)}
     info["store_bytes"] = sum((store / Path(f).name).stat().st_size for f in info["files"])
-    info["columns"]["days"] = {"kind": "int32 (derived)", "width": 4, "decoded_bytes": 4 * info["rows"]}
+    info["columns"]["days"] = {"kind": "int16 (derived)", "width": 2, "decoded_bytes": 2 * info["rows"]}
     return info
 
 
@@ -1982,10 +1985,12 @@ def report(results: dict, month: str) -> None:
           f"(snapshot = {info['store_bytes'] / parquet:.2f}× Parquet), CSV {fmt_bytes(csv_bytes)}"
           + goal_note(info["store_bytes"] <= parquet, "snapshot ≤ Parquet"))
     columns = results["statistics_column_bytes"]
+    resident = lean["repl"]["resident_bytes"] / rows_total
     print(f"memory:    leanstats repl resident {fmt_bytes(lean['repl']['resident_bytes'])} = "
-          f"{lean['repl']['resident_bytes'] / rows_total:.0f} B/row, peak "
-          f"{lean['repl']['peak_resident_bytes'] / rows_total:.0f} B/row (whole process); "
-          f"columns the statistics read {columns / rows_total:.1f} B/row"
+          f"{resident:.1f} B/row, peak "
+          f"{lean['repl']['peak_resident_bytes'] / rows_total:.0f} B/row (whole process)"
+          + goal_note(resident <= GOAL_RESIDENT_BYTES_PER_ROW, f"resident ≤ {GOAL_RESIDENT_BYTES_PER_ROW:g} B/row")
+          + f"; columns the statistics read {columns / rows_total:.1f} B/row"
           + goal_note(columns / rows_total < GOAL_COLUMN_BYTES_PER_ROW, f"< {GOAL_COLUMN_BYTES_PER_ROW:g} B/row"))
     peer_memory = ", ".join(f"{PEER_LABEL[tuple(k.split(':'))]} {w['resident_bytes'] / rows_total:.0f}"
                             f" ({w['engine_bytes'] / rows_total:.0f})" for k, w in results["peers"].items())
