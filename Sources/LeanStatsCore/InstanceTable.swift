@@ -11,7 +11,7 @@ public struct InstanceTable: Sendable, Equatable {
     /// The value stored in `finishTime` for an instance that has not finished.
     public static let missingTime = Int64.min
 
-    /// Creation times, ascending; decoded again on first use when released (see ``releaseDecodedTimes()``).
+    /// Creation times, ascending; decoded again on first use when released (see ``releaseDecodedColumns()``).
     public var createTime: TimeColumn { createTimeStorage.column }
     /// Finish times, ``missingTime`` while open; decoded again on first use when released.
     public var finishTime: TimeColumn { finishTimeStorage.column }

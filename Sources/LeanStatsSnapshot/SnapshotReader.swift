@@ -324,7 +324,11 @@ enum SnapshotReader {
                     ),
                     values.count == rows
                 else {
-                    throw SnapshotError(.malformedColumn, message: "the times decode to another shape than at load")
+                    throw SnapshotError(
+                        .malformedColumn,
+                        message: "the times decode to another shape than at load",
+                        section: "column '\(entry.name)'"
+                    )
                 }
                 file.release(entry.streams[0].byteRange)
                 if let row = values.firstIndex(where: {
@@ -332,7 +336,8 @@ enum SnapshotReader {
                 }) {
                     throw SnapshotError(
                         .malformedColumn,
-                        message: "row \(row) holds a time outside \(ValueLimits.instantsText)"
+                        message: "row \(row) holds a time outside \(ValueLimits.instantsText)",
+                        section: "column '\(entry.name)'"
                     )
                 }
                 return TimeColumn(values)

@@ -240,16 +240,22 @@ struct DerivedColumnKernelTests {
         }
     }
 
-    @Test func shortRangesAnsweredFromPreparedIndexesAgreeWithTheGeneralKernels() {
-        let table = randomTable(count: 4000, seed: 77, users: 600)
-        let general = engine(table, derived: false, workers: 1)
-        // Ranges under 1000 rows build no index of their own; prepared ones are used for them.
-        let prepared = StatisticsEngine(
+    /// An engine whose indexes are prepared as a REPL's are; ranges under 1000 rows build no index of their own.
+    func prepared(_ table: InstanceTable) -> StatisticsEngine {
+        let engine = StatisticsEngine(
             table: table,
             clock: clock,
             options: KernelOptions(workers: 2, morselSize: 37, occurrenceScanRows: 1000)
         )
-        prepared.prepareIndexes()
+        engine.prepareIndexes()
+        return engine
+    }
+
+    @Test func shortRangesAnsweredFromPreparedIndexesAgreeWithTheGeneralKernels() {
+        let table = randomTable(count: 4000, seed: 77, users: 600)
+        let general = engine(table, derived: false, workers: 1)
+        // Ranges under 1000 rows build no index of their own; prepared ones are used for them.
+        let prepared = self.prepared(table)
         let month = may2024
         #expect(general.overview(period: month).count > 0)
         for options in [StatisticsOptions.all, .standard, [.distinct]] {
@@ -269,12 +275,7 @@ struct DerivedColumnKernelTests {
     @Test func departmentPairsAreBuiltOnlyOnceAQueryCountsDepartmentsPerGroup() {
         let table = randomTable(count: 4000, seed: 79, users: 600)
         let general = engine(table, derived: false, workers: 1)
-        let prepared = StatisticsEngine(
-            table: table,
-            clock: clock,
-            options: KernelOptions(workers: 2, morselSize: 37, occurrenceScanRows: 1000)
-        )
-        prepared.prepareIndexes()
+        let prepared = self.prepared(table)
         let key = "\(GroupingKey.dimension(.dept))"
         #expect(prepared.hasPairOccurrences(key))
         #expect(!prepared.hasPairOccurrences(key, departments: true))
