@@ -38,7 +38,7 @@ let package = Package(
         .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "LeanStatsCore"),
         .target(name: "LeanStatsSnapshot", dependencies: ["LeanStatsCore", "CZstd"]),
-        .target(name: "LeanStatsImport", dependencies: ["LeanStatsCore"]),
+        .target(name: "LeanStatsImport", dependencies: ["LeanStatsCore", "LeanStatsSnapshot"]),
         .target(name: "LeanStatsQuery", dependencies: ["LeanStatsCore"]),
         .target(name: "LeanStatsReport", dependencies: ["LeanStatsCore", "LeanStatsQuery", "CXLSXWriter"]),
         .target(

@@ -47,7 +47,7 @@ struct FormBusinessMatcher: Sendable {
     init?(_ rows: MergedInstanceRows) {
         let slot = InstanceRowsPart.Slot.businessId.rawValue
         guard rows.rowCount > 0, rows.dictionaries[slot].count < Int(Self.unmatched) else { return nil }
-        self.init(dictionary: rows.dictionaries[slot], rowCodes: rows.codes[slot])
+        self.init(dictionary: rows.dictionaries[slot], rowCodes: rows.codes[slot].widened())
     }
 
     /// A matcher of instance rows with `rowCodes` in `dictionary`.

@@ -19,10 +19,12 @@ struct ImportAccumulator {
     /// runs before a form-values file is read, which would otherwise be held beside the parts.
     mutating func mergeInstanceParts() {
         guard !instanceParts.isEmpty, instanceParts.allSatisfy({ $0.forms.isEmpty }) else { return }
+        var timer = PhaseTimer()
         var parts = instanceParts
         instanceParts = []
-        mergedRows = Self.merged(mergedRows.take(), &parts)
+        mergedRows = Self.merged(mergedRows.take(), &parts, settingInstanceIdsAside: true)
         FreedMemory.release()
+        timer.lap("merge instance rows")
     }
 
     /// Merges the parts into one batch of rows and attaches the form values to their instances.
@@ -43,15 +45,17 @@ struct ImportAccumulator {
         self.formParts = []
         var starts = [mergedRows?.rowCount ?? 0]
         for part in parts { starts.append(starts[starts.count - 1] + part.rowCount) }
-        var rows = Self.merged(mergedRows.take(), &parts)
+        var rows = Self.merged(mergedRows.take(), &parts, settingInstanceIdsAside: false)
         let rowCount = rows.rowCount
         timer.lap("join: text columns")
 
         let businessSlot = InstanceRowsPart.Slot.businessId.rawValue
-        let businessMaps = FormBusinessJoin.maps(
+        // Uncopied: a column of distinct ids has 32-bit codes.
+        let businessCodes = rows.codes[businessSlot].widened()
+        var businessMaps = FormBusinessJoin.maps(
             formParts.map(\.businessIds),
             dictionary: rows.dictionaries[businessSlot],
-            rowCodes: rows.codes[businessSlot]
+            rowCodes: businessCodes
         )
         for index in formParts.indices { formParts[index].businessIds = StringDictionaryBuilder() }
         FreedMemory.release()
@@ -108,7 +112,7 @@ struct ImportAccumulator {
         var laterRows: [Int: [Int]] = [:]
         for range in rows.joinable {
             for row in range {
-                let code = Int(rows.codes[businessSlot][row])
+                let code = Int(businessCodes[row])
                 guard code != 0 else { continue }
                 if firstRow[code] < 0 {
                     firstRow[code] = Int32(row)
@@ -117,16 +121,17 @@ struct ImportAccumulator {
                 }
             }
         }
-        // Every form column's codes in one buffer, column after column.
-        var formCodes = [UInt32](repeating: 0, count: formNames.count * rowCount)
-        for (column, sources) in formSources.enumerated() {
-            for (position, source) in sources.enumerated() {
-                guard case .own(let index, let field) = source else { continue }
-                let map = formMaps[column][position]
-                for (offset, local) in parts[index].forms[field].values.codes.enumerated() {
-                    formCodes[column * rowCount + starts[index] + offset] = map[Int(local)]
+        var formCodes = FormCodeColumns(maxCodes: formDictionaries.map(\.maxCode), rowCount: rowCount)
+        formCodes.withWriter { writer in
+            for (column, sources) in formSources.enumerated() {
+                for (position, source) in sources.enumerated() {
+                    guard case .own(let index, let field) = source else { continue }
+                    let map = formMaps[column][position]
+                    for (offset, local) in parts[index].forms[field].values.codes.enumerated() {
+                        writer.set(map[Int(local)], column: column, row: starts[index] + offset)
+                    }
+                    parts[index].forms[field].values.codes = []
                 }
-                parts[index].forms[field].values.codes = []
             }
         }
         // Where each form part's values land: (column, position of the source in that column) by name code.
@@ -143,42 +148,38 @@ struct ImportAccumulator {
         let orphans = Self.joinFormValues(
             formParts,
             into: &formCodes,
-            rowCount: rowCount,
             businessMaps: businessMaps,
             valueMaps: valueMaps,
             rows: (first: firstRow, later: laterRows)
         )
+        // Everything but the table's columns goes before the instance ids come back, the import's largest moment.
         formParts = []
+        parts = []
+        (businessMaps, valueMaps, firstRow, laterRows) = ([], [], [], [:])
         FreedMemory.release()
         timer.lap("join: form codes")
+        rows.restoreInstanceIds()
+        timer.lap("join: restore instance ids")
         var textColumns: [DictionaryColumn] = []
         for slot in rows.codes.indices {
-            let codes = CodeArray(rows.codes[slot], maxCode: rows.dictionaries[slot].maxCode)
-            rows.codes[slot] = []
-            textColumns.append(DictionaryColumn(dictionary: rows.dictionaries[slot], codes: codes))
+            textColumns.append(DictionaryColumn(dictionary: rows.dictionaries[slot], codes: rows.codes[slot]))
         }
         let formFields = formNames.indices.map { column in
             FormFieldColumn(
                 name: formNames[column],
-                column: DictionaryColumn(
-                    dictionary: formDictionaries[column],
-                    codes: CodeArray(
-                        formCodes[(column * rowCount)..<((column + 1) * rowCount)],
-                        maxCode: formDictionaries[column].maxCode
-                    )
-                )
+                column: DictionaryColumn(dictionary: formDictionaries[column], codes: formCodes.columns[column])
             )
         }
-        formCodes = []
+        formCodes = FormCodeColumns(maxCodes: [], rowCount: 0)
         // Without validation the initialiser cannot throw; the rows are a batch, not yet a sorted table.
         let table = try! InstanceTable(
-            createTime: rows.createTime,
-            finishTime: rows.finishTime,
+            createTime: DeferredTimes(rows.createTime),
+            finishTime: DeferredTimes(rows.finishTime),
             status: rows.status,
             result: rows.result,
-            instanceId: textColumns[0],
-            businessId: textColumns[1],
-            title: textColumns[2],
+            instanceId: DeferredColumn(textColumns[0]),
+            businessId: DeferredColumn(textColumns[1]),
+            title: DeferredColumn(textColumns[2]),
             userId: textColumns[3],
             userName: textColumns[4],
             deptId: textColumns[5],
@@ -191,14 +192,17 @@ struct ImportAccumulator {
 
     /// `base` followed by the instance parts' rows: the parts' text columns merged into `base`'s dictionaries (whose
     /// codes stay) and their fixed-width columns appended. The parts keep only their form fields: each part's
-    /// share of a column is freed once merged.
+    /// share of a column is freed once merged. With `settingInstanceIdsAside`, the instance ids are set aside
+    /// (``MergedInstanceRows/parkInstanceIds()``) as soon as they are merged, before the columns after them.
     private static func merged(
         _ base: consuming MergedInstanceRows?,
-        _ parts: inout [InstanceRowsPart]
+        _ parts: inout [InstanceRowsPart],
+        settingInstanceIdsAside: Bool
     )
         -> MergedInstanceRows
     {
         var rows = base ?? MergedInstanceRows()
+        if !parts.isEmpty { rows.restoreInstanceIds() }
         let rowCount = rows.rowCount + parts.reduce(0) { $0 + $1.rowCount }
         var start = rows.rowCount
         for part in parts {
@@ -210,39 +214,6 @@ struct ImportAccumulator {
                 }
             }
             start += part.rowCount
-        }
-        let groups: [[InstanceRowsPart.Slot]] = [
-            [.instanceId], [.businessId], [.title, .userId, .userName, .deptId, .deptName],
-        ]
-        for group in groups {
-            var sources = group.map { slot in
-                (
-                    base: (dictionary: rows.dictionaries[slot.rawValue], codes: rows.codes[slot.rawValue]),
-                    parts: parts.map { $0.text[slot.rawValue] }
-                )
-            }
-            for slot in group {
-                rows.codes[slot.rawValue] = []
-                for index in parts.indices { parts[index].text[slot.rawValue] = TextPart() }
-            }
-            var merged = [(dictionary: StringDictionary, codes: [UInt32])](
-                repeating: (StringDictionary(), []),
-                count: group.count
-            )
-            // The columns of a group are merged side by side: each merge has a serial part that the others overlap.
-            sources.withUnsafeMutableBufferPointer { sources in
-                merged.withUnsafeMutableBufferPointer { results in
-                    let shared = UnsafeTransferValue((sources, results))
-                    DispatchQueue.concurrentPerform(iterations: group.count) { index in
-                        let (sources, results) = shared.value
-                        results[index] = Self.merged(&sources[index], rowCount: rowCount)
-                    }
-                }
-            }
-            for (index, slot) in group.enumerated() {
-                (rows.dictionaries[slot.rawValue], rows.codes[slot.rawValue]) = merged[index]
-            }
-            FreedMemory.release()
         }
         /// One fixed-width column of every part appended to `base`'s, each part's share freed once copied.
         func append<Value>(
@@ -260,61 +231,119 @@ struct ImportAccumulator {
                 parts[index][keyPath: column] = []
             }
         }
-        append(&rows.createTime, \.createTime)
-        append(&rows.finishTime, \.finishTime)
+        /// One time column of every part appended to `base`'s, each part's share freed once copied.
+        func appendTimes(_ values: inout TimeColumn, _ column: WritableKeyPath<InstanceRowsPart, [Int64]>) {
+            var taken = parts.indices.map { index in
+                defer { parts[index][keyPath: column] = [] }
+                return parts[index][keyPath: column]
+            }
+            let head = values
+            values = []
+            values = TimeColumn(concatenating: head, &taken)
+        }
+        appendTimes(&rows.createTime, \.createTime)
+        appendTimes(&rows.finishTime, \.finishTime)
         append(&rows.status, \.status)
         append(&rows.result, \.result)
+        FreedMemory.release()
+        // Each merge holds its sources and its result side by side. The ids of distinct values go first, and the
+        // instance ids are set aside once merged; then the columns of repeated values, whose merge (a user id
+        // column, say, which is too varied to be deduplicated while it is read) dedupes every row, with less beside it.
+        let groups: [[InstanceRowsPart.Slot]] = [
+            [.businessId], [.instanceId], [.title, .userId, .userName, .deptId, .deptName],
+        ]
+        for group in groups {
+            var sources = group.map { slot in
+                (
+                    base: (dictionary: rows.dictionaries[slot.rawValue], codes: rows.codes[slot.rawValue]),
+                    parts: parts.map { $0.text[slot.rawValue] }
+                )
+            }
+            for slot in group {
+                rows.codes[slot.rawValue] = .u8([])
+                for index in parts.indices { parts[index].text[slot.rawValue] = TextPart() }
+            }
+            var merged = [(dictionary: StringDictionary, codes: CodeArray)](
+                repeating: (StringDictionary(), .u8([])),
+                count: group.count
+            )
+            // The columns of a group are merged side by side: each merge has a serial part that the others overlap.
+            sources.withUnsafeMutableBufferPointer { sources in
+                merged.withUnsafeMutableBufferPointer { results in
+                    let shared = UnsafeTransferValue((sources, results))
+                    DispatchQueue.concurrentPerform(iterations: group.count) { index in
+                        let (sources, results) = shared.value
+                        results[index] = Self.merged(&sources[index], rowCount: rowCount)
+                    }
+                }
+            }
+            for (index, slot) in group.enumerated() {
+                (rows.dictionaries[slot.rawValue], rows.codes[slot.rawValue]) = merged[index]
+            }
+            if settingInstanceIdsAside, group == [.instanceId] { rows.parkInstanceIds() }
+            FreedMemory.release()
+        }
         FreedMemory.release()
         return rows
     }
 
     /// One text column: `base` and then every part, merged into the union of their dictionaries (`base`'s codes
-    /// stay), with the codes end to end. The parts' dictionaries are freed once the union is built, and each
-    /// part's codes once translated.
+    /// stay), with the codes end to end in the narrowest width the union needs (a column of a few thousand
+    /// departments or people takes two bytes a row, not four). The parts' dictionaries are freed once the union is
+    /// built, and each part's codes once translated.
     private static func merged(
-        _ column: inout (base: (dictionary: StringDictionary, codes: [UInt32]), parts: [TextPart]),
+        _ column: inout (base: (dictionary: StringDictionary, codes: CodeArray), parts: [TextPart]),
         rowCount: Int
-    ) -> (StringDictionary, [UInt32]) {
-        var codes = column.base.codes
+    ) -> (StringDictionary, CodeArray) {
+        let baseCodes = column.base.codes
         let baseDictionary = column.base.dictionary
-        column.base = (StringDictionary(), [])
+        column.base = (StringDictionary(), .u8([]))
         var parts = column.parts
         column.parts = []
-        guard !parts.isEmpty else { return (baseDictionary, codes) }
+        guard !parts.isEmpty else { return (baseDictionary, baseCodes) }
         let builders = parts.indices.map { index in
             defer { parts[index].dictionary = StringDictionaryBuilder() }
             return parts[index].dictionary
         }
         let union = DictionaryUnion(base: consume baseDictionary, builders: consume builders)
-        codes.reserveCapacity(rowCount)
-        for index in parts.indices {
-            union.maps[index].withUnsafeBufferPointer { map in
-                codes.append(contentsOf: parts[index].codes.lazy.map { map[Int($0)] })
+        func translated<Code: FixedWidthInteger>(_: Code.Type) -> [Code] {
+            var codes: [Code] = []
+            codes.reserveCapacity(rowCount)
+            baseCodes.withCodeBuffer { base in
+                for row in 0..<baseCodes.count { codes.append(Code(truncatingIfNeeded: base[row])) }
             }
-            parts[index].codes = []
+            for index in parts.indices {
+                union.maps[index].withUnsafeBufferPointer { map in
+                    codes.append(contentsOf: parts[index].codes.lazy.map { Code(truncatingIfNeeded: map[Int($0)]) })
+                }
+                parts[index].codes = []
+            }
+            return codes
         }
-        return (union.dictionary, codes)
+        switch CodeArray.width(forMaxCode: union.dictionary.maxCode) {
+        case 1: return (union.dictionary, .u8(translated(UInt8.self)))
+        case 2: return (union.dictionary, .u16(translated(UInt16.self)))
+        default: return (union.dictionary, .u32(translated(UInt32.self)))
+        }
     }
 
-    /// Writes the values of the form parts' rows into `codes` (one run of `rowCount` codes per form column) and
-    /// returns the number of form rows whose business id no joinable instance has.
+    /// Writes the values of the form parts' rows into `codes` and returns the number of form rows whose business id no joinable instance has.
     ///
     /// A later row for the same instance and component name replaces an earlier one; every copy of an instance
     /// gets the value.
     private static func joinFormValues(
         _ formParts: [FormValuesPart],
-        into codes: inout [UInt32],
-        rowCount: Int,
+        into codes: inout FormCodeColumns,
         businessMaps: [[UInt32]],
         valueMaps: [[(column: Int, map: [UInt32])]],
         rows: (first: [Int32], later: [Int: [Int]])
     ) -> Int {
         var orphans = 0
         // Written without per-row bounds or uniqueness checks.
-        codes.withUnsafeMutableBufferPointer { flat in
+        codes.withWriter { writer in
             rows.first.withUnsafeBufferPointer { firstRow in
                 for (index, part) in formParts.enumerated() {
-                    let targets = valueMaps[index].map { (offset: max($0.column, 0) * rowCount, map: $0.map) }
+                    let targets = valueMaps[index].map { (column: max($0.column, 0), map: $0.map) }
                     // A piece matched while reading marks the ids it left to the join; the others are instance codes.
                     let mark = part.position == nil ? 0 : FormBusinessMatcher.unmatched
                     businessMaps[index].withUnsafeBufferPointer { businessMap in
@@ -332,9 +361,9 @@ struct ImportAccumulator {
                                 guard local != 0 else { continue }
                                 let target = targets[Int(names[row])]
                                 let code = target.map[Int(local)]
-                                flat[target.offset + Int(firstRow[business])] = code
+                                writer.set(code, column: target.column, row: Int(firstRow[business]))
                                 if !rows.later.isEmpty, let later = rows.later[business] {
-                                    for row in later { flat[target.offset + row] = code }
+                                    for row in later { writer.set(code, column: target.column, row: row) }
                                 }
                             }
                         }
@@ -354,19 +383,39 @@ struct ImportAccumulator {
     }
 }
 
-/// Instance rows merged from parts: the fixed-width columns, and each text column's dictionary and codes.
+/// Instance rows merged from parts: the fixed-width columns, and each text column's dictionary and codes, held
+/// as narrow as the table they become.
 struct MergedInstanceRows {
-    var createTime: [Int64] = []
-    var finishTime: [Int64] = []
+    var createTime: TimeColumn = []
+    var finishTime: TimeColumn = []
     var status: [UInt8] = []
     var result: [UInt8] = []
     /// The text columns' dictionaries and codes, in ``InstanceRowsPart/Slot`` order.
     var dictionaries = [StringDictionary](repeating: StringDictionary(), count: InstanceRowsPart.Slot.allCases.count)
-    var codes = [[UInt32]](repeating: [], count: InstanceRowsPart.Slot.allCases.count)
+    var codes = [CodeArray](repeating: .u8([]), count: InstanceRowsPart.Slot.allCases.count)
     /// The rows that came from `ding_process_instances` files, which form values join.
     var joinable: [Range<Int>] = []
+    /// The instance id column while it is set aside (its dictionary and codes are then empty).
+    private var parkedInstanceIds: ParkedTextColumn?
 
     var rowCount: Int { createTime.count }
+
+    /// Sets the instance id column aside, compressed, until ``restoreInstanceIds()``: form values never read it.
+    mutating func parkInstanceIds() {
+        let slot = InstanceRowsPart.Slot.instanceId.rawValue
+        guard parkedInstanceIds == nil, let parked = ParkedTextColumn(dictionaries[slot], codes[slot]) else { return }
+        parkedInstanceIds = parked
+        dictionaries[slot] = StringDictionary()
+        codes[slot] = .u8([])
+    }
+
+    /// Brings back the instance id column set aside by ``parkInstanceIds()``, if it is.
+    mutating func restoreInstanceIds() {
+        guard let parked = parkedInstanceIds else { return }
+        let slot = InstanceRowsPart.Slot.instanceId.rawValue
+        (dictionaries[slot], codes[slot]) = parked.restored()
+        parkedInstanceIds = nil
+    }
 }
 
 /// Moves values the workers only read, or write at disjoint places, into a concurrent closure.

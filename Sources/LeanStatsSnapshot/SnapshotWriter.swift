@@ -113,15 +113,28 @@ struct SnapshotWriter {
     }
 
     /// A time column's stream: its seconds as 64-bit integers, whatever width the column takes in memory.
+    ///
+    /// A column held in four bytes a row is widened a few whole blocks at a time, so writing it takes a few
+    /// megabytes beside it rather than a 64-bit copy of it; the blocks are the same as for a 64-bit column.
     private mutating func timeStream(_ values: TimeColumn, role: String, delta: Bool) throws -> StreamEntry {
-        try values.withUnsafeSeconds { seconds throws in
-            try stream(
-                UnsafeRawBufferPointer(seconds),
-                role: role,
-                width: 8,
-                encoding: delta ? "delta-shuffle" : "shuffle"
-            )
+        let encoding = delta ? "delta-shuffle" : "shuffle"
+        guard values.bytesPerRow != 8 else {
+            return try values.withUnsafeSeconds { seconds throws in
+                try stream(UnsafeRawBufferPointer(seconds), role: role, width: 8, encoding: encoding)
+            }
         }
+        let rowsAtATime = SnapshotLayout.blockElements * 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var blocks: [BlockEntry] = []
+        var start = 0
+        repeat {
+            let end = min(start + rowsAtATime, values.count)
+            let seconds = values.withTimeBuffer { buffer in (start..<end).map { buffer[$0] } }
+            blocks += try seconds.withUnsafeBytes { bytes in
+                try stream(bytes, role: role, width: 8, encoding: encoding).blocks
+            }
+            start = end
+        } while start < values.count
+        return StreamEntry(role: role, encoding: encoding, width: 8, count: values.count, blocks: blocks)
     }
 
     private mutating func byteStream(_ values: [UInt8], role: String) throws -> StreamEntry {
@@ -130,6 +143,9 @@ struct SnapshotWriter {
 
     /// Cuts `bytes` into blocks, encodes, compresses and checksums them (in parallel when there are several), then
     /// writes them in order.
+    ///
+    /// The blocks go a few per core at a time, each wave written before the next is compressed: a large column's
+    /// compressed frames are then never all held in memory at once.
     private mutating func stream(
         _ bytes: UnsafeRawBufferPointer,
         role: String,
@@ -138,40 +154,50 @@ struct SnapshotWriter {
     ) throws -> StreamEntry {
         let blockSize = width == 1 ? SnapshotLayout.blockBytes : SnapshotLayout.blockElements * width
         let ranges = stride(from: 0, to: bytes.count, by: blockSize).map { $0..<min($0 + blockSize, bytes.count) }
-        var frames = [Result<EncodedBlock, SnapshotError>](
-            repeating: .success(EncodedBlock(frame: [], rawLength: 0, checksum: 0)),
-            count: ranges.count
-        )
-        if ranges.count == 1 {
-            frames[0] = Self.frame(UnsafeRawBufferPointer(rebasing: bytes[ranges[0]]), encoding, width, compressor)
-        } else if ranges.count > 1 {
-            let workers = min(ranges.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
-            frames.withUnsafeMutableBufferPointer { frames in
-                let shared = UnsafeTransfer((frames, bytes))
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    let (frames, bytes) = shared.value
-                    let compressor = ZstdCompressor()
-                    for index in stride(from: worker, to: ranges.count, by: workers) {
-                        let block = UnsafeRawBufferPointer(rebasing: bytes[ranges[index]])
-                        frames[index] = Self.frame(block, encoding, width, compressor)
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let wave = workers * 2
+        var blocks: [BlockEntry] = []
+        blocks.reserveCapacity(ranges.count)
+        for waveStart in stride(from: 0, to: ranges.count, by: wave) {
+            let waveRanges = Array(ranges[waveStart..<min(waveStart + wave, ranges.count)])
+            var frames = [Result<EncodedBlock, SnapshotError>](
+                repeating: .success(EncodedBlock(frame: [], rawLength: 0, checksum: 0)),
+                count: waveRanges.count
+            )
+            if waveRanges.count == 1 {
+                frames[0] = Self.frame(
+                    UnsafeRawBufferPointer(rebasing: bytes[waveRanges[0]]),
+                    encoding,
+                    width,
+                    compressor
+                )
+            } else {
+                frames.withUnsafeMutableBufferPointer { frames in
+                    let shared = UnsafeTransfer((frames, bytes))
+                    let waveWorkers = min(waveRanges.count, workers)
+                    DispatchQueue.concurrentPerform(iterations: waveWorkers) { worker in
+                        let (frames, bytes) = shared.value
+                        let compressor = ZstdCompressor()
+                        for index in stride(from: worker, to: waveRanges.count, by: waveWorkers) {
+                            let block = UnsafeRawBufferPointer(rebasing: bytes[waveRanges[index]])
+                            frames[index] = Self.frame(block, encoding, width, compressor)
+                        }
                     }
                 }
             }
-        }
-        var blocks: [BlockEntry] = []
-        blocks.reserveCapacity(frames.count)
-        for result in frames {
-            let block = try result.get()
-            blocks.append(
-                BlockEntry(
-                    offset: offset,
-                    length: block.frame.count,
-                    rawLength: block.rawLength,
-                    checksum: block.checksum.hex16
+            for result in frames {
+                let block = try result.get()
+                blocks.append(
+                    BlockEntry(
+                        offset: offset,
+                        length: block.frame.count,
+                        rawLength: block.rawLength,
+                        checksum: block.checksum.hex16
+                    )
                 )
-            )
-            try output.write(block.frame)
-            offset += block.frame.count
+                try output.write(block.frame)
+                offset += block.frame.count
+            }
         }
         return StreamEntry(role: role, encoding: encoding, width: width, count: bytes.count / width, blocks: blocks)
     }

@@ -107,4 +107,22 @@ struct TimeColumnTests {
         #expect(near.statistics.openCreatedDays == clock.dayNumber(at: base + day))
         #expect(far.statistics.openCreatedDays == clock.dayNumber(at: 2 * day))
     }
+
+    @Test func partsAppendedToAColumnReadBackInOrderAndAreEmptiedAsTheyAreCopied() {
+        let head = TimeColumn([base + 50, missing])
+        var parts: [[Int64]] = [[base + 10, missing], [], [base + 4_000_000_000]]
+        let column = TimeColumn(concatenating: head, &parts)
+        #expect(Array(column) == [base + 50, missing, base + 10, missing, base + 4_000_000_000])
+        #expect(column.bytesPerRow == 4)
+        #expect(parts.allSatisfy { $0.isEmpty })
+    }
+
+    @Test func partsThatSpanMoreThanTheOffsetsCanHoldMakeAnEightByteColumn() {
+        var parts: [[Int64]] = [[base], [base + 4_294_967_295]]
+        let column = TimeColumn(concatenating: TimeColumn([base + 1]), &parts)
+        #expect(Array(column) == [base + 1, base, base + 4_294_967_295])
+        #expect(column.bytesPerRow == 8)
+        var none: [[Int64]] = [[], []]
+        #expect(TimeColumn(concatenating: column, &none) == column)
+    }
 }

@@ -10,10 +10,8 @@ struct FormBusinessMatcherTests {
         var rows = MergedInstanceRows()
         var builder = StringDictionaryBuilder()
         let slot = InstanceRowsPart.Slot.businessId.rawValue
-        for index in 0..<count {
-            rows.createTime.append(0)
-            rows.codes[slot].append(builder.intern("B-\(index)"))
-        }
+        rows.createTime = TimeColumn([Int64](repeating: 0, count: count))
+        rows.codes[slot] = .u32((0..<count).map { builder.intern("B-\($0)") })
         rows.dictionaries[slot] = builder.build()
         return rows
     }

@@ -34,6 +34,38 @@ struct SnapshotTests {
         }
     }
 
+    @Test func aTableWithMoreBlocksThanAreCompressedAtOnceReadsBackExactly() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // 1.1M rows: each time stream has five blocks of 256Ki values, more than a wave of two per core, and the
+        // four-byte times are widened in more than one run.
+        let rows = 1_100_000
+        let start: Int64 = 1_700_000_000
+        var ids = StringDictionaryBuilder()
+        let codes = (0..<rows).map { ids.intern("i\($0)") }
+        let none = DictionaryColumn(dictionary: StringDictionary(), codes: .u8([UInt8](repeating: 0, count: rows)))
+        let original = try InstanceTable(
+            createTime: (0..<rows).map { start + Int64($0) * 7 },
+            finishTime: (0..<rows).map { $0 % 3 == 0 ? InstanceTable.missingTime : start + Int64($0) * 11 },
+            status: (0..<rows).map { UInt8($0 % 4) },
+            result: [UInt8](repeating: 0, count: rows),
+            instanceId: DictionaryColumn(dictionary: ids.build(), codes: .u32(codes)),
+            businessId: none,
+            title: none,
+            userId: none,
+            userName: none,
+            deptId: none,
+            deptName: none,
+            formFields: [],
+            validate: true
+        )
+        let store = SnapshotStore(directory: directory.path)
+        _ = try store.write(original, metadata: [:])
+        let loaded = try #require(try store.loadLatest())
+        #expect(loaded.table == original)
+        #expect(loaded.table.instanceId[rows - 1] == "i\(rows - 1)")
+    }
+
     @Test func aRoundTripPreservesEveryValue() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
