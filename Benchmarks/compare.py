@@ -84,6 +84,8 @@ GOAL_COLUMN_BYTES_PER_ROW = 40.0
 GOAL_IMPORT_ROWS_PER_S = 1_000_000
 # Goal of issue 17: the REPL's whole resident memory after the six statistics, per instance.
 GOAL_RESIDENT_BYTES_PER_ROW = 40.0
+# Goal of issue 17: the import's peak resident memory, per instance (1.5 GB for 10M rows).
+GOAL_IMPORT_PEAK_BYTES_PER_ROW = 150.0
 
 
 def log(message: str) -> None:
@@ -1626,6 +1628,20 @@ def run_command(command: list, **kwargs) -> tuple[float, subprocess.CompletedPro
     return elapsed, done
 
 
+def run_measured(command: list) -> tuple[float, int]:
+    """Runs `command` (which must succeed) and returns its wall time and its peak resident bytes (the kernel's
+    `ru_maxrss` of that one child)."""
+    started = time.perf_counter()
+    child = subprocess.Popen([str(c) for c in command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"compare: {' '.join(map(str, command))} failed ({child.returncode}):\n{stderr}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
 def leanstats_binary(path: str | None) -> Path:
     if path:
         binary = Path(path).resolve()
@@ -1755,20 +1771,23 @@ def leanstats_import(binary: Path, csv_dir: Path, work: Path, rows: int, referen
             while handle.read(16 << 20):
                 pass
     store = work / "import-store"
-    times, problems = [], []
+    times, peaks, problems = [], [], []
     for _ in range(runs):
         shutil.rmtree(store, ignore_errors=True)
         settle()
-        elapsed, _ = run_command([binary, "import", "--data", store, *files])
+        elapsed, peak = run_measured([binary, "import", "--data", store, *files])
         times.append(elapsed)
+        peaks.append(peak)
         _, done = run_command([binary, "query", "--data", store, "--format", "json", "overview all"])
         problems += differences(reference, json.loads(done.stdout))
     shutil.rmtree(store, ignore_errors=True)
     if earlier:
         times = earlier["runs_s"] + times
+        peaks = earlier["peaks_bytes"] + peaks
         problems = earlier["problems"] + problems
     seconds = statistics.median(times)
-    return {"seconds": seconds, "runs_s": times, "rows_per_s": rows / seconds, "problems": problems}
+    return {"seconds": seconds, "runs_s": times, "rows_per_s": rows / seconds, "peaks_bytes": peaks,
+            "peak_bytes": max(peaks), "problems": problems}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -2000,6 +2019,10 @@ def report(results: dict, month: str) -> None:
     print(f"import:    leanstats import of the CSV export {imported['seconds']:.2f} s (median of {runs} s) = "
           f"{imported['rows_per_s']:,.0f} rows/s"
           + goal_note(imported["rows_per_s"] >= GOAL_IMPORT_ROWS_PER_S, f"≥ {GOAL_IMPORT_ROWS_PER_S:,} rows/s")
+          + f"; peak {imported['peak_bytes'] / 1e9:.2f} GB = {imported['peak_bytes'] / rows_total:.0f} B/row (largest "
+          f"of the runs)"
+          + goal_note(imported["peak_bytes"] <= GOAL_IMPORT_PEAK_BYTES_PER_ROW * rows_total,
+                      f"≤ {GOAL_IMPORT_PEAK_BYTES_PER_ROW:g} B/row, 1.5 GB for 10M rows")
           + ("" if not imported["problems"] else "  MISMATCH after import: " + "; ".join(imported["problems"][:3])))
     print("versions:  " + ", ".join(f"{PEER_LABEL[tuple(k.split(':'))]} {w['version']}"
                                     for k, w in results["peers"].items() if k.endswith(":plain")))
