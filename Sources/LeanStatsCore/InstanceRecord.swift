@@ -88,6 +88,10 @@ public enum InstanceStatus: UInt8, Sendable, CaseIterable, Hashable {
     case terminated = 4
     case canceled = 5
 
+    /// Bit `s` set for the status bytes of open instances, NEW and RUNNING.
+    static let openMask: UInt64 =
+        1 << UInt64(InstanceStatus.new.rawValue) | 1 << UInt64(InstanceStatus.running.rawValue)
+
     /// The DingTalk code, e.g. `COMPLETED`.
     public var code: String {
         switch self {

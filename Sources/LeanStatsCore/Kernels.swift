@@ -602,7 +602,10 @@ extension StatisticsEngine {
                 days.deallocate()
             }
         }
-        let openMask: UInt64 = 1 << UInt64(InstanceStatus.new.rawValue) | 1 << UInt64(InstanceStatus.running.rawValue)
+        let openMask = InstanceStatus.openMask
+        // Over a long range, only the open rows are visited.
+        let rows =
+            rows.listed == nil && rows.range.count >= listedRowsPerWorker ? openRows(in: rows.range) ?? rows : rows
         let dayIndex = days
         let tally = withKernelColumns(needsDays: false) { columns in
             func run<Reader: GroupKeyReader>(_ reader: Reader) -> Tally {

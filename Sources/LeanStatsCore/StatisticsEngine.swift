@@ -57,6 +57,10 @@ public final class StatisticsEngine: Sendable {
     let deptRows = Locked<CodeRowIndex?>(nil)
     /// ``unnamedUserRows()`` once built.
     let unnamedRows = Locked<[Int32]?>(nil)
+    /// ``openRows()`` once built.
+    let openRowsCache = Locked<[Int32]?>(nil)
+    /// ``monthlyTotals(_:codes:groupCount:)`` once built, by the grouping's description (`nil`: too many cells).
+    private let monthlyTotalsCache = Locked<[String: MonthlyTotals?]>([:])
     /// ``daysBounds()`` once found (the inner `nil`: no instance has processing days).
     let daysBoundsCache = Locked<(low: Int32, high: Int32)??>(nil)
 
@@ -270,6 +274,11 @@ public final class StatisticsEngine: Sendable {
                 )
             {
                 totals = packedGroupTotals(rows: rows, packed: packed, groupCount: groupCount)
+            } else if !plan.distinctByOccurrences, options.isDisjoint(with: [.distinct, .departments]),
+                let months = monthlyTotals(pairKey, codes: codes, groupCount: groupCount),
+                let sums = months.totals(of: rows, scan: { self.monthScan($0, codes: codes, groupCount: groupCount) })
+            {
+                totals = sums
             } else {
                 totals = unfilteredGroupTotals(
                     rows: rows,
@@ -466,9 +475,25 @@ public final class StatisticsEngine: Sendable {
             }
         }
         if plan.rows.listed != nil {
-            return buckets.map { bucket in
-                filtered(plan.rows.restricted(to: bucket.rows), key: bucket.key, filter: filter, options: options)
-            }.filter { $0.count > 0 }
+            // Each bucket's listed rows are few: the buckets, not their rows, are shared among the workers.
+            let buckets = buckets
+            var results = [GroupStatistics?](repeating: nil, count: buckets.count)
+            results.withUnsafeMutableBufferPointer { results in
+                let shared = UnsafeTransfer(value: results)
+                let workers = min(max(self.options.workers, 1), buckets.count)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for index in stride(from: worker, to: buckets.count, by: workers) {
+                        let bucket = buckets[index]
+                        shared.value[index] = filtered(
+                            plan.rows.restricted(to: bucket.rows),
+                            key: bucket.key,
+                            filter: filter,
+                            options: options
+                        )
+                    }
+                }
+            }
+            return results.compactMap { $0 }.filter { $0.count > 0 }
         }
         guard plan.kernel == .rangeTotals && buckets.count > 1 else {
             return buckets.map { single(rows: $0.rows, key: $0.key, filter: filter, options: options) }
@@ -835,6 +860,8 @@ struct ResolvedFilter: @unchecked Sendable {
     /// Every department-name code the filter can accept (0 for none), ascending, when each alternative has a `dept`
     /// condition; `nil` otherwise.
     let depts: [UInt32]?
+    /// Whether only open instances (NEW or RUNNING) can pass: every alternative keeps no other status.
+    let openOnly: Bool
 
     /// What a kernel loop tests rows against: the filter's parts without its owner, a value that holds no
     /// reference, so that a kernel copies it into registers once instead of reloading it for every row. Valid
@@ -857,6 +884,7 @@ struct ResolvedFilter: @unchecked Sendable {
         isEmpty = terms.isEmpty
         self.users = terms.isEmpty ? nil : users
         self.depts = terms.isEmpty ? nil : depts
+        openOnly = !terms.isEmpty && terms.allSatisfy { $0.statuses & ~InstanceStatus.openMask == 0 }
         first = terms.first ?? Term()
         storage = Storage(terms.dropFirst(), words)
         others = UnsafeBufferPointer(storage.terms)
@@ -974,6 +1002,34 @@ extension StatisticsEngine {
         case .result: return .u8(table.result)
         case .form(let codes, _): return codes
         }
+    }
+
+    /// The monthly totals of a grouping (by its description), built on first use by an engine that builds indexes;
+    /// `nil` in one that does not, or for a grouping of too many values.
+    /// - Complexity: O(n) once, then O(1).
+    func monthlyTotals(_ pairKey: String, codes: CodeArray, groupCount: Int) -> MonthlyTotals? {
+        if let built = monthlyTotalsCache.withLock({ $0[pairKey] }) { return built }
+        guard options.buildsIndexes else { return nil }
+        let built = MonthlyTotals(days: days, rowCount: table.rowCount, groupCount: groupCount) {
+            monthScan($0, codes: codes, groupCount: groupCount)
+        }
+        return monthlyTotalsCache.withLock { cached in
+            if cached[pairKey] == nil { cached[pairKey] = .some(built) }
+            return cached[pairKey]!
+        }
+    }
+
+    /// The additive totals of a row range per group, with every figure ``MonthlyTotals`` keeps.
+    private func monthScan(_ rows: Range<Int>, codes: CodeArray, groupCount: Int) -> [RangeTotals] {
+        unfilteredGroupTotals(
+            rows: rows,
+            codes: codes,
+            groupCount: groupCount,
+            processing: true,
+            outcomes: true,
+            pairs: nil,
+            departments: false
+        )
     }
 
     /// The group codes of a grouped key.
@@ -1098,8 +1154,9 @@ func parseAmount(_ text: String) -> Double? {
 
 extension StatisticsEngine {
     /// Builds the indexes that queries without a filter read — the derived row columns, the previous-occurrence
-    /// columns, the proposer partitions, the pair columns of the department grouping and the packed rows of the
-    /// department and category groupings — so that later queries, even a first one-month query, find them ready.
+    /// columns, the proposer partitions, the pair columns of the department grouping, and the packed rows and
+    /// monthly totals of the department and category groupings — so that later queries, even a first one-month
+    /// query, find them ready.
     ///
     /// Then it frees the table's creation and finish times and its benefit field where the snapshot can decode them
     /// again: the statistics read the day index and the derived days instead, and whatever needs the seconds or
@@ -1129,6 +1186,12 @@ extension StatisticsEngine {
             codes: categoryCodes,
             groupCount: categoryDictionary.count,
             firstRows: false
+        )
+        _ = monthlyTotals(dept, codes: table.deptName.codes, groupCount: max(table.deptName.dictionary.count, 1))
+        _ = monthlyTotals(
+            "\(GroupingKey.dimension(.category))",
+            codes: categoryCodes,
+            groupCount: max(categoryDictionary.count, 1)
         )
         table.releaseDecodedColumns()
     }

@@ -385,6 +385,105 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
+    func filtersOfOpenInstancesAndOpenAgesVisitingOnlyTheOpenRowsAgreeWithTheGeneralKernels() throws {
+        // 20 000 rows (more than one worker's share of listed rows), one in twenty open: few enough to be listed.
+        var records = randomInstances(count: 20_000, seed: 83, users: 400)
+        var open = 0
+        for index in records.indices where records[index].status == .new || records[index].status == .running {
+            open += 1
+            if open % 4 != 0 {
+                records[index].status = .completed
+                records[index].finishTime = records[index].createTime + 86_400 * Int64(index % 40)
+            }
+        }
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        let table = builder.build()
+        let general = engine(table, derived: false, workers: 1)
+        let indexed = engine(table, derived: true, workers: 3)
+        let filters = [
+            StatisticsFilter.none,
+            StatisticsFilter(alternatives: [FilterConditions(statuses: [.new, .running])]),
+            StatisticsFilter(alternatives: [
+                FilterConditions(deptNames: ["生产部"], statuses: [.running]),
+                FilterConditions(statuses: [.new], results: [nil]),
+            ]),
+        ]
+        for filter in filters {
+            for period in [nil, may2024] {
+                expectOverviewsAndGroupsAgree(
+                    indexed,
+                    general,
+                    period: period,
+                    filter: filter,
+                    options: [.all, [.openAge]]
+                )
+            }
+        }
+        let openRows = try #require(indexed.openRowsCache.withLock { $0 })
+        #expect(openRows.count > 100 && openRows.count <= table.rowCount / 8)
+        #expect(openRows.allSatisfy { [1, 2].contains(table.status[Int($0)]) })
+        #expect(openRows.count == table.status.filter { $0 == 1 || $0 == 2 }.count)
+    }
+
+    @Test
+    func groupsOfWholeMonthsAddedFromMonthlyTotalsAgreeWithTheGeneralKernels() throws {
+        let table = randomTable(count: 6000, seed: 87, users: 300)
+        let general = engine(table, derived: false, workers: 1)
+        let indexed = engine(table, derived: true, workers: 3)
+        func day(_ year: Int, _ month: Int, _ day: Int) -> CivilDate { CivilDate(year: year, month: month, day: day) }
+        let periods: [DayRange?] = [
+            nil,
+            may2024,
+            // Whole months with a partial one at each end, one partial month, and beyond the data at both ends.
+            DayRange(from: day(2024, 3, 15), through: day(2024, 7, 10)),
+            DayRange(from: day(2024, 6, 3), through: day(2024, 6, 20)),
+            DayRange(from: day(2000, 1, 1), through: day(2099, 12, 31)),
+        ]
+        for period in periods {
+            for options in [StatisticsOptions(), [.processing, .outcomes], .standard] {
+                for dimension in [Dimension.dept, .category, .status, .result] {
+                    let groups = indexed.grouped(by: .dimension(dimension), period: period, options: options)
+                    #expect(
+                        groups == general.grouped(by: .dimension(dimension), period: period, options: options),
+                        "\(dimension) \(String(describing: period)) \(options)"
+                    )
+                }
+            }
+        }
+        let codes = table.deptName.codes
+        let months = try #require(
+            indexed.monthlyTotals(
+                "\(GroupingKey.dimension(.dept))",
+                codes: codes,
+                groupCount: table.deptName.dictionary.count
+            )
+        )
+        #expect(months.starts.first == 0 && months.starts.last == table.rowCount)
+        #expect(months.cells.reduce(0) { $0 + $1.count } == table.rowCount)
+    }
+
+    @Test
+    func departmentFiltersByMonthAnsweredBucketByBucketInParallelAgreeWithTheGeneralKernels() throws {
+        // One instance in twenty from a small department: few enough rows to be listed.
+        var records = randomInstances(count: 6000, seed: 85, users: 300)
+        for index in stride(from: 0, to: records.count, by: 20) { records[index].originatorDeptName = "工艺部" }
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        let table = builder.build()
+        let general = engine(table, derived: false, workers: 1)
+        let indexed = engine(table, derived: true, workers: 3)
+        let filter = StatisticsFilter(alternatives: [FilterConditions(deptNames: ["工艺部"])])
+        let resolved = try #require(indexed.resolve(filter))
+        #expect(indexed.selectRows(0..<table.rowCount, filter: resolved).listed != nil)
+        for dimension in [Dimension.month, .quarter, .year] {
+            let months = indexed.grouped(by: .dimension(dimension), period: nil, filter: filter, options: .all)
+            #expect(months == general.grouped(by: .dimension(dimension), period: nil, filter: filter, options: .all))
+            #expect(months.count > 1)
+        }
+    }
+
+    @Test
     func userFiltersVisitingOnlyTheUsersRowsAgreeWithTheGeneralKernels() {
         let table = randomTable(count: 6000, seed: 81, users: 300)
         let general = engine(table, derived: false, workers: 1)
