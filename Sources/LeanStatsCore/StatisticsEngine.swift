@@ -262,10 +262,30 @@ public final class StatisticsEngine: Sendable {
         }
         let finalized: [(group: Int, statistics: GroupStatistics)]
         var groups: [GroupStatistics]
-        if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram, let codes = groupCodes(key) {
+        // Additive figures without a filter (benefit sums too) from whole months, where the grouping has them.
+        let additive =
+            resolved.isEmpty && self.options.derivedColumnKernels
+            && options.isDisjoint(with: [.distinct, .departments])
+            && (plan.kernel == .rangeTotals || options.contains(.benefit))
+        let monthly =
+            additive
+            ? groupCodes(key).flatMap { codes in
+                monthlyTotals(
+                    pairKey,
+                    of: rows,
+                    groupCount: groupCount,
+                    benefit: options.contains(.benefit),
+                    scan: { self.monthScan($0, codes: codes, groupCount: groupCount) },
+                    benefitScan: { self.benefitTotals($0, codes: codes, groupCount: groupCount) }
+                )
+            } : nil
+        if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram || monthly != nil,
+            let codes = groupCodes(key)
+        {
             let totals: [RangeTotals]
-            // From the first row on, counts, agreements and participants are one histogram of packed rows.
-            if plan.kernel == .packedHistogram,
+            if let monthly {
+                totals = monthly
+            } else if plan.kernel == .packedHistogram,
                 let packed = packedGroupRows(
                     pairKey,
                     codes: codes,
@@ -274,11 +294,6 @@ public final class StatisticsEngine: Sendable {
                 )
             {
                 totals = packedGroupTotals(rows: rows, packed: packed, groupCount: groupCount)
-            } else if !plan.distinctByOccurrences, options.isDisjoint(with: [.distinct, .departments]),
-                let months = monthlyTotals(pairKey, codes: codes, groupCount: groupCount),
-                let sums = months.totals(of: rows, scan: { self.monthScan($0, codes: codes, groupCount: groupCount) })
-            {
-                totals = sums
             } else {
                 totals = unfilteredGroupTotals(
                     rows: rows,
@@ -553,6 +568,21 @@ public final class StatisticsEngine: Sendable {
         -> GroupStatistics
     {
         let plan = plan(.single, rows: rows, filter: filter, options: options)
+        if filter.isEmpty, self.options.derivedColumnKernels, options.contains(.benefit),
+            options.isDisjoint(with: [.distinct, .departments]),
+            let totals = monthlyTotals(
+                "single",
+                of: rows,
+                groupCount: 1,
+                benefit: true,
+                scan: { [self.parallelRangeTotals($0, processing: true, occurrences: nil, departments: false)] },
+                benefitScan: { self.benefitTotals($0, codes: nil, groupCount: 1) }
+            )
+        {
+            var statistics = totals[0].statistics(key: key, options: options)
+            addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
+            return statistics
+        }
         guard plan.kernel == .rangeTotals || plan.distinctByOccurrences else {
             return filtered(plan.rows, key: key, filter: filter, options: options)
         }
@@ -1008,14 +1038,82 @@ extension StatisticsEngine {
     /// `nil` in one that does not, or for a grouping of too many values.
     /// - Complexity: O(n) once, then O(1).
     func monthlyTotals(_ pairKey: String, codes: CodeArray, groupCount: Int) -> MonthlyTotals? {
-        if let built = monthlyTotalsCache.withLock({ $0[pairKey] }) { return built }
+        monthlyTotals(pairKey, groupCount: groupCount) { monthScan($0, codes: codes, groupCount: groupCount) }
+    }
+
+    /// The monthly totals under `cacheKey`, built with `scan` on first use by an engine that builds indexes.
+    private func monthlyTotals(
+        _ cacheKey: String,
+        groupCount: Int,
+        scan: (Range<Int>) -> [RangeTotals]
+    ) -> MonthlyTotals? {
+        if let built = monthlyTotalsCache.withLock({ $0[cacheKey] }) { return built }
         guard options.buildsIndexes else { return nil }
-        let built = MonthlyTotals(days: days, rowCount: table.rowCount, groupCount: groupCount) {
-            monthScan($0, codes: codes, groupCount: groupCount)
-        }
+        let built = MonthlyTotals(days: days, rowCount: table.rowCount, groupCount: groupCount, scan: scan)
         return monthlyTotalsCache.withLock { cached in
-            if cached[pairKey] == nil { cached[pairKey] = .some(built) }
-            return cached[pairKey]!
+            if cached[cacheKey] == nil { cached[cacheKey] = .some(built) }
+            return cached[cacheKey]!
+        }
+    }
+
+    /// The additive totals of `rows` per group from whole months (see ``MonthlyTotals``), with the benefit sums
+    /// when `benefit` (kept apart, so that only a query that sums benefits reads the field); `nil` when the rows hold
+    /// no whole month or the engine keeps no monthly totals.
+    /// - Parameters:
+    ///   - scan: totals a range of rows per group, every figure but the benefit.
+    ///   - benefitScan: the benefit sums of a range of rows per group.
+    private func monthlyTotals(
+        _ cacheKey: String,
+        of rows: Range<Int>,
+        groupCount: Int,
+        benefit: Bool,
+        scan: (Range<Int>) -> [RangeTotals],
+        benefitScan: (Range<Int>) -> [RangeTotals]
+    ) -> [RangeTotals]? {
+        guard var totals = monthlyTotals(cacheKey, groupCount: groupCount, scan: scan)?.totals(of: rows, scan: scan)
+        else { return nil }
+        guard benefit else { return totals }
+        guard
+            let sums = monthlyTotals(cacheKey + "|benefit", groupCount: groupCount, scan: benefitScan)?
+                .totals(of: rows, scan: benefitScan)
+        else { return nil }
+        for group in totals.indices { totals[group].add(sums[group]) }
+        return totals
+    }
+
+    /// The benefit sums of a row range per group (every row in group 0 without `codes`); the other figures stay 0.
+    /// - Complexity: O(rows).
+    func benefitTotals(_ rows: Range<Int>, codes: CodeArray?, groupCount: Int) -> [RangeTotals] {
+        let values = benefitValues()
+        var high = [Int](repeating: 0, count: max(groupCount, 1))
+        var low = [Int](repeating: 0, count: max(groupCount, 1))
+        values.codes.withCodeBuffer { benefit in
+            values.high.withUnsafeBufferPointer { highs in
+                values.low.withUnsafeBufferPointer { lows in
+                    guard let codes else {
+                        for row in rows {
+                            let code = Int(benefit[row])
+                            high[0] &+= highs[code]
+                            low[0] &+= lows[code]
+                        }
+                        return
+                    }
+                    codes.withCodeBuffer { groups in
+                        for row in rows {
+                            let group = Int(groups[row])
+                            let code = Int(benefit[row])
+                            high[group] &+= highs[code]
+                            low[group] &+= lows[code]
+                        }
+                    }
+                }
+            }
+        }
+        return high.indices.map { group in
+            var totals = RangeTotals()
+            totals.benefitHigh = high[group]
+            totals.benefitLow = low[group]
+            return totals
         }
     }
 

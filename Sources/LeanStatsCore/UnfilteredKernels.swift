@@ -28,6 +28,10 @@ struct RangeTotals {
     var maxDays = Int32.min
     var users = 0
     var depts = 0
+    /// The benefit amounts' sums (see ``BenefitTotal``); only ``StatisticsEngine/benefitTotals(_:codes:groupCount:)``
+    /// fills them.
+    var benefitHigh = 0
+    var benefitLow = 0
 
     /// Adds another part of the range.
     mutating func add(_ other: RangeTotals) {
@@ -42,6 +46,8 @@ struct RangeTotals {
         maxDays = max(maxDays, other.maxDays)
         users += other.users
         depts += other.depts
+        benefitHigh &+= other.benefitHigh
+        benefitLow &+= other.benefitLow
     }
 
     /// The finished statistics under a key, with the parts `options` leaves out at their empty values (as the
@@ -67,6 +73,7 @@ struct RangeTotals {
             result.participants = users
             if options.contains(.departments) { result.depts = depts }
         }
+        if options.contains(.benefit) { result.benefitSum = BenefitTotal(high: benefitHigh, low: benefitLow).yuan }
         return result
     }
 }

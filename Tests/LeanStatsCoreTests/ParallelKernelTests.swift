@@ -441,7 +441,14 @@ struct DerivedColumnKernelTests {
             DayRange(from: day(2000, 1, 1), through: day(2099, 12, 31)),
         ]
         for period in periods {
-            for options in [StatisticsOptions(), [.processing, .outcomes], .standard] {
+            for options in [
+                StatisticsOptions(), [.processing, .outcomes], .standard, [.benefit], [.benefit, .processing],
+            ] {
+                #expect(
+                    indexed.overview(period: period, options: options)
+                        == general.overview(period: period, options: options),
+                    "\(String(describing: period)) \(options)"
+                )
                 for dimension in [Dimension.dept, .category, .status, .result] {
                     let groups = indexed.grouped(by: .dimension(dimension), period: period, options: options)
                     #expect(
@@ -460,6 +467,7 @@ struct DerivedColumnKernelTests {
             )
         )
         #expect(months.starts.first == 0 && months.starts.last == table.rowCount)
+        #expect(indexed.overview(period: nil, options: [.benefit]).benefitSum ?? 0 > 0)
         #expect(months.cells.reduce(0) { $0 + $1.count } == table.rowCount)
     }
 
