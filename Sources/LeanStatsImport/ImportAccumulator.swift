@@ -127,10 +127,13 @@ struct ImportAccumulator {
                 for (position, source) in sources.enumerated() {
                     guard case .own(let index, let field) = source else { continue }
                     let map = formMaps[column][position]
-                    for (offset, local) in parts[index].forms[field].values.codes.enumerated() {
-                        writer.set(map[Int(local)], column: column, row: starts[index] + offset)
+                    parts[index].forms[field].values.withCodeBuffer { codes in
+                        // The part's own row count: its times are already merged away.
+                        for offset in 0..<(starts[index + 1] - starts[index]) {
+                            writer.set(map[Int(codes[offset])], column: column, row: starts[index] + offset)
+                        }
                     }
-                    parts[index].forms[field].values.codes = []
+                    parts[index].forms[field].values.releaseCodes()
                 }
             }
         }
@@ -159,6 +162,8 @@ struct ImportAccumulator {
         FreedMemory.release()
         timer.lap("join: form codes")
         rows.restoreInstanceIds()
+        // The compressed copy and the restore's work arrays go back before the snapshot is written beside the table.
+        FreedMemory.release()
         timer.lap("join: restore instance ids")
         var textColumns: [DictionaryColumn] = []
         for slot in rows.codes.indices {
@@ -247,10 +252,10 @@ struct ImportAccumulator {
         append(&rows.result, \.result)
         FreedMemory.release()
         // Each merge holds its sources and its result side by side. The ids of distinct values go first, and the
-        // instance ids are set aside once merged; then the columns of repeated values, whose merge (a user id
-        // column, say, which is too varied to be deduplicated while it is read) dedupes every row, with less beside it.
+        // instance ids are set aside once merged; then the columns of repeated values, and last the user ids, whose
+        // merge (too varied to be deduplicated while they were read) dedupes every row, with the least beside it.
         let groups: [[InstanceRowsPart.Slot]] = [
-            [.businessId], [.instanceId], [.title, .userId, .userName, .deptId, .deptName],
+            [.businessId], [.instanceId], [.title, .userName, .deptId, .deptName], [.userId],
         ]
         for group in groups {
             var sources = group.map { slot in
@@ -312,11 +317,23 @@ struct ImportAccumulator {
             baseCodes.withCodeBuffer { base in
                 for row in 0..<baseCodes.count { codes.append(Code(truncatingIfNeeded: base[row])) }
             }
+            func translate<Local: FixedWidthInteger>(
+                _ local: UnsafeBufferPointer<Local>,
+                _ map: UnsafeBufferPointer<UInt32>
+            ) {
+                codes.append(contentsOf: local.lazy.map { Code(truncatingIfNeeded: map[Int($0)]) })
+            }
             for index in parts.indices {
                 union.maps[index].withUnsafeBufferPointer { map in
-                    codes.append(contentsOf: parts[index].codes.lazy.map { Code(truncatingIfNeeded: map[Int($0)]) })
+                    parts[index].withCodeBuffer { local in
+                        switch local {
+                        case .u8(let values): translate(values, map)
+                        case .u16(let values): translate(values, map)
+                        case .u32(let values): translate(values, map)
+                        }
+                    }
                 }
-                parts[index].codes = []
+                parts[index].releaseCodes()
             }
             return codes
         }
@@ -411,10 +428,9 @@ struct MergedInstanceRows {
 
     /// Brings back the instance id column set aside by ``parkInstanceIds()``, if it is.
     mutating func restoreInstanceIds() {
-        guard let parked = parkedInstanceIds else { return }
+        guard var parked = parkedInstanceIds.take() else { return }
         let slot = InstanceRowsPart.Slot.instanceId.rawValue
-        (dictionaries[slot], codes[slot]) = parked.restored()
-        parkedInstanceIds = nil
+        (dictionaries[slot], codes[slot]) = parked.restore()
     }
 }
 

@@ -23,7 +23,30 @@ struct CodeGuess {
 /// A text column of one part of an import: a dictionary local to the part and one code per row.
 struct TextPart {
     var dictionary = StringDictionaryBuilder(adaptive: true)
+    /// The codes while the part is read; ``finishInterning()`` moves them to ``narrowCodes``.
     var codes: [UInt32] = []
+    /// The codes in the narrowest width the part's dictionary allows, once the part is read in full: a piece's few
+    /// thousand names or departments take two bytes a row until the merge, not four.
+    private(set) var narrowCodes: CodeArray?
+
+    /// Frees the dictionary's lookup table and narrows the codes.
+    mutating func finishInterning() {
+        dictionary.finishInterning()
+        narrowCodes = CodeArray(codes, maxCode: UInt32(max(dictionary.count - 1, 0)))
+        codes = []
+    }
+
+    /// Calls `body` with the codes, narrowed or not.
+    func withCodeBuffer<R>(_ body: (CodeBuffer) -> R) -> R {
+        if let narrowCodes { return narrowCodes.withCodeBuffer(body) }
+        return codes.withUnsafeBufferPointer { body(.u32($0)) }
+    }
+
+    /// Frees the codes.
+    mutating func releaseCodes() {
+        codes = []
+        narrowCodes = nil
+    }
 
     /// Appends a row with a field's decoded bytes, trying the code `predicted` first (0: no guess); a missing
     /// field (empty, `NULL`, `\N`) is code 0.
@@ -69,8 +92,8 @@ struct InstanceRowsPart {
     /// Frees the dictionaries' lookup tables once the part is read in full (see
     /// ``StringDictionaryBuilder/finishInterning()``).
     mutating func finishInterning() {
-        for slot in text.indices { text[slot].dictionary.finishInterning() }
-        for index in forms.indices { forms[index].values.dictionary.finishInterning() }
+        for slot in text.indices { text[slot].finishInterning() }
+        for index in forms.indices { forms[index].values.finishInterning() }
         titleByName = CodeGuess()
     }
 

@@ -9,10 +9,10 @@ import LeanStatsSnapshot
 /// aside lowers the import's peak memory, which is reached while the form values are read and joined beside the
 /// instance rows.
 struct ParkedTextColumn: Sendable {
-    private let bytes: CompressedBytes
+    private var bytes: CompressedBytes
     /// Each entry's byte length, code by code from 1.
-    private let lengths: CompressedBytes
-    private let codes: CompressedBytes
+    private var lengths: CompressedBytes
+    private var codes: CompressedBytes
     private let codeWidth: Int
 
     /// Compresses `dictionary` and `codes`, or returns `nil` when an entry is too long for a 32-bit length or
@@ -41,27 +41,33 @@ struct ParkedTextColumn: Sendable {
         codeWidth = codes.width
     }
 
-    /// The column as it was set aside.
-    /// - Complexity: O(n); decompression runs on every core.
-    func restored() -> (StringDictionary, CodeArray) {
+    /// The column as it was set aside; each compressed part is freed as soon as it is expanded, and the entry
+    /// lengths are read a block at a time, so that restoring holds little beside the column it gives back.
+    /// - Complexity: O(n); the text and the codes decompress on every core.
+    mutating func restore() -> (StringDictionary, CodeArray) {
         // Frames compressed by this process decompress unless its memory was overwritten.
         do {
             let bytes = try self.bytes.decompressed(as: UInt8.self)
-            let lengths = try self.lengths.decompressed(as: UInt32.self)
-            var offsets = [Int](repeating: 0, count: lengths.count + 2)
-            offsets.withUnsafeMutableBufferPointer { offsets in
-                var end = 0
-                for (index, length) in lengths.enumerated() {
+            self.bytes = CompressedBytes()
+            // The compressed text's many small blocks would not fit the offsets: they go back to the system.
+            FreedMemory.release()
+            var offsets = [0, 0]
+            offsets.reserveCapacity(lengths.count / MemoryLayout<UInt32>.size + 2)
+            var end = 0
+            try lengths.forEachBlock { block in
+                for length in block.bindMemory(to: UInt32.self) {
                     end += Int(length)
-                    offsets[index + 2] = end
+                    offsets.append(end)
                 }
             }
+            lengths = CompressedBytes()
             let codes: CodeArray
             switch codeWidth {
             case 1: codes = .u8(try self.codes.decompressed(as: UInt8.self))
             case 2: codes = .u16(try self.codes.decompressed(as: UInt16.self))
             default: codes = .u32(try self.codes.decompressed(as: UInt32.self))
             }
+            self.codes = CompressedBytes()
             return (StringDictionary(bytes: bytes, offsets: offsets), codes)
         } catch {
             preconditionFailure("a column set aside during the import no longer decompresses: \(error)")

@@ -45,6 +45,31 @@ public struct CompressedBytes: Sendable {
     /// The bytes compressed in memory.
     public var compressedCount: Int { frames.reduce(0) { $0 + $1.count } }
 
+    /// An empty value (no bytes).
+    public init() {
+        frames = []
+        count = 0
+    }
+
+    /// Calls `body` with each block of the original bytes in order, decompressed one at a time into the same
+    /// buffer (valid only inside the call), so that they are read without holding them all.
+    /// - Throws: as ``decompressed(as:)`` does, or what `body` throws.
+    public func forEachBlock(_ body: (UnsafeRawBufferPointer) -> Void) throws(SnapshotError) {
+        var buffer = [UInt8](repeating: 0, count: min(Self.blockBytes, count))
+        let decompressor = ZstdDecompressor()
+        for (block, frame) in frames.enumerated() {
+            let length = min(Self.blockBytes, count - block * Self.blockBytes)
+            let done = buffer.withUnsafeMutableBytes { output in
+                let target = UnsafeMutableRawBufferPointer(rebasing: output[0..<length])
+                return frame.withUnsafeBytes { decompressor.decompress($0, into: target) }
+            }
+            guard done else {
+                throw SnapshotError(.compression, message: "a block of bytes set aside in memory does not decompress")
+            }
+            buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+        }
+    }
+
     /// Calls `body` with room for the original bytes, filled.
     /// - Throws: ``SnapshotError`` with code `compression` when a frame does not decompress to its block, which
     ///   means the memory holding it was overwritten.

@@ -11,14 +11,15 @@ struct ImportMemoryTests {
         let codes = (0..<300_000).map { $0 % 7 == 0 ? 0 : builder.intern("SYN\($0)-实例-\($0 * 31)") }
         let dictionary = builder.build()
         for column in [CodeArray.u32(codes), CodeArray(codes.map { $0 % 200 }, maxCode: 199)] {
-            let parked = try #require(ParkedTextColumn(dictionary, column))
+            var parked = try #require(ParkedTextColumn(dictionary, column))
             #expect(parked.compressedCount < dictionary.bytes.count / 2)
-            let (restored, restoredCodes) = parked.restored()
+            let (restored, restoredCodes) = parked.restore()
+            #expect(parked.compressedCount == 0)
             #expect(restored == dictionary)
             #expect(restoredCodes == column)
         }
-        let empty = try #require(ParkedTextColumn(StringDictionary(), .u8([])))
-        #expect(empty.restored().0 == StringDictionary())
+        var empty = try #require(ParkedTextColumn(StringDictionary(), .u8([])))
+        #expect(empty.restore().0 == StringDictionary())
     }
 
     @Test func formCodeColumnsTakeTheWidthOfTheirDictionariesAndKeepEveryWrite() {
