@@ -603,9 +603,7 @@ extension StatisticsEngine {
             }
         }
         let openMask = InstanceStatus.openMask
-        // Over a long range, only the open rows are visited.
-        let rows =
-            rows.listed == nil && rows.range.count >= listedRowsPerWorker ? openRows(in: rows.range) ?? rows : rows
+        let rows = openAgeRows(rows)
         let dayIndex = days
         let tally = withKernelColumns(needsDays: false) { columns in
             func run<Reader: GroupKeyReader>(_ reader: Reader) -> Tally {

@@ -23,6 +23,10 @@ struct ScanPlan {
     /// Whether participants and departments are counted by scanning previous-occurrence columns (built once)
     /// instead of per-row bitmaps; only without a filter.
     let distinctByOccurrences: Bool
+    /// Whether the additive figures (counts, outcomes, processing days, benefit sums) are added up from the
+    /// grouping's monthly totals (``MonthlyTotals``) where the period holds a whole month; the kernel answers
+    /// otherwise.
+    var fromMonths = false
 }
 
 /// What a statistics call computes, as far as choosing a plan goes.
@@ -45,8 +49,31 @@ extension StatisticsEngine {
     /// - Without a filter, the kernels over derived columns answer whatever does not need the benefit field;
     ///   distinct counts come from previous-occurrence columns for long ranges (or when already built), else from
     ///   bitmaps in the general kernel.
+    /// - Without a filter, in an engine that builds indexes, a query of additive figures only (no `participants`
+    ///   or `depts`) adds up monthly totals: a grouping whose kernel would be the per-range totals, or any
+    ///   `benefit_sum`, which no kernel over derived columns sums (not `by user`: too many groups to keep).
     /// - Complexity: O(1), plus O(log n) per selected user and O(n) once to build the user index.
     func plan(
+        _ shape: ScanShape,
+        rows: Range<Int>,
+        filter: ResolvedFilter,
+        options statistics: StatisticsOptions
+    ) -> ScanPlan {
+        var plan = kernelPlan(shape, rows: rows, filter: filter, options: statistics)
+        let additive =
+            filter.isEmpty && options.derivedColumnKernels && options.buildsIndexes
+            && statistics.isDisjoint(with: [.distinct, .departments])
+        switch shape {
+        case .single: plan.fromMonths = additive && statistics.contains(.benefit)
+        case .grouped(_, let isUser):
+            plan.fromMonths = additive && !isUser && (plan.kernel == .rangeTotals || statistics.contains(.benefit))
+        case .calendar, .ranking: break
+        }
+        return plan
+    }
+
+    /// The rows and kernel of one statistics call, before the choice of monthly totals.
+    private func kernelPlan(
         _ shape: ScanShape,
         rows: Range<Int>,
         filter: ResolvedFilter,
@@ -129,6 +156,13 @@ extension StatisticsEngine {
             if cached == nil { cached = open }
             return cached!
         }
+    }
+
+    /// The rows `age_days` visits: over a long range without listed rows, only the open ones (where the engine lists
+    /// them); else the selection itself.
+    func openAgeRows(_ rows: RowSelection) -> RowSelection {
+        guard rows.listed == nil, rows.range.count >= listedRowsPerWorker else { return rows }
+        return openRows(in: rows.range) ?? rows
     }
 
     /// The open rows of a range as a selection, or `nil` without ``openRows()``.

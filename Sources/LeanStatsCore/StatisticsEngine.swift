@@ -262,13 +262,8 @@ public final class StatisticsEngine: Sendable {
         }
         let finalized: [(group: Int, statistics: GroupStatistics)]
         var groups: [GroupStatistics]
-        // Additive figures without a filter (benefit sums too) from whole months, where the grouping has them.
-        let additive =
-            resolved.isEmpty && self.options.derivedColumnKernels
-            && options.isDisjoint(with: [.distinct, .departments])
-            && (plan.kernel == .rangeTotals || options.contains(.benefit))
         let monthly =
-            additive
+            plan.fromMonths
             ? groupCodes(key).flatMap { codes in
                 monthlyTotals(
                     pairKey,
@@ -568,8 +563,7 @@ public final class StatisticsEngine: Sendable {
         -> GroupStatistics
     {
         let plan = plan(.single, rows: rows, filter: filter, options: options)
-        if filter.isEmpty, self.options.derivedColumnKernels, options.contains(.benefit),
-            options.isDisjoint(with: [.distinct, .departments]),
+        if plan.fromMonths,
             let totals = monthlyTotals(
                 "single",
                 of: rows,

@@ -472,6 +472,30 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
+    func thePlannerAddsUpMonthsOnlyForAdditiveFiguresWithoutAFilterInAnEngineThatBuildsIndexes() throws {
+        let table = randomTable(count: 3000, seed: 89, users: 200)
+        let indexed = engine(table, derived: true, workers: 2)
+        let rows = 0..<table.rowCount
+        let none = try #require(indexed.resolve(.none))
+        let filter = try #require(
+            indexed.resolve(StatisticsFilter(alternatives: [FilterConditions(deptNames: ["生产部"])]))
+        )
+        let dept = ScanShape.grouped(pairKey: "\(GroupingKey.dimension(.dept))", isUser: false)
+        #expect(indexed.plan(dept, rows: rows, filter: none, options: [.processing, .outcomes]).fromMonths)
+        #expect(indexed.plan(dept, rows: rows, filter: none, options: [.benefit]).fromMonths)
+        #expect(!indexed.plan(dept, rows: rows, filter: none, options: .standard).fromMonths)
+        #expect(!indexed.plan(dept, rows: rows, filter: filter, options: [.processing]).fromMonths)
+        #expect(
+            !indexed.plan(.grouped(pairKey: "user", isUser: true), rows: rows, filter: none, options: [.benefit])
+                .fromMonths
+        )
+        #expect(indexed.plan(.single, rows: rows, filter: none, options: [.benefit]).fromMonths)
+        #expect(!indexed.plan(.single, rows: rows, filter: none, options: [.processing]).fromMonths)
+        let oneShot = engine(table, derived: true, workers: 2, indexes: false)
+        #expect(!oneShot.plan(dept, rows: rows, filter: none, options: [.benefit]).fromMonths)
+    }
+
+    @Test
     func departmentFiltersByMonthAnsweredBucketByBucketInParallelAgreeWithTheGeneralKernels() throws {
         // One instance in twenty from a small department: few enough rows to be listed.
         var records = randomInstances(count: 6000, seed: 85, users: 300)
