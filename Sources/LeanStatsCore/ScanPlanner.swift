@@ -119,9 +119,11 @@ extension StatisticsEngine {
 
     /// The rows a filter can pass: when every alternative names users, only their rows; else, when every
     /// alternative names departments, only theirs; and when every alternative keeps open instances only, only the
-    /// open rows, if they are fewer. Rows are listed only if they are at most an eighth of the table (a larger share
-    /// costs more to list than to scan); else the whole range is visited. Only an engine that builds indexes (or has
-    /// built one) lists rows.
+    /// open rows, if they are fewer. Rows are listed only if they are at most a third of the table; else the whole
+    /// range is visited. Listed rows skip the filter's unpredictable branches, so even a department of a quarter of
+    /// the rows is answered two to three times faster from its list (10M rows: `overview 2025 where dept=生产部`
+    /// 6.5 → 2.4 ms, `overview all where dept in (…three…)`, 31% of the rows, 40 → 28 ms). Only an engine that
+    /// builds indexes (or has built one) lists rows.
     func selectRows(_ rows: Range<Int>, filter: ResolvedFilter) -> RowSelection {
         guard !rows.isEmpty, options.derivedColumnKernels else { return RowSelection(rows) }
         let listing: (index: CodeRowIndex, codes: [UInt32])?
@@ -133,10 +135,11 @@ extension StatisticsEngine {
             listing = nil
         }
         let listedCount = listing.map { $0.index.rowCount(of: $0.codes) } ?? Int.max
-        if filter.openOnly, let open = openRows(), open.count <= min(listedCount, table.rowCount / 8) {
+        let mostListed = table.rowCount / 3
+        if filter.openOnly, let open = openRows(), open.count <= min(listedCount, mostListed) {
             return openRows(in: rows) ?? RowSelection(rows)
         }
-        guard let listing, listedCount <= table.rowCount / 8 else { return RowSelection(rows) }
+        guard let listing, listedCount <= mostListed else { return RowSelection(rows) }
         return RowSelection(range: rows, listed: listing.index.rows(of: listing.codes, in: rows))
     }
 
