@@ -92,6 +92,10 @@ public enum InstanceStatus: UInt8, Sendable, CaseIterable, Hashable {
     static let openMask: UInt64 =
         1 << UInt64(InstanceStatus.new.rawValue) | 1 << UInt64(InstanceStatus.running.rawValue)
 
+    /// Whether a stored status byte is that of an open instance (NEW or RUNNING).
+    @inline(__always)
+    static func isOpen(byte: UInt8) -> Bool { openMask & (1 &<< UInt64(byte)) != 0 }
+
     /// The DingTalk code, e.g. `COMPLETED`.
     public var code: String {
         switch self {

@@ -602,7 +602,6 @@ extension StatisticsEngine {
                 days.deallocate()
             }
         }
-        let openMask = InstanceStatus.openMask
         let rows = openAgeRows(rows)
         let dayIndex = days
         let tally = withKernelColumns(needsDays: false) { columns in
@@ -613,7 +612,7 @@ extension StatisticsEngine {
                     // usually on the same day.
                     var day = 0
                     var dayRows = 0..<0
-                    for row in rows where openMask & (1 &<< UInt64(columns.status[row])) != 0 {
+                    for row in rows where InstanceStatus.isOpen(byte: columns.status[row]) {
                         guard columns.passes(row, filter) else { continue }
                         let group = reader.group(row)
                         if group < 0 { continue }

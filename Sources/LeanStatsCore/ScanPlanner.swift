@@ -157,7 +157,7 @@ extension StatisticsEngine {
         guard options.buildsIndexes, options.derivedColumnKernels else { return nil }
         var open: [Int32] = []
         table.status.withUnsafeBufferPointer { status in
-            for row in status.indices where InstanceStatus.openMask & (1 &<< UInt64(status[row])) != 0 {
+            for row in status.indices where InstanceStatus.isOpen(byte: status[row]) {
                 open.append(Int32(truncatingIfNeeded: row))
             }
         }

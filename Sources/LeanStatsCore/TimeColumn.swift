@@ -28,21 +28,25 @@ public struct TimeColumn: RandomAccessCollection, Sendable, Equatable, Expressib
             low = Swift.min(low, value)
             high = Swift.max(high, value)
         }
-        guard low <= high else {
-            storage = .offsets(base: 0, values: [UInt32](repeating: Self.missingOffset, count: values.count))
-            return
-        }
-        let (span, overflow) = high.subtractingReportingOverflow(low)
-        guard !overflow, span < Int64(Self.missingOffset) else {
+        guard let base = Self.offsetBase(low: low, high: high) else {
             storage = .seconds(values)
             return
         }
-        storage = .offsets(
-            base: low,
-            values: values.map {
-                $0 == InstanceTable.missingTime ? Self.missingOffset : UInt32(truncatingIfNeeded: $0 &- low)
-            }
-        )
+        storage = .offsets(base: base, values: values.map { Self.offset($0, from: base) })
+    }
+
+    /// The base of a column of offsets whose instants lie in `low...high` (`low > high`: no instant at all, base
+    /// 0), or `nil` when they span too far for four bytes.
+    private static func offsetBase(low: Int64, high: Int64) -> Int64? {
+        guard low <= high else { return 0 }
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        return !overflow && span < Int64(missingOffset) ? low : nil
+    }
+
+    /// The offset of `time` from `base`, which must lie within the offsets' span of it.
+    @inline(__always)
+    private static func offset(_ time: Int64, from base: Int64) -> UInt32 {
+        time == InstanceTable.missingTime ? missingOffset : UInt32(truncatingIfNeeded: time &- base)
     }
 
     /// `head`'s values followed by every part's, each part emptied as soon as it is copied: an import appends
@@ -64,8 +68,7 @@ public struct TimeColumn: RandomAccessCollection, Sendable, Equatable, Expressib
         head.withTimeBuffer { buffer in for row in 0..<head.count { note(buffer[row]) } }
         for part in parts { for value in part { note(value) } }
         let total = parts.reduce(head.count) { $0 + $1.count }
-        let (span, overflow) = high.subtractingReportingOverflow(low)
-        guard low > high || (!overflow && span < Int64(Self.missingOffset)) else {
+        guard let base = Self.offsetBase(low: low, high: high) else {
             var values = Array(head)
             values.reserveCapacity(total)
             for index in parts.indices {
@@ -75,15 +78,13 @@ public struct TimeColumn: RandomAccessCollection, Sendable, Equatable, Expressib
             self.init(values)
             return
         }
-        let base = low > high ? 0 : low
-        @inline(__always) func offset(_ time: Int64) -> UInt32 {
-            time == InstanceTable.missingTime ? Self.missingOffset : UInt32(truncatingIfNeeded: time &- base)
-        }
         var values: [UInt32] = []
         values.reserveCapacity(total)
-        head.withTimeBuffer { buffer in for row in 0..<head.count { values.append(offset(buffer[row])) } }
+        head.withTimeBuffer { buffer in
+            for row in 0..<head.count { values.append(Self.offset(buffer[row], from: base)) }
+        }
         for index in parts.indices {
-            values.append(contentsOf: parts[index].lazy.map(offset))
+            values.append(contentsOf: parts[index].lazy.map { Self.offset($0, from: base) })
             parts[index] = []
         }
         self.init(storage: .offsets(base: base, values: values))

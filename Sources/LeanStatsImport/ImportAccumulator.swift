@@ -288,7 +288,6 @@ struct ImportAccumulator {
             if settingInstanceIdsAside, group == [.instanceId] { rows.parkInstanceIds() }
             FreedMemory.release()
         }
-        FreedMemory.release()
         return rows
     }
 
@@ -344,7 +343,8 @@ struct ImportAccumulator {
         }
     }
 
-    /// Writes the values of the form parts' rows into `codes` and returns the number of form rows whose business id no joinable instance has.
+    /// Writes the values of the form parts' rows into `codes` and returns the number of form rows whose business id
+    /// no joinable instance has.
     ///
     /// A later row for the same instance and component name replaces an earlier one; every copy of an instance
     /// gets the value.

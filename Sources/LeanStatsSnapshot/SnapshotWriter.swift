@@ -4,10 +4,16 @@ import LeanStatsCore
 
 /// Writes one ``InstanceTable`` as a snapshot file: header, compressed checksummed blocks, footer, trailer.
 struct SnapshotWriter {
-    private let compressor = ZstdCompressor()
+    /// One compression context per core, reused by every block of every stream.
+    private let compressors = (0..<Self.workers).map { _ in ZstdCompressor() }
     private var output: DurableFile
     private var offset = SnapshotLayout.headerSize
     private var headerBytes: [UInt8] = []
+
+    /// The threads that compress blocks.
+    private static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Blocks compressed before they are written: two per worker.
+    static let blocksPerWave = workers * 2
 
     /// Starts a file at `path` (which must not exist yet) with mode 0600.
     init(creating path: String) throws {
@@ -123,7 +129,7 @@ struct SnapshotWriter {
                 try stream(UnsafeRawBufferPointer(seconds), role: role, width: 8, encoding: encoding)
             }
         }
-        let rowsAtATime = SnapshotLayout.blockElements * 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let rowsAtATime = SnapshotLayout.blockElements * Self.blocksPerWave
         var blocks: [BlockEntry] = []
         var start = 0
         repeat {
@@ -144,7 +150,7 @@ struct SnapshotWriter {
     /// Cuts `bytes` into blocks, encodes, compresses and checksums them (in parallel when there are several), then
     /// writes them in order.
     ///
-    /// The blocks go a few per core at a time, each wave written before the next is compressed: a large column's
+    /// The blocks go ``blocksPerWave`` at a time, each wave written before the next is compressed: a large column's
     /// compressed frames are then never all held in memory at once.
     private mutating func stream(
         _ bytes: UnsafeRawBufferPointer,
@@ -154,12 +160,10 @@ struct SnapshotWriter {
     ) throws -> StreamEntry {
         let blockSize = width == 1 ? SnapshotLayout.blockBytes : SnapshotLayout.blockElements * width
         let ranges = stride(from: 0, to: bytes.count, by: blockSize).map { $0..<min($0 + blockSize, bytes.count) }
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let wave = workers * 2
         var blocks: [BlockEntry] = []
         blocks.reserveCapacity(ranges.count)
-        for waveStart in stride(from: 0, to: ranges.count, by: wave) {
-            let waveRanges = Array(ranges[waveStart..<min(waveStart + wave, ranges.count)])
+        for waveStart in stride(from: 0, to: ranges.count, by: Self.blocksPerWave) {
+            let waveRanges = Array(ranges[waveStart..<min(waveStart + Self.blocksPerWave, ranges.count)])
             var frames = [Result<EncodedBlock, SnapshotError>](
                 repeating: .success(EncodedBlock(frame: [], rawLength: 0, checksum: 0)),
                 count: waveRanges.count
@@ -169,18 +173,18 @@ struct SnapshotWriter {
                     UnsafeRawBufferPointer(rebasing: bytes[waveRanges[0]]),
                     encoding,
                     width,
-                    compressor
+                    compressors[0]
                 )
             } else {
                 frames.withUnsafeMutableBufferPointer { frames in
-                    let shared = UnsafeTransfer((frames, bytes))
-                    let waveWorkers = min(waveRanges.count, workers)
+                    // Each worker uses its own context: a context is never shared by two threads.
+                    let shared = UnsafeTransfer((frames, bytes, compressors))
+                    let waveWorkers = min(waveRanges.count, Self.workers)
                     DispatchQueue.concurrentPerform(iterations: waveWorkers) { worker in
-                        let (frames, bytes) = shared.value
-                        let compressor = ZstdCompressor()
+                        let (frames, bytes, compressors) = shared.value
                         for index in stride(from: worker, to: waveRanges.count, by: waveWorkers) {
                             let block = UnsafeRawBufferPointer(rebasing: bytes[waveRanges[index]])
-                            frames[index] = Self.frame(block, encoding, width, compressor)
+                            frames[index] = Self.frame(block, encoding, width, compressors[worker])
                         }
                     }
                 }
