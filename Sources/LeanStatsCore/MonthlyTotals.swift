@@ -41,6 +41,22 @@ struct MonthlyTotals: Sendable {
         self.cells = cells
     }
 
+    /// Whether `rows` hold a whole calendar month, which ``totals(of:scan:)`` then adds up from cells: the first
+    /// month starting in them also ends in them.
+    /// - Complexity: O(log n).
+    static func holdsWholeMonth(_ rows: Range<Int>, days: DayIndex) -> Bool {
+        guard !rows.isEmpty else { return false }
+        let day = CivilDate(dayNumber: days.day(ofRow: rows.lowerBound))
+        func start(monthsAfter months: Int) -> Int {
+            let index = day.month - 1 + months
+            return days.firstRow(
+                onOrAfterDay: CivilDate(year: day.year + index / 12, month: index % 12 + 1, day: 1).dayNumber
+            )
+        }
+        let months = start(monthsAfter: 0) >= rows.lowerBound ? 0 : 1
+        return start(monthsAfter: months + 1) <= rows.upperBound
+    }
+
     /// The totals of `rows` per group: the cells of the whole months inside, plus `scan` of the rows before the
     /// first and after the last; `nil` when the rows hold no whole month (a scan is then as quick).
     /// - Complexity: O(months × groups), plus the scans of the partial months.

@@ -29,14 +29,20 @@ struct ScanPlan {
     var fromMonths = false
 }
 
+/// A column a filter tests whose codes are also the groups of a grouping with monthly totals.
+enum FilterColumn: Sendable, Equatable {
+    case dept, category, status, result
+}
+
 /// What a statistics call computes, as far as choosing a plan goes.
 enum ScanShape {
     /// One group: `overview`, `efficiency`, one calendar bucket.
     case single
     /// `by month|quarter|year`: contiguous buckets of the period.
     case calendar
-    /// `by DIM`: groups of a dictionary-coded column (`isUser` for one group per proposer).
-    case grouped(pairKey: String, isUser: Bool)
+    /// `by DIM`: groups of a dictionary-coded column (`isUser` for one group per proposer; `column` when the groups
+    /// are the codes of a column filters test).
+    case grouped(pairKey: String, isUser: Bool, column: FilterColumn? = nil)
     /// `top N`: proposers ranked by (user, department) pair.
     case ranking
 }
@@ -52,6 +58,9 @@ extension StatisticsEngine {
     /// - Without a filter, in an engine that builds indexes, a query of additive figures only (no `participants`
     ///   or `depts`) adds up monthly totals: a grouping whose kernel would be the per-range totals, or any
     ///   `benefit_sum`, which no kernel over derived columns sums (not `by user`: too many groups to keep).
+    /// - With a filter that tests one column only (``ResolvedFilter/soleColumn``: department, category, status or
+    ///   result), the same figures come from that column's monthly totals: one group sums the groups the filter
+    ///   admits, and a grouping by that column keeps only those groups.
     /// - Complexity: O(1), plus O(log n) per selected user and O(n) once to build the user index.
     func plan(
         _ shape: ScanShape,
@@ -59,14 +68,28 @@ extension StatisticsEngine {
         filter: ResolvedFilter,
         options statistics: StatisticsOptions
     ) -> ScanPlan {
-        var plan = kernelPlan(shape, rows: rows, filter: filter, options: statistics)
         let additive =
-            filter.isEmpty && options.derivedColumnKernels && options.buildsIndexes
+            options.derivedColumnKernels && options.buildsIndexes
             && statistics.isDisjoint(with: [.distinct, .departments])
+        // A filter answered from whole months lists no rows, unless percentiles or open ages still read them.
+        let filteredFromMonths: Bool
         switch shape {
-        case .single: plan.fromMonths = additive && statistics.contains(.benefit)
-        case .grouped(_, let isUser):
-            plan.fromMonths = additive && !isUser && (plan.kernel == .rangeTotals || statistics.contains(.benefit))
+        case .single: filteredFromMonths = additive && filter.soleColumn != nil
+        case .grouped(_, _, let column): filteredFromMonths = additive && column != nil && filter.soleColumn == column
+        case .calendar, .ranking: filteredFromMonths = false
+        }
+        let listsRows =
+            !filteredFromMonths || !statistics.isDisjoint(with: [.percentiles, .openAge])
+            || !MonthlyTotals.holdsWholeMonth(rows, days: days)
+        var plan = kernelPlan(shape, rows: rows, filter: filter, options: statistics, listsRows: listsRows)
+        switch shape {
+        case .single:
+            plan.fromMonths = filteredFromMonths || additive && filter.isEmpty && statistics.contains(.benefit)
+        case .grouped(_, let isUser, _):
+            plan.fromMonths =
+                filteredFromMonths
+                || additive && filter.isEmpty && !isUser
+                    && (plan.kernel == .rangeTotals || statistics.contains(.benefit))
         case .calendar, .ranking: break
         }
         return plan
@@ -77,12 +100,13 @@ extension StatisticsEngine {
         _ shape: ScanShape,
         rows: Range<Int>,
         filter: ResolvedFilter,
-        options statistics: StatisticsOptions
+        options statistics: StatisticsOptions,
+        listsRows: Bool
     ) -> ScanPlan {
         guard filter.isEmpty else {
             let ranking = if case .ranking = shape { true } else { false }
             return ScanPlan(
-                rows: selectRows(rows, filter: filter, ranking: ranking),
+                rows: listsRows ? selectRows(rows, filter: filter, ranking: ranking) : RowSelection(rows),
                 kernel: .filtered,
                 distinctByOccurrences: false
             )
@@ -95,11 +119,11 @@ extension StatisticsEngine {
             let occurrences = distinct && (longRange || hasPreviousOccurrences)
             let kernel: ScanPlan.Kernel = derived && (occurrences || !distinct) ? .rangeTotals : .filtered
             return ScanPlan(rows: RowSelection(rows), kernel: kernel, distinctByOccurrences: occurrences)
-        case .grouped(_, true)
+        case .grouped(_, true, _)
         where statistics.isEmpty && options.derivedColumnKernels
             && (options.buildsIndexes || hasProposerPartitions):
             return ScanPlan(rows: RowSelection(rows), kernel: .proposerPartitions, distinctByOccurrences: false)
-        case .grouped(let pairKey, let isUser):
+        case .grouped(let pairKey, let isUser, _):
             let pairs = !isUser && distinct && (longRange || hasPairOccurrences(pairKey))
             guard derived && !isUser && (pairs || !distinct) else {
                 return ScanPlan(rows: RowSelection(rows), kernel: .filtered, distinctByOccurrences: pairs)

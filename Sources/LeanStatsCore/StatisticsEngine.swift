@@ -60,7 +60,7 @@ public final class StatisticsEngine: Sendable {
     /// ``openRows()`` once built.
     let openRowsCache = Locked<[Int32]?>(nil)
     /// ``monthlyTotals(_:codes:groupCount:)`` once built, by the grouping's description (`nil`: too many cells).
-    private let monthlyTotalsCache = Locked<[String: MonthlyTotals?]>([:])
+    let monthlyTotalsCache = Locked<[String: MonthlyTotals?]>([:])
     /// ``daysBounds()`` once found (the inner `nil`: no instance has processing days).
     let daysBoundsCache = Locked<(low: Int32, high: Int32)??>(nil)
 
@@ -194,8 +194,16 @@ public final class StatisticsEngine: Sendable {
         let pairKey = "\(grouping)"
         // The limit cuts the default order only without a ranking, which must see every group first.
         let defaultCut = ranking == nil ? limit : nil
+        let column: FilterColumn? =
+            switch grouping {
+            case .dimension(.dept): .dept
+            case .dimension(.category): .category
+            case .dimension(.status): .status
+            case .dimension(.result): .result
+            default: nil
+            }
         let plan = plan(
-            .grouped(pairKey: pairKey, isUser: grouping == .dimension(.user)),
+            .grouped(pairKey: pairKey, isUser: grouping == .dimension(.user), column: column),
             rows: rows,
             filter: resolved,
             options: options
@@ -216,11 +224,11 @@ public final class StatisticsEngine: Sendable {
                 .map { buckets[$0] }
         case .dimension(.dept):
             key = .deptName
-            groupCount = max(table.deptName.dictionary.count, 1)
+            groupCount = columnGrouping(.dept).groupCount
             label = { (self.table.deptName.dictionary[UInt32($0)] ?? Self.missingDeptLabel, nil) }
         case .dimension(.category):
             key = .form(categoryCodes, keepsMissing: true)
-            groupCount = max(categoryDictionary.count, 1)
+            groupCount = columnGrouping(.category).groupCount
             label = { (self.categoryDictionary[UInt32($0)] ?? Self.missingCategoryLabel, nil) }
         case .dimension(.user):
             if plan.rows.listed != nil, let users = resolved.users {
@@ -246,11 +254,11 @@ public final class StatisticsEngine: Sendable {
             }
         case .dimension(.status):
             key = .status
-            groupCount = 6
+            groupCount = columnGrouping(.status).groupCount
             label = { (InstanceStatus(rawValue: UInt8($0))?.code ?? "", nil) }
         case .dimension(.result):
             key = .result
-            groupCount = 3
+            groupCount = columnGrouping(.result).groupCount
             label = { (InstanceResult(rawValue: UInt8($0))?.code ?? "", nil) }
         case .dimension:
             preconditionFailure("calendar dimensions are handled above")
@@ -277,9 +285,15 @@ public final class StatisticsEngine: Sendable {
         if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram || monthly != nil,
             let codes = groupCodes(key)
         {
-            let totals: [RangeTotals]
+            var totals: [RangeTotals]
             if let monthly {
+                // Without a filter every group; with one of the grouping's column, the groups it admits.
                 totals = monthly
+                if !resolved.isEmpty {
+                    for group in totals.indices where !resolved.admits(soleColumnCode: UInt32(group)) {
+                        totals[group] = RangeTotals()
+                    }
+                }
             } else if plan.kernel == .packedHistogram,
                 let packed = packedGroupRows(
                     pairKey,
@@ -563,17 +577,9 @@ public final class StatisticsEngine: Sendable {
         -> GroupStatistics
     {
         let plan = plan(.single, rows: rows, filter: filter, options: options)
-        if plan.fromMonths,
-            let totals = monthlyTotals(
-                "single",
-                of: rows,
-                groupCount: 1,
-                benefit: true,
-                scan: { [self.parallelRangeTotals($0, processing: true, occurrences: nil, departments: false)] },
-                benefitScan: { self.benefitTotals($0, codes: nil, groupCount: 1) }
-            )
+        if plan.fromMonths, let totals = singleMonthlyTotals(rows, filter: filter, benefit: options.contains(.benefit))
         {
-            var statistics = totals[0].statistics(key: key, options: options)
+            var statistics = totals.statistics(key: key, options: options)
             addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
             return statistics
         }
@@ -598,6 +604,48 @@ public final class StatisticsEngine: Sendable {
             if departments { statistics.depts = counts.depts }
         }
         return statistics
+    }
+
+    /// The additive totals of `rows` as one group from monthly totals (see ``MonthlyTotals``): the whole table's
+    /// without a filter, else the sum of the groups of the filter's ``ResolvedFilter/soleColumn`` that it admits;
+    /// `nil` when the rows hold no whole month or the engine keeps no monthly totals.
+    private func singleMonthlyTotals(_ rows: Range<Int>, filter: ResolvedFilter, benefit: Bool) -> RangeTotals? {
+        guard let column = filter.soleColumn else {
+            return monthlyTotals(
+                "single",
+                of: rows,
+                groupCount: 1,
+                benefit: true,
+                scan: { [self.parallelRangeTotals($0, processing: true, occurrences: nil, departments: false)] },
+                benefitScan: { self.benefitTotals($0, codes: nil, groupCount: 1) }
+            )?.first
+        }
+        let grouping = columnGrouping(column)
+        guard
+            let groups = monthlyTotals(
+                grouping.pairKey,
+                of: rows,
+                groupCount: grouping.groupCount,
+                benefit: benefit,
+                scan: { self.monthScan($0, codes: grouping.codes, groupCount: grouping.groupCount) },
+                benefitScan: { self.benefitTotals($0, codes: grouping.codes, groupCount: grouping.groupCount) }
+            )
+        else { return nil }
+        var totals = RangeTotals()
+        for group in groups.indices where filter.admits(soleColumnCode: UInt32(group)) { totals.add(groups[group]) }
+        return totals
+    }
+
+    /// The grouping whose groups are the codes of a filter column: its description (the key of its monthly totals),
+    /// its codes and its number of groups, as `by dept|category|status|result` group.
+    func columnGrouping(_ column: FilterColumn) -> (pairKey: String, codes: CodeArray, groupCount: Int) {
+        switch column {
+        case .dept:
+            ("\(GroupingKey.dimension(.dept))", table.deptName.codes, max(table.deptName.dictionary.count, 1))
+        case .category: ("\(GroupingKey.dimension(.category))", categoryCodes, max(categoryDictionary.count, 1))
+        case .status: ("\(GroupingKey.dimension(.status))", .u8(table.status), 6)
+        case .result: ("\(GroupingKey.dimension(.result))", .u8(table.result), 3)
+        }
     }
 
     /// The statistics of some rows as a single group, from the general kernel.
@@ -886,6 +934,9 @@ struct ResolvedFilter: @unchecked Sendable {
     let depts: [UInt32]?
     /// Whether only open instances (NEW or RUNNING) can pass: every alternative keeps no other status.
     let openOnly: Bool
+    /// The one column every alternative tests, when none tests anything else: the filter then keeps the rows whose
+    /// code in that column ``admits(soleColumnCode:)``; `nil` for a filter without alternatives or of more columns.
+    let soleColumn: FilterColumn?
 
     /// What a kernel loop tests rows against: the filter's parts without its owner, a value that holds no
     /// reference, so that a kernel copies it into registers once instead of reloading it for every row. Valid
@@ -909,10 +960,44 @@ struct ResolvedFilter: @unchecked Sendable {
         self.users = terms.isEmpty ? nil : users
         self.depts = terms.isEmpty ? nil : depts
         openOnly = !terms.isEmpty && terms.allSatisfy { $0.statuses & ~InstanceStatus.openMask == 0 }
+        soleColumn = Self.soleColumn(of: terms)
         first = terms.first ?? Term()
         storage = Storage(terms.dropFirst(), words)
         others = UnsafeBufferPointer(storage.terms)
         self.words = UnsafeBufferPointer(storage.words)
+    }
+}
+
+extension ResolvedFilter {
+    /// Whether some alternative accepts a code of ``soleColumn`` (`false` without one).
+    /// - Complexity: O(alternatives).
+    func admits(soleColumnCode code: UInt32) -> Bool {
+        guard let soleColumn, !isEmpty else { return false }
+        return ([first] + others).contains { term in
+            switch soleColumn {
+            case .dept: term.dept.admits(code, words)
+            case .category: term.category.admits(code, words)
+            case .status: code < 64 && term.statuses & 1 << UInt64(code) != 0
+            case .result: code < 64 && term.results & 1 << UInt64(code) != 0
+            }
+        }
+    }
+
+    /// The column every term tests, when each tests exactly that one.
+    private static func soleColumn(of terms: [Term]) -> FilterColumn? {
+        var sole: FilterColumn?
+        for term in terms {
+            guard term.user.offset == CodeTest.any else { return nil }
+            let tested: [FilterColumn] = [
+                term.dept.offset != CodeTest.any ? .dept : nil,
+                term.category.offset != CodeTest.any ? .category : nil,
+                term.statuses != .max ? .status : nil,
+                term.results != .max ? .result : nil,
+            ].compactMap { $0 }
+            guard tested.count == 1, sole == nil || sole == tested[0] else { return nil }
+            sole = tested[0]
+        }
+        return sole
     }
 }
 
@@ -1279,12 +1364,10 @@ extension StatisticsEngine {
             groupCount: categoryDictionary.count,
             firstRows: false
         )
-        _ = monthlyTotals(dept, codes: table.deptName.codes, groupCount: max(table.deptName.dictionary.count, 1))
-        _ = monthlyTotals(
-            "\(GroupingKey.dimension(.category))",
-            codes: categoryCodes,
-            groupCount: max(categoryDictionary.count, 1)
-        )
+        for column in [FilterColumn.dept, .category] {
+            let grouping = columnGrouping(column)
+            _ = monthlyTotals(grouping.pairKey, codes: grouping.codes, groupCount: grouping.groupCount)
+        }
         table.releaseDecodedColumns()
     }
 }

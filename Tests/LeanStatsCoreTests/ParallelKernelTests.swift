@@ -472,7 +472,89 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
-    func thePlannerAddsUpMonthsOnlyForAdditiveFiguresWithoutAFilterInAnEngineThatBuildsIndexes() throws {
+    func filtersOfOneColumnAddedUpFromThatColumnsMonthlyTotalsAgreeWithTheGeneralKernels() throws {
+        let table = randomTable(count: 6000, seed: 97, users: 300)
+        let general = engine(table, derived: false, workers: 1)
+        let indexed = engine(table, derived: true, workers: 3)
+        func day(_ year: Int, _ month: Int, _ day: Int) -> CivilDate { CivilDate(year: year, month: month, day: day) }
+        let periods: [DayRange?] = [
+            nil,
+            may2024,
+            DayRange(from: day(2024, 3, 15), through: day(2024, 7, 10)),
+            DayRange(from: day(2024, 6, 3), through: day(2024, 6, 20)),
+        ]
+        let filters: [(StatisticsFilter, Dimension)] = [
+            (StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"])]), .category),
+            (
+                StatisticsFilter(alternatives: [
+                    FilterConditions(categories: ["效率提升", StatisticsFilter.missingCategory]),
+                    FilterConditions(categories: ["5S"]),
+                ]), .category
+            ),
+            (
+                StatisticsFilter(alternatives: [FilterConditions(deptNames: ["生产部", StatisticsFilter.missingDeptName])]
+                ), .dept
+            ),
+            (StatisticsFilter(alternatives: [FilterConditions(statuses: [.new, .running])]), .status),
+            (StatisticsFilter(alternatives: [FilterConditions(results: [nil, .refuse])]), .result),
+        ]
+        for (filter, dimension) in filters {
+            for period in periods {
+                for options in [StatisticsOptions(), [.processing, .outcomes], [.benefit, .processing], [.openAge]] {
+                    let context = "\(filter) \(String(describing: period)) \(options)"
+                    let overview = indexed.overview(period: period, filter: filter, options: options)
+                    #expect(
+                        overview == general.overview(period: period, filter: filter, options: options),
+                        "\(context)"
+                    )
+                    #expect(overview.count > 0, "\(context)")
+                    let groups = indexed.grouped(
+                        by: .dimension(dimension),
+                        period: period,
+                        filter: filter,
+                        options: options
+                    )
+                    #expect(
+                        groups
+                            == general.grouped(
+                                by: .dimension(dimension),
+                                period: period,
+                                filter: filter,
+                                options: options
+                            ),
+                        "\(context)"
+                    )
+                }
+            }
+        }
+        // The filters were answered from the columns' monthly totals, not by scanning.
+        let cached = indexed.monthlyTotalsCache.withLock { Set($0.keys) }
+        for dimension in [Dimension.dept, .category, .status, .result] {
+            #expect(cached.contains("\(GroupingKey.dimension(dimension))"), "\(dimension)")
+        }
+    }
+
+    @Test
+    func aFilterTestsASoleColumnOnlyWhenEveryAlternativeTestsThatColumnAlone() throws {
+        let indexed = engine(randomTable(count: 500, seed: 99, users: 50), derived: true, workers: 2)
+        func sole(_ alternatives: [FilterConditions]) throws -> FilterColumn? {
+            try #require(indexed.resolve(StatisticsFilter(alternatives: alternatives))).soleColumn
+        }
+        #expect(try sole([FilterConditions(deptNames: ["生产部"]), FilterConditions(deptNames: ["质量部"])]) == .dept)
+        #expect(try sole([FilterConditions(categories: ["安全改善"])]) == .category)
+        #expect(try sole([FilterConditions(statuses: [.new, .running])]) == .status)
+        #expect(try sole([FilterConditions(results: [nil])]) == .result)
+        #expect(try sole([FilterConditions(deptNames: ["生产部"], statuses: [.running])]) == nil)
+        #expect(try sole([FilterConditions(deptNames: ["生产部"]), FilterConditions(categories: ["安全改善"])]) == nil)
+        #expect(try sole([FilterConditions(users: ["user1"])]) == nil)
+        #expect(try #require(indexed.resolve(.none)).soleColumn == nil)
+        let results = try #require(indexed.resolve(StatisticsFilter(alternatives: [FilterConditions(results: [nil])])))
+        #expect(results.admits(soleColumnCode: 0))
+        #expect(!results.admits(soleColumnCode: UInt32(InstanceResult.agree.rawValue)))
+    }
+
+    @Test
+    func thePlannerAddsUpMonthsOnlyForAdditiveFiguresUnfilteredOrFilteredOnOneColumn() throws {
         let table = randomTable(count: 3000, seed: 89, users: 200)
         let indexed = engine(table, derived: true, workers: 2)
         let rows = 0..<table.rowCount
@@ -480,11 +562,26 @@ struct DerivedColumnKernelTests {
         let filter = try #require(
             indexed.resolve(StatisticsFilter(alternatives: [FilterConditions(deptNames: ["生产部"])]))
         )
-        let dept = ScanShape.grouped(pairKey: "\(GroupingKey.dimension(.dept))", isUser: false)
+        let dept = ScanShape.grouped(pairKey: "\(GroupingKey.dimension(.dept))", isUser: false, column: .dept)
+        let category = ScanShape.grouped(
+            pairKey: "\(GroupingKey.dimension(.category))",
+            isUser: false,
+            column: .category
+        )
         #expect(indexed.plan(dept, rows: rows, filter: none, options: [.processing, .outcomes]).fromMonths)
         #expect(indexed.plan(dept, rows: rows, filter: none, options: [.benefit]).fromMonths)
         #expect(!indexed.plan(dept, rows: rows, filter: none, options: .standard).fromMonths)
-        #expect(!indexed.plan(dept, rows: rows, filter: filter, options: [.processing]).fromMonths)
+        // A filter of the grouping's own column (or of one column, for one group) adds up months and lists no
+        // rows; one of another column, of two columns, or with distinct counts scans.
+        let byMonths = indexed.plan(dept, rows: rows, filter: filter, options: [.processing])
+        #expect(byMonths.fromMonths && byMonths.rows.listed == nil)
+        #expect(indexed.plan(.single, rows: rows, filter: filter, options: [.processing, .outcomes]).fromMonths)
+        #expect(!indexed.plan(category, rows: rows, filter: filter, options: [.processing]).fromMonths)
+        #expect(!indexed.plan(dept, rows: rows, filter: filter, options: .standard).fromMonths)
+        let twoColumns = try #require(
+            indexed.resolve(StatisticsFilter(alternatives: [FilterConditions(deptNames: ["生产部"], statuses: [.new])]))
+        )
+        #expect(!indexed.plan(.single, rows: rows, filter: twoColumns, options: [.processing]).fromMonths)
         #expect(
             !indexed.plan(.grouped(pairKey: "user", isUser: true), rows: rows, filter: none, options: [.benefit])
                 .fromMonths
