@@ -168,6 +168,7 @@ extension StatisticsEngine {
         filter: ResolvedFilter,
         options statistics: StatisticsOptions
     ) -> GroupState {
+        let filter = rows.kernelFilter(filter)
         let distinct = statistics.contains(.distinct)
         let departments = distinct && statistics.contains(.departments)
         let benefit = statistics.contains(.benefit)
@@ -368,7 +369,7 @@ extension StatisticsEngine {
     /// Counts instances per (user id, department name) for the proposer ranking.
     /// - Returns: one entry per pair, unordered.
     func rankProposers(rows: RowSelection, filter: ResolvedFilter) -> [ProposerEntry] {
-        if let listed = rows.listed { return rankListedProposers(rows: listed, filter: filter) }
+        if let listed = rows.listed { return rankListedProposers(rows: listed, filter: rows.kernelFilter(filter)) }
         let userCount = table.userId.dictionary.count
         return withKernelColumns(needsDays: false) { columns in
             func count<Rows: Sequence<Int>>(_ rows: Rows, into state: ProposerState) {
@@ -469,6 +470,7 @@ extension StatisticsEngine {
     )
         -> [Int: (p50: Double, p90: Double)]
     {
+        let filter = selection.kernelFilter(filter)
         let bounds = daysBounds()
         let bins = bounds.map { Int($0.high) - Int($0.low) + 1 } ?? 0
         let histograms = bins > 0 && bins <= Self.percentileBins && max(groupCount, 1) * bins <= Self.percentileCounters
@@ -588,6 +590,7 @@ extension StatisticsEngine {
         groupCount: Int,
         filter: ResolvedFilter
     ) -> (open: [Int], createdDays: [Int]) {
+        let filter = rows.kernelFilter(filter)
         final class Tally {
             let open: UnsafeMutableBufferPointer<Int>
             let days: UnsafeMutableBufferPointer<Int>

@@ -2,23 +2,28 @@
 /// of the users or departments a filter names, from a ``CodeRowIndex``), ascending.
 ///
 /// A listed selection holds at least every row that passes the filter; the kernels still test each row against the
-/// whole filter, so the list only saves them from visiting rows that cannot pass.
+/// whole filter, so the list only saves them from visiting rows that cannot pass, unless ``passesFilter`` says that
+/// every listed row passes (a filter of departments only, listed by department), when they skip the test.
 struct RowSelection: Sendable {
     /// The period's rows; every listed row lies inside.
     let range: Range<Int>
     /// The rows to visit, ascending, or `nil` for the whole range.
     let listed: [Int32]?
+    /// Whether every listed row passes the filter the rows were listed for.
+    let passesFilter: Bool
 
     /// Every row of a range.
     init(_ range: Range<Int>) {
         self.range = range
         listed = nil
+        passesFilter = false
     }
 
-    /// Some rows of a range, ascending and inside it.
-    init(range: Range<Int>, listed: [Int32]) {
+    /// Some rows of a range, ascending and inside it; `passesFilter` when each passes the filter they were listed for.
+    init(range: Range<Int>, listed: [Int32], passesFilter: Bool = false) {
         self.range = range
         self.listed = listed
+        self.passesFilter = passesFilter
     }
 
     /// The selected rows of a sub-range of ``range``.
@@ -27,7 +32,12 @@ struct RowSelection: Sendable {
         guard let listed else { return RowSelection(rows) }
         let low = listed.partitionPoint { Int($0) >= rows.lowerBound }
         let high = listed[low...].partitionPoint { Int($0) >= rows.upperBound }
-        return RowSelection(range: rows, listed: Array(listed[low..<high]))
+        return RowSelection(range: rows, listed: Array(listed[low..<high]), passesFilter: passesFilter)
+    }
+
+    /// The filter a kernel must still test the selected rows against: none when every listed row passes it.
+    func kernelFilter(_ filter: ResolvedFilter) -> ResolvedFilter {
+        listed != nil && passesFilter ? .everything : filter
     }
 
     /// Calls `body` with the selection as one ``RowMorsel`` (sequential kernels).

@@ -937,6 +937,10 @@ struct ResolvedFilter: @unchecked Sendable {
     /// The one column every alternative tests, when none tests anything else: the filter then keeps the rows whose
     /// code in that column ``admits(soleColumnCode:)``; `nil` for a filter without alternatives or of more columns.
     let soleColumn: FilterColumn?
+    /// Whether every alternative tests users and nothing else: the filter then keeps exactly the rows of ``users``.
+    let testsOnlyUsers: Bool
+    /// The filter that keeps every row, which kernels skip testing.
+    static let everything = ResolvedFilter(terms: [], words: [])
 
     /// What a kernel loop tests rows against: the filter's parts without its owner, a value that holds no
     /// reference, so that a kernel copies it into registers once instead of reloading it for every row. Valid
@@ -961,6 +965,12 @@ struct ResolvedFilter: @unchecked Sendable {
         self.depts = terms.isEmpty ? nil : depts
         openOnly = !terms.isEmpty && terms.allSatisfy { $0.statuses & ~InstanceStatus.openMask == 0 }
         soleColumn = Self.soleColumn(of: terms)
+        testsOnlyUsers =
+            !terms.isEmpty
+            && terms.allSatisfy { term in
+                term.user.offset != CodeTest.any && term.dept.offset == CodeTest.any
+                    && term.category.offset == CodeTest.any && term.statuses == .max && term.results == .max
+            }
         first = terms.first ?? Term()
         storage = Storage(terms.dropFirst(), words)
         others = UnsafeBufferPointer(storage.terms)

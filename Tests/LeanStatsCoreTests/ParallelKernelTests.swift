@@ -603,12 +603,21 @@ struct DerivedColumnKernelTests {
         let general = engine(table, derived: false, workers: 1)
         let indexed = engine(table, derived: true, workers: 3)
         let filter = StatisticsFilter(alternatives: [FilterConditions(deptNames: ["工艺部"])])
+        // A department and a status: the department's rows are listed, and the kernels test the status.
+        let running = StatisticsFilter(alternatives: [FilterConditions(deptNames: ["工艺部"], statuses: [.running])])
         let resolved = try #require(indexed.resolve(filter))
-        #expect(indexed.selectRows(0..<table.rowCount, filter: resolved).listed != nil)
-        for dimension in [Dimension.month, .quarter, .year] {
-            let months = indexed.grouped(by: .dimension(dimension), period: nil, filter: filter, options: .all)
-            #expect(months == general.grouped(by: .dimension(dimension), period: nil, filter: filter, options: .all))
-            #expect(months.count > 1)
+        let listed = indexed.selectRows(0..<table.rowCount, filter: resolved)
+        #expect(listed.listed != nil && listed.passesFilter)
+        let partly = indexed.selectRows(0..<table.rowCount, filter: try #require(indexed.resolve(running)))
+        #expect(partly.listed != nil && !partly.passesFilter)
+        for filter in [filter, running] {
+            for dimension in [Dimension.month, .quarter, .year] {
+                let months = indexed.grouped(by: .dimension(dimension), period: nil, filter: filter, options: .all)
+                #expect(
+                    months == general.grouped(by: .dimension(dimension), period: nil, filter: filter, options: .all)
+                )
+                #expect(months.count > 1)
+            }
         }
     }
 
