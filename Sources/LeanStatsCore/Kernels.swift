@@ -583,26 +583,37 @@ extension StatisticsEngine {
 extension StatisticsEngine {
     /// Open instances (NEW or RUNNING) per group and the sum of their creation days in the engine's zone, for
     /// `age_days`. Runs only when a query asks for it; the creation day is derived only for open rows.
+    /// - Parameter agreements: whether to count the open instances with an agreement too (`agreed`, else empty);
+    ///   only for rows listed as exactly the open ones that pass, whose counts and agreements these then are.
     /// - Complexity: O(rows / workers) plus O(groups × workers) to combine.
     func openAges(
         rows: RowSelection,
         key: GroupKey,
         groupCount: Int,
-        filter: ResolvedFilter
-    ) -> (open: [Int], createdDays: [Int]) {
+        filter: ResolvedFilter,
+        agreements: Bool = false
+    ) -> (open: [Int], createdDays: [Int], agreed: [Int]) {
+        // Rows listed as exactly the open ones that pass need neither their status read nor the filter tested.
+        let listedOpen = rows.listed != nil && rows.passesFilter && filter.openOnly
+        precondition(!agreements || listedOpen, "agreements are counted only over the listed open rows")
         let filter = rows.kernelFilter(filter)
+        let agree = InstanceResult.agree.rawValue
         final class Tally {
             let open: UnsafeMutableBufferPointer<Int>
             let days: UnsafeMutableBufferPointer<Int>
+            let agreed: UnsafeMutableBufferPointer<Int>
             init(_ groups: Int) {
                 open = .allocate(capacity: max(groups, 1))
                 open.initialize(repeating: 0)
                 days = .allocate(capacity: max(groups, 1))
                 days.initialize(repeating: 0)
+                agreed = .allocate(capacity: max(groups, 1))
+                agreed.initialize(repeating: 0)
             }
             deinit {
                 open.deallocate()
                 days.deallocate()
+                agreed.deallocate()
             }
         }
         let rows = openAgeRows(rows)
@@ -615,16 +626,26 @@ extension StatisticsEngine {
                     // usually on the same day.
                     var day = 0
                     var dayRows = 0..<0
-                    for row in rows where InstanceStatus.isOpen(byte: columns.status[row]) {
-                        guard columns.passes(row, filter) else { continue }
+                    @inline(__always)
+                    func add(_ row: Int, agreements: Bool) {
+                        guard columns.passes(row, filter) else { return }
                         let group = reader.group(row)
-                        if group < 0 { continue }
+                        if group < 0 { return }
                         if !dayRows.contains(row) {
                             day = dayIndex.day(ofRow: row)
                             dayRows = dayIndex.firstRow(onOrAfterDay: day)..<dayIndex.firstRow(onOrAfterDay: day + 1)
                         }
                         tally.open[group] &+= 1
                         tally.days[group] &+= day
+                        if agreements { tally.agreed[group] &+= columns.result[row] == agree ? 1 : 0 }
+                    }
+                    // One loop per case, so that the common one (status tested, no agreements) stays as tight.
+                    if listedOpen {
+                        for row in rows { add(row, agreements: agreements) }
+                    } else {
+                        for row in rows where InstanceStatus.isOpen(byte: columns.status[row]) {
+                            add(row, agreements: false)
+                        }
                     }
                 }
                 return runMorsels(
@@ -641,6 +662,7 @@ extension StatisticsEngine {
                         for group in 0..<max(groupCount, 1) {
                             total.open[group] &+= part.open[group]
                             total.days[group] &+= part.days[group]
+                            total.agreed[group] &+= part.agreed[group]
                         }
                     }
                 )
@@ -664,7 +686,7 @@ extension StatisticsEngine {
             case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }
             }
         }
-        return (Array(tally.open), Array(tally.days))
+        return (Array(tally.open), Array(tally.days), agreements ? Array(tally.agreed) : [])
     }
 }
 

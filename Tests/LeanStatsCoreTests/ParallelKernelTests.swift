@@ -394,6 +394,9 @@ struct DerivedColumnKernelTests {
             if open % 4 != 0 {
                 records[index].status = .completed
                 records[index].finishTime = records[index].createTime + 86_400 * Int64(index % 40)
+            } else if open % 8 == 0 {
+                // An open instance that already carries an agreement still counts as agreed.
+                records[index].result = .agree
             }
         }
         var builder = InstanceTableBuilder()
@@ -416,7 +419,7 @@ struct DerivedColumnKernelTests {
                     general,
                     period: period,
                     filter: filter,
-                    options: [.all, [.openAge]]
+                    options: [.all, [.openAge], []]
                 )
             }
         }
