@@ -170,7 +170,7 @@ extension StatisticsEngine {
     ) -> GroupState {
         let filter = rows.kernelFilter(filter)
         let distinct = statistics.contains(.distinct)
-        let departments = distinct && statistics.contains(.departments)
+        let departments = statistics.contains(.departments)
         let benefit = statistics.contains(.benefit)
         let processing = statistics.contains(.processing)
         let outcomes = statistics.contains(.outcomes)

@@ -111,7 +111,8 @@ extension StatisticsEngine {
                 distinctByOccurrences: false
             )
         }
-        let distinct = statistics.contains(.distinct)
+        // Previous-occurrence columns count users and departments together.
+        let distinct = !statistics.isDisjoint(with: [.distinct, .departments])
         let longRange = rows.count >= options.occurrenceScanRows && options.buildsIndexes
         let derived = options.derivedColumnKernels && !statistics.contains(.benefit)
         switch shape {

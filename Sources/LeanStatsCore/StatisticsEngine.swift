@@ -345,7 +345,7 @@ public final class StatisticsEngine: Sendable {
                     key: key,
                     groupCount: groupCount,
                     filter: resolved,
-                    options: plan.distinctByOccurrences ? options.subtracting(.distinct) : options
+                    options: plan.distinctByOccurrences ? options.subtracting([.distinct, .departments]) : options
                 )
             // A group per proposer: users are ordered by count and id rank, so with a small limit only the groups
             // it keeps are finished, and their names are looked up below.
@@ -370,7 +370,7 @@ public final class StatisticsEngine: Sendable {
                     departments: departments
                 )
                 for (index, entry) in finalized.enumerated() {
-                    groups[index].participants = counts.users[entry.group]
+                    if options.contains(.distinct) { groups[index].participants = counts.users[entry.group] }
                     if departments { groups[index].depts = counts.depts[entry.group] }
                 }
             }
@@ -609,10 +609,15 @@ public final class StatisticsEngine: Sendable {
             statistics = totals.statistics(key: key, options: options)
             addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
         } else {
-            statistics = filtered(plan.rows, key: key, filter: filter, options: options.subtracting(.distinct))
+            statistics = filtered(
+                plan.rows,
+                key: key,
+                filter: filter,
+                options: options.subtracting([.distinct, .departments])
+            )
             let departments = options.contains(.departments)
             let counts = distinctCounts(in: rows, occurrences: previousOccurrences(), departments: departments)
-            statistics.participants = counts.users
+            if options.contains(.distinct) { statistics.participants = counts.users }
             if departments { statistics.depts = counts.depts }
         }
         return statistics

@@ -36,7 +36,7 @@ public struct StatisticsOptions: OptionSet, Sendable, Hashable {
     /// Creates options from raw bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
-    /// Exact distinct counts: `participants`, and `depts` together with ``departments``.
+    /// Exact distinct proposers (`participants`).
     public static let distinct = StatisticsOptions(rawValue: 1)
     /// The sum of the numeric benefit form field (`benefit_sum`).
     public static let benefit = StatisticsOptions(rawValue: 2)
@@ -46,8 +46,8 @@ public struct StatisticsOptions: OptionSet, Sendable, Hashable {
     public static let processing = StatisticsOptions(rawValue: 8)
     /// `refused` and `running` counts.
     public static let outcomes = StatisticsOptions(rawValue: 16)
-    /// With ``distinct``, also distinct originator department ids (`depts`); without it, `depts` stays 0 and the
-    /// kernels read no department column for it.
+    /// Exact distinct originator department ids (`depts`), with or without ``distinct``: a filtered query of `depts`
+    /// alone reads no user column.
     public static let departments = StatisticsOptions(rawValue: 32)
     /// The number of open instances (NEW or RUNNING) and the sum of their creation days (`age_days`).
     public static let openAge = StatisticsOptions(rawValue: 64)

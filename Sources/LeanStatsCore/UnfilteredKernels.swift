@@ -69,10 +69,8 @@ struct RangeTotals {
                 result.maxDays = Int(maxDays)
             }
         }
-        if options.contains(.distinct) {
-            result.participants = users
-            if options.contains(.departments) { result.depts = depts }
-        }
+        if options.contains(.distinct) { result.participants = users }
+        if options.contains(.departments) { result.depts = depts }
         if options.contains(.benefit) { result.benefitSum = BenefitTotal(high: benefitHigh, low: benefitLow).yuan }
         return result
     }

@@ -42,14 +42,11 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
     /// configured zone, counted like processing days; `null` when none is open.
     case age_days
 
-    /// Whether the metric needs exact distinct counts.
-    var needsDistinct: Bool { self == .participants || self == .depts || self == .participation_rate }
-
     /// The costlier statistics the metric needs.
     var statisticsOptions: StatisticsOptions {
         switch self {
         case .participants, .participation_rate: .distinct
-        case .depts: [.distinct, .departments]
+        case .depts: .departments
         case .benefit_sum: .benefit
         case .p50_days, .p90_days: .percentiles
         case .avg_days, .min_days, .max_days, .completed, .within30_rate: .processing

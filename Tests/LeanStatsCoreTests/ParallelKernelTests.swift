@@ -142,7 +142,7 @@ struct DerivedColumnKernelTests {
                 ),
             ]
             for period in periods {
-                for options in [StatisticsOptions.all, .standard, [.processing], [.distinct], []] {
+                for options in [StatisticsOptions.all, .standard, [.processing], [.distinct], [.departments], []] {
                     #expect(
                         derived.overview(period: period, options: options)
                             == general.overview(period: period, options: options)
@@ -154,6 +154,13 @@ struct DerivedColumnKernelTests {
                             "\(dimension) \(options)"
                         )
                     }
+                }
+                // Departments alone: the same `depts` as with every distinct count, and no participants.
+                for dimension in [Dimension.dept, .category, .month, .user] {
+                    let alone = derived.grouped(by: .dimension(dimension), period: period, options: [.departments])
+                    let standard = derived.grouped(by: .dimension(dimension), period: period, options: .standard)
+                    #expect(alone.map(\.depts) == standard.map(\.depts), "\(dimension)")
+                    #expect(alone.allSatisfy { $0.participants == 0 }, "\(dimension)")
                 }
                 for limit in [1, 3, 10, 1000] {
                     #expect(derived.topProposers(limit, period: period) == reference.top(limit, period, .none))
@@ -651,7 +658,7 @@ struct DerivedColumnKernelTests {
                     general,
                     period: period,
                     filter: filter,
-                    options: [.all, .standard, [.percentiles, .openAge]]
+                    options: [.all, .standard, [.departments], [.percentiles, .openAge]]
                 )
                 #expect(
                     indexed.grouped(by: .dimension(.user), period: period, filter: filter, limit: 2)
@@ -727,7 +734,7 @@ struct DerivedColumnKernelTests {
                     general,
                     period: period,
                     filter: filter,
-                    options: [.all, .standard]
+                    options: [.all, .standard, [.departments, .processing]]
                 )
                 #expect(
                     indexed.topProposers(5, period: period, filter: filter)
