@@ -684,6 +684,24 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
+    func mergingTwoAscendingRunsGivesTheirRowsInOrderWhateverTheirLengths() {
+        var random = SeededGenerator(seed: 5)
+        let runs: [[Int32]] = [
+            [], [7], [1, 2, 3], (0..<500).map { _ in Int32.random(in: 0..<1000, using: &random) }.sorted(),
+        ]
+        for left in runs {
+            for right in runs {
+                let merged = mergeSorted(left[...], right[...])
+                #expect(merged == (left + right).sorted(), "\(left.count) + \(right.count)")
+                // Slices that do not start at index 0 merge as well.
+                #expect(
+                    mergeSorted(left.dropFirst(), right.dropFirst()) == (left.dropFirst() + right.dropFirst()).sorted()
+                )
+            }
+        }
+    }
+
+    @Test
     func theCodeRowIndexListsTheRowsOfSomeCodesInsideARangeInOrder() {
         let table = randomTable(count: 3000, seed: 82, users: 50)
         let index = CodeRowIndex(codes: table.userId.codes, codeCount: table.userId.dictionary.count)
