@@ -436,20 +436,31 @@ struct DerivedColumnKernelTests {
         #expect(openRows.count == table.status.filter { $0 == 1 || $0 == 2 }.count)
     }
 
+    /// All history, one month, whole months with a partial one at each end, and one partial month.
+    var periodsAroundWholeMonths: [DayRange?] {
+        func day(_ year: Int, _ month: Int, _ day: Int) -> CivilDate { CivilDate(year: year, month: month, day: day) }
+        return [
+            nil,
+            may2024,
+            DayRange(from: day(2024, 3, 15), through: day(2024, 7, 10)),
+            DayRange(from: day(2024, 6, 3), through: day(2024, 6, 20)),
+        ]
+    }
+
     @Test
     func groupsOfWholeMonthsAddedFromMonthlyTotalsAgreeWithTheGeneralKernels() throws {
         let table = randomTable(count: 6000, seed: 87, users: 300)
         let general = engine(table, derived: false, workers: 1)
         let indexed = engine(table, derived: true, workers: 3)
-        func day(_ year: Int, _ month: Int, _ day: Int) -> CivilDate { CivilDate(year: year, month: month, day: day) }
-        let periods: [DayRange?] = [
-            nil,
-            may2024,
-            // Whole months with a partial one at each end, one partial month, and beyond the data at both ends.
-            DayRange(from: day(2024, 3, 15), through: day(2024, 7, 10)),
-            DayRange(from: day(2024, 6, 3), through: day(2024, 6, 20)),
-            DayRange(from: day(2000, 1, 1), through: day(2099, 12, 31)),
-        ]
+        // And beyond the data at both ends.
+        let periods =
+            periodsAroundWholeMonths
+            + [
+                DayRange(
+                    from: CivilDate(year: 2000, month: 1, day: 1),
+                    through: CivilDate(year: 2099, month: 12, day: 31)
+                )
+            ]
         for period in periods {
             for options in [
                 StatisticsOptions(), [.processing, .outcomes], .standard, [.benefit], [.benefit, .processing],
@@ -486,13 +497,7 @@ struct DerivedColumnKernelTests {
         let table = randomTable(count: 6000, seed: 97, users: 300)
         let general = engine(table, derived: false, workers: 1)
         let indexed = engine(table, derived: true, workers: 3)
-        func day(_ year: Int, _ month: Int, _ day: Int) -> CivilDate { CivilDate(year: year, month: month, day: day) }
-        let periods: [DayRange?] = [
-            nil,
-            may2024,
-            DayRange(from: day(2024, 3, 15), through: day(2024, 7, 10)),
-            DayRange(from: day(2024, 6, 3), through: day(2024, 6, 20)),
-        ]
+        let periods = periodsAroundWholeMonths
         let filters: [(StatisticsFilter, Dimension)] = [
             (StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"])]), .category),
             (
