@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Which column numbers the groups of a kernel run.
 enum GroupKey {
     case single
@@ -364,6 +366,50 @@ extension StatisticsEngine {
         state.totalDays[0] &+= totalDays
         state.minDays[0] = minDays
         state.maxDays[0] = maxDays
+    }
+
+    /// The rows of a range that pass a filter, as a bitmap built in parallel (each worker a run of whole words);
+    /// a filter without user conditions is tested without branches, through its ``TermMasks``.
+    /// - Complexity: O(rows / workers).
+    func rowBitmap(_ rows: Range<Int>, filter: ResolvedFilter) -> RowBitmap {
+        let wordCount = (rows.count + 63) >> 6
+        var words = [UInt64](repeating: 0, count: wordCount)
+        let masks = filter.termMasks(
+            deptCodes: table.deptName.dictionary.count,
+            categoryCodes: categoryDictionary.count
+        )
+        withKernelColumns(needsDays: false) { columns in
+            words.withUnsafeMutableBufferPointer { words in
+                let shared = UnsafeTransfer(value: words)
+                let tasks = min(max(options.workers, 1) * 4, max(wordCount, 1))
+                let fill: @Sendable (Int) -> Void = { task in
+                    let words = shared.value
+                    let view = filter.view
+                    for index in (wordCount * task / tasks)..<(wordCount * (task + 1) / tasks) {
+                        let first = rows.lowerBound + index << 6
+                        let end = min(first + 64, rows.upperBound)
+                        var word: UInt64 = 0
+                        if let masks {
+                            for row in first..<end {
+                                let shared =
+                                    masks.dept[Int(columns.deptName[row])] & masks.category[Int(columns.category[row])]
+                                    & masks.status[Int(columns.status[row])] & masks.result[Int(columns.result[row])]
+                                word |= (shared != 0 ? 1 : 0) << UInt64(row - first)
+                            }
+                        } else {
+                            for row in first..<end where columns.passes(row, view) { word |= 1 << UInt64(row - first) }
+                        }
+                        words[index] = word
+                    }
+                }
+                if options.workers <= 1 {
+                    for task in 0..<tasks { fill(task) }
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: tasks, execute: fill)
+                }
+            }
+        }
+        return RowBitmap(low: rows.lowerBound, words: words)
     }
 
     /// Counts instances per (user id, department name) for the proposer ranking.

@@ -130,6 +130,42 @@ struct ProposerPartitions: Sendable {
         firstEntry(in: partition, atOrAfter: rows.lowerBound)..<firstEntry(in: partition, atOrAfter: rows.upperBound)
     }
 
+    /// Adds each entry of a partition whose row passes a filter to its pair's 64-bit counter, as
+    /// ``count(_:into:)`` does.
+    /// - Parameters:
+    ///   - entries: the partition's entries of `rows` (``entries(in:rows:)``).
+    ///   - passing: one bit per row of `rows`, set for a row that passes (``RowBitmap``).
+    /// - Complexity: O(entries + blocks), a branch-free bit test per entry.
+    func count(
+        _ entries: Range<Int>,
+        of partition: Int,
+        rows: Range<Int>,
+        passing: RowBitmap,
+        into counts: UnsafeMutablePointer<UInt64>
+    ) {
+        words.withUnsafeBufferPointer { words in
+            lowRows.withUnsafeBufferPointer { lowRows in
+                passing.words.withUnsafeBufferPointer { bits in
+                    // Entries are in row order block by block: a block's entries add its first row to their low bits.
+                    var entry = entries.lowerBound
+                    var block = rows.lowerBound >> Self.blockShift
+                    while entry < entries.upperBound {
+                        let end = min(blockStarts[partition * blocksPerPartition + block + 1], entries.upperBound)
+                        let first = block << Self.blockShift - passing.low
+                        while entry < end {
+                            let offset = first &+ Int(lowRows[entry])
+                            let bit = (bits[offset >> 6] >> UInt64(offset & 63)) & 1
+                            let word = words[entry]
+                            counts[Int(word >> 1)] &+= bit &* (1 | UInt64(word & 1) << 32)
+                            entry &+= 1
+                        }
+                        block &+= 1
+                    }
+                }
+            }
+        }
+    }
+
     /// Adds each entry to its pair's 64-bit counter within the partition: the count in the low 32 bits, the
     /// agreements in the high 32.
     func count(_ entries: Range<Int>, into counts: UnsafeMutablePointer<UInt64>) {
@@ -181,13 +217,16 @@ extension StatisticsEngine {
         }
     }
 
-    /// `top N` without a filter: each pair partition (one task each) counts its slice of the period in a
-    /// cache-sized table of packed counters (count in the low 32 bits, agreements in the high 32) and keeps the
+    /// `top N` over the proposer partitions: each pair partition (one task each) counts its slice of the period in
+    /// a cache-sized table of packed counters (count in the low 32 bits, agreements in the high 32) and keeps the
     /// entries that can rank — those reaching its own limit-th largest count, which the overall limit-th largest
-    /// never exceeds.
-    /// - Complexity: O(rows + partitions × log n), streaming two bytes per rankable row.
-    func rankProposersUnfiltered(rows: Range<Int>, limit: Int) -> [ProposerEntry] {
+    /// never exceeds. With a filter, the period's rows are first tested once into a bitmap (one bit a row, which
+    /// stays in cache), and an entry counts only when its row's bit is set.
+    /// - Complexity: O(rows + partitions × log n), streaming two bytes per rankable row, plus one filter test per row
+    ///   of the period with a filter.
+    func rankProposersByPartitions(rows: Range<Int>, filter: ResolvedFilter, limit: Int) -> [ProposerEntry] {
         let results = Locked([[ProposerEntry]](repeating: [], count: proposerPartitions().starts.count - 1))
+        let passing = filter.isEmpty ? nil : rowBitmap(rows, filter: filter)
         forEachProposerPartition(rows: rows) { partitioned, partition, slice, base, counts in
             // A short slice notes each pair when its counter leaves zero and later reads (and clears) only those,
             // in 32-bit counters (count and agreements in 16 bits each: a short slice has fewer than 2¹⁴ rows) that
@@ -203,7 +242,7 @@ extension StatisticsEngine {
                     passed: passed
                 )
             }
-            if short {
+            if passing == nil && short {
                 counts.withMemoryRebound(to: UInt32.self, capacity: ProposerPartitions.pairsPerPartition) { narrow in
                     var touched: [Int32] = []
                     touched.reserveCapacity(slice.count)
@@ -226,7 +265,11 @@ extension StatisticsEngine {
                     }
                 }
             } else {
-                partitioned.count(slice, into: counts)
+                if let passing {
+                    partitioned.count(slice, of: partition, rows: rows, passing: passing, into: counts)
+                } else {
+                    partitioned.count(slice, into: counts)
+                }
                 // The partition's limit-th largest count (unused counters are zero and never rank).
                 let threshold = rankThreshold(
                     (0..<ProposerPartitions.pairsPerPartition).lazy.map { Int(counts[$0] & 0xFFFF_FFFF) },

@@ -76,6 +76,20 @@ struct ListedRows: Sequence {
     func reversed() -> ReversedCollection<UnsafeBufferPointer<Int32>> { rows.reversed() }
 }
 
+/// Which rows of a range pass a filter: bit `i % 64` of word `i / 64` for row `low + i`. An eighth of a byte a
+/// row, so a period's bitmap stays in cache while kernels that visit rows out of order test it.
+struct RowBitmap: Sendable {
+    /// The range's first row.
+    let low: Int
+    let words: [UInt64]
+
+    /// Whether a row of the range passes.
+    func contains(_ row: Int) -> Bool {
+        let offset = row - low
+        return words[offset >> 6] >> UInt64(offset & 63) & 1 != 0
+    }
+}
+
 /// Listed rows below this count are visited by one worker.
 let listedRowsPerWorker = 1 << 14
 

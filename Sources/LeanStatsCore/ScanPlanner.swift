@@ -10,7 +10,8 @@ struct ScanPlan {
         /// Unfiltered `by` from the table's first row that counts instances, agreements and participants only:
         /// one histogram of the grouping's packed rows (falls back to ``rangeTotals`` where rows cannot be packed).
         case packedHistogram
-        /// Unfiltered `top N`, and `by user` of counts and agreements only: counters over the proposer partitions.
+        /// `top N` (with a filter, over rows not listed: only the rows a bitmap of the filter marks), and unfiltered
+        /// `by user` of counts and agreements only: counters over the proposer partitions.
         case proposerPartitions
         /// The general kernel: tests every selected row against the filter and updates per-group state.
         case filtered
@@ -50,8 +51,9 @@ enum ScanShape {
 extension StatisticsEngine {
     /// Chooses the rows and kernel of one statistics call.
     ///
-    /// - A filter always runs the general kernel; when every alternative names users or departments, only their
-    ///   rows are visited (``selectRows(_:filter:ranking:)``).
+    /// - A filter runs the general kernel (a `top N` over rows not listed: the proposer partitions, counting only the
+    ///   rows a bitmap of the filter marks); when every alternative names users or departments, only their rows are
+    ///   visited (``selectRows(_:filter:ranking:)``).
     /// - Without a filter, the kernels over derived columns answer whatever does not need the benefit field;
     ///   distinct counts come from previous-occurrence columns for long ranges (or when already built), else from
     ///   bitmaps in the general kernel.
@@ -105,9 +107,14 @@ extension StatisticsEngine {
     ) -> ScanPlan {
         guard filter.isEmpty else {
             let ranking = if case .ranking = shape { true } else { false }
+            let selected = listsRows ? selectRows(rows, filter: filter, ranking: ranking) : RowSelection(rows)
+            // A filtered ranking over rows not listed counts the partitions' entries whose rows pass.
+            let partitions =
+                ranking && selected.listed == nil && options.derivedColumnKernels
+                && (options.buildsIndexes || hasProposerPartitions)
             return ScanPlan(
-                rows: listsRows ? selectRows(rows, filter: filter, ranking: ranking) : RowSelection(rows),
-                kernel: .filtered,
+                rows: selected,
+                kernel: partitions ? .proposerPartitions : .filtered,
                 distinctByOccurrences: false
             )
         }

@@ -720,7 +720,7 @@ public final class StatisticsEngine: Sendable {
         let plan = plan(.ranking, rows: rowRange(for: period), filter: resolved, options: [])
         var entries =
             plan.kernel == .proposerPartitions
-            ? rankProposersUnfiltered(rows: plan.rows.range, limit: limit)
+            ? rankProposersByPartitions(rows: plan.rows.range, filter: resolved, limit: limit)
             : rankProposers(rows: plan.rows, filter: resolved)
         if entries.count > limit {
             // Only pairs whose count reaches the limit-th largest can rank; the rest never need their strings.
@@ -1010,6 +1010,32 @@ extension ResolvedFilter {
         }
     }
 
+    /// For each column the filter can test, the alternatives that accept each code as bits (bit `t`: the `t`-th
+    /// alternative; an alternative without a condition on the column accepts every code): a row passes when the
+    /// masks of its department, category, status and result codes share a bit, a test without branches. `nil`
+    /// for a filter without alternatives, with more than 64, or with a user condition.
+    /// - Complexity: O(alternatives × codes).
+    func termMasks(deptCodes: Int, categoryCodes: Int) -> TermMasks? {
+        let terms = [first] + others
+        guard !isEmpty, terms.count <= 64, terms.allSatisfy({ $0.user.offset == CodeTest.any }) else { return nil }
+        var masks = TermMasks(
+            dept: [UInt64](repeating: 0, count: max(deptCodes, 1)),
+            category: [UInt64](repeating: 0, count: max(categoryCodes, 1)),
+            status: [UInt64](repeating: 0, count: 64),
+            result: [UInt64](repeating: 0, count: 64)
+        )
+        for (index, term) in terms.enumerated() {
+            let bit: UInt64 = 1 << UInt64(index)
+            for code in masks.dept.indices where term.dept.admits(UInt32(code), words) { masks.dept[code] |= bit }
+            for code in masks.category.indices where term.category.admits(UInt32(code), words) {
+                masks.category[code] |= bit
+            }
+            for code in 0..<64 where term.statuses & 1 << UInt64(code) != 0 { masks.status[code] |= bit }
+            for code in 0..<64 where term.results & 1 << UInt64(code) != 0 { masks.result[code] |= bit }
+        }
+        return masks
+    }
+
     /// The column every term tests, when each tests exactly that one.
     private static func soleColumn(of terms: [Term]) -> FilterColumn? {
         var sole: FilterColumn?
@@ -1026,6 +1052,18 @@ extension ResolvedFilter {
         }
         return sole
     }
+}
+
+/// Per-column masks of a filter's alternatives (see ``ResolvedFilter/termMasks(deptCodes:categoryCodes:)``).
+struct TermMasks: Sendable {
+    /// By department-name code.
+    var dept: [UInt64]
+    /// By category code.
+    var category: [UInt64]
+    /// By status byte.
+    var status: [UInt64]
+    /// By result byte.
+    var result: [UInt64]
 }
 
 /// The benefit field's codes and, per dictionary entry, its value in cents split into a high part (`cents >> 32`)

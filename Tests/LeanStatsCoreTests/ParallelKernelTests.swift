@@ -689,6 +689,48 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
+    func filteredRankingsOverTheProposerPartitionsCountOnlyThePassingRowsAcrossRowBlocks() throws {
+        // More rows than one 65 536-row block of the partitions: periods start and end inside blocks.
+        let records = randomInstances(count: 140_000, seed: 101, users: 3000)
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        let table = builder.build()
+        let indexed = engine(table, derived: true, workers: 3)
+        // The general kernel counts (user, department) pairs row by row.
+        let general = engine(table, derived: false, workers: 1)
+        let filters = [
+            StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"])]),
+            StatisticsFilter(alternatives: [
+                FilterConditions(deptNames: ["生产部"]), FilterConditions(categories: ["5S"]),
+            ]),
+            StatisticsFilter(alternatives: [FilterConditions(statuses: [.completed], results: [.agree])]),
+            // A user condition: tested row by row instead of through the alternatives' masks.
+            StatisticsFilter(alternatives: [FilterConditions(users: ["user7"]), FilterConditions(categories: ["5S"])]),
+        ]
+        let periods: [DayRange?] = [
+            nil,
+            may2024,
+            DayRange(from: CivilDate(year: 2024, month: 3, day: 15), through: CivilDate(year: 2024, month: 9, day: 10)),
+        ]
+        for filter in filters {
+            for period in periods {
+                let resolved = try #require(indexed.resolve(filter))
+                let rows = indexed.rowRange(for: period)
+                #expect(indexed.plan(.ranking, rows: rows, filter: resolved, options: []).kernel == .proposerPartitions)
+                for limit in [1, 10] {
+                    let top = indexed.topProposers(limit, period: period, filter: filter)
+                    #expect(
+                        top == general.topProposers(limit, period: period, filter: filter),
+                        "\(filter) \(String(describing: period))"
+                    )
+                    #expect(!top.isEmpty)
+                }
+            }
+        }
+        #expect(table.rowCount > 2 << 16)
+    }
+
+    @Test
     func mergingTwoAscendingRunsGivesTheirRowsInOrderWhateverTheirLengths() {
         var random = SeededGenerator(seed: 5)
         let runs: [[Int32]] = [
