@@ -691,10 +691,7 @@ struct DerivedColumnKernelTests {
     @Test
     func filteredRankingsOverTheProposerPartitionsCountOnlyThePassingRowsAcrossRowBlocks() throws {
         // More rows than one 65 536-row block of the partitions: periods start and end inside blocks.
-        let records = randomInstances(count: 140_000, seed: 101, users: 3000)
-        var builder = InstanceTableBuilder()
-        for record in records { builder.upsert(record) }
-        let table = builder.build()
+        let table = randomTable(count: 140_000, seed: 101, users: 3000)
         let indexed = engine(table, derived: true, workers: 3)
         // The general kernel counts (user, department) pairs row by row.
         let general = engine(table, derived: false, workers: 1)
