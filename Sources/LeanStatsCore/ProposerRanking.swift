@@ -154,7 +154,7 @@ struct ProposerPartitions: Sendable {
                         let first = block << Self.blockShift - passing.low
                         while entry < end {
                             let offset = first &+ Int(lowRows[entry])
-                            let bit = (bits[offset >> 6] >> UInt64(offset & 63)) & 1
+                            let bit = RowBitmap.bit(bits, offset: offset)
                             let word = words[entry]
                             counts[Int(word >> 1)] &+= bit &* (1 | UInt64(word & 1) << 32)
                             entry &+= 1

@@ -83,10 +83,10 @@ struct RowBitmap: Sendable {
     let low: Int
     let words: [UInt64]
 
-    /// Whether a row of the range passes.
-    func contains(_ row: Int) -> Bool {
-        let offset = row - low
-        return words[offset >> 6] >> UInt64(offset & 63) & 1 != 0
+    /// The bit of the row `offset` rows after ``low`` in `words` (1: it passes), for loops over the words' buffer.
+    @inline(__always)
+    static func bit(_ words: UnsafeBufferPointer<UInt64>, offset: Int) -> UInt64 {
+        words[offset >> 6] >> UInt64(offset & 63) & 1
     }
 }
 

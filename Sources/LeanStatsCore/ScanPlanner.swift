@@ -33,6 +33,17 @@ struct ScanPlan {
 /// A column a filter tests whose codes are also the groups of a grouping with monthly totals.
 enum FilterColumn: Sendable, Equatable {
     case dept, category, status, result
+
+    /// The column whose codes are the groups of a `by` grouping, `nil` for the others.
+    init?(_ grouping: GroupingKey) {
+        switch grouping {
+        case .dimension(.dept): self = .dept
+        case .dimension(.category): self = .category
+        case .dimension(.status): self = .status
+        case .dimension(.result): self = .result
+        default: return nil
+        }
+    }
 }
 
 /// What a statistics call computes, as far as choosing a plan goes.

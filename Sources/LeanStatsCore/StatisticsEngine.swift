@@ -194,16 +194,8 @@ public final class StatisticsEngine: Sendable {
         let pairKey = "\(grouping)"
         // The limit cuts the default order only without a ranking, which must see every group first.
         let defaultCut = ranking == nil ? limit : nil
-        let column: FilterColumn? =
-            switch grouping {
-            case .dimension(.dept): .dept
-            case .dimension(.category): .category
-            case .dimension(.status): .status
-            case .dimension(.result): .result
-            default: nil
-            }
         let plan = plan(
-            .grouped(pairKey: pairKey, isUser: grouping == .dimension(.user), column: column),
+            .grouped(pairKey: pairKey, isUser: grouping == .dimension(.user), column: FilterColumn(grouping)),
             rows: rows,
             filter: resolved,
             options: options
@@ -982,12 +974,7 @@ struct ResolvedFilter: @unchecked Sendable {
         self.depts = terms.isEmpty ? nil : depts
         openOnly = !terms.isEmpty && terms.allSatisfy { $0.statuses & ~InstanceStatus.openMask == 0 }
         soleColumn = Self.soleColumn(of: terms)
-        testsOnlyUsers =
-            !terms.isEmpty
-            && terms.allSatisfy { term in
-                term.user.offset != CodeTest.any && term.dept.offset == CodeTest.any
-                    && term.category.offset == CodeTest.any && term.statuses == .max && term.results == .max
-            }
+        testsOnlyUsers = !terms.isEmpty && terms.allSatisfy { $0.testsUser && $0.testedColumns.isEmpty }
         first = terms.first ?? Term()
         storage = Storage(terms.dropFirst(), words)
         others = UnsafeBufferPointer(storage.terms)
@@ -1000,7 +987,7 @@ extension ResolvedFilter {
     /// - Complexity: O(alternatives).
     func admits(soleColumnCode code: UInt32) -> Bool {
         guard let soleColumn, !isEmpty else { return false }
-        return ([first] + others).contains { term in
+        func accepts(_ term: Term) -> Bool {
             switch soleColumn {
             case .dept: term.dept.admits(code, words)
             case .category: term.category.admits(code, words)
@@ -1008,6 +995,7 @@ extension ResolvedFilter {
             case .result: code < 64 && term.results & 1 << UInt64(code) != 0
             }
         }
+        return accepts(first) || others.contains(where: accepts)
     }
 
     /// For each column the filter can test, the alternatives that accept each code as bits (bit `t`: the `t`-th
@@ -1017,7 +1005,7 @@ extension ResolvedFilter {
     /// - Complexity: O(alternatives × codes).
     func termMasks(deptCodes: Int, categoryCodes: Int) -> TermMasks? {
         let terms = [first] + others
-        guard !isEmpty, terms.count <= 64, terms.allSatisfy({ $0.user.offset == CodeTest.any }) else { return nil }
+        guard !isEmpty, terms.count <= 64, !terms.contains(where: \.testsUser) else { return nil }
         var masks = TermMasks(
             dept: [UInt64](repeating: 0, count: max(deptCodes, 1)),
             category: [UInt64](repeating: 0, count: max(categoryCodes, 1)),
@@ -1040,17 +1028,26 @@ extension ResolvedFilter {
     private static func soleColumn(of terms: [Term]) -> FilterColumn? {
         var sole: FilterColumn?
         for term in terms {
-            guard term.user.offset == CodeTest.any else { return nil }
-            let tested: [FilterColumn] = [
-                term.dept.offset != CodeTest.any ? .dept : nil,
-                term.category.offset != CodeTest.any ? .category : nil,
-                term.statuses != .max ? .status : nil,
-                term.results != .max ? .result : nil,
-            ].compactMap { $0 }
-            guard tested.count == 1, sole == nil || sole == tested[0] else { return nil }
+            let tested = term.testedColumns
+            guard !term.testsUser, tested.count == 1, sole == nil || sole == tested[0] else { return nil }
             sole = tested[0]
         }
         return sole
+    }
+}
+
+extension ResolvedFilter.Term {
+    /// Whether the alternative has a user condition.
+    var testsUser: Bool { user.offset != ResolvedFilter.CodeTest.any }
+
+    /// The other columns the alternative has a condition on.
+    var testedColumns: [FilterColumn] {
+        [
+            dept.offset != ResolvedFilter.CodeTest.any ? .dept : nil,
+            category.offset != ResolvedFilter.CodeTest.any ? .category : nil,
+            statuses != .max ? .status : nil,
+            results != .max ? .result : nil,
+        ].compactMap { $0 }
     }
 }
 
