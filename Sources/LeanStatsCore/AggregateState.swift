@@ -152,6 +152,47 @@ final class GroupState {
         return best
     }
 
+    /// The `limit` groups first in a ranking's order, best first: groups with a value before those without, ties in
+    /// the default order (more instances first, then lower `rank`); groups without instances are left out. The
+    /// ranking reads each group's statistics without a key, which only the groups kept are given later.
+    /// - Complexity: O(g log limit) for g groups when few enter the top, at most O(g · limit).
+    func top(_ limit: Int, by ranking: GroupRanking, rank: [Int32]) -> [Int] {
+        guard limit > 0 else { return [] }
+        let userCounts = users?.counts()
+        let deptCounts = depts?.counts()
+        var best: [(group: Int, value: Double?)] = []
+        best.reserveCapacity(limit + 1)
+        let descending = ranking.descending
+        func precedes(_ left: (group: Int, value: Double?), _ right: (group: Int, value: Double?)) -> Bool {
+            switch (left.value, right.value) {
+            case (let a?, let b?) where a != b: return descending ? a > b : a < b
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default:
+                return count[left.group] != count[right.group]
+                    ? count[left.group] > count[right.group] : rank[left.group] < rank[right.group]
+            }
+        }
+        for group in 0..<groupCount where count[group] > 0 {
+            let entry = (
+                group: group,
+                value: ranking.value(
+                    statistics(of: group, key: ("", nil), userCounts: userCounts, deptCounts: deptCounts)
+                )
+            )
+            if best.count == limit, !precedes(entry, best[limit - 1]) { continue }
+            var low = 0
+            var high = best.count
+            while low < high {
+                let middle = (low + high) / 2
+                if precedes(best[middle], entry) { low = middle + 1 } else { high = middle }
+            }
+            best.insert(entry, at: low)
+            if best.count > limit { best.removeLast() }
+        }
+        return best.map(\.group)
+    }
+
     /// The finished statistics of one group, also when it is empty.
     func statistics(
         of group: Int,

@@ -6,9 +6,9 @@ enum GroupKey {
     /// The department name; instances without one form group 0 (shown as ``StatisticsEngine/missingDeptLabel``).
     case deptName
     case user
-    /// The users of a `user=` filter, group `g` being the `g`-th of the ascending user codes (a `by user` of a
-    /// filter that names users has no other groups, so its state needs a slot per named user, not per proposer).
-    case selectedUsers([UInt32])
+    /// A few users (a `user=` filter's, or the proposers of listed rows), group `g` being the user `users[g]` of
+    /// the slots: the state needs a slot per such user, not per proposer.
+    case userSlots(UserSlots)
     case status
     case result
     /// A form-field column (the category is one); `keepsMissing` counts instances without a value in group 0
@@ -20,7 +20,7 @@ enum GroupKey {
         switch self {
         case .deptName: true
         case .form(_, let keepsMissing): keepsMissing
-        case .single, .user, .selectedUsers, .status, .result: false
+        case .single, .user, .userSlots, .status, .result: false
         }
     }
 }
@@ -73,22 +73,6 @@ protocol GroupKeyReader {
 /// Every row in group 0 (overview, efficiency, one month).
 struct SingleGroupReader: GroupKeyReader {
     @inline(__always) func group(_ row: Int) -> Int { 0 }
-}
-
-/// Rows grouped by their place in a short ascending list of codes, −1 for a code not in it.
-struct SelectedCodeReader: GroupKeyReader {
-    let codes: CodeBuffer
-    let selected: [UInt32]
-    @inline(__always) func group(_ row: Int) -> Int {
-        let code: UInt32
-        switch codes {
-        case .u8(let buffer): code = UInt32(buffer[row])
-        case .u16(let buffer): code = UInt32(buffer[row])
-        case .u32(let buffer): code = buffer[row]
-        }
-        let place = selected.partitionPoint { $0 >= code }
-        return place < selected.count && selected[place] == code ? place : -1
-    }
 }
 
 /// Rows grouped by a dictionary code of a given width; code 0 (missing) goes to group `missing`: −1 leaves it
@@ -217,7 +201,12 @@ extension StatisticsEngine {
             case .single: return run(SingleGroupReader())
             case .deptName: return run(codes: columns.deptName)
             case .user: return run(codes: columns.user)
-            case .selectedUsers(let users): return run(SelectedCodeReader(codes: columns.user, selected: users))
+            case .userSlots(let slots):
+                switch columns.user {
+                case .u8(let buffer): return run(SlotGroupReader(codes: buffer, slots: slots.slots))
+                case .u16(let buffer): return run(SlotGroupReader(codes: buffer, slots: slots.slots))
+                case .u32(let buffer): return run(SlotGroupReader(codes: buffer, slots: slots.slots))
+                }
             case .status: return run(CodeGroupReader(codes: columns.status))
             case .result: return run(CodeGroupReader(codes: columns.result))
             case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }
@@ -610,7 +599,12 @@ extension StatisticsEngine {
                 case .single: run(SingleGroupReader(), rows)
                 case .deptName: collect(codes: columns.deptName, rows)
                 case .user: collect(codes: columns.user, rows)
-                case .selectedUsers(let users): run(SelectedCodeReader(codes: columns.user, selected: users), rows)
+                case .userSlots(let slots):
+                    switch columns.user {
+                    case .u8(let buffer): run(SlotGroupReader(codes: buffer, slots: slots.slots), rows)
+                    case .u16(let buffer): run(SlotGroupReader(codes: buffer, slots: slots.slots), rows)
+                    case .u32(let buffer): run(SlotGroupReader(codes: buffer, slots: slots.slots), rows)
+                    }
                 case .status: run(CodeGroupReader(codes: columns.status), rows)
                 case .result: run(CodeGroupReader(codes: columns.result), rows)
                 case .form(let codes, _): codes.withCodeBuffer { collect(codes: $0, rows) }
@@ -726,7 +720,12 @@ extension StatisticsEngine {
             case .single: return run(SingleGroupReader())
             case .deptName: return run(codes: columns.deptName)
             case .user: return run(codes: columns.user)
-            case .selectedUsers(let users): return run(SelectedCodeReader(codes: columns.user, selected: users))
+            case .userSlots(let slots):
+                switch columns.user {
+                case .u8(let buffer): return run(SlotGroupReader(codes: buffer, slots: slots.slots))
+                case .u16(let buffer): return run(SlotGroupReader(codes: buffer, slots: slots.slots))
+                case .u32(let buffer): return run(SlotGroupReader(codes: buffer, slots: slots.slots))
+                }
             case .status: return run(CodeGroupReader(codes: columns.status))
             case .result: return run(CodeGroupReader(codes: columns.result))
             case .form(let codes, _): return codes.withCodeBuffer { run(codes: $0) }

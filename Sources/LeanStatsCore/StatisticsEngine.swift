@@ -33,6 +33,8 @@ public final class StatisticsEngine: Sendable {
     let partitions = Locked<ProposerPartitions?>(nil)
     /// Counter tables for the proposer partitions, reused between queries.
     let counterPool = CounterPool()
+    /// Slot tables for `by user` over a few users, reused between queries.
+    let userSlotPool: SlotTablePool
     /// The category codes, or an all-missing column when no instance has a category.
     let categoryCodes: CodeArray
     let categoryDictionary: StringDictionary
@@ -99,6 +101,7 @@ public final class StatisticsEngine: Sendable {
         let missing = { CodeArray.u8([UInt8](repeating: 0, count: rows)) }
         categoryCodes = table.category?.codes ?? missing()
         categoryDictionary = table.category?.dictionary ?? StringDictionary()
+        userSlotPool = SlotTablePool(size: table.userId.dictionary.count)
     }
 
     /// The benefit field's codes and amounts, read from the table on the first query that sums them.
@@ -200,8 +203,8 @@ public final class StatisticsEngine: Sendable {
             filter: resolved,
             options: options
         )
-        // The group number of a `by user` group is its user code, or its place among a filter's users when only
-        // their rows are visited; `userRanks` orders the groups by user id in UTF-8 order.
+        // The group number of a `by user` group is its user code, or its slot when only a few users' rows are
+        // visited (``UserSlots``); `userRanks` orders the groups by user id in UTF-8 order.
         var userCode: (Int) -> UInt32 = { UInt32($0) }
         var userRanks: () -> [Int32] = { self.userIdRanks() }
         let key: GroupKey
@@ -223,18 +226,11 @@ public final class StatisticsEngine: Sendable {
             groupCount = columnGrouping(.category).groupCount
             label = { (self.categoryDictionary[UInt32($0)] ?? Self.missingCategoryLabel, nil) }
         case .dimension(.user):
-            if plan.rows.listed != nil, let users = resolved.users {
-                key = .selectedUsers(users)
-                groupCount = users.count
-                userCode = { users[$0] }
-                userRanks = {
-                    let ids = users.map { self.table.userId.dictionary[$0] ?? "" }
-                    var ranks = [Int32](repeating: 0, count: users.count)
-                    for (rank, group) in ids.indices.sorted(by: { utf8Precedes(ids[$0], ids[$1]) }).enumerated() {
-                        ranks[group] = Int32(rank)
-                    }
-                    return ranks
-                }
+            if let slots = userSlots(plan.rows, filter: resolved) {
+                key = .userSlots(slots)
+                groupCount = slots.users.count
+                userCode = { slots.users[$0] }
+                userRanks = { self.userIdRanks(of: slots.users) }
             } else {
                 key = .user
                 groupCount = table.userId.dictionary.count
@@ -345,6 +341,11 @@ public final class StatisticsEngine: Sendable {
                 let unnamed: (Int) -> (key: String, userId: String?) = { _ in ("", nil) }
                 if let limit = defaultCut, limit <= Self.userTopSelectionLimit {
                     finalized = state.finalize(groups: state.top(limit, rank: userRanks()), key: unnamed)
+                } else if let ranking, let limit, limit <= Self.userTopSelectionLimit,
+                    options.isDisjoint(with: [.percentiles, .openAge])
+                {
+                    // Every figure the ranking can read is in the state: only the groups kept are finished.
+                    finalized = state.finalize(groups: state.top(limit, by: ranking, rank: userRanks()), key: unnamed)
                 } else {
                     finalized = state.finalize(key: unnamed)
                 }
@@ -434,6 +435,34 @@ public final class StatisticsEngine: Sendable {
     /// The largest `by user` limit answered by selecting the top groups before finishing them (a larger one sorts
     /// every group).
     static let userTopSelectionLimit = 1000
+
+    /// The slots of a `by user` over listed rows: the users a filter names, or the proposers of the rows when they
+    /// are fewer than the table's users; `nil` to group by every user code.
+    /// - Complexity: O(listed rows).
+    private func userSlots(_ rows: RowSelection, filter: ResolvedFilter) -> UserSlots? {
+        guard let listed = rows.listed else { return nil }
+        if let users = filter.users { return UserSlots(users: users, pool: userSlotPool) }
+        guard listed.count < table.userId.dictionary.count else { return nil }
+        return table.userId.codes.withCodeBuffer { UserSlots(usersOf: listed, codes: $0, pool: userSlotPool) }
+    }
+
+    /// The rank of each of some user codes among them when their ids are in UTF-8 order: from the table's ranks
+    /// (``userIdRanks()``) when built or when the users are many, else by sorting their ids.
+    private func userIdRanks(of users: [UInt32]) -> [Int32] {
+        if users.count > Self.sortedUserIdsLimit || userIdRankCache.withLock({ $0 != nil }) {
+            let ranks = userIdRanks()
+            return users.map { ranks[Int($0)] }
+        }
+        let ids = users.map { table.userId.dictionary[$0] ?? "" }
+        var ranks = [Int32](repeating: 0, count: users.count)
+        for (rank, group) in ids.indices.sorted(by: { utf8Precedes(ids[$0], ids[$1]) }).enumerated() {
+            ranks[group] = Int32(rank)
+        }
+        return ranks
+    }
+
+    /// The most users whose ids are sorted for one query before the table's ranks are built instead.
+    static let sortedUserIdsLimit = 4096
 
     /// The rank of each user-id code when the ids are in UTF-8 order (code 0, no id, first); built on first use.
     /// - Complexity: O(u log u) once for u user ids, then O(1).
@@ -1168,7 +1197,7 @@ extension StatisticsEngine {
         case .single: return nil
         case .deptName: return table.deptName.codes
         case .user: return table.userId.codes
-        case .selectedUsers: return nil
+        case .userSlots: return nil
         case .status: return .u8(table.status)
         case .result: return .u8(table.result)
         case .form(let codes, _): return codes

@@ -813,6 +813,79 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
+    func proposerRankingsByAFigureKeepTheFirstProposersOfTheWholeRankedOrder() {
+        // Forty departments of 8000 rows by 1500 users: one department holds fewer rows than there are users, so
+        // its proposers get group slots of their own.
+        var records = randomInstances(count: 8000, seed: 87, users: 1500)
+        for index in records.indices where records[index].originatorDeptName != nil {
+            records[index].originatorDeptName = "部门\(index % 40)"
+        }
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        let table = builder.build()
+        let indexed = engine(table, derived: true, workers: 3)
+        let general = engine(table, derived: false, workers: 1)
+        let rankings = [
+            GroupRanking(descending: false) { $0.passRate },
+            GroupRanking(descending: true) { $0.passRate },
+            // No value without completions: those proposers come last.
+            GroupRanking(descending: true) { $0.within30Rate },
+        ]
+        let filters = [
+            StatisticsFilter.none, StatisticsFilter(deptName: "部门7"), StatisticsFilter(category: "安全改善"),
+        ]
+        for filter in filters {
+            for period in [nil, may2024] {
+                for ranking in rankings {
+                    let whole = indexed.grouped(
+                        by: .dimension(.user),
+                        period: period,
+                        filter: filter,
+                        options: [.processing],
+                        ranking: ranking
+                    )
+                    #expect(whole.count > 12)
+                    // Values in the ranking's order, no value last, ties by count and then user id.
+                    for (left, right) in zip(whole, whole.dropFirst()) {
+                        switch (ranking.value(left), ranking.value(right)) {
+                        case (let a?, let b?) where a != b: #expect(ranking.descending ? a > b : a < b)
+                        case (nil, _?): Issue.record("a proposer without a value before one with")
+                        case (_?, nil): break
+                        default:
+                            #expect(
+                                left.count > right.count
+                                    || left.count == right.count && utf8Precedes(left.userId!, right.userId!)
+                            )
+                        }
+                    }
+                    for limit in [1, 3, 12] {
+                        let top = indexed.grouped(
+                            by: .dimension(.user),
+                            period: period,
+                            filter: filter,
+                            options: [.processing],
+                            ranking: ranking,
+                            limit: limit
+                        )
+                        #expect(top == Array(whole.prefix(limit)), "\(filter) \(limit)")
+                        #expect(
+                            top
+                                == general.grouped(
+                                    by: .dimension(.user),
+                                    period: period,
+                                    filter: filter,
+                                    options: [.processing],
+                                    ranking: ranking,
+                                    limit: limit
+                                )
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     func percentilesCountedInHistogramsEqualSortingEachGroupsDays() {
         let table = randomTable(count: 5000, seed: 84, users: 200)
         let engine = engine(table, derived: true, workers: 3)
