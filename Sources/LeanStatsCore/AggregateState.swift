@@ -200,10 +200,19 @@ final class GroupState {
         userCounts: [Int]?,
         deptCounts: [Int]?
     ) -> GroupStatistics {
+        var result = totals(of: group, userCounts: userCounts, deptCounts: deptCounts)
+            .statistics(key: key.key, options: .all)
+        result.userId = key.userId
+        result.benefitSum = benefit.map { BenefitTotal(high: $0[group * 2], low: $0[group * 2 + 1]).yuan }
+        return result
+    }
+
+    /// The totals of one group (without its benefit sums), as the kernels over derived columns give them.
+    func totals(of group: Int, userCounts: [Int]? = nil, deptCounts: [Int]? = nil) -> RangeTotals {
         // Parts this state did not compute are at their empty values, so every part is taken.
         let outcome = outcomes ? group : 0
         let days = processing ? group : 0
-        let totals = RangeTotals(
+        return RangeTotals(
             count: count[group],
             agree: passed[group],
             refuse: outcomes ? refused[outcome] : 0,
@@ -216,10 +225,6 @@ final class GroupState {
             users: userCounts?[group] ?? 0,
             depts: deptCounts?[group] ?? 0
         )
-        var result = totals.statistics(key: key.key, options: .all)
-        result.userId = key.userId
-        result.benefitSum = benefit.map { BenefitTotal(high: $0[group * 2], low: $0[group * 2 + 1]).yuan }
-        return result
     }
 }
 

@@ -28,6 +28,9 @@ struct ScanPlan {
     /// grouping's monthly totals (``MonthlyTotals``) where the period holds a whole month; the kernel answers
     /// otherwise.
     var fromMonths = false
+    /// The column of the outcome cube (``OutcomeCube``) whose admitted cells give the additive figures and open
+    /// ages over the period's whole months, `nil` for none.
+    var cube: FilterColumn?
 }
 
 /// A column a filter tests whose codes are also the groups of a grouping with monthly totals.
@@ -74,6 +77,9 @@ extension StatisticsEngine {
     /// - With a filter that tests one column only (``ResolvedFilter/soleColumn``: department, category, status or
     ///   result), the same figures come from that column's monthly totals: one group sums the groups the filter
     ///   admits, and a grouping by that column keeps only those groups.
+    /// - Else, with a filter that tests at most one of department and category besides the status and the result
+    ///   (and a grouping by none or by that column, the status or the result), the additive figures and open ages
+    ///   come from that column's outcome cube (``OutcomeCube``), over a period that holds a whole month.
     /// - Complexity: O(1), plus O(log n) per selected user and O(n) once to build the user index.
     func plan(
         _ shape: ScanShape,
@@ -91,10 +97,24 @@ extension StatisticsEngine {
         case .grouped(_, _, let column): filteredFromMonths = additive && column != nil && filter.soleColumn == column
         case .calendar, .ranking: filteredFromMonths = false
         }
+        let wholeMonth = MonthlyTotals.holdsWholeMonth(rows, days: days)
+        // Otherwise a filter of one coded column, the status and the result adds up an outcome cube's cells.
+        var cube: FilterColumn?
+        if !filteredFromMonths, wholeMonth, options.derivedColumnKernels, options.buildsIndexes,
+            statistics.isSubset(of: [.processing, .outcomes, .openAge])
+        {
+            switch shape {
+            case .single: cube = filter.cubeColumn(grouping: nil)
+            case .grouped(_, false, let column?): cube = filter.cubeColumn(grouping: column)
+            case .grouped, .calendar, .ranking: break
+            }
+            if let column = cube, outcomeCube(column) == nil { cube = nil }
+        }
         let listsRows =
-            !filteredFromMonths || !statistics.isDisjoint(with: [.percentiles, .openAge])
-            || !MonthlyTotals.holdsWholeMonth(rows, days: days)
+            cube == nil
+            && (!filteredFromMonths || !statistics.isDisjoint(with: [.percentiles, .openAge]) || !wholeMonth)
         var plan = kernelPlan(shape, rows: rows, filter: filter, options: statistics, listsRows: listsRows)
+        plan.cube = cube
         switch shape {
         case .single:
             plan.fromMonths = filteredFromMonths || additive && filter.isEmpty && statistics.contains(.benefit)

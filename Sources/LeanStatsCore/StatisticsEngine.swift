@@ -63,6 +63,8 @@ public final class StatisticsEngine: Sendable {
     let openRowsCache = Locked<[Int32]?>(nil)
     /// ``monthlyTotals(_:codes:groupCount:)`` once built, by the grouping's description (`nil`: too many cells).
     let monthlyTotalsCache = Locked<[String: MonthlyTotals?]>([:])
+    /// ``outcomeCube(_:)`` once built, by column (`nil`: too many cells).
+    let outcomeCubes = Locked<[FilterColumn: OutcomeCube?]>([:])
     /// ``daysBounds()`` once found (the inner `nil`: no instance has processing days).
     let daysBoundsCache = Locked<(low: Int32, high: Int32)??>(nil)
 
@@ -263,6 +265,17 @@ public final class StatisticsEngine: Sendable {
         let openCounts =
             plan.rows.passesFilter && resolved.openOnly && options.isSubset(of: .openAge)
             ? openAges(rows: plan.rows, key: key, groupCount: groupCount, filter: resolved, agreements: true) : nil
+        let cubed = plan.cube.flatMap { outcomeCube($0) }.flatMap { cube in
+            cubeTotals(
+                cube,
+                rows: rows,
+                filter: resolved,
+                grouping: FilterColumn(grouping),
+                key: key,
+                groupCount: groupCount,
+                options: options
+            )
+        }
         let monthly =
             plan.fromMonths
             ? groupCodes(key).flatMap { codes in
@@ -275,11 +288,14 @@ public final class StatisticsEngine: Sendable {
                     benefitScan: { self.benefitTotals($0, codes: codes, groupCount: groupCount) }
                 )
             } : nil
-        if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram || monthly != nil || openCounts != nil,
+        if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram || monthly != nil || openCounts != nil
+            || cubed != nil,
             let codes = groupCodes(key)
         {
             var totals: [RangeTotals]
-            if let openCounts {
+            if let cubed {
+                totals = cubed
+            } else if let openCounts {
                 totals = openCounts.open.indices.map { group in
                     var totals = RangeTotals()
                     totals.count = openCounts.open[group]
@@ -375,7 +391,7 @@ public final class StatisticsEngine: Sendable {
                 groups[index].p90Days = percentiles[entry.group]?.p90
             }
         }
-        if options.contains(.openAge) {
+        if options.contains(.openAge), cubed == nil {
             let ages = openCounts ?? openAges(rows: plan.rows, key: key, groupCount: groupCount, filter: resolved)
             for (index, entry) in finalized.enumerated() {
                 groups[index].open = ages.open[entry.group]
@@ -610,6 +626,19 @@ public final class StatisticsEngine: Sendable {
         -> GroupStatistics
     {
         let plan = plan(.single, rows: rows, filter: filter, options: options)
+        if let column = plan.cube, let cube = outcomeCube(column),
+            let totals = cubeTotals(
+                cube,
+                rows: rows,
+                filter: filter,
+                grouping: nil,
+                key: .single,
+                groupCount: 1,
+                options: options
+            )
+        {
+            return totals[0].statistics(key: key, options: options)
+        }
         if plan.fromMonths, let totals = singleMonthlyTotals(rows, filter: filter, benefit: options.contains(.benefit))
         {
             var statistics = totals.statistics(key: key, options: options)
@@ -1288,7 +1317,7 @@ extension StatisticsEngine {
     }
 
     /// The additive totals of a row range per group, with every figure ``MonthlyTotals`` keeps.
-    private func monthScan(_ rows: Range<Int>, codes: CodeArray, groupCount: Int) -> [RangeTotals] {
+    func monthScan(_ rows: Range<Int>, codes: CodeArray, groupCount: Int) -> [RangeTotals] {
         unfilteredGroupTotals(
             rows: rows,
             codes: codes,

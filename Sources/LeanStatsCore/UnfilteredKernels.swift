@@ -32,6 +32,10 @@ struct RangeTotals {
     /// fills them.
     var benefitHigh = 0
     var benefitLow = 0
+    /// Open instances and the sum of their creation day numbers (``GroupStatistics/openCreatedDays``); only the
+    /// outcome cubes (``OutcomeCube``) and their edge scans fill them.
+    var open = 0
+    var openCreatedDays = 0
 
     /// Adds another part of the range.
     mutating func add(_ other: RangeTotals) {
@@ -48,6 +52,8 @@ struct RangeTotals {
         depts += other.depts
         benefitHigh &+= other.benefitHigh
         benefitLow &+= other.benefitLow
+        open += other.open
+        openCreatedDays &+= other.openCreatedDays
     }
 
     /// The finished statistics under a key, with the parts `options` leaves out at their empty values (as the
@@ -72,6 +78,10 @@ struct RangeTotals {
         if options.contains(.distinct) { result.participants = users }
         if options.contains(.departments) { result.depts = depts }
         if options.contains(.benefit) { result.benefitSum = BenefitTotal(high: benefitHigh, low: benefitLow).yuan }
+        if options.contains(.openAge) {
+            result.open = open
+            result.openCreatedDays = openCreatedDays
+        }
         return result
     }
 }

@@ -608,6 +608,69 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
+    func filtersOfOneCodedColumnWithStatusAndResultAddedFromOutcomeCubesAgreeWithTheGeneralKernels() throws {
+        let table = randomTable(count: 8000, seed: 91, users: 300)
+        let general = engine(table, derived: false, workers: 1)
+        let indexed = engine(table, derived: true, workers: 3)
+        let filters = [
+            StatisticsFilter(alternatives: [
+                FilterConditions(results: [nil]), FilterConditions(deptNames: ["质量部"], statuses: [.terminated]),
+            ]),
+            StatisticsFilter(alternatives: [FilterConditions(statuses: [.new, .running])]),
+            StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"], results: [.agree])]),
+            StatisticsFilter(alternatives: [
+                FilterConditions(deptNames: ["生产部", StatisticsFilter.missingDeptName], statuses: [.completed]),
+                FilterConditions(statuses: [.running]),
+            ]),
+            StatisticsFilter(alternatives: [
+                FilterConditions(categories: [StatisticsFilter.missingCategory], statuses: [.running, .new])
+            ]),
+            StatisticsFilter(alternatives: [FilterConditions(statuses: [.completed], results: [.refuse])]),
+        ]
+        for filter in filters {
+            for period in periodsAroundWholeMonths {
+                expectOverviewsAndGroupsAgree(
+                    indexed,
+                    general,
+                    period: period,
+                    filter: filter,
+                    options: [[.processing, .outcomes, .openAge], [.openAge], [], [.outcomes]]
+                )
+            }
+        }
+        // Each filter's cube, over a period that holds a whole month; none for a user, two coded columns or a
+        // distinct count.
+        let rows = 0..<table.rowCount
+        func cube(
+            _ conditions: [FilterConditions],
+            grouping: FilterColumn?,
+            options: StatisticsOptions = []
+        )
+            throws -> FilterColumn?
+        {
+            let resolved = try #require(indexed.resolve(StatisticsFilter(alternatives: conditions)))
+            let shape =
+                grouping.map { ScanShape.grouped(pairKey: "\($0)", isUser: false, column: $0) } ?? ScanShape.single
+            let plan = indexed.plan(shape, rows: rows, filter: resolved, options: options)
+            #expect(plan.cube == nil || plan.rows.listed == nil, "a cube lists no rows")
+            return plan.cube
+        }
+        let terminated = FilterConditions(deptNames: ["质量部"], statuses: [.terminated])
+        #expect(try cube([FilterConditions(results: [nil]), terminated], grouping: nil) == .dept)
+        #expect(try cube([FilterConditions(statuses: [.new])], grouping: .category, options: [.openAge]) == .category)
+        #expect(try cube([FilterConditions(categories: ["5S"], results: [nil])], grouping: .status) == .category)
+        #expect(try cube([terminated], grouping: .category) == nil)
+        #expect(try cube([terminated, FilterConditions(categories: ["5S"])], grouping: nil) == nil)
+        #expect(try cube([FilterConditions(statuses: [.new], users: ["user1"])], grouping: nil) == nil)
+        #expect(try cube([terminated], grouping: nil, options: .standard) == nil)
+        #expect(try cube([terminated], grouping: nil, options: [.percentiles]) == nil)
+        let builtCubes = indexed.outcomeCube(.dept) != nil && indexed.outcomeCube(.category) != nil
+        #expect(builtCubes)
+        let oneShotCube = engine(table, derived: true, workers: 2, indexes: false).outcomeCube(.dept) != nil
+        #expect(!oneShotCube, "an engine that builds no indexes has no cube")
+    }
+
+    @Test
     func departmentFiltersByMonthAnsweredBucketByBucketInParallelAgreeWithTheGeneralKernels() throws {
         // One instance in twenty from a small department: few enough rows to be listed.
         var records = randomInstances(count: 6000, seed: 85, users: 300)
