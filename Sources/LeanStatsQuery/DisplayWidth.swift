@@ -8,6 +8,8 @@
 /// - Returns: its width in columns.
 /// - Complexity: O(n) in the number of Unicode scalars.
 public func displayWidth(_ string: String) -> Int {
+    // Printable ASCII, one column a byte: numbers, ids and most labels.
+    if string.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) { return string.utf8.count }
     var width = 0
     for character in string { width += displayWidth(character) }
     return width
@@ -29,6 +31,8 @@ public func displayWidth(_ character: Character) -> Int {
 private func scalarWidth(_ scalar: Unicode.Scalar) -> Int {
     let value = scalar.value
     if value < 0x7F { return value < 0x20 ? 0 : 1 }
+    // CJK Unified Ideographs, the bulk of Chinese text: Wide, and none is a mark or a format character.
+    if (0x4E00...0x9FFF).contains(value) { return 2 }
     switch scalar.properties.generalCategory {
     case .nonspacingMark, .enclosingMark, .format, .control: return 0
     default: break

@@ -125,7 +125,7 @@ public struct TableFormatter: ResultFormatter {
 
     /// The text with control characters replaced by visible escapes so that one row stays on one line.
     static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        guard hasControlCharacter(text) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -138,5 +138,16 @@ public struct TableFormatter: ResultFormatter {
             }
         }
         return result
+    }
+
+    /// Whether the text holds a control character (general category Cc: U+0000–U+001F, U+007F–U+009F), read from
+    /// its UTF-8 bytes: C1 controls are the two bytes 0xC2 0x80–0x9F.
+    static func hasControlCharacter(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F || previous == 0xC2 && (0x80..<0xA0).contains(byte) { return true }
+            previous = byte
+        }
+        return false
     }
 }

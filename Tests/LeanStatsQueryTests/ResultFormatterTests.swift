@@ -24,11 +24,22 @@ struct ResultFormatterTests {
         arguments: [
             ("abc", 3), ("生产部", 6), ("ｆｕｌｌ", 8), ("한국어", 6), ("かな", 4), ("。、", 4), ("e\u{301}", 1),
             ("🙂", 2), ("👨‍👩‍👧", 2), ("❤️", 2), ("❤", 1), ("\u{200B}", 0), ("", 0), ("a\u{7}b", 2), ("Ω", 1),
-            ("\u{1100}\u{1161}\u{11A8}", 2), ("𠀋", 2), ("ﾊﾝｶｸ", 4),
+            ("\u{1100}\u{1161}\u{11A8}", 2), ("𠀋", 2), ("ﾊﾝｶｸ", 4), ("一\u{301}", 2), ("部门a", 5), ("a\u{7F}b", 2),
         ] as [(String, Int)]
     )
     func measuresTerminalColumns(text: String, width: Int) {
         #expect(displayWidth(text) == width)
+    }
+
+    @Test func findsControlCharactersFromTheirBytesExactlyWhereTheirGeneralCategoryIsControl() {
+        // Every scalar of one and two UTF-8 bytes, between an ASCII letter and a Chinese one.
+        let wrong = (UInt32(0)..<0x800).compactMap(Unicode.Scalar.init).filter { scalar in
+            let text = "x" + String(Character(scalar)) + "生"
+            return TableFormatter.hasControlCharacter(text) != (scalar.properties.generalCategory == .control)
+        }
+        #expect(wrong.isEmpty, "\(wrong.map(\.value))")
+        #expect(TableFormatter.escaped("生产\u{85}部") == "生产\\u{85}部")
+        #expect(TableFormatter.escaped("生产部¢") == "生产部¢")
     }
 
     // MARK: - Table
