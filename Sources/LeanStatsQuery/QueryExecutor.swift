@@ -274,8 +274,8 @@ public struct QueryExecutor: Sendable {
         if let order = breakdown.order, !orderedByEngine {
             // Stable: equal values keep the default order; nulls go last either way.
             let column = ComparedColumn.allCases.firstIndex(of: order.column) ?? 0
-            let keyed = groups.enumerated().map { entry in
-                let group = entry.element
+            // Sorts positions by their values, not the groups themselves: a group is a large value to move.
+            let keys = groups.map { group -> Double? in
                 let headcount = headcount(group: group, filter: scope.filter, byDept: byDept)
                 let sortValue: ResultValue
                 if order.column == .value {
@@ -291,18 +291,19 @@ public struct QueryExecutor: Sendable {
                             previousHeadcount: headcount
                         )[column]
                 }
-                return (offset: entry.offset, group: group, key: number(sortValue))
+                return number(sortValue)
             }
-            groups = keyed.sorted { lhs, rhs in
-                switch (lhs.key, rhs.key) {
-                case (nil, nil): return lhs.offset < rhs.offset
+            let sorted = keys.indices.sorted { left, right in
+                switch (keys[left], keys[right]) {
+                case (nil, nil): return left < right
                 case (nil, _): return false
                 case (_, nil): return true
                 case (let a?, let b?):
                     if a != b { return order.direction == .asc ? a < b : a > b }
-                    return lhs.offset < rhs.offset
+                    return left < right
                 }
-            }.map(\.group)
+            }
+            groups = sorted.prefix(breakdown.limit ?? sorted.count).map { groups[$0] }
         }
         if let limit = breakdown.limit { groups = Array(groups.prefix(limit)) }
         let rows = groups.map { group -> [ResultValue] in

@@ -59,6 +59,31 @@ struct OrderByLimitTests {
         }
     }
 
+    @Test(arguments: ["user", "dept", "category"])
+    func comparedRowsOrderedByAColumnEqualTheWholeComparisonSortedStablyByIt(dimension: String) throws {
+        // Many proposers share a change: ties keep the comparison's own order.
+        let whole = try Self.executor.run("by \(dimension) count,pass_rate 2025-03 vs prev")
+        for name in ["count_change", "count_prev", "pass_rate_change_pct", "count"] {
+            let column = try #require(whole.columns.firstIndex(of: name))
+            for descending in [true, false] {
+                let sorted = whole.rows.enumerated().sorted { left, right in
+                    switch (number(left.element[column]), number(right.element[column])) {
+                    case (let a?, let b?) where a != b: return descending ? a > b : a < b
+                    case (nil, _?): return false
+                    case (_?, nil): return true
+                    default: return left.offset < right.offset
+                    }
+                }.map(\.element)
+                for limit in [1, 4, 40] {
+                    let line =
+                        "by \(dimension) count,pass_rate 2025-03 vs prev order by \(name) "
+                        + "\(descending ? "desc" : "asc") limit \(limit)"
+                    #expect(try Self.executor.run(line).rows == Array(sorted.prefix(limit)), "\(line)")
+                }
+            }
+        }
+    }
+
     @Test func rankedProposersAreNamedWithTheirIdsAndDepartments() throws {
         let ranked = try Self.executor.run("by user count,pass_rate all order by pass_rate asc limit 5")
         #expect(ranked.rows.count == 5)
