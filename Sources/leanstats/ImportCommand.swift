@@ -10,8 +10,8 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Load history: DingTalk instance JSON/JSONL, or CSV/TSV exports of the old MySQL tables.",
         discussion: """
-            Give both MySQL tables (ding_process_instances and ding_form_component_values) in one command; they are
-            joined on business_id. A later copy of an instance replaces the earlier one. A bad row is reported as
+            Give both MySQL tables (ding_process_instances and ding_form_component_values) in one command; they are \
+            joined on business_id. A later copy of an instance replaces the earlier one. A bad row is reported as \
             file:line: reason and, without --skip-bad, nothing is changed.
             """
     )
