@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,10 +26,10 @@ enum TextEncoding: Equatable {
     ///
     /// The bytes of a `mapped` file are handed back to the system as they are scanned (see
     /// ``FileContents/release(_:_:)``), so checking a file does not make all of it resident at once.
-    /// - Complexity: O(n); runs of ASCII are skipped eight bytes at a time.
+    /// - Complexity: O(n), in pieces on every core; runs of ASCII are skipped eight bytes at a time.
     static func detect(_ bytes: UnsafeBufferPointer<UInt8>, mapped: Bool = false) -> TextEncoding {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { return .utf8 }
-        let scan = UTF8Scan(bytes, releasingScanned: mapped)
+        let scan = UTF8Scan.inParallel(bytes, releasingScanned: mapped)
         guard let firstInvalid = scan.firstInvalidOffset else { return .utf8 }
         if scan.validMultibyteSequences > 10 * scan.invalidSequences {
             return .damagedUTF8(firstInvalidOffset: firstInvalid)
@@ -48,18 +50,27 @@ struct UTF8Scan {
     /// How many scanned bytes of a mapped file are handed back at a time.
     static let releaseStep = 16 << 20
 
+    /// The smallest piece scanned on a core of its own.
+    static let pieceBytes = 64 << 20
+
     /// Scans the bytes, handing those of a mapped file back to the system every ``releaseStep`` bytes when
     /// `releasingScanned`.
     init(_ bytes: UnsafeBufferPointer<UInt8>, releasingScanned: Bool = false) {
-        let count = bytes.count
-        var index = 0
-        var released = 0
-        var nextRelease = releasingScanned ? Self.releaseStep : Int.max
+        self.init(bytes, range: 0..<bytes.count, releaseStep: releasingScanned ? Self.releaseStep : nil)
+    }
+
+    /// Scans the sequences that start in `range` (one may end a few bytes after it), handing the scanned bytes
+    /// back every `releaseStep` bytes unless it is `nil`.
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, releaseStep: Int?) {
+        let count = range.upperBound
+        var index = range.lowerBound
+        var released = index
+        var nextRelease = releaseStep.map { index + $0 } ?? Int.max
         while index < count {
             if index >= nextRelease {
                 FileContents.release(bytes, released..<index)
                 released = index
-                nextRelease = index + Self.releaseStep
+                nextRelease = index + (releaseStep ?? 0)
             }
             if index + 8 <= count {
                 let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
@@ -73,6 +84,14 @@ struct UTF8Scan {
                 index += 1
                 continue
             }
+            // Most Chinese text: a lead byte of E4–E9 and two continuation bytes.
+            if (0xE4...0xE9).contains(lead), index + 2 < bytes.count, bytes[index + 1] & 0xC0 == 0x80,
+                bytes[index + 2] & 0xC0 == 0x80
+            {
+                validMultibyteSequences += 1
+                index += 3
+                continue
+            }
             let length = Self.sequenceLength(bytes, at: index)
             if length > 0 {
                 validMultibyteSequences += 1
@@ -83,6 +102,47 @@ struct UTF8Scan {
                 index += 1
             }
         }
+    }
+
+    /// The same counts as one scan, from pieces scanned on every core: each piece starts at a byte that is not a
+    /// continuation byte (at most three later than an even split), so every sequence lies in one piece.
+    /// - Parameter pieceBytes: the smallest piece (``pieceBytes`` unless a test splits small buffers).
+    static func inParallel(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        releasingScanned: Bool,
+        pieceBytes: Int = UTF8Scan.pieceBytes
+    ) -> UTF8Scan {
+        let pieces = min(ProcessInfo.processInfo.activeProcessorCount * 2, bytes.count / pieceBytes)
+        guard pieces > 1 else { return UTF8Scan(bytes, releasingScanned: releasingScanned) }
+        var starts = (0..<pieces).map { piece in
+            var start = bytes.count / pieces * piece
+            var skipped = 0
+            while start > 0, start < bytes.count, skipped < 3, bytes[start] & 0xC0 == 0x80 {
+                start += 1
+                skipped += 1
+            }
+            return start
+        }
+        starts.append(bytes.count)
+        let bounds = starts
+        // The pieces together keep no more scanned bytes mapped than one scan does.
+        let step = releasingScanned ? max(Self.releaseStep / pieces, 1 << 20) : nil
+        let scans = UnsafeMutableBufferPointer<UTF8Scan>.allocate(capacity: pieces)
+        defer { scans.deallocate() }
+        let shared = UnsafeTransferValue((scans, bytes))
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            let (scans, bytes) = shared.value
+            scans.baseAddress!.advanced(by: piece).initialize(
+                to: UTF8Scan(bytes, range: bounds[piece]..<bounds[piece + 1], releaseStep: step)
+            )
+        }
+        var total = UTF8Scan(UnsafeBufferPointer(start: nil, count: 0))
+        for scan in scans {
+            total.validMultibyteSequences += scan.validMultibyteSequences
+            total.invalidSequences += scan.invalidSequences
+            total.firstInvalidOffset = total.firstInvalidOffset ?? scan.firstInvalidOffset
+        }
+        return total
     }
 
     /// The length of the well-formed multi-byte sequence at `index` (RFC 3629: no overlong forms, no surrogates,
