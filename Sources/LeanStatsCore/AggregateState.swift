@@ -139,15 +139,7 @@ final class GroupState {
         }
         guard limit > 0 else { return [] }
         for group in 0..<groupCount where count[group] > 0 {
-            if best.count == limit, !precedes(group, best[limit - 1]) { continue }
-            var low = 0
-            var high = best.count
-            while low < high {
-                let middle = (low + high) / 2
-                if precedes(best[middle], group) { low = middle + 1 } else { high = middle }
-            }
-            best.insert(group, at: low)
-            if best.count > limit { best.removeLast() }
+            keepFirst(group, in: &best, limit: limit, precedes: precedes)
         }
         return best
     }
@@ -180,15 +172,7 @@ final class GroupState {
                     statistics(of: group, key: ("", nil), userCounts: userCounts, deptCounts: deptCounts)
                 )
             )
-            if best.count == limit, !precedes(entry, best[limit - 1]) { continue }
-            var low = 0
-            var high = best.count
-            while low < high {
-                let middle = (low + high) / 2
-                if precedes(best[middle], entry) { low = middle + 1 } else { high = middle }
-            }
-            best.insert(entry, at: low)
-            if best.count > limit { best.removeLast() }
+            keepFirst(entry, in: &best, limit: limit, precedes: precedes)
         }
         return best.map(\.group)
     }
@@ -226,6 +210,22 @@ final class GroupState {
             depts: deptCounts?[group] ?? 0
         )
     }
+}
+
+/// Inserts `entry` where it belongs in `best`, the first at most `limit` entries in the order of `precedes`: an
+/// entry that would come after a full list's last is left out, and the last one beyond the limit is dropped.
+/// - Complexity: O(log limit) to find the place, O(limit) to insert.
+@inline(__always)
+func keepFirst<Entry>(_ entry: Entry, in best: inout [Entry], limit: Int, precedes: (Entry, Entry) -> Bool) {
+    if best.count == limit, !precedes(entry, best[limit - 1]) { return }
+    var low = 0
+    var high = best.count
+    while low < high {
+        let middle = (low + high) / 2
+        if precedes(best[middle], entry) { low = middle + 1 } else { high = middle }
+    }
+    best.insert(entry, at: low)
+    if best.count > limit { best.removeLast() }
 }
 
 /// Exact distinct counting of (group, value) pairs, where values are dictionary codes.

@@ -110,6 +110,17 @@ struct DerivedColumnKernelTests {
         return builder.build()
     }
 
+    /// A table of random instances from forty departments `部门0` … `部门39` (those without one keep none).
+    func fortyDepartmentTable(count: Int, seed: UInt64, users: Int) -> InstanceTable {
+        var records = randomInstances(count: count, seed: seed, users: users)
+        for index in records.indices where records[index].originatorDeptName != nil {
+            records[index].originatorDeptName = "部门\(index % 40)"
+        }
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        return builder.build()
+    }
+
     func engine(_ table: InstanceTable, derived: Bool, workers: Int, indexes: Bool = true) -> StatisticsEngine {
         StatisticsEngine(
             table: table,
@@ -833,13 +844,7 @@ struct DerivedColumnKernelTests {
     @Test
     func deptFiltersVisitingOnlyTheDepartmentsRowsAgreeWithTheGeneralKernels() {
         // Forty departments, so that one holds well under an eighth of the rows and its rows are listed.
-        var records = randomInstances(count: 8000, seed: 83, users: 400)
-        for index in records.indices where records[index].originatorDeptName != nil {
-            records[index].originatorDeptName = "部门\(index % 40)"
-        }
-        var builder = InstanceTableBuilder()
-        for record in records { builder.upsert(record) }
-        let table = builder.build()
+        let table = fortyDepartmentTable(count: 8000, seed: 83, users: 400)
         let general = engine(table, derived: false, workers: 1)
         let indexed = engine(table, derived: true, workers: 3)
         let filters = [
@@ -879,13 +884,7 @@ struct DerivedColumnKernelTests {
     func proposerRankingsByAFigureKeepTheFirstProposersOfTheWholeRankedOrder() {
         // Forty departments of 8000 rows by 1500 users: one department holds fewer rows than there are users, so
         // its proposers get group slots of their own.
-        var records = randomInstances(count: 8000, seed: 87, users: 1500)
-        for index in records.indices where records[index].originatorDeptName != nil {
-            records[index].originatorDeptName = "部门\(index % 40)"
-        }
-        var builder = InstanceTableBuilder()
-        for record in records { builder.upsert(record) }
-        let table = builder.build()
+        let table = fortyDepartmentTable(count: 8000, seed: 87, users: 1500)
         let indexed = engine(table, derived: true, workers: 3)
         let general = engine(table, derived: false, workers: 1)
         let rankings = [

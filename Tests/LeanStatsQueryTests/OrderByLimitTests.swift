@@ -32,6 +32,18 @@ struct OrderByLimitTests {
         }
     }
 
+    /// The rows sorted stably by one column's numbers, empty cells last either way.
+    private func sortedStably(_ rows: [[ResultValue]], by column: Int, descending: Bool) -> [[ResultValue]] {
+        rows.enumerated().sorted { left, right in
+            switch (number(left.element[column]), number(right.element[column])) {
+            case (let a?, let b?) where a != b: return descending ? a > b : a < b
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default: return left.offset < right.offset
+            }
+        }.map(\.element)
+    }
+
     @Test(arguments: ["user", "dept", "category", "month", "field:提案类别"])
     func theFirstRowsEqualTheWholeTableSortedStablyByTheMetric(dimension: String) throws {
         for metric in Self.metrics where metric != "participation_rate" || dimension == "dept" {
@@ -39,14 +51,7 @@ struct OrderByLimitTests {
             let whole = try Self.executor.run("by \(dimension) \(metrics) 2024-03..2025-04")
             let column = try #require(whole.columns.firstIndex(of: metric))
             for descending in [true, false] {
-                let sorted = whole.rows.enumerated().sorted { left, right in
-                    switch (number(left.element[column]), number(right.element[column])) {
-                    case (let a?, let b?) where a != b: return descending ? a > b : a < b
-                    case (nil, _?): return false
-                    case (_?, nil): return true
-                    default: return left.offset < right.offset
-                    }
-                }.map(\.element)
+                let sorted = sortedStably(whole.rows, by: column, descending: descending)
                 for limit in [1, 3, 25] {
                     let line =
                         "by \(dimension) \(metrics) 2024-03..2025-04 order by \(metric) "
@@ -66,14 +71,7 @@ struct OrderByLimitTests {
         for name in ["count_change", "count_prev", "pass_rate_change_pct", "count"] {
             let column = try #require(whole.columns.firstIndex(of: name))
             for descending in [true, false] {
-                let sorted = whole.rows.enumerated().sorted { left, right in
-                    switch (number(left.element[column]), number(right.element[column])) {
-                    case (let a?, let b?) where a != b: return descending ? a > b : a < b
-                    case (nil, _?): return false
-                    case (_?, nil): return true
-                    default: return left.offset < right.offset
-                    }
-                }.map(\.element)
+                let sorted = sortedStably(whole.rows, by: column, descending: descending)
                 for limit in [1, 4, 40] {
                     let line =
                         "by \(dimension) count,pass_rate 2025-03 vs prev order by \(name) "
