@@ -80,7 +80,8 @@ extension StatisticsEngine {
     /// - Else, with a filter that tests at most one of department and category besides the status and the result
     ///   (and a grouping by none or by that column, the status or the result), the additive figures and open ages
     ///   come from that column's outcome cube (``OutcomeCube``), over a period that holds a whole month.
-    /// - Complexity: O(1), plus O(log n) per selected user and O(n) once to build the user index.
+    /// - Complexity: O(1), plus O(log n) per selected user, and O(n) once to build the user index or an outcome
+    ///   cube.
     func plan(
         _ shape: ScanShape,
         rows: Range<Int>,

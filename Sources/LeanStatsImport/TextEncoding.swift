@@ -112,7 +112,8 @@ struct UTF8Scan {
         releasingScanned: Bool,
         pieceBytes: Int = UTF8Scan.pieceBytes
     ) -> UTF8Scan {
-        let pieces = min(ProcessInfo.processInfo.activeProcessorCount * 2, bytes.count / pieceBytes)
+        // Pieces of at least four bytes, so that moving a start past continuation bytes never passes the next.
+        let pieces = min(ProcessInfo.processInfo.activeProcessorCount * 2, bytes.count / max(pieceBytes, 4))
         guard pieces > 1 else { return UTF8Scan(bytes, releasingScanned: releasingScanned) }
         var starts = (0..<pieces).map { piece in
             var start = bytes.count / pieces * piece
