@@ -28,9 +28,9 @@ struct ScanPlan {
     /// grouping's monthly totals (``MonthlyTotals``) where the period holds a whole month; the kernel answers
     /// otherwise.
     var fromMonths = false
-    /// The column of the outcome cube (``OutcomeCube``) whose admitted cells give the additive figures and open
-    /// ages over the period's whole months, `nil` for none.
-    var cube: FilterColumn?
+    /// The outcome cube (``OutcomeCube``) whose admitted cells give the additive figures and open ages over the
+    /// period's whole months, `nil` for none.
+    var cube: OutcomeCube?
 }
 
 /// A column a filter tests whose codes are also the groups of a grouping with monthly totals.
@@ -100,16 +100,17 @@ extension StatisticsEngine {
         }
         let wholeMonth = MonthlyTotals.holdsWholeMonth(rows, days: days)
         // Otherwise a filter of one coded column, the status and the result adds up an outcome cube's cells.
-        var cube: FilterColumn?
+        var cube: OutcomeCube?
         if !filteredFromMonths, wholeMonth, options.derivedColumnKernels, options.buildsIndexes,
             statistics.isSubset(of: [.processing, .outcomes, .openAge])
         {
-            switch shape {
-            case .single: cube = filter.cubeColumn(grouping: nil)
-            case .grouped(_, false, let column?): cube = filter.cubeColumn(grouping: column)
-            case .grouped, .calendar, .ranking: break
-            }
-            if let column = cube, outcomeCube(column) == nil { cube = nil }
+            let column: FilterColumn? =
+                switch shape {
+                case .single: filter.cubeColumn(grouping: nil)
+                case .grouped(_, false, let grouping?): filter.cubeColumn(grouping: grouping)
+                case .grouped, .calendar, .ranking: nil
+                }
+            cube = column.flatMap { outcomeCube($0) }
         }
         let listsRows =
             cube == nil

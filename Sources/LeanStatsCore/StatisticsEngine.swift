@@ -265,7 +265,7 @@ public final class StatisticsEngine: Sendable {
         let openCounts =
             plan.rows.passesFilter && resolved.openOnly && options.isSubset(of: .openAge)
             ? openAges(rows: plan.rows, key: key, groupCount: groupCount, filter: resolved, agreements: true) : nil
-        let cubed = plan.cube.flatMap { outcomeCube($0) }.flatMap { cube in
+        let cubed = plan.cube.flatMap { cube in
             cubeTotals(
                 cube,
                 rows: rows,
@@ -626,7 +626,7 @@ public final class StatisticsEngine: Sendable {
         -> GroupStatistics
     {
         let plan = plan(.single, rows: rows, filter: filter, options: options)
-        if let column = plan.cube, let cube = outcomeCube(column),
+        if let cube = plan.cube,
             let totals = cubeTotals(
                 cube,
                 rows: rows,

@@ -664,7 +664,7 @@ struct DerivedColumnKernelTests {
                 grouping.map { ScanShape.grouped(pairKey: "\($0)", isUser: false, column: $0) } ?? ScanShape.single
             let plan = indexed.plan(shape, rows: rows, filter: resolved, options: options)
             #expect(plan.cube == nil || plan.rows.listed == nil, "a cube lists no rows")
-            return plan.cube
+            return plan.cube?.column
         }
         let terminated = FilterConditions(deptNames: ["质量部"], statuses: [.terminated])
         #expect(try cube([FilterConditions(results: [nil]), terminated], grouping: nil) == .dept)
