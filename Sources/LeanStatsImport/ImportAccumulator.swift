@@ -206,6 +206,7 @@ struct ImportAccumulator {
     )
         -> MergedInstanceRows
     {
+        var timer = PhaseTimer()
         var rows = base ?? MergedInstanceRows()
         if !parts.isEmpty { rows.restoreInstanceIds() }
         let rowCount = rows.rowCount + parts.reduce(0) { $0 + $1.rowCount }
@@ -251,6 +252,7 @@ struct ImportAccumulator {
         append(&rows.status, \.status)
         append(&rows.result, \.result)
         FreedMemory.release()
+        timer.lap("merge: fixed-width columns")
         // Each merge holds its sources and its result side by side. The ids of distinct values go first, and the
         // instance ids are set aside once merged; then the columns of repeated values, and last the user ids, whose
         // merge (too varied to be deduplicated while they were read) dedupes every row, with the least beside it.
@@ -285,7 +287,11 @@ struct ImportAccumulator {
             for (index, slot) in group.enumerated() {
                 (rows.dictionaries[slot.rawValue], rows.codes[slot.rawValue]) = merged[index]
             }
-            if settingInstanceIdsAside, group == [.instanceId] { rows.parkInstanceIds() }
+            timer.lap("merge: \(group.map { "\($0)" }.joined(separator: ", "))")
+            if settingInstanceIdsAside, group == [.instanceId] {
+                rows.parkInstanceIds()
+                timer.lap("merge: instance ids set aside")
+            }
             FreedMemory.release()
         }
         return rows
