@@ -165,14 +165,12 @@ final class GroupState {
                     ? count[left.group] > count[right.group] : rank[left.group] < rank[right.group]
             }
         }
+        // One unnamed statistics value, refilled per group: making a new one per group (a million proposers)
+        // costs more than the ranking itself.
+        var statistics = GroupStatistics(key: "")
         for group in 0..<groupCount where count[group] > 0 {
-            let entry = (
-                group: group,
-                value: ranking.value(
-                    statistics(of: group, key: ("", nil), userCounts: userCounts, deptCounts: deptCounts)
-                )
-            )
-            keepFirst(entry, in: &best, limit: limit, precedes: precedes)
+            fill(&statistics, group: group, userCounts: userCounts, deptCounts: deptCounts)
+            keepFirst((group: group, value: ranking.value(statistics)), in: &best, limit: limit, precedes: precedes)
         }
         return best.map(\.group)
     }
@@ -184,11 +182,15 @@ final class GroupState {
         userCounts: [Int]?,
         deptCounts: [Int]?
     ) -> GroupStatistics {
-        var result = totals(of: group, userCounts: userCounts, deptCounts: deptCounts)
-            .statistics(key: key.key, options: .all)
-        result.userId = key.userId
-        result.benefitSum = benefit.map { BenefitTotal(high: $0[group * 2], low: $0[group * 2 + 1]).yuan }
+        var result = GroupStatistics(key: key.key, userId: key.userId)
+        fill(&result, group: group, userCounts: userCounts, deptCounts: deptCounts)
         return result
+    }
+
+    /// Sets the figures of `result` (not its key or user id) to one group's.
+    private func fill(_ result: inout GroupStatistics, group: Int, userCounts: [Int]?, deptCounts: [Int]?) {
+        totals(of: group, userCounts: userCounts, deptCounts: deptCounts).fill(&result, options: .all)
+        result.benefitSum = benefit.map { BenefitTotal(high: $0[group * 2], low: $0[group * 2 + 1]).yuan }
     }
 
     /// The totals of one group (without its benefit sums), as the kernels over derived columns give them.

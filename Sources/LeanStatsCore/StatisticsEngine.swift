@@ -258,6 +258,12 @@ public final class StatisticsEngine: Sendable {
             groupCount = column.dictionary.count
             label = { (column.dictionary[UInt32($0)] ?? "", nil) }
         }
+        // Worked out at most once per query: the selection of the top users and the final order both read them.
+        var knownUserRanks: [Int32]?
+        func userIdOrder() -> [Int32] {
+            if knownUserRanks == nil { knownUserRanks = userRanks() }
+            return knownUserRanks!
+        }
         let finalized: [(group: Int, statistics: GroupStatistics)]
         var groups: [GroupStatistics]
         // Rows listed as exactly the open instances that pass: a query of counts and open ages only takes the
@@ -356,12 +362,12 @@ public final class StatisticsEngine: Sendable {
             if grouping == .dimension(.user) {
                 let unnamed: (Int) -> (key: String, userId: String?) = { _ in ("", nil) }
                 if let limit = defaultCut, limit <= Self.userTopSelectionLimit {
-                    finalized = state.finalize(groups: state.top(limit, rank: userRanks()), key: unnamed)
+                    finalized = state.finalize(groups: state.top(limit, rank: userIdOrder()), key: unnamed)
                 } else if let ranking, let limit, limit <= Self.userTopSelectionLimit,
                     options.isDisjoint(with: [.percentiles, .openAge])
                 {
                     // Every figure the ranking can read is in the state: only the groups kept are finished.
-                    finalized = state.finalize(groups: state.top(limit, by: ranking, rank: userRanks()), key: unnamed)
+                    finalized = state.finalize(groups: state.top(limit, by: ranking, rank: userIdOrder()), key: unnamed)
                 } else {
                     finalized = state.finalize(key: unnamed)
                 }
@@ -403,7 +409,7 @@ public final class StatisticsEngine: Sendable {
         // proposer. Users compare by the rank of their id in UTF-8 order, worked out once per engine.
         var order: [Int]
         if grouping == .dimension(.user) {
-            let ranks = userRanks()
+            let ranks = userIdOrder()
             var keyed = finalized.enumerated().map { index, entry in
                 (count: groups[index].count, rank: ranks[entry.group], index: index)
             }

@@ -60,29 +60,30 @@ struct RangeTotals {
     /// general kernels leave them).
     func statistics(key: String, options: StatisticsOptions) -> GroupStatistics {
         var result = GroupStatistics(key: key)
+        fill(&result, options: options)
+        return result
+    }
+
+    /// Sets every figure of `result` (all but its key, user id, department and percentiles) to these totals', the
+    /// parts `options` leaves out to their empty values: one statistics value serves group after group.
+    func fill(_ result: inout GroupStatistics, options: StatisticsOptions) {
         result.count = count
         result.passed = agree
-        if options.contains(.outcomes) {
-            result.refused = refuse
-            result.running = running
-        }
-        if options.contains(.processing) {
-            result.completed = completed
-            result.within30 = within30
-            result.totalDays = totalDays
-            if completed > 0 {
-                result.minDays = Int(minDays)
-                result.maxDays = Int(maxDays)
-            }
-        }
-        if options.contains(.distinct) { result.participants = users }
-        if options.contains(.departments) { result.depts = depts }
-        if options.contains(.benefit) { result.benefitSum = BenefitTotal(high: benefitHigh, low: benefitLow).yuan }
-        if options.contains(.openAge) {
-            result.open = open
-            result.openCreatedDays = openCreatedDays
-        }
-        return result
+        let outcomes = options.contains(.outcomes)
+        result.refused = outcomes ? refuse : 0
+        result.running = outcomes ? running : 0
+        let processing = options.contains(.processing)
+        result.completed = processing ? completed : 0
+        result.within30 = processing ? within30 : 0
+        result.totalDays = processing ? totalDays : 0
+        result.minDays = processing && completed > 0 ? Int(minDays) : nil
+        result.maxDays = processing && completed > 0 ? Int(maxDays) : nil
+        result.participants = options.contains(.distinct) ? users : 0
+        result.depts = options.contains(.departments) ? depts : 0
+        result.benefitSum = options.contains(.benefit) ? BenefitTotal(high: benefitHigh, low: benefitLow).yuan : nil
+        let openAge = options.contains(.openAge)
+        result.open = openAge ? open : 0
+        result.openCreatedDays = openAge ? openCreatedDays : 0
     }
 }
 

@@ -892,6 +892,8 @@ struct DerivedColumnKernelTests {
             GroupRanking(descending: true) { $0.passRate },
             // No value without completions: those proposers come last.
             GroupRanking(descending: true) { $0.within30Rate },
+            // Nor without a shortest processing time, which a proposer before must not lend them.
+            GroupRanking(descending: true) { $0.minDays.map(Double.init) },
         ]
         let filters = [
             StatisticsFilter.none, StatisticsFilter(deptName: "部门7"), StatisticsFilter(category: "安全改善"),
