@@ -495,20 +495,50 @@ extension StatisticsEngine {
     /// ranks (DuckDB's `quantile_cont`). Runs only when a query asks for them. When the table's days span at most
     /// ``percentileBins`` values (and the groups' histograms fit ``percentileCounters``), they are counted per group;
     /// else gathered per group and sorted.
-    /// - Complexity: O(r + g × b) counted, O(r + c log c) gathered, for r rows, g groups, b bins and c completed
-    ///   instances among the rows.
+    ///
+    /// Counted over all history without a filter, a grouping's histograms are kept (under `grouping`, the
+    /// grouping's description), so later queries only read them off.
+    /// - Complexity: O(r + g × b) counted, O(g × b) kept, O(r + c log c) gathered, for r rows, g groups, b bins
+    ///   and c completed instances among the rows.
     func daysPercentiles(
         rows selection: RowSelection,
         key: GroupKey,
         groupCount: Int,
-        filter: ResolvedFilter
+        filter: ResolvedFilter,
+        grouping: String? = nil
     )
         -> [Int: (p50: Double, p90: Double)]
     {
+        let wholeHistory = selection.listed == nil && selection.range == 0..<table.rowCount && filter.isEmpty
         let filter = selection.kernelFilter(filter)
         let bounds = daysBounds()
         let bins = bounds.map { Int($0.high) - Int($0.low) + 1 } ?? 0
         let histograms = bins > 0 && bins <= Self.percentileBins && max(groupCount, 1) * bins <= Self.percentileCounters
+        // A user-slot grouping numbers the users of one query, so its histograms are never kept.
+        var kept: String?
+        if case .userSlots = key {
+        } else if histograms, wholeHistory {
+            kept = grouping
+        }
+        /// The median and 90th percentile of each group with days in `counts` (`bins` counters per group).
+        func percentiles(_ counts: [Int32]) -> [Int: (p50: Double, p90: Double)] {
+            var result: [Int: (p50: Double, p90: Double)] = [:]
+            counts.withUnsafeBufferPointer { counts in
+                for group in 0..<max(groupCount, 1) {
+                    let histogram = UnsafeBufferPointer(rebasing: counts[group * bins..<(group + 1) * bins])
+                    let found = histogram.reduce(0) { $0 + Int($1) }
+                    if found > 0 {
+                        result[group] = medianAndNinetieth(histogram: histogram, low: bounds!.low, count: found)
+                    }
+                }
+            }
+            return result
+        }
+        if let kept, let counts = wholeHistoryDayHistograms.withLock({ $0[kept] }),
+            counts.count == max(groupCount, 1) * bins
+        {
+            return percentiles(counts)
+        }
         return withKernelColumns { columns in
             // When every group's days fit a small histogram, one parallel pass counts them and the quantiles are read
             // off the counts; no values are gathered or sorted.
@@ -538,17 +568,8 @@ extension StatisticsEngine {
                         for index in 0..<size { total.counts[index] &+= part.counts[index] }
                     }
                 )
-                var result: [Int: (p50: Double, p90: Double)] = [:]
-                total.counts.withUnsafeBufferPointer { counts in
-                    for group in 0..<max(groupCount, 1) {
-                        let histogram = UnsafeBufferPointer(rebasing: counts[group * bins..<(group + 1) * bins])
-                        let found = histogram.reduce(0) { $0 + Int($1) }
-                        if found > 0 {
-                            result[group] = medianAndNinetieth(histogram: histogram, low: low, count: found)
-                        }
-                    }
-                }
-                return result
+                if let kept { wholeHistoryDayHistograms.withLock { $0[kept] = total.counts } }
+                return percentiles(total.counts)
             }
             // Else two passes over the rows, no hashing: count each group's days, then place them in one flat array
             // at the group's offset; each group's part is then sorted in place.

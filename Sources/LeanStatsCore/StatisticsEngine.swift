@@ -67,6 +67,9 @@ public final class StatisticsEngine: Sendable {
     let outcomeCubes = Locked<[FilterColumn: OutcomeCube?]>([:])
     /// ``daysBounds()`` once found (the inner `nil`: no instance has processing days).
     let daysBoundsCache = Locked<(low: Int32, high: Int32)??>(nil)
+    /// Each grouping's histograms of processing days over all history (a counter per group and day), by the
+    /// grouping's description, kept by the first query for their percentiles (``daysPercentiles(rows:key:groupCount:filter:grouping:)``).
+    let wholeHistoryDayHistograms = Locked<[String: [Int32]]>([:])
 
     /// Whether the previous-occurrence columns are built.
     var hasPreviousOccurrences: Bool { occurrences.withLock { $0 != nil } }
@@ -391,7 +394,13 @@ public final class StatisticsEngine: Sendable {
             }
         }
         if options.contains(.percentiles) {
-            let percentiles = daysPercentiles(rows: plan.rows, key: key, groupCount: groupCount, filter: resolved)
+            let percentiles = daysPercentiles(
+                rows: plan.rows,
+                key: key,
+                groupCount: groupCount,
+                filter: resolved,
+                grouping: pairKey
+            )
             for (index, entry) in finalized.enumerated() {
                 groups[index].p50Days = percentiles[entry.group]?.p50
                 groups[index].p90Days = percentiles[entry.group]?.p90
@@ -748,7 +757,13 @@ public final class StatisticsEngine: Sendable {
         options: StatisticsOptions
     ) {
         if options.contains(.percentiles) {
-            let percentiles = daysPercentiles(rows: rows, key: .single, groupCount: 1, filter: filter)
+            let percentiles = daysPercentiles(
+                rows: rows,
+                key: .single,
+                groupCount: 1,
+                filter: filter,
+                grouping: "overview"
+            )
             statistics.p50Days = percentiles[0]?.p50
             statistics.p90Days = percentiles[0]?.p90
         }

@@ -950,7 +950,7 @@ struct DerivedColumnKernelTests {
     }
 
     @Test
-    func percentilesCountedInHistogramsEqualSortingEachGroupsDays() {
+    func percentilesCountedInHistogramsEqualSortingEachGroupsDaysAlsoWhenKeptForAllHistory() {
         let table = randomTable(count: 5000, seed: 84, users: 200)
         let engine = engine(table, derived: true, workers: 3)
         func expected(_ days: [Int]) -> (Double, Double)? {
@@ -958,30 +958,38 @@ struct DerivedColumnKernelTests {
             guard !sorted.isEmpty else { return nil }
             return sorted.withUnsafeBufferPointer { (quantile($0, 0.5), quantile($0, 0.9)) }
         }
-        for filter in [StatisticsFilter.none, StatisticsFilter(category: "安全改善")] {
-            for period in [nil, may2024] {
-                let rows = engine.instanceRows(period: period, filter: filter)
-                var byDept: [String: [Int]] = [:]
-                for row in rows {
-                    guard let days = engine.processingDays(ofRow: row) else { continue }
-                    byDept[table.deptName[row] ?? StatisticsEngine.missingDeptLabel, default: []].append(days)
-                }
-                let all = expected(byDept.values.flatMap { $0 })
-                let overview = engine.overview(period: period, filter: filter, options: .percentiles)
-                #expect(
-                    overview.p50Days == all?.0 && overview.p90Days == all?.1,
-                    "\(filter) \(String(describing: period))"
-                )
-                for group in engine.grouped(
-                    by: .dimension(.dept),
-                    period: period,
-                    filter: filter,
-                    options: .percentiles
-                ) {
-                    let want = expected(byDept[group.key] ?? [])
-                    #expect(group.p50Days == want?.0 && group.p90Days == want?.1, "\(group.key)")
+        // The first round keeps the histograms of all history unfiltered; the second reads them off, and the
+        // filtered and one-month queries after them must still count their own rows.
+        for _ in 0..<2 {
+            for filter in [StatisticsFilter.none, StatisticsFilter(category: "安全改善")] {
+                for period in [nil, may2024] {
+                    let rows = engine.instanceRows(period: period, filter: filter)
+                    var byDept: [String: [Int]] = [:]
+                    for row in rows {
+                        guard let days = engine.processingDays(ofRow: row) else { continue }
+                        byDept[table.deptName[row] ?? StatisticsEngine.missingDeptLabel, default: []].append(days)
+                    }
+                    let all = expected(byDept.values.flatMap { $0 })
+                    let overview = engine.overview(period: period, filter: filter, options: .percentiles)
+                    #expect(
+                        overview.p50Days == all?.0 && overview.p90Days == all?.1,
+                        "\(filter) \(String(describing: period))"
+                    )
+                    for group in engine.grouped(
+                        by: .dimension(.dept),
+                        period: period,
+                        filter: filter,
+                        options: .percentiles
+                    ) {
+                        let want = expected(byDept[group.key] ?? [])
+                        #expect(group.p50Days == want?.0 && group.p90Days == want?.1, "\(group.key)")
+                    }
                 }
             }
         }
+        #expect(
+            engine.wholeHistoryDayHistograms.withLock { Set($0.keys) }
+                == ["overview", "\(GroupingKey.dimension(.dept))"]
+        )
     }
 }
