@@ -497,7 +497,8 @@ extension StatisticsEngine {
     /// else gathered per group and sorted.
     ///
     /// Counted over all history without a filter, a grouping's histograms are kept (under `grouping`, the
-    /// grouping's description), so later queries only read them off.
+    /// grouping's description), so later queries only read them off. One group over whole months without a filter
+    /// adds up the months' histograms (``MonthlyDayHistograms``).
     /// - Complexity: O(r + g × b) counted, O(g × b) kept, O(r + c log c) gathered, for r rows, g groups, b bins
     ///   and c completed instances among the rows.
     func daysPercentiles(
@@ -509,7 +510,8 @@ extension StatisticsEngine {
     )
         -> [Int: (p50: Double, p90: Double)]
     {
-        let wholeHistory = selection.listed == nil && selection.range == 0..<table.rowCount && filter.isEmpty
+        let unfilteredRange = selection.listed == nil && filter.isEmpty
+        let wholeHistory = unfilteredRange && selection.range == 0..<table.rowCount
         let filter = selection.kernelFilter(filter)
         let bounds = daysBounds()
         let bins = bounds.map { Int($0.high) - Int($0.low) + 1 } ?? 0
@@ -536,6 +538,13 @@ extension StatisticsEngine {
         }
         if let kept, let counts = wholeHistoryDayHistograms.withLock({ $0[kept] }),
             counts.count == max(groupCount, 1) * bins
+        {
+            return percentiles(counts)
+        }
+        // One group over whole months without a filter: the months' histograms add up.
+        if case .single = key, histograms, unfilteredRange,
+            let months = monthlyDayHistograms(), months.bins == bins,
+            let counts = months.histogram(of: selection.range)
         {
             return percentiles(counts)
         }

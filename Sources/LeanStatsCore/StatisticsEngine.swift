@@ -70,6 +70,8 @@ public final class StatisticsEngine: Sendable {
     /// Each grouping's histograms of processing days over all history (a counter per group and day), by the
     /// grouping's description, kept by the first query for their percentiles (``daysPercentiles(rows:key:groupCount:filter:grouping:)``).
     let wholeHistoryDayHistograms = Locked<[String: [Int32]]>([:])
+    /// ``monthlyDayHistograms()`` once built (the inner `nil`: no processing days, or too many counters).
+    let monthlyDayHistogramsCache = Locked<MonthlyDayHistograms??>(nil)
 
     /// Whether the previous-occurrence columns are built.
     var hasPreviousOccurrences: Bool { occurrences.withLock { $0 != nil } }
@@ -757,13 +759,7 @@ public final class StatisticsEngine: Sendable {
         options: StatisticsOptions
     ) {
         if options.contains(.percentiles) {
-            let percentiles = daysPercentiles(
-                rows: rows,
-                key: .single,
-                groupCount: 1,
-                filter: filter,
-                grouping: "overview"
-            )
+            let percentiles = daysPercentiles(rows: rows, key: .single, groupCount: 1, filter: filter)
             statistics.p50Days = percentiles[0]?.p50
             statistics.p90Days = percentiles[0]?.p90
         }

@@ -958,11 +958,16 @@ struct DerivedColumnKernelTests {
             guard !sorted.isEmpty else { return nil }
             return sorted.withUnsafeBufferPointer { (quantile($0, 0.5), quantile($0, 0.9)) }
         }
-        // The first round keeps the histograms of all history unfiltered; the second reads them off, and the
-        // filtered and one-month queries after them must still count their own rows.
+        // The first round keeps the departments' histograms of all history unfiltered and the months' histograms;
+        // the second reads them off, and the filtered queries and those of days that are not whole months (the
+        // middle of May to the middle of June) must still count their own rows.
+        let partialMonths = DayRange(
+            from: CivilDate(year: 2024, month: 5, day: 10),
+            through: CivilDate(year: 2024, month: 6, day: 20)
+        )
         for _ in 0..<2 {
             for filter in [StatisticsFilter.none, StatisticsFilter(category: "安全改善")] {
-                for period in [nil, may2024] {
+                for period in [nil, may2024, partialMonths] {
                     let rows = engine.instanceRows(period: period, filter: filter)
                     var byDept: [String: [Int]] = [:]
                     for row in rows {
@@ -987,9 +992,7 @@ struct DerivedColumnKernelTests {
                 }
             }
         }
-        #expect(
-            engine.wholeHistoryDayHistograms.withLock { Set($0.keys) }
-                == ["overview", "\(GroupingKey.dimension(.dept))"]
-        )
+        #expect(engine.wholeHistoryDayHistograms.withLock { Set($0.keys) } == ["\(GroupingKey.dimension(.dept))"])
+        #expect(engine.monthlyDayHistogramsCache.withLock { $0 != nil })
     }
 }
