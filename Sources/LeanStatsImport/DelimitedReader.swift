@@ -55,8 +55,8 @@ public struct DelimitedReader: Sendable {
     /// - Returns: The offset after the last record read (and any blank lines after it, up to `stop`) and the line
     ///   number there.
     /// - Throws: Whatever `body` throws; reading stops there.
-    /// - Complexity: O(n) in the number of bytes; no allocation per record except for the field list, which is
-    ///   reused.
+    /// - Complexity: O(n) in the number of bytes; no allocation per record: the field list is one buffer, reused
+    ///   and grown when a record has more fields than any before.
     @discardableResult
     public func forEachRecord<E: Error>(
         in bytes: UnsafeBufferPointer<UInt8>,
@@ -73,8 +73,23 @@ public struct DelimitedReader: Sendable {
         let quickLimit = max(delimiter, Byte.carriageReturn)
         var index = start == 0 && hasByteOrderMark(bytes) ? 3 : start
         var line = firstLine
-        var spans: [DelimitedSpan] = []
-        spans.reserveCapacity(16)
+        // The fields of the record at hand, in a buffer of its own rather than an array: no uniqueness check or
+        // reference count per field and per record.
+        var capacity = 16
+        var spans = UnsafeMutablePointer<DelimitedSpan>.allocate(capacity: capacity)
+        defer { spans.deallocate() }
+        var spanCount = 0
+        @inline(__always) func append(_ span: DelimitedSpan) {
+            if spanCount == capacity {
+                let grown = UnsafeMutablePointer<DelimitedSpan>.allocate(capacity: capacity * 2)
+                grown.moveInitialize(from: spans, count: spanCount)
+                spans.deallocate()
+                spans = grown
+                capacity *= 2
+            }
+            (spans + spanCount).initialize(to: span)
+            spanCount += 1
+        }
 
         while index < limit {
             let first = bytes[index]
@@ -85,7 +100,7 @@ public struct DelimitedReader: Sendable {
             }
             let startLine = line
             var problem: DelimitedRecord.Problem?
-            spans.removeAll(keepingCapacity: true)
+            spanCount = 0
 
             fields: while true {
                 var start = index
@@ -124,7 +139,7 @@ public struct DelimitedReader: Sendable {
                         }
                         index += 1
                     }
-                    spans.append(DelimitedSpan(start: start, end: index, escaped: escaped))
+                    append(DelimitedSpan(start: start, end: index, escaped: escaped))
                     guard closed else {
                         problem = problem ?? .unterminatedQuote
                         break fields
@@ -179,7 +194,7 @@ public struct DelimitedReader: Sendable {
                         }
                         index += 1
                     }
-                    spans.append(DelimitedSpan(start: start, end: index, escaped: escaped))
+                    append(DelimitedSpan(start: start, end: index, escaped: escaped))
                 }
                 guard index < count else { break fields }
                 if bytes[index] == delimiter {
@@ -193,7 +208,7 @@ public struct DelimitedReader: Sendable {
             try body(
                 DelimitedRecord(
                     bytes: bytes,
-                    spans: spans,
+                    spans: UnsafeBufferPointer(start: spans, count: spanCount),
                     dialect: dialect,
                     line: startLine,
                     endOffset: index,

@@ -19,7 +19,8 @@ public struct DelimitedRecord {
     }
 
     let bytes: UnsafeBufferPointer<UInt8>
-    let spans: [DelimitedSpan]
+    /// The fields' places, in the reader's buffer.
+    let spans: UnsafeBufferPointer<DelimitedSpan>
     let dialect: DelimitedReader.Dialect
     /// The 1-based physical line on which the record starts.
     public let line: Int
@@ -34,7 +35,8 @@ public struct DelimitedRecord {
     /// The field at a 0-based position.
     /// - Parameter index: The position, `0..<count`.
     public subscript(index: Int) -> DelimitedField {
-        DelimitedField(bytes: bytes, span: spans[index], dialect: dialect)
+        precondition(index >= 0 && index < spans.count, "field \(index) of a record of \(spans.count)")
+        return DelimitedField(bytes: bytes, span: spans[index], dialect: dialect)
     }
 
     /// The decoded text of every field, `nil` where the field is missing (empty, `NULL` or `\N`).

@@ -46,6 +46,16 @@ struct DelimitedReaderTests {
         #expect(records.map(\.line) == [1, 2, 3])
     }
 
+    @Test func aRecordWiderThanAnyBeforeKeepsEveryFieldAndTheNarrowerRecordsAfterIt() {
+        // The field list starts with room for 16 fields and grows on the wide record, in both dialects.
+        let wide = (1...70).map { "f\($0)" }
+        for (dialect, delimiter) in [(DelimitedReader.Dialect.csv, ","), (.tsv, "\t")] {
+            let text = ["a\(delimiter)b", wide.joined(separator: delimiter), "x\(delimiter)y"].joined(separator: "\n")
+            let records = split(text, dialect)
+            #expect(records.map(\.values) == [["a", "b"], wide, ["x", "y"]], "\(dialect)")
+        }
+    }
+
     @Test func trailingDelimiterMakesAnEmptyLastField() {
         let records = split("a,b,\n1,2,")
         #expect(records.map(\.values.count) == [3, 3])
