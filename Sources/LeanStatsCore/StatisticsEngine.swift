@@ -68,7 +68,8 @@ public final class StatisticsEngine: Sendable {
     /// ``daysBounds()`` once found (the inner `nil`: no instance has processing days).
     let daysBoundsCache = Locked<(low: Int32, high: Int32)??>(nil)
     /// Each grouping's histograms of processing days over all history (a counter per group and day), by the
-    /// grouping's description, kept by the first query for their percentiles (``daysPercentiles(rows:key:groupCount:filter:grouping:)``).
+    /// grouping's description, kept by the first query for their percentiles
+    /// (``daysPercentiles(rows:key:groupCount:filter:grouping:)``).
     let wholeHistoryDayHistograms = Locked<[String: [Int32]]>([:])
     /// ``monthlyDayHistograms()`` once built (the inner `nil`: no processing days, or too many counters).
     let monthlyDayHistogramsCache = Locked<MonthlyDayHistograms??>(nil)
