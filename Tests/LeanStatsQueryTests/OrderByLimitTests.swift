@@ -44,41 +44,37 @@ struct OrderByLimitTests {
         }.map(\.element)
     }
 
+    /// Expects `query … order by NAME asc|desc limit N`, for each limit, to give `whole`'s columns and the first N
+    /// rows of `whole` (the query's own answer) sorted stably by the column NAME.
+    private func expectOrderedCuts(of query: String, whole: ResultTable, by name: String, limits: [Int]) throws {
+        let column = try #require(whole.columns.firstIndex(of: name))
+        for descending in [true, false] {
+            let sorted = sortedStably(whole.rows, by: column, descending: descending)
+            for limit in limits {
+                let line = "\(query) order by \(name) \(descending ? "desc" : "asc") limit \(limit)"
+                let ranked = try Self.executor.run(line)
+                #expect(ranked.columns == whole.columns, "\(line)")
+                #expect(ranked.rows == Array(sorted.prefix(limit)), "\(line)")
+            }
+        }
+    }
+
     @Test(arguments: ["user", "dept", "category", "month", "field:提案类别"])
     func theFirstRowsEqualTheWholeTableSortedStablyByTheMetric(dimension: String) throws {
         for metric in Self.metrics where metric != "participation_rate" || dimension == "dept" {
             let metrics = metric == "count" ? "count,passed" : "count,\(metric)"
-            let whole = try Self.executor.run("by \(dimension) \(metrics) 2024-03..2025-04")
-            let column = try #require(whole.columns.firstIndex(of: metric))
-            for descending in [true, false] {
-                let sorted = sortedStably(whole.rows, by: column, descending: descending)
-                for limit in [1, 3, 25] {
-                    let line =
-                        "by \(dimension) \(metrics) 2024-03..2025-04 order by \(metric) "
-                        + "\(descending ? "desc" : "asc") limit \(limit)"
-                    let ranked = try Self.executor.run(line)
-                    #expect(ranked.columns == whole.columns, "\(line)")
-                    #expect(ranked.rows == Array(sorted.prefix(limit)), "\(line)")
-                }
-            }
+            let query = "by \(dimension) \(metrics) 2024-03..2025-04"
+            try expectOrderedCuts(of: query, whole: try Self.executor.run(query), by: metric, limits: [1, 3, 25])
         }
     }
 
     @Test(arguments: ["user", "dept", "category"])
     func comparedRowsOrderedByAColumnEqualTheWholeComparisonSortedStablyByIt(dimension: String) throws {
         // Many proposers share a change: ties keep the comparison's own order.
-        let whole = try Self.executor.run("by \(dimension) count,pass_rate 2025-03 vs prev")
+        let query = "by \(dimension) count,pass_rate 2025-03 vs prev"
+        let whole = try Self.executor.run(query)
         for name in ["count_change", "count_prev", "pass_rate_change_pct", "count"] {
-            let column = try #require(whole.columns.firstIndex(of: name))
-            for descending in [true, false] {
-                let sorted = sortedStably(whole.rows, by: column, descending: descending)
-                for limit in [1, 4, 40] {
-                    let line =
-                        "by \(dimension) count,pass_rate 2025-03 vs prev order by \(name) "
-                        + "\(descending ? "desc" : "asc") limit \(limit)"
-                    #expect(try Self.executor.run(line).rows == Array(sorted.prefix(limit)), "\(line)")
-                }
-            }
+            try expectOrderedCuts(of: query, whole: whole, by: name, limits: [1, 4, 40])
         }
     }
 
