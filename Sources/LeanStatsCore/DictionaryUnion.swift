@@ -122,30 +122,17 @@ private struct UnionWork: @unchecked Sendable {
         let total = total
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Every entry's bytes end to end: ordinal `o` is `bytes[ends[o] ..< ends[o + 1]]`. `ends` leads with an
-        // extra 0, so that it is already a dictionary's offsets when every entry is kept. Each source is freed
-        // once copied.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(sources.reduce(0) { $0 + $1.bytes.count })
-        var ends = [Int](repeating: 0, count: total + 2)
-        // The sources' pages go back as the copy grows, a few dozen megabytes at a time: they are many small
-        // blocks, which neither the copy nor the work arrays would fit in.
-        var unreleased = 0
-        for index in sources.indices {
-            do {
-                let source = sources[index]
-                sources[index] = StringDictionary()
-                if source.count > 1 {
-                    let shift = bytes.count
-                    bytes.append(contentsOf: source.bytes)
-                    for code in 1..<source.count { ends[starts[index] + code + 1] = source.offsets[code + 1] + shift }
-                }
-                unreleased += source.bytes.count + source.offsets.count * MemoryLayout<Int>.size
-            }
-            if unreleased >= 32 << 20 {
-                FreedMemory.release()
-                unreleased = 0
-            }
+        // extra 0, so that it is already a dictionary's offsets when every entry is kept.
+        var shifts = [0]
+        for source in sources { shifts.append(shifts[shifts.count - 1] + source.bytes.count) }
+        let byteCount = shifts[shifts.count - 1]
+        var bytes = [UInt8](unsafeUninitializedCapacity: byteCount) { _, count in count = byteCount }
+        var ends = [Int](unsafeUninitializedCapacity: total + 2) { buffer, count in
+            buffer[0] = 0
+            buffer[1] = 0
+            count = total + 2
         }
+        copySources(into: &bytes, ends: &ends, shifts: shifts)
         if total >= 1 << 20 { FreedMemory.release() }
         let found = bytes.withUnsafeBufferPointer { bytes in
             ends.withUnsafeBufferPointer { ends in
@@ -157,29 +144,102 @@ private struct UnionWork: @unchecked Sendable {
             return (StringDictionary(bytes: bytes, offsets: ends), nil)
         }
         // Codes in ordinal order: the base keeps its codes, new entries are numbered as they first appear.
-        var codes = [UInt32](repeating: 0, count: total)
         var kept = 0
-        for ordinal in 0..<total {
-            let earlier = first[ordinal]
-            if earlier == UInt32(ordinal) {
-                kept += 1
-                codes[ordinal] = UInt32(kept)
-            } else {
-                codes[ordinal] = earlier == Self.none ? 0 : codes[Int(earlier)]
+        var keptByteCount = 0
+        let codes = [UInt32](unsafeUninitializedCapacity: total) { codes, count in
+            first.withUnsafeBufferPointer { first in
+                ends.withUnsafeBufferPointer { ends in
+                    for ordinal in 0..<total {
+                        let earlier = first[ordinal]
+                        if earlier == UInt32(ordinal) {
+                            kept += 1
+                            keptByteCount += ends[ordinal + 2] - ends[ordinal + 1]
+                            codes[ordinal] = UInt32(kept)
+                        } else {
+                            codes[ordinal] = earlier == Self.none ? 0 : codes[Int(earlier)]
+                        }
+                    }
+                }
             }
+            count = total
         }
         if kept == total { return (StringDictionary(bytes: bytes, offsets: ends), codes) }
-        var keptBytes: [UInt8] = []
-        var keptOffsets = [0, 0]
-        keptOffsets.reserveCapacity(kept + 2)
-        bytes.withUnsafeBufferPointer { bytes in
-            for ordinal in 0..<total where first[ordinal] == UInt32(ordinal) {
-                let entry = bytes[ends[ordinal + 1]..<ends[ordinal + 2]]
-                keptBytes.append(contentsOf: UnsafeBufferPointer(rebasing: entry))
-                keptOffsets.append(keptBytes.count)
+        // The kept entries' bytes and offsets, written in place at their known sizes.
+        var keptOffsets = [Int](unsafeUninitializedCapacity: kept + 2) { offsets, count in
+            offsets[0] = 0
+            offsets[1] = 0
+            count = kept + 2
+        }
+        let keptBytes = [UInt8](unsafeUninitializedCapacity: keptByteCount) { keptBytes, count in
+            bytes.withUnsafeBufferPointer { bytes in
+                ends.withUnsafeBufferPointer { ends in
+                    first.withUnsafeBufferPointer { first in
+                        keptOffsets.withUnsafeMutableBufferPointer { keptOffsets in
+                            var written = 0
+                            var code = 1
+                            for ordinal in 0..<total where first[ordinal] == UInt32(ordinal) {
+                                let start = ends[ordinal + 1]
+                                let length = ends[ordinal + 2] - start
+                                if length > 0 {
+                                    (keptBytes.baseAddress! + written).initialize(
+                                        from: bytes.baseAddress! + start,
+                                        count: length
+                                    )
+                                }
+                                written += length
+                                code += 1
+                                keptOffsets[code] = written
+                            }
+                        }
+                    }
+                }
             }
+            count = keptByteCount
         }
         return (StringDictionary(bytes: keptBytes, offsets: keptOffsets), codes)
+    }
+
+    /// Copies every source's bytes to its place in `bytes` (source `s` at `shifts[s]`) and its entries' end
+    /// offsets to `ends`, sources spread over every core, freeing each source once it is copied.
+    ///
+    /// The sources' pages go back as the copy grows, a few dozen megabytes at a time: they are many small blocks,
+    /// which neither the copy nor the work arrays would fit in.
+    private mutating func copySources(into bytes: inout [UInt8], ends: inout [Int], shifts: [Int]) {
+        let starts = starts
+        let unreleased = Locked(0)
+        sources.withUnsafeMutableBufferPointer { sources in
+            bytes.withUnsafeMutableBufferPointer { bytes in
+                ends.withUnsafeMutableBufferPointer { ends in
+                    let shared = UnsafeTransfer(value: (sources, bytes, ends))
+                    DispatchQueue.concurrentPerform(iterations: sources.count) { index in
+                        let (sources, bytes, ends) = shared.value
+                        // The source's storage goes when this block ends, before any release below.
+                        let freed: Int
+                        do {
+                            let source = sources[index]
+                            sources[index] = StringDictionary()
+                            let shift = shifts[index]
+                            source.bytes.withUnsafeBufferPointer { sourceBytes in
+                                guard let base = sourceBytes.baseAddress, !sourceBytes.isEmpty else { return }
+                                (bytes.baseAddress! + shift).initialize(from: base, count: sourceBytes.count)
+                            }
+                            source.offsets.withUnsafeBufferPointer { offsets in
+                                let target = ends.baseAddress! + starts[index] + 1
+                                for code in 1..<max(offsets.count - 1, 1) { target[code] = offsets[code + 1] + shift }
+                            }
+                            freed = source.bytes.count + source.offsets.count * MemoryLayout<Int>.size
+                        }
+                        let due = unreleased.withLock { total in
+                            total += freed
+                            guard total >= 32 << 20 else { return false }
+                            total = 0
+                            return true
+                        }
+                        if due { FreedMemory.release() }
+                    }
+                }
+            }
+        }
     }
 
     /// For every ordinal, the first ordinal with equal bytes (itself when it is the first), or `none` for an entry
