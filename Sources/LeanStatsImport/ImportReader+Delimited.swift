@@ -294,7 +294,7 @@ private struct PieceContext: @unchecked Sendable {
     /// Whether a component name is the benefit field's (compared byte by byte: this runs once per form row).
     @inline(__always)
     private static func isBenefitField(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.count == benefitFieldBytes.count && bytes.elementsEqual(benefitFieldBytes)
+        bytes.count == benefitFieldBytes.count && memcmp(bytes.baseAddress!, benefitFieldBytes, bytes.count) == 0
     }
 
     /// Whether a value is digits, points and minus signs only and too short to exceed the supported amounts (13
