@@ -663,6 +663,20 @@ public final class StatisticsEngine: Sendable {
             addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
             return statistics
         }
+        let distinctFigures: StatisticsOptions = [.distinct, .departments]
+        if !options.isDisjoint(with: distinctFigures),
+            let counts = distinctInOneDepartment(
+                plan.rows,
+                filter: filter,
+                departments: options.contains(.departments)
+            )
+        {
+            // The other figures without a row scan where the outcome cubes or monthly totals hold them.
+            var statistics = single(rows: rows, key: key, filter: filter, options: options.subtracting(distinctFigures))
+            if options.contains(.distinct) { statistics.participants = counts.users }
+            if options.contains(.departments) { statistics.depts = counts.depts }
+            return statistics
+        }
         guard plan.kernel == .rangeTotals || plan.distinctByOccurrences else {
             return filtered(plan.rows, key: key, filter: filter, options: options)
         }
@@ -1394,6 +1408,67 @@ extension StatisticsEngine {
             stored[name] = built
             return built
         }
+    }
+
+    /// Distinct users and, when `departments`, department ids of the selected rows of one department name, when
+    /// the filter keeps exactly that name's rows and the department grouping's pair columns are built (see
+    /// ``prepareIndexes()``); `nil` otherwise.
+    ///
+    /// A row is its user's first in the period's rows of that name exactly when the same user's previous row of the
+    /// same name lies before the period, so the users are counted without a bitmap; the few department ids are
+    /// marked in a small table.
+    /// - Complexity: O(selected rows / workers + department ids × workers).
+    func distinctInOneDepartment(
+        _ selection: RowSelection,
+        filter: ResolvedFilter,
+        departments: Bool
+    ) -> (users: Int, depts: Int)? {
+        guard filter.soleColumn == .dept, let names = filter.depts, names.count == 1,
+            let pairs = groupPairs.withLock({ $0["\(GroupingKey.dimension(.dept))"] })
+        else { return nil }
+        let name = names[0]
+        let low = Int32(truncatingIfNeeded: selection.range.lowerBound)
+        let deptIds = departments ? table.deptId.dictionary.count : 0
+        final class Tally {
+            var users = 0
+            var seen: [Bool]
+            init(_ deptIds: Int) { seen = [Bool](repeating: false, count: deptIds) }
+        }
+        let tally = pairs.user.withUnsafeBufferPointer { previous in
+            table.deptName.codes.withCodeBuffer { nameCodes in
+                table.deptId.codes.withCodeBuffer { idCodes in
+                    let shared = UnsafeTransfer(value: previous)
+                    return runMorsels(
+                        selection: selection,
+                        options: options,
+                        makeState: { Tally(deptIds) },
+                        body: { morsel, tally in
+                            let previous = shared.value
+                            func visit<Rows: Sequence<Int>>(_ rows: Rows) {
+                                var users = 0
+                                tally.seen.withUnsafeMutableBufferPointer { seen in
+                                    for row in rows where nameCodes[row] == name {
+                                        users &+= previous[row] < low ? 1 : 0
+                                        if departments { seen[Int(idCodes[row])] = true }
+                                    }
+                                }
+                                tally.users &+= users
+                            }
+                            switch morsel {
+                            case .range(let rows): visit(rows)
+                            case .listed(let rows): visit(rows)
+                            }
+                        },
+                        combine: { total, part in
+                            total.users += part.users
+                            for index in part.seen.indices where part.seen[index] { total.seen[index] = true }
+                        }
+                    )
+                }
+            }
+        }
+        // Department id 0 is a missing one, which counts as no department.
+        return (tally.users, tally.seen.dropFirst().count { $0 })
     }
 
     /// Distinct users and, when `departments`, department ids per group in a row range, from the pair columns.

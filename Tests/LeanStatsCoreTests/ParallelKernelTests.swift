@@ -290,6 +290,77 @@ struct DerivedColumnKernelTests {
         #expect(prepared.topProposers(10, period: month) == general.topProposers(10, period: month))
     }
 
+    @Test func proposersAndDepartmentsOfOneDepartmentNameCountedFromThePairColumnsAgreeWithTheGeneralKernels() throws {
+        let records = randomInstances(count: 4000, seed: 83, users: 300)
+        var builder = InstanceTableBuilder()
+        for record in records { builder.upsert(record) }
+        let table = builder.build()
+        let general = engine(table, derived: false, workers: 1)
+        let prepared = self.prepared(table)
+        let spring = DayRange(
+            from: CivilDate(year: 2024, month: 3, day: 17),
+            through: CivilDate(year: 2024, month: 9, day: 2)
+        )
+        let single = StatisticsFilter(deptName: "生产部")
+        let missing = StatisticsFilter(alternatives: [FilterConditions(deptNames: [StatisticsFilter.missingDeptName])])
+        // A user proposes from several departments here, so a count over two names at once would be wrong.
+        #expect(Set(records.filter { $0.originatorUserId == "user3" }.map(\.originatorDeptName)).count > 1)
+        for filter in [single, missing] {
+            let resolved = try #require(prepared.resolve(filter))
+            let rows = RowSelection(prepared.rowRange(for: spring))
+            let counts = try #require(prepared.distinctInOneDepartment(rows, filter: resolved, departments: true))
+            let expected = general.overview(period: spring, filter: filter, options: .all)
+            #expect(counts.users == expected.participants && counts.depts == expected.depts)
+            #expect(expected.participants > 0)
+        }
+        // Periods starting on sixty days, so that some start at a row whose proposer proposes again within them.
+        for month in 1...6 {
+            for day in stride(from: 1, through: 28, by: 3) {
+                let period = DayRange(
+                    from: CivilDate(year: 2024, month: month, day: day),
+                    through: CivilDate(year: 2024, month: 12, day: 31)
+                )
+                let rows = RowSelection(prepared.rowRange(for: period))
+                for filter in [single, missing] {
+                    let counts = prepared.distinctInOneDepartment(
+                        rows,
+                        filter: prepared.resolve(filter)!,
+                        departments: true
+                    )
+                    let expected = general.overview(period: period, filter: filter, options: .all)
+                    #expect(counts?.users == expected.participants && counts?.depts == expected.depts)
+                }
+            }
+        }
+        let twoNames = StatisticsFilter(alternatives: [FilterConditions(deptNames: ["生产部", "质量部"])])
+        let notSole = StatisticsFilter(alternatives: [FilterConditions(deptNames: ["生产部"], statuses: [.completed])])
+        #expect(
+            prepared.distinctInOneDepartment(
+                RowSelection(0..<table.rowCount),
+                filter: prepared.resolve(twoNames)!,
+                departments: true
+            ) == nil
+        )
+        #expect(
+            prepared.distinctInOneDepartment(
+                RowSelection(0..<table.rowCount),
+                filter: prepared.resolve(notSole)!,
+                departments: true
+            ) == nil
+        )
+        for period in [nil, may2024, spring] {
+            for filter in [single, missing, twoNames, notSole] {
+                expectOverviewsAndGroupsAgree(
+                    prepared,
+                    general,
+                    period: period,
+                    filter: filter,
+                    options: [.all, .standard, [.distinct], [.departments]]
+                )
+            }
+        }
+    }
+
     @Test func departmentPairsAreBuiltOnlyOnceAQueryCountsDepartmentsPerGroup() {
         let table = randomTable(count: 4000, seed: 79, users: 600)
         let general = engine(table, derived: false, workers: 1)
