@@ -517,11 +517,8 @@ extension StatisticsEngine {
         let bins = bounds.map { Int($0.high) - Int($0.low) + 1 } ?? 0
         let histograms = bins > 0 && bins <= Self.percentileBins && max(groupCount, 1) * bins <= Self.percentileCounters
         // A user-slot grouping numbers the users of one query, so its histograms are never kept.
-        var kept: String?
-        if case .userSlots = key {
-        } else if histograms, wholeHistory {
-            kept = grouping
-        }
+        let numbersUsersOfOneQuery = if case .userSlots = key { true } else { false }
+        let kept = histograms && wholeHistory && !numbersUsersOfOneQuery ? grouping : nil
         /// The median and 90th percentile of each group with days in `counts` (`bins` counters per group).
         func percentiles(_ counts: [Int32]) -> [Int: (p50: Double, p90: Double)] {
             var result: [Int: (p50: Double, p90: Double)] = [:]
