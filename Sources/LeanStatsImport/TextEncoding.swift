@@ -86,7 +86,7 @@ struct UTF8Scan {
             }
             if index + 8 <= count {
                 let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                if word & 0x8080_8080_8080_8080 == 0 {
+                if word & Self.topBits == 0 {
                     index += 8
                     continue
                 }
