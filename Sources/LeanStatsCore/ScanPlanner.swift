@@ -78,8 +78,9 @@ extension StatisticsEngine {
     ///   result), the same figures come from that column's monthly totals: one group sums the groups the filter
     ///   admits, and a grouping by that column keeps only those groups.
     /// - Else, with a filter that tests at most one of department and category besides the status and the result
-    ///   (and a grouping by none or by that column, the status or the result), the additive figures and open ages
-    ///   come from that column's outcome cube (``OutcomeCube``), over a period that holds a whole month.
+    ///   (and a grouping by none, by calendar buckets, or by that column, the status or the result), the additive
+    ///   figures and open ages come from that column's outcome cube (``OutcomeCube``), over a period that holds a
+    ///   whole month.
     /// - Complexity: O(1), plus O(log n) per selected user, and O(n) once to build the user index or an outcome
     ///   cube.
     func plan(
@@ -106,9 +107,9 @@ extension StatisticsEngine {
         {
             let column: FilterColumn? =
                 switch shape {
-                case .single: filter.cubeColumn(grouping: nil)
+                case .single, .calendar: filter.cubeColumn(grouping: nil)
                 case .grouped(_, false, let grouping?): filter.cubeColumn(grouping: grouping)
-                case .grouped, .calendar, .ranking: nil
+                case .grouped, .ranking: nil
                 }
             cube = column.flatMap { outcomeCube($0) }
         }
@@ -221,6 +222,13 @@ extension StatisticsEngine {
             listed: listing.index.rows(of: listing.codes, in: rows),
             passesFilter: filter.users != nil ? filter.testsOnlyUsers : filter.soleColumn == .dept
         )
+    }
+
+    /// The rows of one department name code, ascending, from the department row index (built on first use by an
+    /// engine that builds indexes); `nil` in an engine without it.
+    func departmentRows(of name: UInt32) -> ArraySlice<Int32>? {
+        guard let index = codeRowIndex(deptRows, table.deptName), Int(name) + 1 < index.starts.count else { return nil }
+        return index.rows[Int(index.starts[Int(name)])..<Int(index.starts[Int(name) + 1])]
     }
 
     /// The rows of open instances (NEW or RUNNING), ascending, built on first use by an engine that builds indexes;

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Answers the statistics of `docs/definitions.md` over one ``InstanceTable`` in one time zone.
 ///
@@ -527,47 +528,32 @@ public final class StatisticsEngine: Sendable {
     }
 
     /// `by month|quarter|year`: each bucket with instances is a contiguous row range; each runs the ungrouped
-    /// kernel.
+    /// kernel, or, under a filter an outcome cube answers, adds up the cube's cells.
     private func calendarBuckets(
         _ dimension: Dimension,
         rows: Range<Int>,
         filter: ResolvedFilter,
         options: StatisticsOptions
     ) -> [GroupStatistics] {
-        let months = dimension == .month ? 1 : (dimension == .quarter ? 3 : 12)
-        let plan = plan(.calendar, rows: rows, filter: filter, options: options)
-        var buckets: [(rows: Range<Int>, key: String)] = []
-        // With listed rows, a bucket starts at the next listed row, so months without one are skipped.
-        let listed = plan.rows.listed ?? []
-        var nextListed = 0
-        var start = plan.rows.listed == nil ? rows.lowerBound : (listed.first.map { Int($0) } ?? rows.upperBound)
-        while start < rows.upperBound {
-            let date = CivilDate(dayNumber: days.day(ofRow: start))
-            let first = (date.month - 1) / months * months  // zero-based first month of the bucket
-            let next =
-                first + months >= 12
-                ? CivilDate(year: date.year + 1, month: 1, day: 1)
-                : CivilDate(year: date.year, month: first + months + 1, day: 1)
-            let end = max(
-                min(days.firstRow(onOrAfterDay: next.dayNumber), rows.upperBound),
-                start + 1
+        // One department name's proposers and departments come from its pair columns, the rest from the cube.
+        let distinctFigures: StatisticsOptions = [.distinct, .departments]
+        let additive =
+            options.isDisjoint(with: distinctFigures) || oneDepartmentPairs(filter) == nil
+            ? nil : self.plan(.calendar, rows: rows, filter: filter, options: options.subtracting(distinctFigures))
+        let cubeWithPairs = additive?.cube == nil ? nil : additive
+        let plan = cubeWithPairs ?? self.plan(.calendar, rows: rows, filter: filter, options: options)
+        let buckets = calendarBucketRanges(dimension, rows: rows, listed: plan.rows.listed)
+        if let cube = plan.cube {
+            return cubeBuckets(
+                buckets,
+                cube: cube,
+                filter: filter,
+                options: options,
+                distinctInOneDepartment: cubeWithPairs != nil
             )
-            let key: String
-            switch dimension {
-            case .quarter: key = "\(date.year)-Q\(first / 3 + 1)"
-            case .year: key = String(date.year)
-            default: key = date.monthText
-            }
-            buckets.append((start..<end, key))
-            start = end
-            if plan.rows.listed != nil {
-                while nextListed < listed.count && Int(listed[nextListed]) < end { nextListed += 1 }
-                start = nextListed < listed.count ? Int(listed[nextListed]) : rows.upperBound
-            }
         }
         if plan.rows.listed != nil {
             // Each bucket's listed rows are few: the buckets, not their rows, are shared among the workers.
-            let buckets = buckets
             var results = [GroupStatistics?](repeating: nil, count: buckets.count)
             results.withUnsafeMutableBufferPointer { results in
                 let shared = UnsafeTransfer(value: results)
@@ -629,6 +615,87 @@ public final class StatisticsEngine: Sendable {
         for (index, bucket) in buckets.enumerated() where totals[index].count > 0 {
             var statistics = totals[index].statistics(key: bucket.key, options: options)
             addPercentilesAndOpenAge(to: &statistics, rows: RowSelection(bucket.rows), filter: filter, options: options)
+            result.append(statistics)
+        }
+        return result
+    }
+
+    /// The buckets of `by month|quarter|year` over some rows: each a contiguous row range and its key. With `listed`
+    /// rows, a bucket starts at the next listed row, so buckets without one are skipped.
+    private func calendarBucketRanges(
+        _ dimension: Dimension,
+        rows: Range<Int>,
+        listed: [Int32]?
+    ) -> [(rows: Range<Int>, key: String)] {
+        let months = dimension == .month ? 1 : (dimension == .quarter ? 3 : 12)
+        var buckets: [(rows: Range<Int>, key: String)] = []
+        var nextListed = 0
+        var start = rows.lowerBound
+        if let listed { start = listed.first.map { Int($0) } ?? rows.upperBound }
+        while start < rows.upperBound {
+            let date = CivilDate(dayNumber: days.day(ofRow: start))
+            let first = (date.month - 1) / months * months  // zero-based first month of the bucket
+            let next =
+                first + months >= 12
+                ? CivilDate(year: date.year + 1, month: 1, day: 1)
+                : CivilDate(year: date.year, month: first + months + 1, day: 1)
+            let end = max(
+                min(days.firstRow(onOrAfterDay: next.dayNumber), rows.upperBound),
+                start + 1
+            )
+            let key: String
+            switch dimension {
+            case .quarter: key = "\(date.year)-Q\(first / 3 + 1)"
+            case .year: key = String(date.year)
+            default: key = date.monthText
+            }
+            buckets.append((start..<end, key))
+            start = end
+            if let listed {
+                while nextListed < listed.count && Int(listed[nextListed]) < end { nextListed += 1 }
+                start = nextListed < listed.count ? Int(listed[nextListed]) : rows.upperBound
+            }
+        }
+        return buckets
+    }
+
+    /// `by month|quarter|year` under a filter an outcome cube answers: each bucket adds up the cube's cells over its
+    /// whole months (or, with none, runs as one group); with `distinctInOneDepartment`, proposers and departments
+    /// of the filter's one department name come from the department grouping's pair columns.
+    private func cubeBuckets(
+        _ buckets: [(rows: Range<Int>, key: String)],
+        cube: OutcomeCube,
+        filter: ResolvedFilter,
+        options: StatisticsOptions,
+        distinctInOneDepartment: Bool
+    ) -> [GroupStatistics] {
+        let additive = options.subtracting([.distinct, .departments])
+        let totals = cubeTotals(
+            cube,
+            ranges: buckets.map(\.rows),
+            filter: filter,
+            grouping: nil,
+            key: .single,
+            groupCount: 1,
+            options: additive
+        )
+        let distinct =
+            distinctInOneDepartment
+            ? self.distinctInOneDepartment(
+                buckets: buckets.map(\.rows),
+                filter: filter,
+                departments: options.contains(.departments)
+            ) : nil
+        var result: [GroupStatistics] = []
+        for (index, bucket) in buckets.enumerated() {
+            var statistics =
+                totals[index].map { $0[0].statistics(key: bucket.key, options: additive) }
+                ?? single(rows: bucket.rows, key: bucket.key, filter: filter, options: additive)
+            guard statistics.count > 0 else { continue }
+            if let distinct {
+                if options.contains(.distinct) { statistics.participants = distinct[index].users }
+                if options.contains(.departments) { statistics.depts = distinct[index].depts }
+            }
             result.append(statistics)
         }
         return result
@@ -1410,9 +1477,17 @@ extension StatisticsEngine {
         }
     }
 
+    /// The one department name a filter keeps and the department grouping's pair columns, when the filter keeps
+    /// exactly that name's rows and the pair columns are built (see ``prepareIndexes()``); `nil` otherwise.
+    func oneDepartmentPairs(_ filter: ResolvedFilter) -> (name: UInt32, pairs: PreviousOccurrences)? {
+        guard filter.soleColumn == .dept, let names = filter.depts, names.count == 1,
+            let pairs = groupPairs.withLock({ $0["\(GroupingKey.dimension(.dept))"] })
+        else { return nil }
+        return (names[0], pairs)
+    }
+
     /// Distinct users and, when `departments`, department ids of the selected rows of one department name, when
-    /// the filter keeps exactly that name's rows and the department grouping's pair columns are built (see
-    /// ``prepareIndexes()``); `nil` otherwise.
+    /// ``oneDepartmentPairs(_:)`` gives the name and its pair columns; `nil` otherwise.
     ///
     /// A row is its user's first in the period's rows of that name exactly when the same user's previous row of the
     /// same name lies before the period, so the users are counted without a bitmap; the few department ids are
@@ -1423,10 +1498,7 @@ extension StatisticsEngine {
         filter: ResolvedFilter,
         departments: Bool
     ) -> (users: Int, depts: Int)? {
-        guard filter.soleColumn == .dept, let names = filter.depts, names.count == 1,
-            let pairs = groupPairs.withLock({ $0["\(GroupingKey.dimension(.dept))"] })
-        else { return nil }
-        let name = names[0]
+        guard let (name, pairs) = oneDepartmentPairs(filter) else { return nil }
         let low = Int32(truncatingIfNeeded: selection.range.lowerBound)
         let deptIds = departments ? table.deptId.dictionary.count : 0
         final class Tally {
@@ -1443,20 +1515,17 @@ extension StatisticsEngine {
                         options: options,
                         makeState: { Tally(deptIds) },
                         body: { morsel, tally in
-                            let previous = shared.value
-                            func visit<Rows: Sequence<Int>>(_ rows: Rows) {
-                                var users = 0
-                                tally.seen.withUnsafeMutableBufferPointer { seen in
-                                    for row in rows where nameCodes[row] == name {
-                                        users &+= previous[row] < low ? 1 : 0
-                                        if departments { seen[Int(idCodes[row])] = true }
-                                    }
+                            let columns = OneDepartmentColumns(
+                                name: name,
+                                previous: shared.value,
+                                names: selection.passesFilter && selection.listed != nil ? nil : nameCodes,
+                                ids: departments ? idCodes : nil
+                            )
+                            tally.seen.withUnsafeMutableBufferPointer { seen in
+                                switch morsel {
+                                case .range(let rows): tally.users &+= columns.firstRows(rows, low: low, seen: seen)
+                                case .listed(let rows): tally.users &+= columns.firstRows(rows, low: low, seen: seen)
                                 }
-                                tally.users &+= users
-                            }
-                            switch morsel {
-                            case .range(let rows): visit(rows)
-                            case .listed(let rows): visit(rows)
                             }
                         },
                         combine: { total, part in
@@ -1469,6 +1538,75 @@ extension StatisticsEngine {
         }
         // Department id 0 is a missing one, which counts as no department.
         return (tally.users, tally.seen.dropFirst().count { $0 })
+    }
+
+    /// ``distinctInOneDepartment(_:filter:departments:)`` of each of some ascending, disjoint row ranges (calendar
+    /// buckets), the ranges shared among the workers; `nil` under the same conditions.
+    /// - Complexity: O(selected rows / workers + ranges × department ids).
+    func distinctInOneDepartment(
+        buckets: [Range<Int>],
+        filter: ResolvedFilter,
+        departments: Bool
+    ) -> [(users: Int, depts: Int)]? {
+        guard let (name, pairs) = oneDepartmentPairs(filter), !buckets.isEmpty else { return nil }
+        // The name's rows from the department index when there is one, else every row of each bucket tested.
+        let indexRows = departmentRows(of: name)
+        let listed = indexRows ?? []
+        let indexed = indexRows != nil
+        let deptIds = departments ? table.deptId.dictionary.count : 0
+        var counts = [(users: Int, depts: Int)](repeating: (0, 0), count: buckets.count)
+        pairs.user.withUnsafeBufferPointer { previous in
+            table.deptName.codes.withCodeBuffer { nameCodes in
+                table.deptId.codes.withCodeBuffer { idCodes in
+                    listed.withUnsafeBufferPointer { listed in
+                        counts.withUnsafeMutableBufferPointer { counts in
+                            let columns = OneDepartmentColumns(
+                                name: name,
+                                previous: previous,
+                                names: indexed ? nil : nameCodes,
+                                ids: departments ? idCodes : nil
+                            )
+                            let shared = UnsafeTransfer(value: (columns, counts, listed))
+                            // Buckets differ in size: each worker takes the next untaken one.
+                            let nextBucket = Atomic<Int>(0)
+                            let workers = min(max(options.workers, 1), buckets.count)
+                            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                                let (columns, counts, listed) = shared.value
+                                var seen = [Bool](repeating: false, count: deptIds)
+                                seen.withUnsafeMutableBufferPointer { seen in
+                                    while true {
+                                        let index = nextBucket.add(1, ordering: .relaxed).oldValue
+                                        guard index < buckets.count else { break }
+                                        let rows = buckets[index]
+                                        let low = Int32(truncatingIfNeeded: rows.lowerBound)
+                                        let users: Int
+                                        if indexed {
+                                            let start = listed.partitionPoint { Int($0) >= rows.lowerBound }
+                                            let end = listed[start...].partitionPoint { Int($0) >= rows.upperBound }
+                                            users = columns.firstRows(
+                                                listed[start..<end].lazy.map { Int($0) },
+                                                low: low,
+                                                seen: seen
+                                            )
+                                        } else {
+                                            users = columns.firstRows(rows, low: low, seen: seen)
+                                        }
+                                        // Department id 0 is a missing one, which counts as no department.
+                                        var depts = 0
+                                        for id in seen.indices.dropFirst() where seen[id] {
+                                            depts += 1
+                                            seen[id] = false
+                                        }
+                                        counts[index] = (users, depts)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return counts
     }
 
     /// Distinct users and, when `departments`, department ids per group in a row range, from the pair columns.
@@ -1582,5 +1720,47 @@ extension StatisticsEngine {
             _ = monthlyTotals(grouping.pairKey, codes: grouping.codes, groupCount: grouping.groupCount)
         }
         table.releaseDecodedColumns()
+    }
+}
+
+/// The columns that count one department name's distinct users and department ids in some rows (see
+/// ``StatisticsEngine/distinctInOneDepartment(_:filter:departments:)``); valid only inside the calls that lend the
+/// buffers.
+struct OneDepartmentColumns {
+    /// The department name's code.
+    let name: UInt32
+    /// Each row's previous row of the same user and department name (the department grouping's pair column).
+    let previous: UnsafeBufferPointer<Int32>
+    /// The department name codes, `nil` when every row visited is of the name (rows listed for it).
+    let names: CodeBuffer?
+    /// The department id codes, `nil` when departments are not counted.
+    let ids: CodeBuffer?
+
+    /// The number of `rows` of the name that are their user's first at or after row `low`; marks the department
+    /// id of each row of the name in `seen` when ids are counted.
+    @inline(__always)
+    func firstRows<Rows: Sequence<Int>>(_ rows: Rows, low: Int32, seen: UnsafeMutableBufferPointer<Bool>) -> Int {
+        var users = 0
+        if let names {
+            for row in rows where names[row] == name {
+                users &+= Self.isBefore(previous[row], low)
+                if let ids { seen[Int(ids[row])] = true }
+            }
+        } else if let ids {
+            for row in rows {
+                users &+= Self.isBefore(previous[row], low)
+                seen[Int(ids[row])] = true
+            }
+        } else {
+            for row in rows { users &+= Self.isBefore(previous[row], low) }
+        }
+        return users
+    }
+
+    /// 1 when a previous row (-1 for none) lies before row `low`, else 0: the sign of their difference, without a
+    /// branch, since whether a proposer proposed before is as good as random row to row.
+    @inline(__always)
+    static func isBefore(_ previous: Int32, _ low: Int32) -> Int {
+        Int(UInt32(bitPattern: previous &- low) >> 31)
     }
 }

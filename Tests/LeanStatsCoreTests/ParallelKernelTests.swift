@@ -357,6 +357,57 @@ struct DerivedColumnKernelTests {
         }
     }
 
+    @Test func calendarBucketsAddedUpFromOutcomeCubesAndPairColumnsAgreeWithTheGeneralKernels() throws {
+        let table = randomTable(count: 6000, seed: 91, users: 300)
+        let general = engine(table, derived: false, workers: 1)
+        let prepared = self.prepared(table)
+        let filters = [
+            StatisticsFilter(deptName: "生产部"),
+            StatisticsFilter(alternatives: [FilterConditions(deptNames: [StatisticsFilter.missingDeptName])]),
+            StatisticsFilter(alternatives: [FilterConditions(deptNames: ["生产部", "质量部"])]),
+            StatisticsFilter(alternatives: [FilterConditions(deptNames: ["生产部"], statuses: [.completed])]),
+            StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"])]),
+        ]
+        // Periods that start and end inside months, so that buckets hold whole months, parts of months, or both.
+        var periods: [DayRange?] = [nil]
+        for (month, day) in [(1, 1), (2, 14), (3, 31), (6, 2)] {
+            periods.append(
+                DayRange(
+                    from: CivilDate(year: 2024, month: month, day: day),
+                    through: CivilDate(year: 2024, month: month + 5, day: 20)
+                )
+            )
+        }
+        let optionSets: [StatisticsOptions] = [
+            [.outcomes, .distinct], [.outcomes, .processing, .distinct, .departments], [.outcomes, .openAge],
+            [.outcomes],
+        ]
+        var participants = 0
+        for period in periods {
+            for filter in filters {
+                for options in optionSets {
+                    for dimension in [Dimension.month, .quarter, .year] {
+                        let buckets = prepared.grouped(
+                            by: .dimension(dimension),
+                            period: period,
+                            filter: filter,
+                            options: options
+                        )
+                        let expected = general.grouped(
+                            by: .dimension(dimension),
+                            period: period,
+                            filter: filter,
+                            options: options
+                        )
+                        #expect(buckets == expected, "\(dimension) \(filter) \(options) \(String(describing: period))")
+                        participants += buckets.reduce(0) { $0 + $1.participants }
+                    }
+                }
+            }
+        }
+        #expect(participants > 0)
+    }
+
     @Test func departmentPairsAreBuiltOnlyOnceAQueryCountsDepartmentsPerGroup() {
         let table = randomTable(count: 4000, seed: 79, users: 600)
         let general = engine(table, derived: false, workers: 1)
