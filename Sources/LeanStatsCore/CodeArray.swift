@@ -53,6 +53,49 @@ public enum CodeArray: Sendable, Equatable {
         }
     }
 
+    /// The positions whose code is `code`, ascending.
+    /// - Complexity: O(n), eight bytes of codes compared per word; only words holding the code are read twice.
+    public func positions(of code: UInt32) -> [UInt32] {
+        switch self {
+        case .u8(let codes): Self.positions(of: code, in: codes)
+        case .u16(let codes): Self.positions(of: code, in: codes)
+        case .u32(let codes): Self.positions(of: code, in: codes)
+        }
+    }
+
+    private static func positions<Code: FixedWidthInteger & UnsignedInteger>(
+        of code: UInt32,
+        in codes: [Code]
+    )
+        -> [UInt32]
+    {
+        guard let code = Code(exactly: code) else { return [] }
+        let perWord = 8 / MemoryLayout<Code>.size
+        // The lowest and the highest bit of each code's lane in a word.
+        var lows: UInt64 = 0
+        for lane in 0..<perWord { lows |= 1 << UInt64(lane * Code.bitWidth) }
+        let highs = lows << UInt64(Code.bitWidth - 1)
+        let repeated = UInt64(code) &* lows
+        var found: [UInt32] = []
+        codes.withUnsafeBufferPointer { codes in
+            let raw = UnsafeRawBufferPointer(codes)
+            let words = codes.count / perWord
+            for word in 0..<words {
+                // A lane of `difference` is zero where the code matches; the test may also flag a lane above a
+                // matching one, which the comparison per code then rejects.
+                let difference = raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self) ^ repeated
+                guard (difference &- lows) & ~difference & highs != 0 else { continue }
+                for position in word * perWord..<(word + 1) * perWord where codes[position] == code {
+                    found.append(UInt32(position))
+                }
+            }
+            for position in words * perWord..<codes.count where codes[position] == code {
+                found.append(UInt32(position))
+            }
+        }
+        return found
+    }
+
     /// The largest code (0 for no rows).
     /// - Complexity: O(n), vectorised.
     public var maxCode: UInt32 {

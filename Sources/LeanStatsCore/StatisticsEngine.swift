@@ -54,6 +54,8 @@ public final class StatisticsEngine: Sendable {
     let packedGroups = Locked<[String: PackedGroupRows]>([:])
     /// ``userIdRanks()`` once built.
     private let userIdRankCache = Locked<[Int32]?>(nil)
+    /// Fingerprints of the user ids and the user names, built on the first `user=` filter value looked up.
+    private let userFingerprints = Locked<(ids: DictionaryFingerprints, names: DictionaryFingerprints)?>(nil)
     /// Each user's rows, built on the first `user=` query of an engine that builds indexes.
     let userRows = Locked<CodeRowIndex?>(nil)
     /// Each department name's rows, built on the first `dept=` query of an engine that builds indexes.
@@ -987,16 +989,36 @@ public final class StatisticsEngine: Sendable {
 
     /// The user-id codes a `user` condition selects: each value as a user id, and the users whose latest name it
     /// is.
+    /// - Complexity: O(users) per value (see ``userCode(of:)``), plus O(users) per value that is a name.
     private func userCodes(_ values: [String]) -> [UInt32] {
         var codes: [UInt32] = []
         let latest = proposerIndex().latestName
         for value in values {
-            if let code = table.userId.dictionary.code(of: value) { codes.append(code) }
-            if let name = table.userName.dictionary.code(of: value) {
-                for user in 1..<max(latest.count, 1) where latest[user] == name { codes.append(UInt32(user)) }
-            }
+            let (id, name) = userCode(of: value)
+            if let id { codes.append(id) }
+            guard let name else { continue }
+            // Code 0 (no user) has no latest name.
+            codes += latest.positions(of: name).drop { $0 == 0 }
         }
         return codes
+    }
+
+    /// The codes of a `user=` filter value as a user id and as a user name, each `nil` when the table holds none.
+    /// - Complexity: O(users / 8) word compares (``DictionaryFingerprints``), after O(user bytes) once.
+    public func userCode(of value: String) -> (id: UInt32?, name: UInt32?) {
+        let fingerprints = userFingerprints.withLock { built in
+            if let built { return built }
+            let made = (
+                ids: DictionaryFingerprints(table.userId.dictionary),
+                names: DictionaryFingerprints(table.userName.dictionary)
+            )
+            built = made
+            return made
+        }
+        return (
+            fingerprints.ids.code(of: value, in: table.userId.dictionary),
+            fingerprints.names.code(of: value, in: table.userName.dictionary)
+        )
     }
 }
 

@@ -87,9 +87,8 @@ public struct QueryExecutor: Sendable {
                     mention.value == StatisticsFilter.missingCategory
                     || table.category?.dictionary.code(of: mention.value) != nil
             case .user:
-                known =
-                    table.userId.dictionary.code(of: mention.value) != nil
-                    || table.userName.dictionary.code(of: mention.value) != nil
+                let codes = engine.userCode(of: mention.value)
+                known = codes.id != nil || codes.name != nil
             }
             if !known { throw unknownValue(mention) }
         }

@@ -55,6 +55,20 @@ struct TableTests {
         #expect(table.instanceId.codes.width == 2)
     }
 
+    @Test func positionsOfACodeAreFoundInEveryWidthAcrossBlockEdges() {
+        var generator = SplitMix(seed: 17)
+        for maxCode in [UInt32(200), 60_000, 3_000_000] {
+            // 1003 codes: a last, partial word; the sought code sits at word edges too.
+            var codes = (0..<1003).map { _ in UInt32(generator.next() % UInt64(maxCode)) }
+            for position in [0, 7, 8, 63, 64, 999, 1002] { codes[position] = maxCode }
+            let array = CodeArray(codes, maxCode: maxCode)
+            for code in [maxCode, codes[500], maxCode + 1] {
+                let expected = codes.indices.filter { codes[$0] == code }.map(UInt32.init)
+                #expect(array.positions(of: code) == expected, "\(array.width) \(code)")
+            }
+        }
+    }
+
     @Test func recordsRoundTripThroughTheTable() {
         let records = randomInstances(count: 300, seed: 5)
         var builder = InstanceTableBuilder()
