@@ -15,6 +15,10 @@ struct ScanPlan {
         case proposerPartitions
         /// The general kernel: tests every selected row against the filter and updates per-group state.
         case filtered
+        /// One group's proposers and departments under a filter an outcome cube answers, over the period's range
+        /// (``StatisticsEngine/distinctUnderCubeFilter(_:filter:column:departments:)``); the other figures come
+        /// from the cube or the monthly totals.
+        case cubeFilterScan
     }
 
     /// The rows to visit: the period's range, or the rows in it of the users or departments the filter names.
@@ -81,6 +85,9 @@ extension StatisticsEngine {
     ///   (and a grouping by none, by calendar buckets, or by that column, the status or the result), the additive
     ///   figures and open ages come from that column's outcome cube (``OutcomeCube``), over a period that holds a
     ///   whole month.
+    /// - One group's proposers and departments under such a filter, with otherwise only figures a cube holds, are
+    ///   counted by ``ScanPlan/Kernel/cubeFilterScan`` over the period's range, unless the filter's department
+    ///   names list few rows.
     /// - Complexity: O(1), plus O(log n) per selected user, and O(n) once to build the user index or an outcome
     ///   cube.
     func plan(
@@ -113,6 +120,9 @@ extension StatisticsEngine {
                 }
             cube = column.flatMap { outcomeCube($0) }
         }
+        if case .single = shape, cube == nil, wholeMonth, scansUnderCubeFilter(filter, options: statistics) {
+            return ScanPlan(rows: RowSelection(rows), kernel: .cubeFilterScan, distinctByOccurrences: false)
+        }
         let listsRows =
             cube == nil
             && (!filteredFromMonths || !statistics.isDisjoint(with: [.percentiles, .openAge]) || !wholeMonth)
@@ -129,6 +139,21 @@ extension StatisticsEngine {
         case .calendar, .ranking: break
         }
         return plan
+    }
+
+    /// Whether one group's `statistics` under `filter` are best counted by ``ScanPlan/Kernel/cubeFilterScan``:
+    /// they include proposers or departments and otherwise only figures an outcome cube holds, the filter is one a
+    /// cube answers, and it names no one department (whose pair columns count it quicker) and no department names
+    /// whose rows are under a quarter of the table (the general kernel visits those few rows quicker).
+    private func scansUnderCubeFilter(_ filter: ResolvedFilter, options statistics: StatisticsOptions) -> Bool {
+        let distinctFigures: StatisticsOptions = [.distinct, .departments]
+        guard options.derivedColumnKernels, options.buildsIndexes, !statistics.isDisjoint(with: distinctFigures),
+            statistics.subtracting(distinctFigures).isSubset(of: [.processing, .outcomes, .openAge]),
+            let column = filter.cubeColumn(grouping: nil), outcomeCube(column) != nil,
+            oneDepartmentPairs(filter) == nil
+        else { return false }
+        guard let depts = filter.depts, let index = codeRowIndex(deptRows, table.deptName) else { return true }
+        return index.rowCount(of: depts) * 4 >= table.rowCount
     }
 
     /// The rows and kernel of one statistics call, before the choice of monthly totals.

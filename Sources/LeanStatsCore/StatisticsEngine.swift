@@ -746,6 +746,18 @@ public final class StatisticsEngine: Sendable {
             if options.contains(.departments) { statistics.depts = counts.depts }
             return statistics
         }
+        if plan.kernel == .cubeFilterScan, let column = filter.cubeColumn(grouping: nil) {
+            let counts = distinctUnderCubeFilter(
+                rows,
+                filter: filter,
+                column: column,
+                departments: options.contains(.departments)
+            )
+            var statistics = single(rows: rows, key: key, filter: filter, options: options.subtracting(distinctFigures))
+            if options.contains(.distinct) { statistics.participants = counts.users }
+            if options.contains(.departments) { statistics.depts = counts.depts }
+            return statistics
+        }
         guard plan.kernel == .rangeTotals || plan.distinctByOccurrences else {
             return filtered(plan.rows, key: key, filter: filter, options: options)
         }
