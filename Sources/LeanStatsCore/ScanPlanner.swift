@@ -19,6 +19,10 @@ struct ScanPlan {
         /// (``StatisticsEngine/distinctUnderCubeFilter(_:filter:column:departments:)``); the other figures come
         /// from the cube or the monthly totals.
         case cubeFilterScan
+        /// `by dept|category` of instances, outcomes and departments under a filter an outcome cube would answer
+        /// but for the grouping's column (``StatisticsEngine/groupedUnderCubeFilter(_:filter:column:groups:groupCount:departments:)``):
+        /// each block's admitted rows listed, then counted per group.
+        case groupedFilterScan
     }
 
     /// The rows to visit: the period's range, or the rows in it of the users or departments the filter names.
@@ -128,6 +132,11 @@ extension StatisticsEngine {
             && (!filteredFromMonths || !statistics.isDisjoint(with: [.percentiles, .openAge]) || !wholeMonth)
         var plan = kernelPlan(shape, rows: rows, filter: filter, options: statistics, listsRows: listsRows)
         plan.cube = cube
+        if case .grouped(_, false, let grouping?) = shape, cube == nil, plan.kernel == .filtered,
+            scansGroupsUnderCubeFilter(filter, grouping: grouping, options: statistics)
+        {
+            plan = ScanPlan(rows: plan.rows, kernel: .groupedFilterScan, distinctByOccurrences: false)
+        }
         switch shape {
         case .single:
             plan.fromMonths = filteredFromMonths || additive && filter.isEmpty && statistics.contains(.benefit)
@@ -154,6 +163,21 @@ extension StatisticsEngine {
         else { return false }
         guard let depts = filter.depts, let index = codeRowIndex(deptRows, table.deptName) else { return true }
         return index.rowCount(of: depts) * 4 >= table.rowCount
+    }
+
+    /// Whether a grouping by `grouping`'s codes of `statistics` under `filter` is best counted by
+    /// ``ScanPlan/Kernel/groupedFilterScan``: only instances, outcomes and departments, a grouping by department
+    /// or category, and a filter an outcome cube answers that tests the other of the two.
+    private func scansGroupsUnderCubeFilter(
+        _ filter: ResolvedFilter,
+        grouping: FilterColumn,
+        options statistics: StatisticsOptions
+    ) -> Bool {
+        guard options.derivedColumnKernels, options.buildsIndexes, statistics.isSubset(of: [.outcomes, .departments]),
+            grouping == .dept || grouping == .category, let column = filter.cubeColumn(grouping: nil),
+            column != grouping, filter.cubeColumn(grouping: grouping) == nil, outcomeCube(column) != nil
+        else { return false }
+        return true
     }
 
     /// The rows and kernel of one statistics call, before the choice of monthly totals.

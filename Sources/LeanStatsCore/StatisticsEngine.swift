@@ -303,13 +303,22 @@ public final class StatisticsEngine: Sendable {
                     benefitScan: { self.benefitTotals($0, codes: codes, groupCount: groupCount) }
                 )
             } : nil
-        if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram || monthly != nil || openCounts != nil
-            || cubed != nil,
+        if plan.kernel == .rangeTotals || plan.kernel == .packedHistogram || plan.kernel == .groupedFilterScan
+            || monthly != nil || openCounts != nil || cubed != nil,
             let codes = groupCodes(key)
         {
             var totals: [RangeTotals]
             if let cubed {
                 totals = cubed
+            } else if plan.kernel == .groupedFilterScan, let column = resolved.cubeColumn(grouping: nil) {
+                totals = groupedUnderCubeFilter(
+                    plan.rows,
+                    filter: resolved,
+                    column: column,
+                    groups: codes,
+                    groupCount: groupCount,
+                    departments: options.contains(.departments)
+                )
             } else if let openCounts {
                 totals = openCounts.open.indices.map { group in
                     var totals = RangeTotals()

@@ -459,6 +459,69 @@ struct DerivedColumnKernelTests {
         }
     }
 
+    @Test func groupsOfDepartmentOrCategoryUnderAFilterOfTheOtherAgreeWithTheGeneralKernels() throws {
+        let table = fortyDepartmentTable(count: 200_000, seed: 101, users: 3000)
+        let general = engine(table, derived: false, workers: 1)
+        // Morsels of up to 10 000 rows, read in blocks of 4096, over ranges and over listed rows: twelve of the
+        // forty departments are listed (7500 rows a morsel), and all their rows pass a filter of names only.
+        let scanning = StatisticsEngine(
+            table: table,
+            clock: clock,
+            options: KernelOptions(workers: 2, morselSize: 10_000, occurrenceScanRows: 1000)
+        )
+        let names = (0..<12).map { "部门\($0)" }
+        let cases: [(StatisticsFilter, Dimension)] = [
+            (StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"])]), .dept),
+            (StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"], results: [.agree])]), .dept),
+            (StatisticsFilter(alternatives: [FilterConditions(deptNames: names)]), .category),
+            (StatisticsFilter(alternatives: [FilterConditions(deptNames: names, statuses: [.completed])]), .category),
+            (
+                StatisticsFilter(alternatives: [
+                    FilterConditions(deptNames: [names[0], StatisticsFilter.missingDeptName]),
+                    FilterConditions(deptNames: [names[1]], statuses: [.running]),
+                ]), .category
+            ),
+        ]
+        let periods: [DayRange?] = [
+            nil,
+            DayRange(from: CivilDate(year: 2024, month: 2, day: 9), through: CivilDate(year: 2024, month: 10, day: 30)),
+        ]
+        var departments = 0
+        var listed = 0
+        for period in periods {
+            for (filter, dimension) in cases {
+                let resolved = try #require(scanning.resolve(filter))
+                let rows = period.map { scanning.rowRange(for: $0) } ?? 0..<table.rowCount
+                let column: FilterColumn = dimension == .dept ? .dept : .category
+                let shape = ScanShape.grouped(
+                    pairKey: "\(GroupingKey.dimension(dimension))",
+                    isUser: false,
+                    column: column
+                )
+                for options: StatisticsOptions in [[], [.outcomes], [.outcomes, .departments]] {
+                    let plan = scanning.plan(shape, rows: rows, filter: resolved, options: options)
+                    #expect(plan.kernel == .groupedFilterScan)
+                    listed += plan.rows.listed == nil ? 0 : 1
+                    let groups = scanning.grouped(
+                        by: .dimension(dimension),
+                        period: period,
+                        filter: filter,
+                        options: options
+                    )
+                    let expected = general.grouped(
+                        by: .dimension(dimension),
+                        period: period,
+                        filter: filter,
+                        options: options
+                    )
+                    #expect(groups == expected, "\(dimension) \(filter) \(options)")
+                    departments += groups.reduce(0) { $0 + $1.depts }
+                }
+            }
+        }
+        #expect(departments > 0 && listed > 0)
+    }
+
     @Test func departmentPairsAreBuiltOnlyOnceAQueryCountsDepartmentsPerGroup() {
         let table = randomTable(count: 4000, seed: 79, users: 600)
         let general = engine(table, derived: false, workers: 1)
