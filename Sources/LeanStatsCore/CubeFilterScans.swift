@@ -1,10 +1,11 @@
-/// Distinct proposers and departments of the rows a filter admits, when the filter is one an outcome cube answers
-/// (``ResolvedFilter/cubeColumn(grouping:)``: at most one of department and category, besides status and result).
+/// Scans for filters an outcome cube answers (``ResolvedFilter/cubeColumn(grouping:)``: at most one of department and
+/// category, besides status and result), for the figures the cube cannot give: one group's distinct proposers and
+/// departments, and groupings by the other of department and category.
 ///
-/// The general kernel tests the whole filter and updates every figure row by row; here the cube gives the other
-/// figures, so a block of rows is read in tight passes: one lists the rows the filter admits (a table lookup of each
-/// row's code, and outcome when the filter tests it, written without a branch), then the proposer bitmap and the
-/// department flags are set from the listed rows only.
+/// The general kernel tests the whole filter and updates every figure row by row; here a block of rows is read in
+/// tight passes: one lists the rows the filter admits (a table lookup of each row's code, and outcome when the filter
+/// tests it, written without a branch), then the proposer bitmap, the department flags or the group counters are
+/// updated from the listed rows only.
 extension StatisticsEngine {
     /// The number of rows one pass handles before the next pass reads them: the listed rows stay in the
     /// first-level cache.
