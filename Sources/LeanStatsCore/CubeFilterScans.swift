@@ -85,11 +85,11 @@ extension StatisticsEngine {
     }
 }
 
-/// Lists in `selected` the rows of `block` that `admits` admits, by code (`outcomes` `nil`) or by
-/// `code << 6 | status << 2 | result`, and returns their number; each row is written and the count advanced by
-/// its admission, with no branch on it.
-private func listAdmitted(
-    _ block: Range<Int>,
+/// Lists in `selected` the rows (a block's range, or ``ListedRows``) that `admits` admits, by code (`outcomes`
+/// `nil`) or by `code << 6 | status << 2 | result`, and returns their number; each row is written and the count
+/// advanced by its admission, with no branch on it.
+private func listAdmitted<Rows: Sequence<Int>>(
+    _ rows: Rows,
     _ codes: CodeBuffer,
     _ outcomes: (status: UnsafeBufferPointer<UInt8>, result: UnsafeBufferPointer<UInt8>)?,
     _ admits: UnsafeBufferPointer<UInt8>,
@@ -99,12 +99,12 @@ private func listAdmitted(
     func list<Code: FixedWidthInteger>(_ codes: UnsafeBufferPointer<Code>) -> Int {
         var count = 0
         if let (status, result) = outcomes {
-            for row in block {
+            for row in rows {
                 selected[count] = Int32(truncatingIfNeeded: row)
                 count &+= Int(admits[Int(codes[row]) << 6 | Int(status[row]) << 2 | Int(result[row])])
             }
         } else {
-            for row in block {
+            for row in rows {
                 selected[count] = Int32(truncatingIfNeeded: row)
                 count &+= Int(admits[Int(codes[row])])
             }
@@ -262,7 +262,7 @@ extension StatisticsEngine {
                                                 } else {
                                                     tally.selected.withUnsafeMutableBufferPointer { selected in
                                                         let count = listAdmitted(
-                                                            block,
+                                                            ListedRows(rows: block),
                                                             codes,
                                                             outcomes,
                                                             admits,
@@ -300,38 +300,6 @@ extension StatisticsEngine {
             }
             return totals
         }
-    }
-}
-
-/// ``listAdmitted(_:_:_:_:into:)`` for listed rows: lists those of `rows` that `admits` admits.
-private func listAdmitted(
-    _ rows: UnsafeBufferPointer<Int32>,
-    _ codes: CodeBuffer,
-    _ outcomes: (status: UnsafeBufferPointer<UInt8>, result: UnsafeBufferPointer<UInt8>)?,
-    _ admits: UnsafeBufferPointer<UInt8>,
-    into selected: UnsafeMutableBufferPointer<Int32>
-) -> Int {
-    @inline(__always)
-    func list<Code: FixedWidthInteger>(_ codes: UnsafeBufferPointer<Code>) -> Int {
-        var count = 0
-        if let (status, result) = outcomes {
-            for row in rows {
-                let row = Int(row)
-                selected[count] = Int32(truncatingIfNeeded: row)
-                count &+= Int(admits[Int(codes[row]) << 6 | Int(status[row]) << 2 | Int(result[row])])
-            }
-        } else {
-            for row in rows {
-                selected[count] = row
-                count &+= Int(admits[Int(codes[Int(row)])])
-            }
-        }
-        return count
-    }
-    switch codes {
-    case .u8(let codes): return list(codes)
-    case .u16(let codes): return list(codes)
-    case .u32(let codes): return list(codes)
     }
 }
 

@@ -741,30 +741,21 @@ public final class StatisticsEngine: Sendable {
             addPercentilesAndOpenAge(to: &statistics, rows: plan.rows, filter: filter, options: options)
             return statistics
         }
+        // Proposers and departments of one department name from its pair columns, or under a filter an outcome cube
+        // answers from the filter scan.
         let distinctFigures: StatisticsOptions = [.distinct, .departments]
+        let departments = options.contains(.departments)
         if !options.isDisjoint(with: distinctFigures),
-            let counts = distinctInOneDepartment(
-                plan.rows,
-                filter: filter,
-                departments: options.contains(.departments)
-            )
+            let counts = distinctInOneDepartment(plan.rows, filter: filter, departments: departments)
+                ?? (plan.kernel == .cubeFilterScan
+                    ? filter.cubeColumn(grouping: nil).map { column in
+                        distinctUnderCubeFilter(rows, filter: filter, column: column, departments: departments)
+                    } : nil)
         {
             // The other figures without a row scan where the outcome cubes or monthly totals hold them.
             var statistics = single(rows: rows, key: key, filter: filter, options: options.subtracting(distinctFigures))
             if options.contains(.distinct) { statistics.participants = counts.users }
-            if options.contains(.departments) { statistics.depts = counts.depts }
-            return statistics
-        }
-        if plan.kernel == .cubeFilterScan, let column = filter.cubeColumn(grouping: nil) {
-            let counts = distinctUnderCubeFilter(
-                rows,
-                filter: filter,
-                column: column,
-                departments: options.contains(.departments)
-            )
-            var statistics = single(rows: rows, key: key, filter: filter, options: options.subtracting(distinctFigures))
-            if options.contains(.distinct) { statistics.participants = counts.users }
-            if options.contains(.departments) { statistics.depts = counts.depts }
+            if departments { statistics.depts = counts.depts }
             return statistics
         }
         guard plan.kernel == .rangeTotals || plan.distinctByOccurrences else {

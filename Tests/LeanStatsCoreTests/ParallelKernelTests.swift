@@ -387,19 +387,7 @@ struct DerivedColumnKernelTests {
             for filter in filters {
                 for options in optionSets {
                     for dimension in [Dimension.month, .quarter, .year] {
-                        let buckets = prepared.grouped(
-                            by: .dimension(dimension),
-                            period: period,
-                            filter: filter,
-                            options: options
-                        )
-                        let expected = general.grouped(
-                            by: .dimension(dimension),
-                            period: period,
-                            filter: filter,
-                            options: options
-                        )
-                        #expect(buckets == expected, "\(dimension) \(filter) \(options) \(String(describing: period))")
+                        let buckets = expectGroupsAgree(prepared, general, dimension, period, filter, options)
                         participants += buckets.reduce(0) { $0 + $1.participants }
                     }
                 }
@@ -411,13 +399,8 @@ struct DerivedColumnKernelTests {
     @Test func proposersAndDepartmentsUnderAFilterAnOutcomeCubeAnswersAgreeWithTheGeneralKernels() throws {
         let table = randomTable(count: 80_000, seed: 97, users: 150_000)
         let general = engine(table, derived: false, workers: 1)
-        // Morsels of 10 000 rows: each is read in blocks of 4096 and a last, partial block. Most users propose once,
-        // so a row left out changes the count.
-        let scanning = StatisticsEngine(
-            table: table,
-            clock: clock,
-            options: KernelOptions(workers: 2, morselSize: 10_000, occurrenceScanRows: 1000)
-        )
+        // Most users propose once, so a row left out changes the count.
+        let scanning = blockScanningEngine(table)
         let twoNames = try [1, 2].map { try #require(table.deptName.dictionary[$0]) }
         let filters = [
             StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"])]),
@@ -462,13 +445,9 @@ struct DerivedColumnKernelTests {
     @Test func groupsOfDepartmentOrCategoryUnderAFilterOfTheOtherAgreeWithTheGeneralKernels() throws {
         let table = fortyDepartmentTable(count: 200_000, seed: 101, users: 3000)
         let general = engine(table, derived: false, workers: 1)
-        // Morsels of up to 10 000 rows, read in blocks of 4096, over ranges and over listed rows: twelve of the
-        // forty departments are listed (7500 rows a morsel), and all their rows pass a filter of names only.
-        let scanning = StatisticsEngine(
-            table: table,
-            clock: clock,
-            options: KernelOptions(workers: 2, morselSize: 10_000, occurrenceScanRows: 1000)
-        )
+        // Over ranges and over listed rows: twelve of the forty departments are listed (7500 rows a morsel), and
+        // all their rows pass a filter of names only.
+        let scanning = blockScanningEngine(table)
         let names = (0..<12).map { "部门\($0)" }
         let cases: [(StatisticsFilter, Dimension)] = [
             (StatisticsFilter(alternatives: [FilterConditions(categories: ["安全改善"])]), .dept),
@@ -502,19 +481,7 @@ struct DerivedColumnKernelTests {
                     let plan = scanning.plan(shape, rows: rows, filter: resolved, options: options)
                     #expect(plan.kernel == .groupedFilterScan)
                     listed += plan.rows.listed == nil ? 0 : 1
-                    let groups = scanning.grouped(
-                        by: .dimension(dimension),
-                        period: period,
-                        filter: filter,
-                        options: options
-                    )
-                    let expected = general.grouped(
-                        by: .dimension(dimension),
-                        period: period,
-                        filter: filter,
-                        options: options
-                    )
-                    #expect(groups == expected, "\(dimension) \(filter) \(options)")
+                    let groups = expectGroupsAgree(scanning, general, dimension, period, filter, options)
                     departments += groups.reduce(0) { $0 + $1.depts }
                 }
             }
@@ -612,6 +579,32 @@ struct DerivedColumnKernelTests {
     }
 
     /// Expects `overview` and every `by` dimension to give the same answer from both engines.
+    /// An engine whose morsels the filter scans read in blocks of 4096 and a last, partial block: two workers cut a
+    /// range into morsels of an eighth of it, at most 10 000 rows, so a table needs 80 000 rows for the largest.
+    func blockScanningEngine(_ table: InstanceTable) -> StatisticsEngine {
+        StatisticsEngine(
+            table: table,
+            clock: clock,
+            options: KernelOptions(workers: 2, morselSize: 10_000, occurrenceScanRows: 1000)
+        )
+    }
+
+    /// The groups `engine` gives for a grouping, after expecting them to equal `general`'s.
+    @discardableResult
+    func expectGroupsAgree(
+        _ engine: StatisticsEngine,
+        _ general: StatisticsEngine,
+        _ dimension: Dimension,
+        _ period: DayRange?,
+        _ filter: StatisticsFilter,
+        _ options: StatisticsOptions
+    ) -> [GroupStatistics] {
+        let groups = engine.grouped(by: .dimension(dimension), period: period, filter: filter, options: options)
+        let expected = general.grouped(by: .dimension(dimension), period: period, filter: filter, options: options)
+        #expect(groups == expected, "\(dimension) \(filter) \(options) \(String(describing: period))")
+        return groups
+    }
+
     func expectOverviewsAndGroupsAgree(
         _ indexed: StatisticsEngine,
         _ general: StatisticsEngine,
@@ -625,11 +618,7 @@ struct DerivedColumnKernelTests {
                     == general.overview(period: period, filter: filter, options: options)
             )
             for dimension in Dimension.allCases {
-                #expect(
-                    indexed.grouped(by: .dimension(dimension), period: period, filter: filter, options: options)
-                        == general.grouped(by: .dimension(dimension), period: period, filter: filter, options: options),
-                    "\(dimension) \(filter)"
-                )
+                expectGroupsAgree(indexed, general, dimension, period, filter, options)
             }
         }
     }
