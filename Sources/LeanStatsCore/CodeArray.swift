@@ -70,27 +70,11 @@ public enum CodeArray: Sendable, Equatable {
         -> [UInt32]
     {
         guard let code = Code(exactly: code) else { return [] }
-        let perWord = 8 / MemoryLayout<Code>.size
-        // The lowest and the highest bit of each code's lane in a word.
-        var lows: UInt64 = 0
-        for lane in 0..<perWord { lows |= 1 << UInt64(lane * Code.bitWidth) }
-        let highs = lows << UInt64(Code.bitWidth - 1)
-        let repeated = UInt64(code) &* lows
         var found: [UInt32] = []
         codes.withUnsafeBufferPointer { codes in
-            let raw = UnsafeRawBufferPointer(codes)
-            let words = codes.count / perWord
-            for word in 0..<words {
-                // A lane of `difference` is zero where the code matches; the test may also flag a lane above a
-                // matching one, which the comparison per code then rejects.
-                let difference = raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self) ^ repeated
-                guard (difference &- lows) & ~difference & highs != 0 else { continue }
-                for position in word * perWord..<(word + 1) * perWord where codes[position] == code {
-                    found.append(UInt32(position))
-                }
-            }
-            for position in words * perWord..<codes.count where codes[position] == code {
+            scanPositions(of: code, in: codes) { position in
                 found.append(UInt32(position))
+                return true
             }
         }
         return found
@@ -216,5 +200,36 @@ public struct FormFieldColumn: Sendable, Equatable {
 
     public static func == (lhs: FormFieldColumn, rhs: FormFieldColumn) -> Bool {
         lhs.name == rhs.name && lhs.column == rhs.column
+    }
+}
+
+/// Calls `visit` with each position of `codes` holding `code`, ascending, until it returns `false`: eight bytes of
+/// codes are compared per word, and only words holding the code are read twice.
+/// - Complexity: O(n).
+@inline(__always)
+func scanPositions<Code: FixedWidthInteger & UnsignedInteger>(
+    of code: Code,
+    in codes: UnsafeBufferPointer<Code>,
+    _ visit: (Int) -> Bool
+) {
+    let perWord = 8 / MemoryLayout<Code>.size
+    // The lowest and the highest bit of each code's lane in a word.
+    var lows: UInt64 = 0
+    for lane in 0..<perWord { lows |= 1 << UInt64(lane * Code.bitWidth) }
+    let highs = lows << UInt64(Code.bitWidth - 1)
+    let repeated = UInt64(code) &* lows
+    let raw = UnsafeRawBufferPointer(codes)
+    let words = codes.count / perWord
+    for word in 0..<words {
+        // A lane of `difference` is zero where the code matches; the test may also flag a lane above a matching
+        // one, which the comparison per code then rejects.
+        let difference = raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self) ^ repeated
+        guard (difference &- lows) & ~difference & highs != 0 else { continue }
+        for position in word * perWord..<(word + 1) * perWord where codes[position] == code {
+            guard visit(position) else { return }
+        }
+    }
+    for position in words * perWord..<codes.count where codes[position] == code {
+        guard visit(position) else { return }
     }
 }

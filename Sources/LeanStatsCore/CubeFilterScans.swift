@@ -235,21 +235,18 @@ extension StatisticsEngine {
                                                 }
                                             }
                                         }
+                                        func addAdmitted<Rows: Sequence<Int>>(_ rows: Rows) {
+                                            tally.selected.withUnsafeMutableBufferPointer { selected in
+                                                let count = listAdmitted(rows, codes, outcomes, admits, into: selected)
+                                                add(UnsafeBufferPointer(rebasing: selected[..<count]))
+                                            }
+                                        }
                                         switch morsel {
                                         case .range(let rows):
                                             var start = rows.lowerBound
                                             while start < rows.upperBound {
                                                 let block = start..<min(start + Self.admittedBlockRows, rows.upperBound)
-                                                tally.selected.withUnsafeMutableBufferPointer { selected in
-                                                    let count = listAdmitted(
-                                                        block,
-                                                        codes,
-                                                        outcomes,
-                                                        admits,
-                                                        into: selected
-                                                    )
-                                                    add(UnsafeBufferPointer(rebasing: selected[..<count]))
-                                                }
+                                                addAdmitted(block)
                                                 start = block.upperBound
                                             }
                                         case .listed(let listed):
@@ -257,20 +254,7 @@ extension StatisticsEngine {
                                             while start < listed.rows.count {
                                                 let end = min(start + Self.admittedBlockRows, listed.rows.count)
                                                 let block = UnsafeBufferPointer(rebasing: listed.rows[start..<end])
-                                                if untested {
-                                                    add(block)
-                                                } else {
-                                                    tally.selected.withUnsafeMutableBufferPointer { selected in
-                                                        let count = listAdmitted(
-                                                            ListedRows(rows: block),
-                                                            codes,
-                                                            outcomes,
-                                                            admits,
-                                                            into: selected
-                                                        )
-                                                        add(UnsafeBufferPointer(rebasing: selected[..<count]))
-                                                    }
-                                                }
+                                                if untested { add(block) } else { addAdmitted(ListedRows(rows: block)) }
                                                 start = end
                                             }
                                         }
